@@ -1,0 +1,44 @@
+/**
+ * Exit codes of `mailsync sync` and `mailsync worker`, and the condition
+ * reasons they map to. This table is the contract between the worker pod and
+ * the controller (which reads the pod's exit code): change it only together
+ * with docs/exit-codes.md.
+ */
+export const EXIT_CODES = {
+  Succeeded: 0,
+  InternalError: 1,
+  InvalidConfiguration: 2,
+  ConnectFailed: { source: 10, destination: 11 },
+  TLSFailed: { source: 12, destination: 13 },
+  AuthenticationFailed: { source: 14, destination: 15 },
+  ErrorsPresent: 20,
+  ErrorBudgetExceeded: 21,
+  ByteCapReached: 22,
+  VerificationFailed: 23,
+  Aborted: 30,
+} as const;
+
+export type Reason = keyof typeof EXIT_CODES;
+
+/** The reason (and side) for an exit code; unknown codes (137 = SIGKILL...) are described. */
+export function reasonForExitCode(code: number): {
+  reason: Reason | 'Killed' | 'UnknownExitCode';
+  side?: 'source' | 'destination';
+} {
+  for (const [reason, value] of Object.entries(EXIT_CODES) as [Reason, (typeof EXIT_CODES)[Reason]][]) {
+    if (value === code) return { reason };
+    if (typeof value === 'object') {
+      if (value.source === code) return { reason, side: 'source' };
+      if (value.destination === code) return { reason, side: 'destination' };
+    }
+  }
+  if (code === 137) return { reason: 'Killed' };
+  return { reason: 'UnknownExitCode' };
+}
+
+/** Failures that a retry cannot fix: the controller does not retry them in a loop. */
+export const PERMANENT_REASONS: ReadonlySet<string> = new Set([
+  'InvalidConfiguration',
+  'AuthenticationFailed',
+  'TLSFailed',
+]);

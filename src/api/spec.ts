@@ -1,0 +1,264 @@
+/**
+ * The MailSync `spec`: the single source of truth for the options of a sync.
+ *
+ * The same type is read by the CLI (`mailsync sync --config file.yaml`), by the
+ * worker pod, and is the openAPIV3Schema of the MailSync CRD (`crds/` is
+ * generated from it by `generate-crd.ts`; a test fails when they drift).
+ *
+ * Two markers keep one schema for both worlds:
+ * - `LOCAL`: fields that only make sense on the machine that runs the engine
+ *   (files, environment variables). They are stripped from the CRD: a MailSync
+ *   names Secrets, never files or inline passwords.
+ * - `KUBE`: fields that only the controller reads (suspend, resources...). The
+ *   CLI accepts and ignores them, so a MailSync spec can be run as is locally.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+export const LOCAL = 'x-mailsync-local';
+export const KUBE = 'x-mailsync-kubernetes';
+
+const local = <T extends TSchema>(schema: T): T => ({ ...schema, [LOCAL]: true });
+const kube = <T extends TSchema>(schema: T): T => ({ ...schema, [KUBE]: true });
+
+export const SecretKeyRef = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of a Secret in the MailSync namespace.' }),
+    key: Type.String({ minLength: 1, maxLength: 253, description: 'Key inside the Secret.' }),
+  },
+  { additionalProperties: false },
+);
+export type SecretKeyRef = Static<typeof SecretKeyRef>;
+
+export const TlsMode = Type.Union(
+  [Type.Literal('auto'), Type.Literal('implicit'), Type.Literal('starttls'), Type.Literal('none')],
+  {
+    default: 'auto',
+    description:
+      'auto: implicit TLS on 993, else STARTTLS on 143 when announced, else plaintext only with allowPlaintext. ' +
+      'implicit: TLS from the first byte. starttls: upgrade, fail if not offered. none: plaintext (needs allowPlaintext).',
+  },
+);
+export type TlsMode = Static<typeof TlsMode>;
+
+export const AuthMechanism = Type.Union([Type.Literal('LOGIN'), Type.Literal('PLAIN'), Type.Literal('XOAUTH2')], {
+  description: 'SASL mechanism. Default: LOGIN for passwords (PLAIN when authUser is set), XOAUTH2 for tokens.',
+});
+export type AuthMechanism = Static<typeof AuthMechanism>;
+
+export const Endpoint = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 253, description: 'IMAP server host name or address.' }),
+    port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, description: 'Default: 993 for implicit TLS, else 143.' }),
+    ),
+    tls: Type.Optional(TlsMode),
+    allowPlaintext: Type.Optional(
+      Type.Boolean({ default: false, description: 'Allow a connection without TLS (passwords in clear text).' }),
+    ),
+    insecureSkipVerify: Type.Optional(
+      Type.Boolean({ default: false, description: 'Do not verify the server certificate (logs a warning).' }),
+    ),
+    user: Type.String({ minLength: 1, maxLength: 512, description: 'Login name (the mailbox to sync).' }),
+    authUser: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description:
+          'Admin/proxy login: authenticate as this user (with its password) on behalf of `user` (SASL PLAIN authzid).',
+      }),
+    ),
+    authMechanism: Type.Optional(AuthMechanism),
+    passwordSecretRef: Type.Optional(kube(SecretKeyRef)),
+    oauth2TokenSecretRef: Type.Optional(kube(SecretKeyRef)),
+    caSecretRef: Type.Optional(kube(SecretKeyRef)),
+    passwordFile: Type.Optional(local(Type.String({ minLength: 1, description: 'File holding the password.' }))),
+    passwordEnv: Type.Optional(
+      local(Type.String({ minLength: 1, description: 'Environment variable holding the password.' })),
+    ),
+    oauth2TokenFile: Type.Optional(
+      local(Type.String({ minLength: 1, description: 'File holding an OAuth2 access token (re-read on reconnect).' })),
+    ),
+    caFile: Type.Optional(
+      local(Type.String({ minLength: 1, description: 'PEM CA bundle trusted besides the system store.' })),
+    ),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3600, default: 120, description: 'Command (socket inactivity) timeout.' }),
+    ),
+    connectTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30 })),
+  },
+  {
+    additionalProperties: false,
+    // CEL rules for the CRD (the CLI checks the same in config.ts).
+    'x-kubernetes-validations': [
+      {
+        rule: "!has(self.tls) || self.tls != 'none' || (has(self.allowPlaintext) && self.allowPlaintext)",
+        message: 'tls: none needs allowPlaintext: true (the password would travel in clear text)',
+      },
+      {
+        rule: '!(has(self.passwordSecretRef) && has(self.oauth2TokenSecretRef))',
+        message: 'set either passwordSecretRef or oauth2TokenSecretRef, not both',
+      },
+      {
+        rule: "!has(self.authMechanism) || self.authMechanism != 'XOAUTH2' || !has(self.passwordSecretRef)",
+        message: 'authMechanism XOAUTH2 needs oauth2TokenSecretRef, not passwordSecretRef',
+      },
+    ],
+  },
+);
+export type Endpoint = Static<typeof Endpoint>;
+
+export const RenameRule = Type.Object(
+  {
+    from: Type.String({
+      minLength: 1,
+      description: 'Regular expression (JavaScript syntax) matched on the destination name.',
+    }),
+    to: Type.String({ description: 'Replacement; $1, $2... refer to groups.' }),
+    flags: Type.Optional(Type.String({ pattern: '^[gimsuy]*$', description: 'Regex flags, e.g. "gi".' })),
+  },
+  { additionalProperties: false },
+);
+export type RenameRule = Static<typeof RenameRule>;
+
+export const Folders = Type.Object(
+  {
+    only: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Sync only these source folders (--folder).' }),
+    ),
+    include: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Regexes; a source folder must match one.' }),
+    ),
+    exclude: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Regexes; matching source folders are skipped.' }),
+    ),
+    automap: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 'Map special-use folders (\\Sent, \\Trash, ...) onto the destination ones.',
+      }),
+    ),
+    rename: Type.Optional(Type.Array(RenameRule, { description: 'Ordered rename rules (imapsync --regextrans2).' })),
+    subfolder: Type.Optional(
+      Type.String({ minLength: 1, description: 'Put everything under this destination folder (--subfolder2).' }),
+    ),
+    subscribe: Type.Optional(Type.Boolean({ default: true, description: 'Copy subscriptions.' })),
+  },
+  { additionalProperties: false },
+);
+export type Folders = Static<typeof Folders>;
+
+export const Filters = Type.Object(
+  {
+    maxSize: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip messages bigger than this (bytes).' })),
+    minSize: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip messages smaller than this (bytes).' })),
+    maxAgeDays: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Skip messages older than this (INTERNALDATE).' }),
+    ),
+    minAgeDays: Type.Optional(Type.Number({ minimum: 0, description: 'Skip messages newer than this.' })),
+  },
+  { additionalProperties: false },
+);
+export type Filters = Static<typeof Filters>;
+
+export const Mode = Type.Union(
+  [
+    Type.Literal('sync'),
+    Type.Literal('dryRun'),
+    Type.Literal('foldersOnly'),
+    Type.Literal('loginOnly'),
+    Type.Literal('folderSizesOnly'),
+  ],
+  { default: 'sync' },
+);
+export type Mode = Static<typeof Mode>;
+
+export const Throttle = Type.Object(
+  {
+    maxBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxMessagesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    maxBytesPerRun: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Stop cleanly after this many bytes (--exitwhenover); exit code ByteCapReached.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Throttle = Static<typeof Throttle>;
+
+export const Performance = Type.Object(
+  {
+    folderConcurrency: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 16,
+        default: 2,
+        description: 'Folders synced in parallel (one connection pair each).',
+      }),
+    ),
+    batchMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    batchBytes: Type.Optional(Type.Integer({ minimum: 1024, default: 8388608 })),
+    compress: Type.Optional(
+      Type.Boolean({ default: true, description: 'Use COMPRESS=DEFLATE when both servers offer it.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Performance = Static<typeof Performance>;
+
+/** A Kubernetes quantity ("500m", "128Mi" or a number). */
+const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9.]+[a-zA-Z]*$' })], {
+  'x-kubernetes-int-or-string': true,
+});
+const ResourceList = Type.Object({}, { additionalProperties: Quantity });
+
+export const MailSyncSpec = Type.Object(
+  {
+    source: Endpoint,
+    destination: Endpoint,
+    mode: Type.Optional(Mode),
+    folders: Type.Optional(Folders),
+    identityHeaders: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, pattern: '^[!-9;-~]+$' }), {
+        minItems: 1,
+        description:
+          'Headers whose values identify a message (imapsync --useheader). Default: Message-ID and Received.',
+      }),
+    ),
+    syncFlags: Type.Optional(Type.Boolean({ default: true, description: 'Propagate flag changes on re-runs.' })),
+    deleteOnDestination: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Strict mirror: delete destination messages absent from the source (--delete2).',
+      }),
+    ),
+    deleteOnSource: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Move: delete source messages once verified on the destination (--delete1).',
+      }),
+    ),
+    filters: Type.Optional(Filters),
+    throttle: Type.Optional(Throttle),
+    errorsMax: Type.Optional(Type.Integer({ minimum: 0, default: 50, description: 'Stop after this many errors.' })),
+    verify: Type.Optional(Type.Boolean({ default: true, description: 'Compare identities per folder at the end.' })),
+    performance: Type.Optional(Performance),
+    suspend: Type.Optional(kube(Type.Boolean({ default: false, description: 'true aborts a running sync.' }))),
+    gracePeriodSeconds: Type.Optional(
+      kube(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'SIGTERM, then SIGKILL after this.' })),
+    ),
+    backoffLimit: Type.Optional(kube(Type.Integer({ minimum: 0, maximum: 10, default: 1 }))),
+    ttlSecondsAfterFinished: Type.Optional(kube(Type.Integer({ minimum: 0 }))),
+    resources: Type.Optional(
+      kube(
+        Type.Object(
+          { requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MailSyncSpec = Static<typeof MailSyncSpec>;

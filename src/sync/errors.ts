@@ -1,0 +1,69 @@
+/**
+ * The small set of typed errors of the engine. Each carries a machine-readable
+ * `reason` (it ends up in MailSync status conditions and in the worker's final
+ * summary) and the process exit code the CLI/worker uses for it.
+ *
+ * Messages must never contain a secret: build them from host, port, user and
+ * the server's response text only.
+ */
+import { EXIT_CODES, type Reason } from '../api/exit-codes.js';
+
+export type Side = 'source' | 'destination';
+
+export class MailsyncError extends Error {
+  readonly reason: Reason;
+  readonly side?: Side;
+  constructor(reason: Reason, message: string, options?: { side?: Side; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.reason = reason;
+    this.side = options?.side;
+  }
+  get exitCode(): number {
+    return exitCodeFor(this.reason, this.side);
+  }
+}
+
+/** Bad options: unknown flag, invalid regex, missing password file... */
+export class ConfigError extends MailsyncError {
+  constructor(message: string, options?: { side?: Side; cause?: unknown }) {
+    super('InvalidConfiguration', message, options);
+  }
+}
+/** TCP connect, DNS, greeting or timeout failures. Retrying may help. */
+export class ConnectError extends MailsyncError {
+  constructor(message: string, options: { side: Side; cause?: unknown }) {
+    super('ConnectFailed', message, options);
+  }
+}
+/** Certificate verification, handshake failures, TLS required but not offered. */
+export class TlsError extends MailsyncError {
+  constructor(message: string, options: { side: Side; cause?: unknown }) {
+    super('TLSFailed', message, options);
+  }
+}
+/** The server refused the credentials. Retrying does not help. */
+export class AuthError extends MailsyncError {
+  constructor(message: string, options: { side: Side; cause?: unknown }) {
+    super('AuthenticationFailed', message, options);
+  }
+}
+/** The run was stopped by SIGTERM/SIGINT. */
+export class AbortedError extends MailsyncError {
+  constructor(message = 'aborted by signal') {
+    super('Aborted', message);
+  }
+}
+
+export function exitCodeFor(reason: Reason, side?: Side): number {
+  const code = EXIT_CODES[reason];
+  if (typeof code === 'number') return code;
+  return side === 'destination' ? code.destination : code.source;
+}
+
+/** Turn anything thrown into a MailsyncError without losing the typed ones. */
+export function asMailsyncError(err: unknown): MailsyncError {
+  if (err instanceof MailsyncError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new MailsyncError('InternalError', message, { cause: err });
+}

@@ -1,0 +1,90 @@
+/**
+ * Shared shapes of the sync engine. Pure modules (folder mapping, identity,
+ * planning, filters) take and return these; the I/O modules produce them.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { Side } from './errors.js';
+
+/** A folder as listed by one server. `path` is decoded (UTF-8), with the server's own delimiter. */
+export interface FolderInfo {
+  path: string;
+  delimiter: string;
+  /** RFC 6154 attribute such as '\\Sent', '\\Trash', '\\Drafts', '\\Junk', '\\Archive', '\\All', '\\Flagged'. */
+  specialUse?: string;
+  /** LIST attributes, e.g. '\\Noselect', '\\HasChildren'. */
+  flags: string[];
+  subscribed: boolean;
+}
+
+/** The personal namespace (RFC 2342): prefix such as 'INBOX.' or '', and its delimiter. */
+export interface PersonalNamespace {
+  prefix: string;
+  delimiter: string;
+}
+
+export interface MailboxTree {
+  folders: FolderInfo[];
+  namespace: PersonalNamespace;
+}
+
+/** A source folder and the destination folder it syncs into (full destination path, destination delimiter). */
+export interface FolderPair {
+  source: string;
+  destination: string;
+  specialUse?: string;
+  /** Whether the source folder is subscribed (copied when folders.subscribe). */
+  subscribed: boolean;
+}
+
+/** What the engine knows of one message without its body. */
+export interface MessageMeta {
+  uid: number;
+  size: number;
+  internalDate: Date;
+  flags: string[];
+  /** Stable identity (see identity.ts); equal identities mean "the same message". */
+  identity: string;
+}
+
+export interface FlagUpdate {
+  destinationUid: number;
+  add: string[];
+  remove: string[];
+}
+
+export interface FolderPlan {
+  /** Source messages to append to the destination, in source UID order. */
+  copy: MessageMeta[];
+  /** Destination messages whose flags differ from their source twin. */
+  flagUpdates: FlagUpdate[];
+  /** Destination UIDs to delete (only with deleteOnDestination). */
+  deleteOnDestination: number[];
+  /** Source messages already present on the destination. */
+  alreadyPresent: number;
+  /** Of alreadyPresent, the extra copies of an identity seen more than once in the source folder. */
+  duplicates: number;
+  /** Source messages skipped by size/age filters. */
+  filteredOut: number;
+}
+
+/**
+ * An endpoint after option resolution: effective port and TLS mode (auto has
+ * been probed), TLS options, and a credential getter that re-reads files on
+ * every call (a refreshed OAuth2 token is picked up on reconnect).
+ */
+export interface ResolvedEndpoint {
+  side: Side;
+  host: string;
+  port: number;
+  security: 'implicit' | 'starttls' | 'none';
+  /** Options for tls.connect (ca, rejectUnauthorized, servername, minVersion). */
+  tls: ConnectionOptions;
+  user: string;
+  mechanism: 'LOGIN' | 'PLAIN' | 'XOAUTH2';
+  /** Admin/proxy login: authenticate as authUser on behalf of user (PLAIN authzid = user). */
+  authUser?: string;
+  /** The password or the OAuth2 access token. Never log it. */
+  secret: () => Promise<string>;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
