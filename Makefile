@@ -20,8 +20,17 @@ lint: ## biome lint + format check
 crds: build ## regenerate crds/ from src/api
 	$(NPM) run crds
 
+test: ## the whole suite (installs system packages, starts Dovecot and the local cluster itself)
+	bash test/run-all.sh
+
 test-unit: ## pure logic, no I/O
 	$(NPM) run test:unit
+
+test-integration: build ## real Dovecot servers on 127.0.0.1
+	$(NPM) run test:integration
+
+test-e2e: ## end to end against $$KUBECONFIG (a running cluster) with $$MAILSYNC_IMAGE
+	$(NPM) run test:e2e
 
 bench: build ## benchmarks (see bench/README.md)
 	$(NPM) run bench
