@@ -60,6 +60,44 @@ export interface Summary {
   state?: DeltaState;
   /** One-line human verdict, e.g. "all 1234 messages present on the destination". */
   message: string;
+  /** Folders skipped because the delta state showed no change on either side. */
+  foldersUnchanged?: number;
+  /** Source messages left out by the size/age filters. */
+  messagesFilteredOut?: number;
+  /** Dry run only: what a real run would have done. */
+  dryRun?: DryRunTotals;
+  /** folderSizesOnly only: message counts and sizes per folder on both sides. */
+  folderSizes?: FolderSize[];
+}
+
+export interface DryRunTotals {
+  wouldCopy: number;
+  wouldCopyBytes: number;
+  wouldUpdateFlags: number;
+  wouldDeleteOnDestination: number;
+  wouldCreateFolders: number;
+}
+
+export interface FolderSize {
+  folder: string;
+  destinationFolder: string;
+  source: { messages: number; bytes: number };
+  /** Absent when the destination folder does not exist yet. */
+  destination?: { messages: number; bytes: number };
+}
+
+/** What the engine decided for one folder (emitted in every mode; in a dry run it is all that happens). */
+export interface FolderPlanEvent {
+  folder: string;
+  destinationFolder: string;
+  copy: number;
+  copyBytes: number;
+  flagUpdates: number;
+  deleteOnDestination: number;
+  alreadyPresent: number;
+  duplicates: number;
+  filteredOut: number;
+  dryRun: boolean;
 }
 
 interface Base {
@@ -71,7 +109,23 @@ export type SyncEvent =
   | (Base & { event: 'connected'; side: 'source' | 'destination'; tls: string; capabilities: string[] })
   | (Base & { event: 'folders'; total: number; messagesTotal?: number })
   | (Base & { event: 'folder.begin'; folder: string; destinationFolder: string; messages: number })
-  | (Base & { event: 'folder.end'; folder: string; copied: number; skipped: number; failed: number })
+  | (Base & {
+      event: 'folder.end';
+      folder: string;
+      copied: number;
+      skipped: number;
+      failed: number;
+      /** Delta state: nothing changed on either side, the folder was not listed. */
+      unchanged?: boolean;
+      /** Verification: source messages missing on the destination (0 = verified). */
+      missing?: number;
+      flagsUpdated?: number;
+      deletedOnDestination?: number;
+      deletedOnSource?: number;
+    })
+  | (Base & { event: 'folder.plan' } & FolderPlanEvent)
+  | (Base & { event: 'folder.create'; folder: string; dryRun: boolean })
+  | (Base & { event: 'folder.size' } & FolderSize)
   | (Base & { event: 'progress'; progress: Progress })
   | (Base & { event: 'message.error'; folder: string; uid?: number; reason: string; error: string })
   | (Base & { event: 'error'; reason: string; side?: string; error: string })

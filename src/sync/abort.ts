@@ -1,0 +1,107 @@
+/**
+ * Stopping a run. The engine takes an AbortSignal (tests abort in-process);
+ * the CLI and the worker wire SIGTERM/SIGINT to it with `abortOnProcessSignals`:
+ * the first signal asks for a graceful stop (no new messages, the APPEND in
+ * flight finishes or is dropped cleanly, log out, final summary, exit 30); a
+ * second signal exits at once, because whoever sends it has stopped waiting.
+ */
+import { EXIT_CODES } from '../api/exit-codes.js';
+import { AbortedError } from './errors.js';
+
+/** The abort reason when a process signal stopped the run: carries the signal's name for the `abort` event. */
+export class SignalAbortedError extends AbortedError {
+  readonly signalName: string;
+  constructor(signalName: string) {
+    super(`aborted by ${signalName}`);
+    this.signalName = signalName;
+  }
+}
+
+/** The name to report in the `abort` event for an aborted signal. */
+export function abortSignalName(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof SignalAbortedError) return reason.signalName;
+  return 'abort';
+}
+
+export interface ProcessSignalWiring {
+  signal: AbortSignal;
+  /** Remove the handlers (the process gets its default signal behaviour back). */
+  dispose(): void;
+}
+
+export interface ProcessSignalOptions {
+  signals?: NodeJS.Signals[];
+  /** Called once on the second signal, just before the process exits (keep it synchronous). */
+  onForcedExit?: (signalName: string) => void;
+  exitCode?: number;
+}
+
+export function abortOnProcessSignals(options: ProcessSignalOptions = {}): ProcessSignalWiring {
+  const controller = new AbortController();
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const exitCode = options.exitCode ?? EXIT_CODES.Aborted;
+  const handler = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      controller.abort(new SignalAbortedError(name));
+      return;
+    }
+    options.onForcedExit?.(name);
+    process.exit(exitCode);
+  };
+  for (const name of signals) process.on(name, handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const name of signals) process.off(name, handler);
+    },
+  };
+}
+
+/** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Whether an error is the consequence of the run being aborted (not a failure to report). */
+export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted) return true;
+  if (err instanceof AbortedError) return true;
+  return err instanceof Error && err.name === 'AbortError';
+}
+
+export type StopReason = 'Aborted' | 'ByteCapReached' | 'ErrorBudgetExceeded';
+
+/**
+ * The run-wide "stop taking new messages" switch shared by all folder workers.
+ * An abort (signal) also cancels the work in flight; a byte cap or an
+ * exhausted error budget lets the batch in flight finish and stops cleanly.
+ */
+export class RunStop {
+  #reason?: StopReason;
+  constructor(readonly signal: AbortSignal) {}
+
+  get reason(): StopReason | undefined {
+    return this.signal.aborted ? 'Aborted' : this.#reason;
+  }
+  get stopped(): boolean {
+    return this.reason !== undefined;
+  }
+  stop(reason: StopReason): void {
+    this.#reason ??= reason;
+  }
+}
