@@ -1,0 +1,401 @@
+/**
+ * A minimal raw IMAP connection for the APPEND fast path: greeting,
+ * CAPABILITY, STARTTLS, authentication, optional COMPRESS=DEFLATE, tagged
+ * commands with pipelining, continuation requests, and LOGOUT. It exists
+ * because imapflow neither sends LITERAL+ literals above 4 KB nor MULTIAPPEND.
+ *
+ * Secrets: the password/token is only ever written to the socket. Server text
+ * that ends up in an error is scrubbed of it, in case a server echoes it.
+ */
+import type { Logger } from 'pino';
+import { ConnectError, MailsyncError, TlsError } from '../errors.js';
+import type { ResolvedEndpoint } from '../types.js';
+import { authenticate } from './authenticate.js';
+import { featuresOf, type ServerFeatures } from './capabilities.js';
+import { parseCapabilities, type Response, type ResponseCode, ResponseReader, type Status } from './response-parser.js';
+import { Transport, TransportOpenError } from './transport.js';
+
+export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
+
+export interface RawConnectionOptions {
+  logger: RawLogger;
+  /** Ask for COMPRESS=DEFLATE when the server offers it. */
+  compress?: boolean;
+}
+
+export interface TaggedResult {
+  status: Status;
+  code?: ResponseCode;
+  text: string;
+}
+
+/** What came back while waiting for `+`: the go-ahead, or the command's final answer (the server refused it early). */
+export type ContinuationOutcome = { kind: 'continue'; text: string } | { kind: 'done'; result: TaggedResult };
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+export class RawImapConnection {
+  /** CAPABILITY atoms, upper-cased; refreshed after STARTTLS and authentication. */
+  capabilities = new Set<string>();
+  private transport?: Transport;
+  private readonly reader = new ResponseReader((response) => this.onResponse(response));
+  private tagCounter = 0;
+  private readonly pending = new Map<string, Waiter<TaggedResult>>();
+  private continuation?: Waiter<ContinuationOutcome> & { tag: string };
+  private greeting?: Waiter<Response>;
+  private earlyGreeting?: Response;
+  private byeText?: string;
+  private closedError?: ConnectError;
+  private lastProgress = Date.now();
+  private watchdogPauses = 0;
+  private readonly watchdog: NodeJS.Timeout;
+  private secretValue?: string;
+
+  private constructor(
+    readonly endpoint: ResolvedEndpoint,
+    private readonly options: RawConnectionOptions,
+  ) {
+    this.watchdog = setInterval(() => this.checkTimeout(), Math.min(1000, endpoint.commandTimeoutMs / 4));
+    this.watchdog.unref();
+  }
+
+  /** Connect, upgrade to TLS if asked, authenticate, and optionally compress. */
+  static async open(endpoint: ResolvedEndpoint, options: RawConnectionOptions): Promise<RawImapConnection> {
+    const connection = new RawImapConnection(endpoint, options);
+    try {
+      await connection.connect();
+      return connection;
+    } catch (error) {
+      const typed = connection.typedOpenError(error);
+      connection.destroy('open failed');
+      throw typed;
+    }
+  }
+
+  get features(): ServerFeatures {
+    return featuresOf(this.capabilities);
+  }
+
+  get isClosed(): boolean {
+    return this.transport?.isClosed ?? true;
+  }
+
+  get compressed(): boolean {
+    return this.transport?.compressed ?? false;
+  }
+
+  get encrypted(): boolean {
+    return this.transport?.encrypted ?? false;
+  }
+
+  /** `host:port (side)`, for messages. */
+  get where(): string {
+    return `${this.endpoint.host}:${this.endpoint.port} (${this.endpoint.side})`;
+  }
+
+  nextTag(): string {
+    this.tagCounter += 1;
+    return `R${this.tagCounter}`;
+  }
+
+  /** Register interest in the tagged response of `tag` (register before writing the command). */
+  expectTagged(tag: string): Promise<TaggedResult> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      this.pending.set(tag, { resolve, reject });
+    });
+  }
+
+  /** Wait for `+` after a synchronizing literal prefix or an AUTHENTICATE step of command `tag`. */
+  waitContinuation(tag: string): Promise<ContinuationOutcome> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.continuation) return Promise.reject(new Error('already waiting for a continuation'));
+    return new Promise((resolve, reject) => {
+      this.continuation = { tag, resolve, reject };
+    });
+  }
+
+  /** Write bytes, waiting for the socket to drain (backpressure). */
+  async write(data: Buffer | string): Promise<void> {
+    if (this.closedError) throw this.closedError;
+    this.lastProgress = Date.now();
+    try {
+      await this.transport!.write(data);
+    } catch (error) {
+      throw (
+        this.closedError ??
+        new ConnectError(`write to ${this.where} failed`, { side: this.endpoint.side, cause: error })
+      );
+    }
+    this.lastProgress = Date.now();
+  }
+
+  /** End of a command line or literal prefix: push compressed bytes out. */
+  flush(): void {
+    this.transport?.flush();
+  }
+
+  /** Send a command without literals and wait for its tagged response. */
+  async command(line: string): Promise<TaggedResult> {
+    const tag = this.nextTag();
+    const result = this.expectTagged(tag);
+    result.catch(() => {});
+    await this.write(`${tag} ${line}\r\n`);
+    this.flush();
+    return result;
+  }
+
+  /**
+   * Write a literal prefix `{n}` / `{n+}` and, for a synchronizing one, wait
+   * for the go-ahead. Returns the tagged result instead if the server refused
+   * the command before taking the literal (e.g. NO [TOOBIG]).
+   */
+  async beginLiteral(tag: string, size: number, nonSynchronizing: boolean): Promise<TaggedResult | undefined> {
+    if (nonSynchronizing) {
+      await this.write(`{${size}+}\r\n`);
+      return undefined;
+    }
+    const outcome = this.waitContinuation(tag);
+    outcome.catch(() => {});
+    await this.write(`{${size}}\r\n`);
+    this.flush();
+    const answer = await outcome;
+    return answer.kind === 'done' ? answer.result : undefined;
+  }
+
+  /** Whether a literal of `size` bytes may go without a round trip. */
+  mayUseNonSyncLiteral(size: number): boolean {
+    const features = this.features;
+    return features.literalPlus || (features.literalMinus && size <= 4096);
+  }
+
+  /** Suspend the command timeout while the caller deliberately waits (throttling). */
+  async withoutTimeout<T>(work: () => Promise<T>): Promise<T> {
+    this.watchdogPauses += 1;
+    try {
+      return await work();
+    } finally {
+      this.watchdogPauses -= 1;
+      this.lastProgress = Date.now();
+    }
+  }
+
+  /** Replace the secret by `***` in server text before it goes into an error or a log line. */
+  scrub(text: string): string {
+    if (!this.secretValue || this.secretValue.length < 3) return text;
+    return text.split(this.secretValue).join('***');
+  }
+
+  /** Say LOGOUT and close; never throws. */
+  async logout(): Promise<void> {
+    const transport = this.transport;
+    if (!transport || transport.isClosed) {
+      this.stop();
+      return;
+    }
+    try {
+      const bounded = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+      await Promise.race([this.command('LOGOUT').then(() => undefined), bounded]);
+      await transport.end(2000);
+    } catch {
+      // The connection is going away anyway.
+    } finally {
+      this.destroy('logged out');
+    }
+  }
+
+  /** Cut the connection now. Anything half-sent is never completed by the server. */
+  destroy(reason: string): void {
+    this.transport?.destroy(new Error(reason));
+    this.stop();
+  }
+
+  private stop(): void {
+    clearInterval(this.watchdog);
+    this.secretValue = undefined;
+  }
+
+  private async connect(): Promise<void> {
+    const { host, port, security, connectTimeoutMs } = this.endpoint;
+    this.transport = await Transport.connect(
+      host,
+      port,
+      security === 'implicit' ? this.endpoint.tls : undefined,
+      connectTimeoutMs,
+      { onData: (chunk) => this.onData(chunk), onClose: (error) => this.onClose(error) },
+    );
+    const greeting = await this.readGreeting(connectTimeoutMs);
+    if (security === 'starttls') await this.startTls();
+    else if (this.capabilities.size === 0) await this.refreshCapabilities();
+    if (greeting.kind === 'untagged' && greeting.status === 'PREAUTH') {
+      this.options.logger.debug({ side: this.endpoint.side }, 'server pre-authenticated the connection');
+    } else {
+      const secret = await this.endpoint.secret();
+      this.secretValue = secret;
+      const result = await authenticate(this, secret);
+      if (result.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(result.code.args);
+      else await this.refreshCapabilities();
+    }
+    if (this.options.compress && this.features.compressDeflate) await this.startCompression();
+    this.options.logger.debug(
+      {
+        side: this.endpoint.side,
+        host,
+        port,
+        security,
+        compressed: this.compressed,
+        capabilities: [...this.capabilities].join(' '),
+      },
+      'raw IMAP connection ready',
+    );
+  }
+
+  private readGreeting(timeoutMs: number): Promise<Response> {
+    return new Promise<Response>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no greeting within ${timeoutMs} ms`)), timeoutMs);
+      const done = (response: Response) => {
+        clearTimeout(timer);
+        if (response.kind === 'untagged' && response.status === 'BYE') {
+          reject(new Error(`server refused the connection: ${response.text}`));
+          return;
+        }
+        if (response.kind !== 'untagged' || (response.status !== 'OK' && response.status !== 'PREAUTH')) {
+          reject(new Error('unexpected greeting'));
+          return;
+        }
+        resolve(response);
+      };
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      if (this.earlyGreeting) done(this.earlyGreeting);
+      else this.greeting = { resolve: done, reject: fail };
+    });
+  }
+
+  private async startTls(): Promise<void> {
+    const side = this.endpoint.side;
+    if (this.capabilities.size === 0) await this.refreshCapabilities();
+    if (!this.capabilities.has('STARTTLS')) {
+      throw new TlsError(`${this.where} does not offer STARTTLS`, { side });
+    }
+    const result = await this.command('STARTTLS');
+    if (result.status !== 'OK') throw new TlsError(`${this.where} refused STARTTLS: ${result.text}`, { side });
+    try {
+      await this.transport!.startTls(this.endpoint.tls, this.endpoint.host, this.endpoint.connectTimeoutMs);
+    } catch (error) {
+      throw new TlsError(`TLS handshake with ${this.where} failed: ${(error as Error).message}`, {
+        side,
+        cause: error,
+      });
+    }
+    // RFC 3501 6.2.1: forget what was announced before TLS.
+    await this.refreshCapabilities();
+  }
+
+  private async startCompression(): Promise<void> {
+    const result = await this.command('COMPRESS DEFLATE');
+    if (result.status !== 'OK') {
+      this.options.logger.warn({ side: this.endpoint.side, text: result.text }, 'COMPRESS DEFLATE refused');
+      return;
+    }
+    this.transport!.startCompression();
+  }
+
+  private async refreshCapabilities(): Promise<void> {
+    this.capabilities = new Set();
+    const result = await this.command('CAPABILITY');
+    if (result.status !== 'OK') throw new Error(`CAPABILITY failed: ${result.text}`);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastProgress = Date.now();
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      this.transport?.destroy(new Error(`protocol error: ${(error as Error).message}`));
+    }
+  }
+
+  private onResponse(response: Response): void {
+    switch (response.kind) {
+      case 'continuation': {
+        const waiter = this.continuation;
+        this.continuation = undefined;
+        if (waiter) waiter.resolve({ kind: 'continue', text: response.text });
+        else this.options.logger.debug({ side: this.endpoint.side }, 'unexpected continuation request ignored');
+        return;
+      }
+      case 'tagged': {
+        if (response.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.code.args);
+        const result: TaggedResult = { status: response.status, code: response.code, text: response.text };
+        if (this.continuation?.tag === response.tag) {
+          const waiter = this.continuation;
+          this.continuation = undefined;
+          waiter.resolve({ kind: 'done', result });
+        }
+        const waiter = this.pending.get(response.tag);
+        this.pending.delete(response.tag);
+        waiter?.resolve(result);
+        return;
+      }
+      case 'untagged': {
+        if (response.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.code.args);
+        if (response.status === 'BYE') this.byeText = this.scrub(response.text);
+        if (response.code?.name === 'ALERT') {
+          this.options.logger.warn({ side: this.endpoint.side, alert: this.scrub(response.text) }, 'server alert');
+        }
+        if (this.greeting) {
+          const waiter = this.greeting;
+          this.greeting = undefined;
+          waiter.resolve(response);
+        } else if (this.tagCounter === 0) {
+          this.earlyGreeting ??= response;
+        }
+        return;
+      }
+      case 'data':
+        if (response.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.text);
+        return;
+    }
+  }
+
+  private onClose(error?: Error): void {
+    const reason = [this.byeText, error?.message].filter(Boolean).join('; ');
+    this.closedError = new ConnectError(`connection to ${this.where} closed${reason ? `: ${reason}` : ''}`, {
+      side: this.endpoint.side,
+      cause: error,
+    });
+    for (const waiter of this.pending.values()) waiter.reject(this.closedError);
+    this.pending.clear();
+    this.continuation?.reject(this.closedError);
+    this.continuation = undefined;
+    this.greeting?.reject(this.closedError);
+    this.greeting = undefined;
+    this.stop();
+  }
+
+  private checkTimeout(): void {
+    const waiting = this.pending.size > 0 || this.continuation !== undefined;
+    if (!waiting || this.watchdogPauses > 0) return;
+    const idle = Date.now() - this.lastProgress;
+    if (idle > this.endpoint.commandTimeoutMs) {
+      this.transport?.destroy(new Error(`no response for ${Math.round(idle / 1000)} s (command timeout)`));
+    }
+  }
+
+  /** Map whatever failed during open() onto the engine's typed errors. */
+  private typedOpenError(error: unknown): MailsyncError {
+    const side = this.endpoint.side;
+    if (error instanceof MailsyncError) return error;
+    const message = this.scrub(error instanceof Error ? error.message : String(error));
+    if (error instanceof TransportOpenError && error.phase === 'tls') {
+      return new TlsError(`TLS with ${this.where} failed: ${message}`, { side, cause: error });
+    }
+    return new ConnectError(`cannot connect to ${this.where}: ${message}`, { side, cause: error });
+  }
+}
