@@ -52,8 +52,6 @@ nice -n "$NICE" go build -ldflags "$LD" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kubectl
 nice -n "$NICE" go build -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3
-# tiny static pause binary for the sandbox image
-nice -n "$NICE" go build -ldflags "-s -w" -o "$tmp/pause" ./pause
 mv "$tmp"/* "$BIN/"
 rmdir "$tmp"
 end=$(date +%s)
