@@ -84,7 +84,8 @@ export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
   return err instanceof Error && err.name === 'AbortError';
 }
 
-export type StopReason = 'Aborted' | 'ByteCapReached' | 'ErrorBudgetExceeded';
+/** Failed: a fatal error in one worker (credentials, TLS, connection lost for good) stops the others. */
+export type StopReason = 'Aborted' | 'ByteCapReached' | 'ErrorBudgetExceeded' | 'Failed';
 
 /**
  * The run-wide "stop taking new messages" switch shared by all folder workers.

@@ -65,7 +65,7 @@ export interface RetryHooks {
   /** Called before each retry (after the backoff): report it, drop the dead sessions. */
   beforeRetry: (attempt: number, err: unknown) => Promise<void> | void;
   /** Whether the failure is a lost connection (retry) or something else (rethrow). */
-  isRetryable: (err: unknown) => boolean;
+  isRetryable: (err: unknown) => boolean | Promise<boolean>;
 }
 
 /** Run `task`; on a lost connection wait, call `beforeRetry`, and run it again, up to policy.maxAttempts times. */
@@ -74,7 +74,7 @@ export async function withReconnect<T>(task: (attempt: number) => Promise<T>, ho
     try {
       return await task(attempt);
     } catch (err) {
-      if (hooks.signal.aborted || !hooks.isRetryable(err) || attempt >= hooks.policy.maxAttempts) throw err;
+      if (hooks.signal.aborted || attempt >= hooks.policy.maxAttempts || !(await hooks.isRetryable(err))) throw err;
       await sleep(backoffDelay(attempt + 1, hooks.policy), hooks.signal);
       await hooks.beforeRetry(attempt + 1, err);
     }

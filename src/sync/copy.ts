@@ -1,0 +1,149 @@
+/**
+ * The copy pipeline of one folder: source bodies are fetched with BODY.PEEK[]
+ * (never sets \Seen) in batches bounded by count and bytes, and each batch is
+ * handed to the APPEND writer (MULTIAPPEND/LITERAL+) with the source's flags
+ * and INTERNALDATE. The next batch is fetched while the current one is being
+ * appended, so memory holds at most two batches (a message bigger than a
+ * batch travels alone).
+ *
+ * Before each batch: the run may have been stopped (signal, byte cap, error
+ * budget), the byte cap may allow only part of it, and the rate limiter may
+ * make it wait.
+ */
+import type { ImapFlow } from 'imapflow';
+import type { RunStop } from './abort.js';
+import { flagsForAppend } from './flags.js';
+import type { Appender, AppendMessage } from './imap-raw/appender.js';
+import type { ByteCap, Throttle } from './throttle.js';
+import type { MessageMeta } from './types.js';
+
+export interface CopyContext {
+  /** Destination folder (full path, destination delimiter). */
+  destination: string;
+  source: ImapFlow;
+  appender: Appender;
+  permanentFlags?: string[];
+  appendLimit?: number;
+  batchMessages: number;
+  batchBytes: number;
+  stop: RunStop;
+  /** maxBytesPerSecond / maxMessagesPerSecond, shared by all workers. */
+  throttle?: Throttle;
+  /** maxBytesPerRun, shared by all workers. */
+  byteCap?: ByteCap;
+  onCopied: (message: MessageMeta, bytes: number) => void;
+  /** A per-message failure (counted, reported, not fatal). */
+  onFailed: (message: MessageMeta, reason: string, text: string) => void;
+}
+
+export interface CopyResult {
+  /** Source UIDs that disappeared from the source before their body could be fetched. */
+  vanished: number[];
+  /** Whether the run was stopped before every message was attempted. */
+  stopped: boolean;
+  /** Messages whose APPEND outcome is unknown (cut during an abort): whole on the server or absent. */
+  indeterminate: number;
+}
+
+/** Cut planned messages into batches by count and by RFC822.SIZE; a message bigger than maxBytes travels alone. */
+export function batchesOf(messages: readonly MessageMeta[], maxMessages: number, maxBytes: number): MessageMeta[][] {
+  const batches: MessageMeta[][] = [];
+  let current: MessageMeta[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    if (current.length > 0 && (current.length >= maxMessages || bytes + message.size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += message.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export async function copyMessages(ctx: CopyContext, planned: readonly MessageMeta[]): Promise<CopyResult> {
+  const result: CopyResult = { vanished: [], stopped: false, indeterminate: 0 };
+  const sendable: MessageMeta[] = [];
+  for (const message of planned) {
+    if (ctx.appendLimit !== undefined && message.size > ctx.appendLimit) {
+      ctx.onFailed(message, 'TooBig', `${message.size} bytes is over the destination's APPENDLIMIT ${ctx.appendLimit}`);
+    } else {
+      sendable.push(message);
+    }
+  }
+  const batches = batchesOf(sendable, ctx.batchMessages, ctx.batchBytes);
+  let prefetched: Promise<Map<number, Buffer>> | undefined;
+  for (let index = 0; index < batches.length; index++) {
+    if (ctx.stop.stopped) {
+      result.stopped = true;
+      break;
+    }
+    let batch = batches[index]!;
+    const fetching = prefetched ?? fetchBodies(ctx.source, batch);
+    prefetched = undefined;
+    if (ctx.byteCap) {
+      const fitting = withinCap(batch, ctx.byteCap);
+      if (fitting.length < batch.length) {
+        ctx.stop.stop('ByteCapReached');
+        result.stopped = true;
+      }
+      batch = fitting;
+    }
+    if (batch.length === 0) {
+      await fetching.catch(() => undefined);
+      break;
+    }
+    const bytes = batch.reduce((sum, m) => sum + m.size, 0);
+    const [bodies] = await Promise.all([fetching, ctx.throttle?.take(bytes, batch.length, ctx.stop.signal)]);
+    // Fetch the next batch while this one is being appended (different connections).
+    const next = batches[index + 1];
+    if (next && !ctx.stop.stopped) {
+      prefetched = fetchBodies(ctx.source, next);
+      prefetched.catch(() => undefined);
+    }
+    const sent: MessageMeta[] = [];
+    const items: AppendMessage[] = [];
+    for (const message of batch) {
+      const raw = bodies.get(message.uid);
+      if (!raw) {
+        result.vanished.push(message.uid);
+        continue;
+      }
+      sent.push(message);
+      items.push({ raw, flags: flagsForAppend(message.flags, ctx.permanentFlags), internalDate: message.internalDate });
+    }
+    bodies.clear();
+    if (items.length === 0) continue;
+    const outcomes = await ctx.appender.appendBatch(ctx.destination, items, ctx.stop.signal);
+    outcomes.forEach((outcome, i) => {
+      const message = sent[i]!;
+      if (outcome.ok) ctx.onCopied(message, items[i]!.raw.length);
+      else if (outcome.reason === 'Aborted') result.stopped = true;
+      else if (outcome.reason === 'Indeterminate') result.indeterminate += 1;
+      else ctx.onFailed(message, outcome.reason, outcome.text);
+    });
+  }
+  if (prefetched) await prefetched.catch(() => undefined);
+  return result;
+}
+
+function withinCap(batch: MessageMeta[], cap: ByteCap): MessageMeta[] {
+  const fitting: MessageMeta[] = [];
+  for (const message of batch) {
+    if (!cap.tryReserve(message.size)) break;
+    fitting.push(message);
+  }
+  return fitting;
+}
+
+/** Bodies of a batch, by UID (BODY.PEEK[]: the source's \Seen is left alone). */
+async function fetchBodies(source: ImapFlow, batch: readonly MessageMeta[]): Promise<Map<number, Buffer>> {
+  const bodies = new Map<number, Buffer>();
+  const uids = batch.map((m) => m.uid).join(',');
+  for await (const message of source.fetch(uids, { uid: true, source: true }, { uid: true })) {
+    if (message.source) bodies.set(message.uid, message.source);
+  }
+  return bodies;
+}
