@@ -1,0 +1,251 @@
+/**
+ * Builds the worker Job of a MailSync run and the ConfigMap it reads. Pure:
+ * the same inputs give the same objects (no clock, no API calls).
+ *
+ * Pod layout (the contract with `mailsync worker`, src/worker/):
+ *   args                       ["worker"] (the image entrypoint is the CLI)
+ *   /etc/mailsync/spec.json    the MailSync spec (ConfigMap key spec.json)     env MAILSYNC_SPEC_FILE
+ *   /var/run/mailsync/state/state.json  delta state of the last run, if any   env MAILSYNC_STATE_FILE
+ *   /var/run/mailsync/secrets/{source,destination}/{password,oauth2-token,ca.crt}  Secrets, read-only
+ *   /tmp                       emptyDir (the root filesystem is read-only)
+ */
+import type { V1ConfigMap, V1Job, V1OwnerReference, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import { EXIT_CODES, PERMANENT_REASONS } from '../api/exit-codes.js';
+import {
+  ANNOTATION_RUN_GENERATION,
+  API_VERSION,
+  KIND,
+  LABEL_MAILSYNC,
+  LABEL_MAILSYNC_UID,
+  LABEL_PAIR,
+  type MailSync,
+  WORKER_CONTAINER,
+} from '../api/mailsync.js';
+import type { Endpoint, SecretKeyRef } from '../api/spec.js';
+
+export const SPEC_DIR = '/etc/mailsync';
+export const SPEC_KEY = 'spec.json';
+export const STATE_DIR = '/var/run/mailsync/state';
+export const STATE_KEY = 'state.json';
+export const SECRETS_DIR = '/var/run/mailsync/secrets';
+/** File names inside a side's secrets directory. */
+export const SECRET_FILES = { password: 'password', oauth2Token: 'oauth2-token', ca: 'ca.crt' } as const;
+/** The image's numeric user (Dockerfile USER 10001:10001). */
+export const WORKER_UID = 10001;
+
+export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
+export const DEFAULT_BACKOFF_LIMIT = 1;
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+} as const;
+
+export interface WorkerOptions {
+  image: string;
+  /** Pods share the node's network (the local test cluster reaches Dovecot on 127.0.0.1 this way). */
+  hostNetwork: boolean;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+export interface JobInput {
+  mailSync: MailSync;
+  pairHash: string;
+  jobName: string;
+  configMapName: string;
+  /** The ConfigMap holds a delta state from an earlier run: mount it. */
+  hasState: boolean;
+  worker: WorkerOptions;
+}
+
+/** Exit codes after which a retry cannot help (bad password, TLS, config), or must not happen (abort, byte cap). */
+export function nonRetriableExitCodes(): number[] {
+  const codes = new Set<number>();
+  for (const reason of [...PERMANENT_REASONS, 'ByteCapReached', 'Aborted']) {
+    const value = EXIT_CODES[reason as keyof typeof EXIT_CODES];
+    if (typeof value === 'number') codes.add(value);
+    else if (value) {
+      codes.add(value.source);
+      codes.add(value.destination);
+    }
+  }
+  return [...codes].sort((a, b) => a - b);
+}
+
+export function ownerReference(mailSync: MailSync): V1OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: mailSync.metadata.name!,
+    uid: mailSync.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Labels shared by the Job, its pods and the ConfigMap. Label values are limited to 63 characters. */
+export function runLabels(mailSync: MailSync, pairHash: string): Record<string, string> {
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/name': 'mailsync-worker',
+    'app.kubernetes.io/managed-by': 'mailsync-operator',
+    [LABEL_PAIR]: pairHash,
+    [LABEL_MAILSYNC_UID]: mailSync.metadata.uid!,
+  };
+  const name = mailSync.metadata.name!;
+  if (name.length <= 63) labels[LABEL_MAILSYNC] = name;
+  return labels;
+}
+
+function secretProjection(ref: SecretKeyRef | undefined, path: string): V1VolumeProjection[] {
+  return ref ? [{ secret: { name: ref.name, items: [{ key: ref.key, path }] } }] : [];
+}
+
+function secretsVolume(side: 'source' | 'destination', endpoint: Endpoint): V1Volume | undefined {
+  const sources = [
+    ...secretProjection(endpoint.passwordSecretRef, SECRET_FILES.password),
+    ...secretProjection(endpoint.oauth2TokenSecretRef, SECRET_FILES.oauth2Token),
+    ...secretProjection(endpoint.caSecretRef, SECRET_FILES.ca),
+  ];
+  if (sources.length === 0) return undefined;
+  // 0440 + fsGroup: readable by the worker's group only.
+  return { name: `${side}-secrets`, projected: { defaultMode: 0o440, sources } };
+}
+
+const quantities = (list: Record<string, string | number> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(list ?? {}).map(([name, value]) => [name, String(value)]));
+
+/** Defaults, overridden per resource by the spec. */
+function mergeResources(spec: MailSync['spec']['resources']) {
+  return {
+    requests: { ...DEFAULT_RESOURCES.requests, ...quantities(spec?.requests) },
+    limits: { ...DEFAULT_RESOURCES.limits, ...quantities(spec?.limits) },
+  };
+}
+
+/** The spec as the worker reads it: the MailSync spec unchanged (Secret refs map to the mounted files). */
+export function workerSpecJson(mailSync: MailSync): string {
+  return `${JSON.stringify(mailSync.spec, null, 2)}\n`;
+}
+
+export function buildConfigMap(input: {
+  mailSync: MailSync;
+  pairHash: string;
+  configMapName: string;
+  /** The delta state to keep (JSON text), if any. */
+  stateJson?: string;
+}): V1ConfigMap {
+  const { mailSync } = input;
+  const data: Record<string, string> = { [SPEC_KEY]: workerSpecJson(mailSync) };
+  if (input.stateJson !== undefined) data[STATE_KEY] = input.stateJson;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: input.configMapName,
+      namespace: mailSync.metadata.namespace,
+      labels: runLabels(mailSync, input.pairHash),
+      ownerReferences: [ownerReference(mailSync)],
+    },
+    data,
+  };
+}
+
+export function buildJob(input: JobInput): V1Job {
+  const { mailSync, worker } = input;
+  const spec = mailSync.spec;
+  const labels = runLabels(mailSync, input.pairHash);
+  const volumes: V1Volume[] = [
+    { name: 'spec', configMap: { name: input.configMapName, items: [{ key: SPEC_KEY, path: SPEC_KEY }] } },
+    { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+  ];
+  const mounts = [
+    { name: 'spec', mountPath: SPEC_DIR, readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const env = [
+    { name: 'MAILSYNC_SPEC_FILE', value: `${SPEC_DIR}/${SPEC_KEY}` },
+    { name: 'MAILSYNC_SECRETS_DIR', value: SECRETS_DIR },
+    { name: 'HOME', value: '/tmp' },
+    { name: 'TMPDIR', value: '/tmp' },
+  ];
+  if (input.hasState) {
+    volumes.push({
+      name: 'state',
+      configMap: { name: input.configMapName, items: [{ key: STATE_KEY, path: STATE_KEY }] },
+    });
+    mounts.push({ name: 'state', mountPath: STATE_DIR, readOnly: true });
+    env.push({ name: 'MAILSYNC_STATE_FILE', value: `${STATE_DIR}/${STATE_KEY}` });
+  }
+  for (const side of ['source', 'destination'] as const) {
+    const volume = secretsVolume(side, spec[side]);
+    if (!volume) continue;
+    volumes.push(volume);
+    mounts.push({ name: volume.name, mountPath: `${SECRETS_DIR}/${side}`, readOnly: true });
+  }
+
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: input.jobName,
+      namespace: mailSync.metadata.namespace,
+      labels,
+      annotations: { [ANNOTATION_RUN_GENERATION]: String(mailSync.metadata.generation ?? 0) },
+      ownerReferences: [ownerReference(mailSync)],
+    },
+    spec: {
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
+      ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
+      // No second pod while the first one is still terminating (two workers on one account pair).
+      podReplacementPolicy: 'Failed',
+      podFailurePolicy: {
+        rules: [
+          {
+            action: 'FailJob',
+            onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: nonRetriableExitCodes() },
+          },
+          // A pod evicted by a node drain is not the worker's fault.
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        ],
+      },
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
+          ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: WORKER_UID,
+            runAsGroup: WORKER_UID,
+            fsGroup: WORKER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: WORKER_CONTAINER,
+              image: worker.image,
+              imagePullPolicy: worker.imagePullPolicy ?? 'IfNotPresent',
+              args: ['worker'],
+              env,
+              volumeMounts: mounts,
+              resources: mergeResources(spec.resources),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}

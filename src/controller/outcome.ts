@@ -1,0 +1,95 @@
+/**
+ * How a finished run ended: phase and reason from the worker's summary (the
+ * most precise), else its exit code, else the Job's own failure condition.
+ * Pure.
+ */
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { PERMANENT_REASONS, reasonForExitCode } from '../api/exit-codes.js';
+import { WORKER_CONTAINER } from '../api/mailsync.js';
+import type { Phase, StatusSummary } from '../api/status.js';
+
+export interface Outcome {
+  phase: Extract<Phase, 'Succeeded' | 'Failed' | 'Aborted'>;
+  reason: string;
+  message: string;
+  exitCode?: number;
+  /** A retry cannot help (credentials, TLS, configuration). */
+  permanent: boolean;
+}
+
+export type JobState = 'active' | 'succeeded' | 'failed';
+
+/** Finished per the Job's conditions (Complete/Failed, or the *Target conditions of Kubernetes >= 1.31). */
+export function jobState(job: V1Job): JobState {
+  for (const condition of job.status?.conditions ?? []) {
+    if (condition.status !== 'True') continue;
+    if (condition.type === 'Complete' || condition.type === 'SuccessCriteriaMet') return 'succeeded';
+    if (condition.type === 'Failed' || condition.type === 'FailureTarget') return 'failed';
+  }
+  return 'active';
+}
+
+export function jobFailureCondition(job: V1Job): { reason?: string; message?: string } | undefined {
+  const condition = job.status?.conditions?.find(
+    (c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True',
+  );
+  return condition ? { reason: condition.reason, message: condition.message } : undefined;
+}
+
+/** The worker container's exit code, if it terminated. */
+export function workerExitCode(pod: V1Pod | undefined): number | undefined {
+  const status = pod?.status?.containerStatuses?.find((c) => c.name === WORKER_CONTAINER);
+  return status?.state?.terminated?.exitCode ?? status?.lastState?.terminated?.exitCode;
+}
+
+function phaseForReason(reason: string): Outcome['phase'] {
+  if (reason === 'Succeeded') return 'Succeeded';
+  if (reason === 'Aborted') return 'Aborted';
+  return 'Failed';
+}
+
+export function computeOutcome(input: {
+  job: V1Job;
+  /** The run's last pod (the one whose log gave the summary). */
+  pod?: V1Pod;
+  summary?: StatusSummary;
+}): Outcome {
+  const { job, pod, summary } = input;
+  const exitCode = workerExitCode(pod) ?? summary?.exitCode;
+  const state = jobState(job);
+
+  if (summary?.reason && (state !== 'succeeded' || summary.exitCode === 0)) {
+    const reason = summary.reason;
+    return {
+      phase: phaseForReason(reason),
+      reason,
+      message: summary.message ?? reason,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      permanent: PERMANENT_REASONS.has(reason),
+    };
+  }
+  if (state === 'succeeded') {
+    return {
+      phase: 'Succeeded',
+      reason: 'Succeeded',
+      message: 'the worker finished successfully',
+      exitCode: 0,
+      permanent: false,
+    };
+  }
+  if (exitCode !== undefined) {
+    const { reason, side } = reasonForExitCode(exitCode);
+    const message =
+      reason === 'Killed'
+        ? 'the worker was killed (SIGKILL: out of memory, or it did not stop within the grace period)'
+        : `the worker exited with code ${exitCode} (${reason}${side ? `, ${side}` : ''})`;
+    return { phase: phaseForReason(reason), reason, message, exitCode, permanent: PERMANENT_REASONS.has(reason) };
+  }
+  const failure = jobFailureCondition(job);
+  return {
+    phase: 'Failed',
+    reason: failure?.reason || 'JobFailed',
+    message: failure?.message || 'the Job failed without a worker exit code',
+    permanent: false,
+  };
+}
