@@ -1,0 +1,47 @@
+/**
+ * How the CLI tells a user that something went wrong: one line with the
+ * cause, one line with what to do. Stack traces only with --debug.
+ */
+import { asMailsyncError, type MailsyncError } from '../sync/errors.js';
+
+const SIDE_OPTION = { source: '1', destination: '2' } as const;
+
+/** What to try next, by reason (and side). */
+export function hintFor(err: MailsyncError, command = 'sync'): string {
+  const n = err.side ? SIDE_OPTION[err.side] : '1/2';
+  switch (err.reason) {
+    case 'InvalidConfiguration':
+      return `Try 'mailsync ${command} --help' for usage.`;
+    case 'ConnectFailed':
+      return `Check --host${n}/--port${n} and that the server is reachable from here.`;
+    case 'TLSFailed':
+      return `For a private CA use --cafile${n}; --ssl${n}/--tls${n} choose the TLS mode (see docs/cli.md).`;
+    case 'AuthenticationFailed':
+      return `Check --user${n} and the password (or token) of the ${err.side ?? 'server'}.`;
+    case 'Aborted':
+      return 'Run the same command again to resume: what was copied is not copied twice.';
+    default:
+      return 'Run again with --debug for details.';
+  }
+}
+
+function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\nCaused by: ');
+}
+
+/** The lines to print on stderr for a failure. */
+export function errorLines(err: unknown, options: { debug?: boolean; command?: string } = {}): string[] {
+  const e = asMailsyncError(err);
+  // Configuration messages name the field (source.port...); others say which side failed.
+  const label = e.reason === 'InvalidConfiguration' ? 'error' : e.side ? `${e.reason} (${e.side})` : e.reason;
+  const lines = [`mailsync: ${label}: ${e.message}`];
+  lines.push(hintFor(e, options.command));
+  if (options.debug) lines.push(causeChain(err));
+  return lines;
+}

@@ -1,0 +1,96 @@
+/**
+ * `mailsync sync`: arguments and config file into a validated spec, the
+ * engine run with SIGTERM/SIGINT wired to an abort, events printed as JSON
+ * lines or readable lines, and the summary's exit code returned.
+ */
+import { statSync } from 'node:fs';
+import { EXIT_CODES, type Reason, reasonForExitCode } from '../api/exit-codes.js';
+import { abortOnProcessSignals } from '../sync/abort.js';
+import { ConfigError, MailsyncError } from '../sync/errors.js';
+import { checkSecretsReachable, readConfigFile, validateSpec } from './config.js';
+import { loadRunSync } from './engine-loader.js';
+import { imapsyncPasswordEnvFallback, parseSyncArgs, type SyncArgs } from './imapsync-args.js';
+import { createLogger, defaultLogFormat } from './log-output.js';
+import { errorLines, hintFor } from './report-error.js';
+import { applyOverrides, hasOverrides } from './spec-overrides.js';
+import { SYNC_USAGE } from './usage.js';
+import { packageVersion } from './version.js';
+
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdoutIsTTY: boolean;
+}
+
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** Hide secrets given on the command line from `ps` (Node rewrites the argv memory with the title). */
+function hideCommandLine(args: SyncArgs): void {
+  if (Object.keys(args.secretEnv).length > 0) process.title = 'mailsync sync';
+}
+
+export function buildSpec(args: SyncArgs, env: NodeJS.ProcessEnv) {
+  if (!args.configFile && !hasOverrides(args.overrides)) {
+    throw new ConfigError('nothing to sync: give --config file.yaml, or --host1 ... --host2 ... as with imapsync');
+  }
+  const fileSpec = args.configFile ? readConfigFile(args.configFile) : {};
+  const merged = applyOverrides(fileSpec, args.overrides);
+  const envNotices = imapsyncPasswordEnvFallback(merged, env);
+  const validated = validateSpec(merged, { context: 'local' });
+  checkSecretsReachable(validated.spec, env);
+  return { ...validated, notices: [...args.notices, ...envNotices, ...validated.notices] };
+}
+
+export async function runSyncCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  let args: SyncArgs | undefined;
+  try {
+    args = parseSyncArgs(argv, { isFile });
+    if (args.help) {
+      io.stdout(`${SYNC_USAGE}\n`);
+      return 0;
+    }
+    if (args.version) {
+      io.stdout(`mailsync ${packageVersion()}\n`);
+      return 0;
+    }
+    Object.assign(io.env, args.secretEnv);
+    hideCommandLine(args);
+    const { spec, notices } = buildSpec(args, io.env);
+    const format = args.logFormat ?? defaultLogFormat(io.stdoutIsTTY);
+    const logger = createLogger(format, { debug: args.debug });
+    for (const notice of notices) logger.warn(notice);
+    const runSync = await loadRunSync();
+    const stop = abortOnProcessSignals({
+      onForcedExit: (name) => io.stderr(`mailsync: second ${name}: exiting now\n`),
+    });
+    try {
+      const summary = await runSync(spec, { logger, signal: stop.signal, stateFile: args.stateFile });
+      if (summary.verdict === 'failed') {
+        // The log has the details; stderr gets one line and what to try next.
+        const { side } = reasonForExitCode(summary.exitCode);
+        const reason = (summary.reason in EXIT_CODES ? summary.reason : 'InternalError') as Reason;
+        const err = new MailsyncError(reason, summary.message, { side });
+        io.stderr(`mailsync: ${summary.reason}: ${summary.message}\n${hintFor(err)}\n`);
+      }
+      return summary.exitCode;
+    } finally {
+      stop.dispose();
+    }
+  } catch (err) {
+    const lines = errorLines(err, { debug: args?.debug ?? argv.includes('--debug') });
+    io.stderr(`${lines.join('\n')}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+function exitCodeOf(err: unknown): number {
+  const code = (err as { exitCode?: unknown }).exitCode;
+  return typeof code === 'number' ? code : 1;
+}

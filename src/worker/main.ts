@@ -1,0 +1,112 @@
+/**
+ * `mailsync worker`: the entrypoint of a worker pod. Reads the spec the
+ * controller mounted, turns the Secret references into the mounted files,
+ * runs the engine with SIGTERM wired to a graceful stop, logs JSON events on
+ * stdout (the controller follows them) and exits with the summary's code.
+ * The pod has no Kubernetes API access; everything arrives as files.
+ * File conventions: docs/worker.md.
+ */
+import { tmpdir } from 'node:os';
+import type { Logger } from 'pino';
+import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
+import type { MailSyncSpec } from '../api/spec.js';
+import { checkSecretsReachable, readConfigFile, validateSpec } from '../cli/config.js';
+import { loadRunSync } from '../cli/engine-loader.js';
+import { createLogger } from '../cli/log-output.js';
+import { errorLines } from '../cli/report-error.js';
+import type { CommandIo } from '../cli/sync-command.js';
+import { WORKER_USAGE } from '../cli/usage.js';
+import { abortOnProcessSignals } from '../sync/abort.js';
+import { asMailsyncError, ConfigError } from '../sync/errors.js';
+import { DEFAULT_SECRETS_DIR, resolveMountedSecrets } from './mounted-secrets.js';
+import { prepareStateFile } from './state-file.js';
+
+export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
+
+/** The summary of a run that never started (bad spec, missing Secret file): the controller still gets one. */
+export function failureSummary(err: unknown, mode = 'sync', now = new Date()): Summary {
+  const e = asMailsyncError(err);
+  const time = now.toISOString();
+  return {
+    verdict: 'failed',
+    reason: e.reason,
+    exitCode: e.exitCode,
+    mode,
+    startTime: time,
+    endTime: time,
+    durationSeconds: 0,
+    foldersSynced: 0,
+    foldersCreated: 0,
+    messagesTransferred: 0,
+    messagesSkipped: 0,
+    duplicatesSkipped: 0,
+    messagesFailed: 0,
+    messagesDeletedOnSource: 0,
+    messagesDeletedOnDestination: 0,
+    flagsUpdated: 0,
+    bytesTransferred: 0,
+    messagesPerSecond: 0,
+    bytesPerSecond: 0,
+    errors: 1,
+    reconnects: 0,
+    biggestMessageBytes: 0,
+    verificationMissing: 0,
+    message: e.message,
+  };
+}
+
+function logFailure(logger: Logger, err: unknown): Summary {
+  const e = asMailsyncError(err);
+  const summary = failureSummary(e);
+  logger.error(
+    {
+      schema: EVENT_SCHEMA_VERSION,
+      event: 'error',
+      reason: e.reason,
+      ...(e.side ? { side: e.side } : {}),
+      error: e.message,
+    },
+    'error',
+  );
+  logger.info({ schema: EVENT_SCHEMA_VERSION, event: 'summary', summary }, 'summary');
+  return summary;
+}
+
+export async function runWorker(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(`${WORKER_USAGE}\n`);
+    return 0;
+  }
+  const env = io.env;
+  const logger = createLogger('json', { debug: env.MAILSYNC_DEBUG === '1' });
+  let prepared: { spec: MailSyncSpec; stateFile: string };
+  try {
+    if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
+    const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
+    const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || DEFAULT_SECRETS_DIR);
+    const { spec, notices } = validateSpec(raw, { context: 'worker' });
+    checkSecretsReachable(spec, env);
+    for (const notice of notices) logger.warn(notice);
+    const state = prepareStateFile(env.MAILSYNC_STATE_FILE || undefined, env.MAILSYNC_WORK_DIR || tmpdir());
+    if (state.problem) logger.warn(`previous delta state unreadable, doing a full comparison: ${state.problem}`);
+    else if (state.copied) logger.info('previous delta state loaded');
+    prepared = { spec, stateFile: state.path };
+  } catch (err) {
+    const summary = logFailure(logger, err);
+    io.stderr(`${errorLines(err, { command: 'worker' })[0]}\n`);
+    return summary.exitCode;
+  }
+  const stop = abortOnProcessSignals({
+    onForcedExit: (name) => logger.warn(`second ${name}: exiting at once`),
+  });
+  try {
+    const runSync = await loadRunSync();
+    const summary = await runSync(prepared.spec, { logger, signal: stop.signal, stateFile: prepared.stateFile });
+    return summary.exitCode;
+  } catch (err) {
+    // The engine reports its own failures in the summary; this is a bug or a missing build.
+    return logFailure(logger, err).exitCode;
+  } finally {
+    stop.dispose();
+  }
+}
