@@ -1,0 +1,96 @@
+/**
+ * The chart tests' tools: helm and kubeconform (built from the Go module proxy by charts/build-helm.sh
+ * and cached), the Kubernetes OpenAPI document of the local cluster's version (from the Go module
+ * cache), and small runners around them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readSwagger, SCHEMA_TEMPLATE, schemasFromCrd, schemasFromSwagger, writeSchemas } from './kube-schemas.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHART = join(ROOT, 'charts/mailsync-operator');
+export const CHART_CRDS = join(CHART, 'crds-src');
+export const REPO_CRDS = join(ROOT, 'crds');
+/** Kinds kubeconform cannot check offline: the Prometheus Operator's CRDs are not in this repository. */
+export const KUBECONFORM_SKIPPED_KINDS = ['ServiceMonitor', 'PrometheusRule'];
+
+export interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], input?: string): Run {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024, cwd: ROOT });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Path of a cached tool, built first when missing (minutes on a cold cache). */
+export function buildTool(name: 'helm' | 'kubeconform'): string {
+  return execFileSync(join(ROOT, 'charts/build-helm.sh'), [name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
+
+/** `helm template` of the chart with `--set` style arguments and value files. */
+export function helmTemplate(helm: string, args: string[] = [], namespace = 'mailsync-system'): Run {
+  return run(helm, ['template', 'mailsync', CHART, '--namespace', namespace, ...args]);
+}
+
+function k8sVersion(): string {
+  const versions = readFileSync(join(ROOT, 'test/cluster/versions.sh'), 'utf8');
+  const match = /^K8S_VERSION="(v[0-9.]+)"/m.exec(versions);
+  if (!match) throw new Error('K8S_VERSION not found in test/cluster/versions.sh');
+  return match[1]!;
+}
+
+/** swagger.json of the Kubernetes version the local cluster runs, from the Go module cache. */
+export function kubernetesSwaggerPath(): { path: string; version: string } {
+  const version = k8sVersion();
+  const modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
+  let dir = join(modCache, `k8s.io/kubernetes@${version}`);
+  if (!existsSync(dir)) {
+    // the cluster build downloads this module anyway; fetch it if it has not run here yet
+    const info = execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], {
+      encoding: 'utf8',
+    });
+    dir = (JSON.parse(info) as { Dir: string }).Dir;
+  }
+  return { path: join(dir, 'api/openapi-spec/swagger.json'), version };
+}
+
+/** A fresh directory of kubeconform schemas: Kubernetes' own kinds plus our CRDs. */
+export function kubeconformSchemaDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mailsync-kubeconform-'));
+  writeSchemas(dir, schemasFromSwagger(readSwagger(kubernetesSwaggerPath().path)));
+  for (const file of crdFiles(REPO_CRDS))
+    writeSchemas(dir, schemasFromCrd(readFileSync(join(REPO_CRDS, file), 'utf8')));
+  return dir;
+}
+
+export function kubeconform(bin: string, schemaDir: string, manifests: string): Run {
+  return run(
+    bin,
+    [
+      '-strict',
+      '-summary',
+      '-output',
+      'json',
+      '-schema-location',
+      join(schemaDir, SCHEMA_TEMPLATE),
+      '-skip',
+      KUBECONFORM_SKIPPED_KINDS.join(','),
+      '-',
+    ],
+    manifests,
+  );
+}
+
+export function crdFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
+}
