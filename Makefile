@@ -17,8 +17,9 @@ build: ## compile TypeScript to dist/
 lint: ## biome lint + format check
 	$(NPM) run lint
 
-crds: build ## regenerate crds/ from src/api
+crds: build ## regenerate crds/ from src/api (and the Helm chart's copy)
 	$(NPM) run crds
+	charts/sync-crds.sh
 
 test: ## the whole suite (installs system packages, starts Dovecot and the local cluster itself)
 	bash test/run-all.sh
