@@ -6,7 +6,6 @@
  * The pod has no Kubernetes API access; everything arrives as files.
  * File conventions: docs/worker.md.
  */
-import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import type { MailSyncSpec } from '../api/spec.js';
@@ -19,7 +18,7 @@ import { WORKER_USAGE } from '../cli/usage.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { asMailsyncError, ConfigError } from '../sync/errors.js';
 import { DEFAULT_SECRETS_DIR, resolveMountedSecrets } from './mounted-secrets.js';
-import { prepareStateFile } from './state-file.js';
+import { readPreviousState } from './previous-state.js';
 
 export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
 
@@ -79,7 +78,7 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
   }
   const env = io.env;
   const logger = createLogger('json', { debug: env.MAILSYNC_DEBUG === '1' });
-  let prepared: { spec: MailSyncSpec; stateFile: string };
+  let prepared: { spec: MailSyncSpec; state: unknown };
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
     const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
@@ -87,10 +86,10 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
     const { spec, notices } = validateSpec(raw, { context: 'worker' });
     checkSecretsReachable(spec, env);
     for (const notice of notices) logger.warn(notice);
-    const state = prepareStateFile(env.MAILSYNC_STATE_FILE || undefined, env.MAILSYNC_WORK_DIR || tmpdir());
-    if (state.problem) logger.warn(`previous delta state unreadable, doing a full comparison: ${state.problem}`);
-    else if (state.copied) logger.info('previous delta state loaded');
-    prepared = { spec, stateFile: state.path };
+    const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined);
+    if (previous.problem) logger.warn(`previous delta state not usable, doing a full comparison: ${previous.problem}`);
+    else if (previous.state !== undefined) logger.info('previous delta state loaded');
+    prepared = { spec, state: previous.state };
   } catch (err) {
     const summary = logFailure(logger, err);
     io.stderr(`${errorLines(err, { command: 'worker' })[0]}\n`);
@@ -101,7 +100,8 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
   });
   try {
     const runSync = await loadRunSync();
-    const summary = await runSync(prepared.spec, { logger, signal: stop.signal, stateFile: prepared.stateFile });
+    // The state goes in and comes out in memory (Summary.state): the pod needs no writable file for it.
+    const summary = await runSync(prepared.spec, { logger, signal: stop.signal, state: prepared.state });
     return summary.exitCode;
   } catch (err) {
     // The engine reports its own failures in the summary; this is a bug or a missing build.

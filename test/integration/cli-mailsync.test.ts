@@ -1,0 +1,453 @@
+/**
+ * The `mailsync` command as a user runs it: bin/mailsync spawned as a child
+ * process (after the TypeScript build), bad input, unreachable hosts, and a
+ * real imapsync-style sync between the two Dovecot servers of the harness.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../src/api/events.js';
+import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAILSYNC = path.join(ROOT, 'bin/mailsync');
+const execFileP = promisify(execFile);
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(ext)) {
+      newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Build dist/ when a source file is newer than it. Someone else's half-written file may fail tsc: report, go on. */
+async function ensureBuilt(): Promise<void> {
+  const main = path.join(ROOT, 'dist/cli/main.js');
+  if (existsSync(main) && newestMtime(path.join(ROOT, 'dist'), '.js') >= newestMtime(path.join(ROOT, 'src'), '.ts')) {
+    return;
+  }
+  try {
+    await execFileP(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${ROOT}/node_modules/.bin:${process.env.PATH}` },
+    });
+  } catch (err) {
+    const out = (err as { stdout?: string }).stdout ?? String(err);
+    console.warn(`tsc reported errors (dist/ was still emitted):\n${out.slice(0, 4000)}`);
+  }
+}
+
+function run(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onStdout?: (child: ChildProcess, text: string) => void } = {},
+) {
+  return new Promise<Result>((resolve, reject) => {
+    const child = spawn(MAILSYNC, args, { cwd: os.tmpdir(), env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(child, stdout);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function summaryOf(stdout: string): Summary {
+  const line = jsonLines(stdout).find((l) => l.event === 'summary');
+  expect(line, `no summary event in:\n${stdout}`).toBeDefined();
+  return line?.summary as Summary;
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'mailsync-cli-'));
+const passfile = path.join(tmp, 'password');
+writeFileSync(passfile, 'not-used\n', { mode: 0o600 });
+/** Arguments that make a complete spec, so that only the option under test is wrong. */
+const minimal = ['--host1', 'h1', '--user1', 'u', '--passfile1', passfile, '--host2', 'h2', '--user2', 'u'];
+
+let engineProblem: string | undefined;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  try {
+    await import(path.join(ROOT, 'dist/sync/engine.js'));
+  } catch (err) {
+    engineProblem = `the sync engine does not load yet: ${(err as Error).message}`;
+  }
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function expectOneLineError(r: Result, code: number, message: RegExp): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(2);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^(Try|Check|For|Run)/);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('mailsync without servers', () => {
+  it('prints help', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: mailsync <command>/);
+    const sync = await run(['sync', '--help']);
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toMatch(/--host1 H/);
+  });
+
+  it('prints the version', async () => {
+    const r = await run(['version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^mailsync \d+\.\d+\.\d+/);
+  });
+
+  it('refuses an unknown flag in one line with a usage hint, exit 2, no stack trace', async () => {
+    const r = await run(['sync', ...minimal, '--bogus-flag']);
+    expectOneLineError(r, 2, /^mailsync: error: unknown option --bogus-flag$/);
+    expect(r.stderr).toMatch(/mailsync sync --help/);
+  });
+
+  it('refuses an unknown command', async () => {
+    const r = await run(['frobnicate']);
+    expectOneLineError(r, 2, /unknown command 'frobnicate'/);
+  });
+
+  it('refuses an invalid regex', async () => {
+    const r = await run(['sync', ...minimal, '--passfile2', passfile, '--exclude', '(unclosed']);
+    expectOneLineError(
+      r,
+      2,
+      /^mailsync: error: folders\.exclude\[0\]: invalid regular expression: .*Unterminated group/,
+    );
+  });
+
+  it('refuses a missing password file', async () => {
+    const r = await run(['sync', ...minimal, '--passfile2', '/nonexistent/pass2']);
+    expectOneLineError(r, 2, /destination\.passwordFile: cannot read \/nonexistent\/pass2: no such file/);
+  });
+
+  it('refuses a bad config file with the field path', async () => {
+    const config = path.join(tmp, 'bad.yaml');
+    writeFileSync(
+      config,
+      `source: {host: a, user: u, passwordFile: ${passfile}, port: 70000}\ndestination: {host: b}\n`,
+    );
+    const r = await run(['sync', '--config', config]);
+    expectOneLineError(
+      r,
+      2,
+      /^mailsync: error: 2 problems: source\.port: must be <= 65535 .*destination\.user: is required/,
+    );
+  });
+
+  it('shows a stack trace only with --debug', async () => {
+    const r = await run(['sync', ...minimal, '--passfile2', '/nonexistent/pass2', '--debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('reports an unreachable host as ConnectFailed (exit 10)', async (ctx) => {
+    if (engineProblem) {
+      console.warn(`skipped: ${engineProblem}`);
+      ctx.skip();
+    }
+    const port = await closedPort();
+    const r = await run([
+      'sync',
+      '--host1',
+      '127.0.0.1',
+      '--port1',
+      String(port),
+      '--ssl1',
+      '--user1',
+      'u',
+      '--passfile1',
+      passfile,
+      '--host2',
+      '127.0.0.1',
+      '--port2',
+      String(port),
+      '--ssl2',
+      '--user2',
+      'u',
+      '--passfile2',
+      passfile,
+      '--log-format',
+      'json',
+    ]);
+    expect(r.code, r.stderr).toBe(10);
+    expect(summaryOf(r.stdout)).toMatchObject({ verdict: 'failed', reason: 'ConnectFailed', exitCode: 10 });
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^mailsync: ConnectFailed/);
+    expect(r.stderr).toMatch(/--host1\/--port1/);
+  });
+});
+
+describe('mailsync against two Dovecot servers', () => {
+  let pair: DovecotPair;
+  const SOURCE_PASSWORD = 'src-Pa55word-on-the-command-line';
+  const DESTINATION_PASSWORD = 'dst-Pa55word-in-a-file';
+  let dstPassfile: string;
+
+  const message = (i: number) =>
+    `From: a@example.org\r\nTo: b@example.org\r\nSubject: cli ${i}\r\nMessage-ID: <cli-${i}@example.org>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nbody ${i}\r\n`;
+
+  const imapsyncArgs = () => [
+    '--host1',
+    pair.a.host,
+    '--port1',
+    String(pair.a.implicitTlsPort),
+    '--ssl1',
+    '--cafile1',
+    pair.a.caFile,
+    '--user1',
+    'carol',
+    '--password1',
+    SOURCE_PASSWORD,
+    '--host2',
+    pair.b.host,
+    '--port2',
+    String(pair.b.starttlsPort),
+    '--tls2',
+    '--cafile2',
+    pair.b.caFile,
+    '--user2',
+    'carol',
+    '--passfile2',
+    dstPassfile,
+  ];
+
+  beforeAll(async () => {
+    if (engineProblem) return;
+    pair = await startDovecotPair();
+    await pair.a.addUser('carol', SOURCE_PASSWORD);
+    await pair.b.addUser('carol', DESTINATION_PASSWORD);
+    dstPassfile = path.join(tmp, 'dst-pass');
+    writeFileSync(dstPassfile, `${DESTINATION_PASSWORD}\n`, { mode: 0o600 });
+    await appendMessages(
+      pair.a,
+      'carol',
+      'INBOX',
+      [1, 2, 3].map((i) => ({ raw: message(i), flags: i === 1 ? ['\\Seen'] : [] })),
+    );
+    await appendMessages(
+      pair.a,
+      'carol',
+      pair.a.folder('Projects'),
+      [4, 5].map((i) => ({ raw: message(i) })),
+    );
+  });
+
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  const skipWithoutEngine = (ctx: { skip: () => void }) => {
+    if (engineProblem) {
+      console.warn(`skipped: ${engineProblem}`);
+      ctx.skip();
+    }
+  };
+
+  it('a dry run from a config file changes nothing', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const config = path.join(tmp, 'carol.yaml');
+    writeFileSync(
+      config,
+      `apiVersion: mailsync.io/v1alpha1
+kind: MailSync
+metadata: {name: carol}
+spec:
+  source: {host: ${pair.a.host}, port: ${pair.a.implicitTlsPort}, tls: implicit, caFile: ${pair.a.caFile}, user: carol, passwordEnv: SRC_PW}
+  destination: {host: ${pair.b.host}, port: ${pair.b.implicitTlsPort}, tls: implicit, caFile: ${pair.b.caFile}, user: carol, passwordFile: ${dstPassfile}}
+  suspend: false
+`,
+    );
+    const r = await run(['sync', '--config', config, '--dry', '--log-format', 'json'], {
+      env: { SRC_PW: SOURCE_PASSWORD },
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const summary = summaryOf(r.stdout);
+    expect(summary).toMatchObject({ mode: 'dryRun', messagesTransferred: 0 });
+    expect(summary.dryRun?.wouldCopy).toBe(5);
+    expect(r.stdout).toMatch(/suspend is only used by the Kubernetes controller/);
+    const dst = await listMailbox(pair.b, 'carol');
+    expect(dst.flatMap((f) => f.messages)).toHaveLength(0);
+  });
+
+  it('syncs with imapsync options, exit 0, and never prints the password', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const r = await run(['sync', ...imapsyncArgs(), '--log-format', 'human']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\+\+\+\+ Statistics/);
+    expect(r.stdout).toMatch(/Messages transferred\s+: 5/);
+    expect(r.stdout).toMatch(/--password1 puts the password on the command line/);
+    for (const out of [r.stdout, r.stderr]) {
+      expect(out).not.toContain(SOURCE_PASSWORD);
+      expect(out).not.toContain(DESTINATION_PASSWORD);
+    }
+    const src = await listMailbox(pair.a, 'carol');
+    const dst = await listMailbox(pair.b, 'carol');
+    expect(messageMultiset(dst.find((f) => f.path === 'INBOX'))).toEqual(
+      messageMultiset(src.find((f) => f.path === 'INBOX')),
+    );
+    expect(messageMultiset(dst.find((f) => f.path === 'Projects'))).toEqual(
+      messageMultiset(src.find((f) => f.path === pair.a.folder('Projects'))),
+    );
+  });
+
+  it('a re-run with the command name changed only (no subcommand) copies nothing, with a state file', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const stateFile = path.join(tmp, 'carol.state.json');
+    const first = await run([...imapsyncArgs(), '--state-file', stateFile]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(summaryOf(first.stdout).messagesTransferred).toBe(0);
+    expect(existsSync(stateFile)).toBe(true);
+    const second = await run([...imapsyncArgs(), '--state-file', stateFile]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(summaryOf(second.stdout).messagesTransferred).toBe(0);
+  });
+
+  it('stops cleanly on SIGTERM with exit 30 and a summary', async (ctx) => {
+    skipWithoutEngine(ctx);
+    await appendMessages(
+      pair.a,
+      'carol',
+      pair.a.folder('Slow'),
+      [6, 7, 8, 9, 10, 11].map((i) => ({ raw: message(i) })),
+    );
+    let signalled = false;
+    const r = await run([...imapsyncArgs(), '--folder', pair.a.folder('Slow'), '--maxmessagespersecond', '1'], {
+      onStdout: (child, stdout) => {
+        // Signal once the sync is under way: after the first folder starts.
+        if (!signalled && stdout.includes('"event":"folder.begin"')) {
+          signalled = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(r.code, r.stderr).toBe(30);
+    const summary = summaryOf(r.stdout);
+    expect(summary).toMatchObject({ verdict: 'aborted', reason: 'Aborted' });
+    expect(jsonLines(r.stdout).some((l) => l.event === 'abort' && l.signal === 'SIGTERM')).toBe(true);
+  });
+
+  it('runs as a worker pod: spec and Secrets as files, JSON events, state in the summary', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const secrets = path.join(tmp, 'secrets');
+    for (const [side, password] of [
+      ['source', SOURCE_PASSWORD],
+      ['destination', DESTINATION_PASSWORD],
+    ] as const) {
+      const dir = path.join(secrets, side);
+      rmSync(dir, { recursive: true, force: true });
+      await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+      writeFileSync(path.join(dir, 'password'), password, { mode: 0o600 });
+      writeFileSync(path.join(dir, 'ca.crt'), pair.a.caPem);
+    }
+    const specFile = path.join(tmp, 'spec.json');
+    const ref = { name: 'carol', key: 'password' };
+    const ca = { name: 'ca', key: 'ca.crt' };
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        source: {
+          host: pair.a.host,
+          port: pair.a.implicitTlsPort,
+          tls: 'implicit',
+          user: 'carol',
+          passwordSecretRef: ref,
+          caSecretRef: ca,
+        },
+        destination: {
+          host: pair.b.host,
+          port: pair.b.implicitTlsPort,
+          tls: 'implicit',
+          user: 'carol',
+          passwordSecretRef: ref,
+          caSecretRef: ca,
+        },
+        gracePeriodSeconds: 30,
+      }),
+    );
+    const r = await run(['worker'], {
+      env: {
+        MAILSYNC_SPEC_FILE: specFile,
+        MAILSYNC_SECRETS_DIR: secrets,
+        MAILSYNC_STATE_FILE: path.join(tmp, 'none.json'),
+      },
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.every((l) => l.event === undefined || l.schema === 1)).toBe(true);
+    const summary = summaryOf(r.stdout);
+    expect(summary.verdict).toBe('success');
+    expect(summary.state).toBeDefined();
+    expect(r.stdout).not.toContain(SOURCE_PASSWORD);
+    expect(r.stdout).not.toContain(DESTINATION_PASSWORD);
+  });
+});
+
+describe('mailsync worker without servers', () => {
+  it('reports a missing mounted Secret as InvalidConfiguration (exit 2) with a summary event', async () => {
+    const specFile = path.join(tmp, 'worker-spec.json');
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        source: { host: 'h1', user: 'u', passwordSecretRef: { name: 's', key: 'password' } },
+        destination: { host: 'h2', user: 'u', passwordSecretRef: { name: 's', key: 'password' } },
+      }),
+    );
+    const r = await run(['worker'], {
+      env: { MAILSYNC_SPEC_FILE: specFile, MAILSYNC_SECRETS_DIR: path.join(tmp, 'no-secrets') },
+    });
+    expect(r.code).toBe(2);
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.event === 'error')).toMatchObject({ reason: 'InvalidConfiguration', side: 'source' });
+    expect(summaryOf(r.stdout)).toMatchObject({ verdict: 'failed', reason: 'InvalidConfiguration', exitCode: 2 });
+    expect(r.stderr).toMatch(/source\.passwordFile: cannot read .*no-secrets\/source\/password: no such file/);
+  });
+
+  it('reports a missing spec file', async () => {
+    const r = await run(['worker'], { env: { MAILSYNC_SPEC_FILE: path.join(tmp, 'missing.json') } });
+    expect(r.code).toBe(2);
+    expect(summaryOf(r.stdout).message).toMatch(/cannot read config file .*missing\.json: no such file/);
+  });
+});
