@@ -12,9 +12,13 @@ export async function loadRunSync(): Promise<RunSync> {
     return (await import('../sync/engine.js')).runSync;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new MailsyncError('InternalError', `the sync engine is incomplete in this build: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new MailsyncError(
+        'InternalError',
+        `the sync engine is incomplete in this build: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
