@@ -50,6 +50,18 @@ export function toJsonSchema(node: unknown, refPrefix: string): unknown {
       out[key] = toJsonSchema(value, refPrefix);
     }
   }
+  // OpenAPI v3 (CRDs) writes exclusive bounds as booleans next to minimum/maximum; draft-07 as numbers
+  for (const [exclusive, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (typeof src[exclusive] !== 'boolean') continue;
+    delete out[exclusive];
+    if (src[exclusive] && typeof src[bound] === 'number') {
+      out[exclusive] = src[bound];
+      delete out[bound];
+    }
+  }
   const open = src['x-kubernetes-preserve-unknown-fields'] === true;
   if (src.properties && !('additionalProperties' in src) && !open) out.additionalProperties = false;
   return out;

@@ -1,0 +1,197 @@
+/**
+ * The chart's alert rules (files/alerts.yaml) checked and exercised by promtool (Debian package
+ * `prometheus`, installed by test/chart/install-deps.sh): `promtool check rules`, then
+ * `promtool test rules` with synthetic series, one scenario per alert that fires and one that must not.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
+import { CHART, run } from './tools.js';
+
+const RULES = join(CHART, 'files/alerts.yaml');
+const JOB = 'job="mailsync-operator"';
+
+function hasPromtool(): boolean {
+  try {
+    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const promtool = hasPromtool();
+if (!promtool) console.log('alert rule tests skipped: promtool not found (run test/chart/install-deps.sh)');
+
+interface Rule {
+  alert: string;
+  annotations: Record<string, string>;
+}
+const rules = (parseYaml(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
+
+/** The annotations Prometheus renders for an alert with these labels (the rules use only $labels). */
+function annotations(alert: string, labels: Record<string, string>): Record<string, string> {
+  const rule = rules.find((r) => r.alert === alert)!;
+  return Object.fromEntries(
+    Object.entries(rule.annotations).map(([key, text]) => {
+      const rendered = text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? '');
+      if (rendered.includes('{{')) throw new Error(`${alert}.${key}: template the test cannot render: ${text}`);
+      return [key, rendered];
+    }),
+  );
+}
+
+/** Expected alert at a time: labels (severity included) and their rendered annotations. */
+function firing(alert: string, labels: Record<string, string>) {
+  return { exp_labels: labels, exp_annotations: annotations(alert, labels) };
+}
+
+interface Scenario {
+  name: string;
+  series: Record<string, string>;
+  /** [eval time, alert name, alerts expected (empty: must not fire)] */
+  expect: [string, string, ReturnType<typeof firing>[]][];
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'MailSyncFailed fires when a failure counter increases, and resolves',
+    series: { [`mailsync_failures_total{${JOB},instance="a",reason="AuthenticationFailed"}`]: '0 0 1x20' },
+    expect: [
+      ['1m', 'MailSyncFailed', []],
+      ['5m', 'MailSyncFailed', [firing('MailSyncFailed', { reason: 'AuthenticationFailed', severity: 'warning' })]],
+      ['20m', 'MailSyncFailed', []],
+    ],
+  },
+  {
+    name: "MailSyncFailed sees a reason's first failure (a new labelled series)",
+    series: {
+      [`mailsync_failures_total{${JOB},instance="a",reason="TLSFailed"}`]: '_ _ _ 1x20',
+      [`mailsync_failures_total{${JOB},instance="a",reason="Quiet"}`]: '0x24',
+    },
+    expect: [
+      ['5m', 'MailSyncFailed', [firing('MailSyncFailed', { reason: 'TLSFailed', severity: 'warning' })]],
+      ['20m', 'MailSyncFailed', []],
+    ],
+  },
+  {
+    name: 'MailSyncStuck fires when syncs run and nothing is copied for 30 minutes',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '1x60',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: '0+10x10 100x50',
+    },
+    expect: [
+      ['20m', 'MailSyncStuck', []],
+      ['50m', 'MailSyncStuck', [firing('MailSyncStuck', { severity: 'warning' })]],
+    ],
+  },
+  {
+    name: 'MailSyncStuck: also without any copied-messages series; not while copying; not when idle',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '1x60',
+      [`mailsync_syncs{${JOB},instance="b",phase="Running"}`]: '0x60',
+    },
+    expect: [['50m', 'MailSyncStuck', [firing('MailSyncStuck', { severity: 'warning' })]]],
+  },
+  {
+    name: 'MailSyncStuck stays quiet while messages are copied, and when nothing runs',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '1x40 0x20',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: '0+5x40 200x20',
+    },
+    expect: [
+      ['35m', 'MailSyncStuck', []],
+      ['60m', 'MailSyncStuck', []],
+    ],
+  },
+  {
+    name: 'MailSyncControllerDown fires when no replica is up',
+    series: {
+      [`up{${JOB},instance="a"}`]: '0x20',
+      [`up{${JOB},instance="b"}`]: '0x20',
+    },
+    expect: [
+      ['3m', 'MailSyncControllerDown', []],
+      ['10m', 'MailSyncControllerDown', [firing('MailSyncControllerDown', { severity: 'critical' })]],
+    ],
+  },
+  {
+    name: 'MailSyncControllerDown fires when the operator is not scraped at all',
+    series: { 'up{job="something-else",instance="x"}': '1x20' },
+    expect: [['10m', 'MailSyncControllerDown', [firing('MailSyncControllerDown', { severity: 'critical' })]]],
+  },
+  {
+    name: 'MailSyncControllerDown fires when replicas are up but none leads, not when one does',
+    series: {
+      [`up{${JOB},instance="a"}`]: '1x40',
+      [`up{${JOB},instance="b"}`]: '1x40',
+      [`mailsync_leader{${JOB},instance="a"}`]: '0x20 1x20',
+      [`mailsync_leader{${JOB},instance="b"}`]: '0x40',
+    },
+    expect: [
+      ['10m', 'MailSyncControllerDown', [firing('MailSyncControllerDown', { severity: 'critical' })]],
+      ['35m', 'MailSyncControllerDown', []],
+    ],
+  },
+  {
+    name: 'MailSyncHighErrorRate fires above 10 % failed reconciles for 15 minutes, not below',
+    series: {
+      [`controller_runtime_reconcile_total{${JOB},instance="a",controller="mailsync",result="success"}`]: '0+10x40',
+      [`controller_runtime_reconcile_total{${JOB},instance="a",controller="mailsync",result="error"}`]: '0+5x40',
+      [`controller_runtime_reconcile_errors_total{${JOB},instance="a",controller="mailsync"}`]: '0+5x40',
+      [`controller_runtime_reconcile_total{${JOB},instance="a",controller="quiet",result="success"}`]: '0+100x40',
+      [`controller_runtime_reconcile_errors_total{${JOB},instance="a",controller="quiet"}`]: '0+1x40',
+    },
+    expect: [
+      ['10m', 'MailSyncHighErrorRate', []],
+      [
+        '30m',
+        'MailSyncHighErrorRate',
+        [firing('MailSyncHighErrorRate', { controller: 'mailsync', severity: 'warning' })],
+      ],
+    ],
+  },
+];
+
+function promtoolTestFile(scenarios: Scenario[]): string {
+  return stringify({
+    rule_files: [RULES],
+    evaluation_interval: '1m',
+    tests: scenarios.map((s) => ({
+      name: s.name,
+      interval: '1m',
+      input_series: Object.entries(s.series).map(([series, values]) => ({ series, values })),
+      alert_rule_test: s.expect.map(([eval_time, alertname, exp_alerts]) => ({ eval_time, alertname, exp_alerts })),
+    })),
+  });
+}
+
+describe.skipIf(!promtool)('alert rules (promtool)', () => {
+  it('pass promtool check rules', () => {
+    const result = run('promtool', ['check', 'rules', RULES]);
+    expect(result.stdout + result.stderr).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(result.status).toBe(0);
+  });
+
+  it('are the four alerts the issue asks for', () => {
+    expect(rules.map((r) => r.alert)).toEqual([
+      'MailSyncFailed',
+      'MailSyncStuck',
+      'MailSyncControllerDown',
+      'MailSyncHighErrorRate',
+    ]);
+  });
+
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailsync-alerts-'));
+    const file = join(dir, 'test.yaml');
+    writeFileSync(file, promtoolTestFile([scenario]));
+    const result = run('promtool', ['test', 'rules', file]);
+    expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+});
