@@ -17,7 +17,7 @@ step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "FAILED: $*" >&2; status=1; }
 
 step "system packages"
-for script in test/harness/install-deps.sh test/cluster/install-deps.sh; do
+for script in test/harness/install-deps.sh test/cluster/install-deps.sh test/chart/install-deps.sh; do
   [ -f "$script" ] && { bash "$script" || { echo "FATAL: $script failed" >&2; exit 1; }; }
 done
 
