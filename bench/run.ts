@@ -1,0 +1,268 @@
+/**
+ * Engine benchmark (`npm run bench`): a deterministic corpus in a real Dovecot
+ * source, synced to a real Dovecot destination by `bin/mailsync sync`, side by
+ * side with mbsync (isync) on the same corpus and servers.
+ *
+ * Prints messages/s, MB/s, CPU seconds and peak RSS of: the full sync, a
+ * no-change re-run without state, a no-change re-run with the state file, the
+ * same for mbsync, and the peak RSS of syncing one 50 MB message. Every sync is
+ * checked by listing both servers independently (bytes, flags, dates).
+ *
+ * Options: --messages N (10000), --scale F (1: message sizes), --seed N (42),
+ *          --no-mbsync, --no-big, --json FILE (write the figures as JSON).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
+import { connectClient, listMailbox } from '../test/harness/mailbox.js';
+import { type CorpusMessage, generateCorpus } from './corpus.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    scale: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '42' },
+    'no-mbsync': { type: 'boolean', default: false },
+    'no-big': { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+
+interface Measure {
+  label: string;
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  messages: number;
+  bytes: number;
+  exitCode: number;
+}
+
+function ensureTools(): void {
+  const missing = ['time', 'isync'].filter((pkg) => !existsSync(pkg === 'time' ? '/usr/bin/time' : '/usr/bin/mbsync'));
+  if (missing.length === 0) return;
+  console.log(`installing ${missing.join(' ')} (Debian)`);
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** Runs a command under GNU time: wall seconds, CPU seconds (user + sys), peak RSS of the process tree's biggest. */
+async function measured(
+  label: string,
+  command: string,
+  argv: string[],
+  work: { messages: number; bytes: number },
+): Promise<Measure & { stdout: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-time-'));
+  const timeFile = path.join(dir, 'time');
+  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  const [elapsed, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  rmSync(dir, { recursive: true, force: true });
+  if (exitCode !== 0) console.error(`${label}: exit ${exitCode}\n${stderr.slice(-2000)}\n${stdout.slice(-2000)}`);
+  return {
+    label,
+    seconds: elapsed!,
+    cpuSeconds: user! + sys!,
+    peakRssMb: rssKb! / 1024,
+    ...work,
+    exitCode,
+    stdout,
+  };
+}
+
+/** Loads the corpus into `user` on the source, one imapflow connection per folder group (independent of the engine). */
+async function loadCorpus(server: DovecotServer, user: string, messages: CorpusMessage[]): Promise<void> {
+  const byFolder = new Map<string, CorpusMessage[]>();
+  for (const m of messages) {
+    const target = m.folder === 'INBOX' ? 'INBOX' : server.folder(...m.folder.split('/'));
+    byFolder.set(target, [...(byFolder.get(target) ?? []), m]);
+  }
+  const folders = [...byFolder.keys()];
+  const workers = Array.from({ length: 4 }, async (_, worker) => {
+    const client = await connectClient(server, user);
+    try {
+      const existing = new Set((await client.list()).map((f) => f.path));
+      for (const folder of folders.filter((_, i) => i % 4 === worker)) {
+        if (!existing.has(folder)) await client.mailboxCreate(folder);
+        for (const m of byFolder.get(folder)!) await client.append(folder, m.raw, m.flags, m.internalDate);
+      }
+    } finally {
+      await client.logout();
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** All messages of a mailbox as one sorted multiset of "sha256 flags date" (folder names differ across flavours). */
+async function mailboxDigest(server: DovecotServer, user: string): Promise<{ lines: string[]; bytes: number }> {
+  const folders = await listMailbox(server, user);
+  const lines = folders.flatMap((f) => f.messages.map((m) => `${m.sha256} ${m.flags.join(',')} ${m.internalDate}`));
+  const bytes = folders.reduce((sum, f) => sum + f.messages.reduce((s, m) => s + m.size, 0), 0);
+  return { lines: lines.sort(), bytes };
+}
+
+async function assertSame(pair: DovecotPair, sourceUser: string, destinationUser: string, label: string) {
+  const [src, dst] = await Promise.all([mailboxDigest(pair.a, sourceUser), mailboxDigest(pair.b, destinationUser)]);
+  const same = src.lines.length === dst.lines.length && src.lines.every((line, i) => line === dst.lines[i]);
+  console.log(
+    `  verify ${label}: source ${src.lines.length} messages, destination ${dst.lines.length}: ${same ? 'identical (bytes, flags, dates)' : 'DIFFERENT'}`,
+  );
+  return same;
+}
+
+async function mailsyncConfig(pair: DovecotPair, sourceUser: string, destinationUser: string, dir: string) {
+  const spec = {
+    source: await pair.a.endpoint(sourceUser),
+    destination: await pair.b.endpoint(destinationUser),
+  };
+  const file = path.join(dir, `${sourceUser}-${destinationUser}.yaml`);
+  writeFileSync(file, stringify(spec));
+  return file;
+}
+
+function mbsyncConfig(pair: DovecotPair, sourceUser: string, destinationUser: string, dir: string): string {
+  const file = path.join(dir, 'mbsyncrc');
+  const store = (name: string, server: DovecotServer, user: string) => `
+IMAPAccount ${name}
+Host ${server.host}
+Port ${server.implicitTlsPort}
+User ${user}
+Pass ${server.password(user)}
+SSLType IMAPS
+CertificateFile ${server.caFile}
+PipelineDepth 50
+
+IMAPStore ${name}-store
+Account ${name}
+`;
+  writeFileSync(
+    file,
+    `${store('far', pair.a, sourceUser)}${store('near', pair.b, destinationUser)}
+Channel bench
+Far :far-store:
+Near :near-store:
+Patterns *
+Create Near
+Sync Pull
+CopyArrivalDate yes
+SyncState ${dir}/mbsync-state/
+`,
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+function line(m: Measure): string {
+  const mps = m.messages / m.seconds;
+  const mbps = m.bytes / 1e6 / m.seconds;
+  return `${m.label.padEnd(34)} ${m.seconds.toFixed(2).padStart(8)} s ${mps.toFixed(0).padStart(7)} msg/s ${mbps.toFixed(1).padStart(7)} MB/s ${m.cpuSeconds.toFixed(2).padStart(7)} CPU s ${m.peakRssMb.toFixed(0).padStart(5)} MB RSS  exit ${m.exitCode}`;
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  const mailsync = path.join(ROOT, 'bin/mailsync');
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('run `make build` first');
+  const dir = mkdtempSync(path.join(tmpdir(), 'mailsync-bench-'));
+  const pair = await startDovecotPair({ a: { maxUserIpConnections: 100 }, b: { maxUserIpConnections: 100 } });
+  const results: Measure[] = [];
+  const verdicts: Record<string, boolean> = {};
+  try {
+    for (const user of ['bench', 'big']) await pair.a.addUser(user, `src-${user}-pw`);
+    for (const user of ['bench', 'mbsync', 'big']) await pair.b.addUser(user, `dst-${user}-pw`);
+
+    const corpus = [
+      ...generateCorpus({ seed: Number(args.seed), messages: Number(args.messages), sizeScale: Number(args.scale) }),
+    ];
+    const corpusBytes = corpus.reduce((sum, m) => sum + m.raw.length, 0);
+    console.log(`corpus: ${corpus.length} messages, ${(corpusBytes / 1e6).toFixed(0)} MB (seed ${args.seed})`);
+    let t = Date.now();
+    await loadCorpus(pair.a, 'bench', corpus);
+    console.log(`loaded into the source in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const work = { messages: corpus.length, bytes: corpusBytes };
+    const none = { messages: corpus.length, bytes: 0 };
+
+    const config = await mailsyncConfig(pair, 'bench', 'bench', dir);
+    const stateFile = path.join(dir, 'state.json');
+    const sync = (label: string, extra: string[], w = work) =>
+      measured(label, mailsync, ['sync', '--config', config, '--log-format', 'json', ...extra], w);
+
+    results.push(await sync('mailsync full sync', ['--state-file', stateFile]));
+    verdicts['mailsync full sync'] = await assertSame(pair, 'bench', 'bench', 'mailsync full sync');
+    results.push(await sync('mailsync re-run, no state', [], none));
+    results.push(await sync('mailsync re-run, state file', ['--state-file', stateFile], none));
+    verdicts['mailsync re-runs'] = await assertSame(pair, 'bench', 'bench', 'mailsync after re-runs');
+
+    if (!args['no-mbsync']) {
+      const rc = mbsyncConfig(pair, 'bench', 'mbsync', dir);
+      t = Date.now();
+      results.push(await measured('mbsync full sync', '/usr/bin/mbsync', ['-c', rc, '-q', 'bench'], work));
+      verdicts['mbsync full sync'] = await assertSame(pair, 'bench', 'mbsync', 'mbsync full sync');
+      results.push(await measured('mbsync re-run (state)', '/usr/bin/mbsync', ['-c', rc, '-q', 'bench'], none));
+    }
+
+    if (!args['no-big']) {
+      const size = 50 * 1024 * 1024;
+      const body = Buffer.alloc(size, 'A'.repeat(76) + '\r\n');
+      const raw = Buffer.concat([
+        Buffer.from('From: big@example.org\r\nSubject: 50 MB\r\nMessage-ID: <big@example.org>\r\n\r\n'),
+        body,
+      ]);
+      const client = await connectClient(pair.a, 'big');
+      await client.append('INBOX', raw, ['\\Seen'], new Date('2024-01-01T00:00:00Z'));
+      await client.logout();
+      const bigConfig = await mailsyncConfig(pair, 'big', 'big', dir);
+      results.push(
+        await measured(
+          'mailsync one 50 MB message',
+          mailsync,
+          ['sync', '--config', bigConfig, '--log-format', 'json'],
+          {
+            messages: 1,
+            bytes: raw.length,
+          },
+        ),
+      );
+      verdicts['50 MB message'] = await assertSame(pair, 'big', 'big', 'one 50 MB message');
+    }
+  } finally {
+    await pair.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log('\nresults (wall time; rates over the whole corpus; peak RSS of the process)');
+  for (const m of results) console.log(line(m));
+  const full = results.find((m) => m.label === 'mailsync full sync');
+  const mb = results.find((m) => m.label === 'mbsync full sync');
+  if (full && mb) console.log(`full sync speed vs mbsync: ${(mb.seconds / full.seconds).toFixed(2)}x`);
+  console.log(`verification: ${JSON.stringify(verdicts)}`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ results, verdicts }, null, 2));
+  if (
+    Object.values(verdicts).some((ok) => !ok) ||
+    results.some((m) => m.exitCode !== 0 && !m.label.startsWith('mbsync'))
+  ) {
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
