@@ -189,5 +189,5 @@ try {
     );
   }
 } finally {
-  await server.stop();
+  await server.dispose(); // stop and remove its directory
 }

@@ -5,7 +5,8 @@
  * flags and INTERNALDATE: nothing here trusts the writer's own answers.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
@@ -136,6 +137,12 @@ function folder(listing: ListedFolder[], path: string): ListedFolder {
   const found = listing.find((f) => f.path === path);
   if (!found) throw new Error(`folder ${path} not in listing: ${listing.map((f) => f.path).join(', ')}`);
   return found;
+}
+
+/** Files left in any maildir tmp/ of the user: where Dovecot writes a message before committing it. */
+async function maildirTmpFiles(on: DovecotServer, user: string): Promise<string[]> {
+  const entries = await readdir(path.join(on.dir, 'mail', user), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && path.basename(e.parentPath) === 'tmp').map((e) => e.name);
 }
 
 /**
@@ -366,6 +373,8 @@ describe('abort: nothing partial on the server', () => {
     logger.info({ evidence }, 'dovecot saw the cut');
     // Complete literals of an unfinished MULTIAPPEND are not committed either (atomic).
     expect(folder(await listMailbox(server, user), target).messages).toEqual([]);
+    // Nor is anything left half-written on disk.
+    expect(await maildirTmpFiles(server, user)).toEqual([]);
   });
 
   it('abort mid 20 MB literal of a single APPEND: nothing stored; earlier whole messages are whole', async () => {
@@ -389,6 +398,7 @@ describe('abort: nothing partial on the server', () => {
       else expect(r.reason).toBe('Indeterminate');
     });
     expect(present.has(sha256(big.raw))).toBe(false);
+    expect(await maildirTmpFiles(server, user)).toEqual([]);
   });
 
   it('abort with a small remainder: the literal is finished, the MULTIAPPEND is ended there, the prefix is stored whole', async () => {
