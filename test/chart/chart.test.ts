@@ -218,7 +218,7 @@ describe('RBAC', () => {
       resources: ['configmaps'],
       verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
     },
-    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
   const LEASE_RULES = [
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
