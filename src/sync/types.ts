@@ -34,6 +34,8 @@ export interface FolderPair {
   specialUse?: string;
   /** Whether the source folder is subscribed (copied when folders.subscribe). */
   subscribed: boolean;
+  /** True when automap chose the destination (a special-use folder of the destination), not the name. */
+  automapped?: boolean;
 }
 
 /** What the engine knows of one message without its body. */

@@ -1,0 +1,60 @@
+/**
+ * Message filters (imapsync --maxsize/--minsize/--maxage/--minage).
+ *
+ * Sizes are RFC822.SIZE in bytes; a message is skipped when strictly bigger
+ * than maxSize or strictly smaller than minSize, as the spec says (imapsync
+ * also skips a message of exactly that size: one byte of difference).
+ * Ages are measured from INTERNALDATE to `now` in days (fractions allowed), to
+ * the millisecond rather than imapsync's whole days (it uses SEARCH
+ * SINCE/BEFORE): skipped when older than maxAgeDays or newer than minAgeDays.
+ */
+import type { Filters } from '../api/spec.js';
+import { ConfigError } from './errors.js';
+
+const DAY_MS = 86_400_000;
+
+export type FilterReason = 'maxSize' | 'minSize' | 'maxAge' | 'minAge';
+
+export interface Filterable {
+  size: number;
+  internalDate: Date;
+}
+
+/** Why the message is filtered out, or undefined when it passes. */
+export function filterReason(message: Filterable, filters: Filters | undefined, now: Date): FilterReason | undefined {
+  if (!filters) return undefined;
+  if (filters.maxSize !== undefined && message.size > filters.maxSize) return 'maxSize';
+  if (filters.minSize !== undefined && message.size < filters.minSize) return 'minSize';
+  const ageDays = (now.getTime() - message.internalDate.getTime()) / DAY_MS;
+  if (filters.maxAgeDays !== undefined && ageDays > filters.maxAgeDays) return 'maxAge';
+  if (filters.minAgeDays !== undefined && ageDays < filters.minAgeDays) return 'minAge';
+  return undefined;
+}
+
+export function passesFilters(message: Filterable, filters: Filters | undefined, now: Date): boolean {
+  return filterReason(message, filters, now) === undefined;
+}
+
+export function hasFilters(filters: Filters | undefined): boolean {
+  return (
+    filters !== undefined &&
+    (filters.maxSize !== undefined ||
+      filters.minSize !== undefined ||
+      filters.maxAgeDays !== undefined ||
+      filters.minAgeDays !== undefined)
+  );
+}
+
+/** Reject filters that select nothing at all: certainly a mistake (e.g. minSize above maxSize). */
+export function validateFilters(filters: Filters | undefined): void {
+  if (!filters) return;
+  const { maxSize, minSize, maxAgeDays, minAgeDays } = filters;
+  if (maxSize !== undefined && minSize !== undefined && minSize > maxSize) {
+    throw new ConfigError(`filters: minSize (${minSize}) is above maxSize (${maxSize}); no message would be synced`);
+  }
+  if (maxAgeDays !== undefined && minAgeDays !== undefined && minAgeDays > maxAgeDays) {
+    throw new ConfigError(
+      `filters: minAgeDays (${minAgeDays}) is above maxAgeDays (${maxAgeDays}); no message would be synced`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Message identity: which source and destination messages are "the same".
+ *
+ * Like imapsync's default, the identity is a hash of the chosen header lines,
+ * by default Message-ID and every Received line. The header block is read as
+ * bytes (latin1, one char per byte), so 8-bit or broken header bytes give a
+ * stable result instead of an encoding error; the same bytes passed as a
+ * Buffer or as a UTF-8 string give the same identity.
+ *
+ * Normalisation, and nothing else (no MIME decoding): continuation lines are
+ * unfolded, header names compared case-insensitively, runs of whitespace in
+ * values collapsed to one space, values trimmed. Lines keep their order in the
+ * message, grouped by the order of `headerNames`. Headers with an empty value
+ * count as absent.
+ *
+ * A message with none of the chosen headers (drafts, some sent messages) is
+ * still identified, never skipped: the identity then comes from its Date,
+ * From, Subject and To lines and its size, plus its INTERNALDATE when it has
+ * none of those either (otherwise every header-less message of one size would
+ * look the same). Identical identities are harmless for copying: the planner
+ * compares copies as a multiset, so k source copies still lead to k
+ * destination copies.
+ */
+import { createHash } from 'node:crypto';
+import { DEFAULT_IDENTITY_HEADERS } from './defaults.js';
+
+export { DEFAULT_IDENTITY_HEADERS };
+
+/** The headers the fallback identity uses when none of the chosen headers are present. */
+export const FALLBACK_IDENTITY_HEADERS: readonly string[] = ['Date', 'From', 'Subject', 'To'];
+
+export interface IdentityFallback {
+  size: number;
+  internalDate?: Date;
+}
+
+/**
+ * The header names to fetch with `BODY.PEEK[HEADER.FIELDS (...)]` so that
+ * messageIdentity can compute both the normal and the fallback identity.
+ */
+export function identityFetchHeaders(headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS): string[] {
+  const names = [...headerNames, ...FALLBACK_IDENTITY_HEADERS].map((name) => name.toUpperCase());
+  return [...new Set(names)];
+}
+
+interface HeaderLine {
+  name: string;
+  value: string;
+}
+
+/** Unfolded header lines (name lower-cased, value whitespace-collapsed) up to the first empty line. */
+export function parseHeaderLines(headerBlock: Buffer | string): HeaderLine[] {
+  const bytes = typeof headerBlock === 'string' ? Buffer.from(headerBlock, 'utf8') : headerBlock;
+  const text = bytes.toString('latin1');
+  const unfolded: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '' || line === '\r') break;
+    if (/^[ \t]/.test(line)) {
+      // A continuation line without a header before it is garbage: ignore it.
+      if (unfolded.length > 0) unfolded[unfolded.length - 1] += ` ${line}`;
+      continue;
+    }
+    unfolded.push(line);
+  }
+  const lines: HeaderLine[] = [];
+  for (const line of unfolded) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line
+      .slice(colon + 1)
+      .replace(/[ \t\r\n]+/g, ' ')
+      .trim();
+    if (name !== '' && value !== '') lines.push({ name, value });
+  }
+  return lines;
+}
+
+function pick(lines: readonly HeaderLine[], names: readonly string[]): string[] {
+  const picked: string[] = [];
+  for (const wanted of names.map((name) => name.toLowerCase())) {
+    for (const line of lines) if (line.name === wanted) picked.push(`${line.name}: ${line.value}`);
+  }
+  return picked;
+}
+
+function hash(parts: readonly string[]): string {
+  // latin1 gives back exactly the bytes read; \n cannot occur inside a part (whitespace is collapsed).
+  return createHash('sha256').update(parts.join('\n'), 'latin1').digest('hex').slice(0, 32);
+}
+
+export function messageIdentity(
+  headerBlock: Buffer | string,
+  fallback: IdentityFallback,
+  headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS,
+): string {
+  const lines = parseHeaderLines(headerBlock);
+  const chosen = pick(lines, headerNames);
+  if (chosen.length > 0) return hash(['h', ...chosen]);
+  const described = pick(lines, FALLBACK_IDENTITY_HEADERS);
+  const parts = ['f', ...described, `size: ${fallback.size}`];
+  if (described.length === 0 && fallback.internalDate) parts.push(`internaldate: ${fallback.internalDate.getTime()}`);
+  return hash(parts);
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/sync/errors.js';
+import { filterReason, hasFilters, passesFilters, validateFilters } from '../../src/sync/filters.js';
+
+const now = new Date('2024-06-01T12:00:00Z');
+const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+
+describe('filters', () => {
+  it('lets everything through without filters', () => {
+    expect(passesFilters({ size: 10 ** 9, internalDate: new Date(0) }, undefined, now)).toBe(true);
+    expect(passesFilters({ size: 0, internalDate: now }, {}, now)).toBe(true);
+    expect(hasFilters({})).toBe(false);
+    expect(hasFilters({ minSize: 0 })).toBe(true);
+  });
+
+  it('skips messages strictly bigger than maxSize or smaller than minSize', () => {
+    const filters = { maxSize: 1000, minSize: 10 };
+    expect(filterReason({ size: 1000, internalDate: now }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1001, internalDate: now }, filters, now)).toBe('maxSize');
+    expect(filterReason({ size: 10, internalDate: now }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 9, internalDate: now }, filters, now)).toBe('minSize');
+  });
+
+  it('skips messages older than maxAgeDays or newer than minAgeDays, by INTERNALDATE', () => {
+    const filters = { maxAgeDays: 30, minAgeDays: 1.5 };
+    expect(filterReason({ size: 1, internalDate: daysAgo(30) }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1, internalDate: daysAgo(30.01) }, filters, now)).toBe('maxAge');
+    expect(filterReason({ size: 1, internalDate: daysAgo(1.5) }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1, internalDate: daysAgo(1) }, filters, now)).toBe('minAge');
+    // a message dated in the future is "newer" than any minimum age
+    expect(filterReason({ size: 1, internalDate: daysAgo(-1) }, filters, now)).toBe('minAge');
+  });
+
+  it('rejects filters that can select nothing', () => {
+    expect(() => validateFilters({ minSize: 10, maxSize: 5 })).toThrowError(ConfigError);
+    expect(() => validateFilters({ minAgeDays: 10, maxAgeDays: 5 })).toThrowError(/minAgeDays/);
+    expect(() => validateFilters({ minSize: 5, maxSize: 5, minAgeDays: 1, maxAgeDays: 1 })).not.toThrow();
+    expect(() => validateFilters(undefined)).not.toThrow();
+  });
+});

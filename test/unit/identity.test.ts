@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { identityFetchHeaders, messageIdentity, parseHeaderLines } from '../../src/sync/identity.js';
+
+const size = { size: 1234 };
+
+describe('messageIdentity', () => {
+  const base = [
+    'Received: from a.example by b.example; Mon, 1 Jan 2024 10:00:00 +0000',
+    'Received: from c.example by a.example; Mon, 1 Jan 2024 09:59:59 +0000',
+    'Message-ID: <abc@example.com>',
+    'Subject: hello',
+    '',
+    '',
+  ].join('\r\n');
+
+  it('is a short hex hash, stable across calls', () => {
+    const id = messageIdentity(base, size);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(messageIdentity(base, size)).toBe(id);
+  });
+
+  it('depends only on Message-ID and Received by default (not size, date, subject)', () => {
+    const id = messageIdentity(base, size);
+    expect(messageIdentity(base.replace('hello', 'other'), { size: 1, internalDate: new Date() })).toBe(id);
+    expect(messageIdentity(base.replace('<abc@', '<abd@'), size)).not.toBe(id);
+    expect(messageIdentity(base.replace('09:59:59', '09:59:58'), size)).not.toBe(id);
+  });
+
+  it('normalises folding, header name case, whitespace runs and line endings', () => {
+    const folded = [
+      'received: from a.example\r\n\tby b.example;   Mon, 1 Jan 2024 10:00:00 +0000',
+      'RECEIVED:from c.example by a.example;\r\n    Mon, 1 Jan 2024 09:59:59 +0000   ',
+      'message-id:   <abc@example.com>',
+      '',
+    ].join('\r\n');
+    expect(messageIdentity(folded, size)).toBe(messageIdentity(base, size));
+    expect(messageIdentity(base.replaceAll('\r\n', '\n'), size)).toBe(messageIdentity(base, size));
+  });
+
+  it('keeps the order of Received lines significant', () => {
+    const lines = base.split('\r\n');
+    const swapped = [lines[1], lines[0], ...lines.slice(2)].join('\r\n');
+    expect(messageIdentity(swapped, size)).not.toBe(messageIdentity(base, size));
+  });
+
+  it('handles 8-bit header bytes stably, the same as a Buffer or as a UTF-8 string', () => {
+    const utf8 = 'Message-ID: <grüße@example.com>\r\nSubject: Grüße\r\n\r\n';
+    const fromBuffer = messageIdentity(Buffer.from(utf8, 'utf8'), size);
+    expect(messageIdentity(utf8, size)).toBe(fromBuffer);
+    const latin1 = Buffer.from('Message-ID: <gr\xfc\xdfe@example.com>\r\n\r\n', 'latin1');
+    expect(messageIdentity(latin1, size)).toBe(messageIdentity(Buffer.from(latin1), size));
+    expect(messageIdentity(latin1, size)).not.toBe(fromBuffer);
+    const broken = Buffer.from([...Buffer.from('Message-ID: <'), 0xff, 0xfe, 0x80, ...Buffer.from('>\r\n\r\n')]);
+    expect(messageIdentity(broken, size)).toMatch(/^[0-9a-f]{32}$/);
+    expect(messageIdentity(Buffer.from(broken), size)).toBe(messageIdentity(broken, size));
+  });
+
+  it('uses only the given header names (imapsync --useheader)', () => {
+    const onlyMessageId = messageIdentity(base, size, ['Message-ID']);
+    expect(messageIdentity(base.replace('09:59:59', '09:59:58'), size, ['message-id'])).toBe(onlyMessageId);
+    expect(onlyMessageId).not.toBe(messageIdentity(base, size));
+  });
+
+  it('reads headers only up to the end of the header block', () => {
+    const withBody = `${base}Message-ID: <other@example.com>\r\n`;
+    expect(messageIdentity(withBody, size)).toBe(messageIdentity(base, size));
+  });
+
+  describe('without Message-ID and Received', () => {
+    const draft =
+      'Date: Tue, 2 Jan 2024 08:00:00 +0100\r\nFrom: a@example.com\r\nTo: b@example.com\r\nSubject: draft\r\n\r\n';
+
+    it('builds the identity from Date, From, Subject, To and the size', () => {
+      const id = messageIdentity(draft, { size: 100 });
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(messageIdentity(draft, { size: 100, internalDate: new Date(0) })).toBe(id);
+      expect(messageIdentity(draft, { size: 101 })).not.toBe(id);
+      expect(messageIdentity(draft.replace('draft', 'Draft'), { size: 100 })).not.toBe(id);
+      expect(messageIdentity(draft.replace('b@', 'c@'), { size: 100 })).not.toBe(id);
+    });
+
+    it('treats empty Message-ID headers as absent', () => {
+      expect(messageIdentity(`Message-ID:  \r\n${draft}`, { size: 100 })).toBe(messageIdentity(draft, { size: 100 }));
+    });
+
+    it('adds INTERNALDATE when there is no header at all', () => {
+      const a = messageIdentity('', { size: 10, internalDate: new Date('2024-01-01T00:00:00Z') });
+      const b = messageIdentity('', { size: 10, internalDate: new Date('2024-01-02T00:00:00Z') });
+      expect(a).not.toBe(b);
+      expect(messageIdentity('X-Other: 1\r\n\r\n', { size: 10, internalDate: new Date('2024-01-01T00:00:00Z') })).toBe(
+        a,
+      );
+    });
+
+    it('never collides with an identity made from Message-ID', () => {
+      const fallback = messageIdentity('Subject: x\r\n\r\n', { size: 5 });
+      expect(messageIdentity('Message-ID: x\r\n\r\n', { size: 5 })).not.toBe(fallback);
+    });
+  });
+});
+
+describe('parseHeaderLines', () => {
+  it('ignores lines without a colon and orphan continuation lines', () => {
+    expect(parseHeaderLines('  orphan\r\nnot a header\r\nA: 1\r\n\r\n')).toEqual([{ name: 'a', value: '1' }]);
+  });
+});
+
+describe('identityFetchHeaders', () => {
+  it('lists the identity headers and the fallback headers once, upper-case', () => {
+    expect(identityFetchHeaders()).toEqual(['MESSAGE-ID', 'RECEIVED', 'DATE', 'FROM', 'SUBJECT', 'TO']);
+    expect(identityFetchHeaders(['Message-Id', 'X-Uid', 'subject'])).toEqual([
+      'MESSAGE-ID',
+      'X-UID',
+      'SUBJECT',
+      'DATE',
+      'FROM',
+      'TO',
+    ]);
+  });
+});
