@@ -4,8 +4,9 @@
  * cache), and small runners around them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSwagger, SCHEMA_TEMPLATE, schemasFromCrd, schemasFromSwagger, writeSchemas } from './kube-schemas.js';
@@ -64,12 +65,31 @@ export function kubernetesSwaggerPath(): { path: string; version: string } {
   return { path: join(dir, 'api/openapi-spec/swagger.json'), version };
 }
 
-/** A fresh directory of kubeconform schemas: Kubernetes' own kinds plus our CRDs. */
+/**
+ * A directory of kubeconform schemas: Kubernetes' own kinds plus our CRDs from crds/. Cached under
+ * ~/.cache/mailsync/kubeconform-schemas, keyed by the Kubernetes version and a hash of the inputs
+ * (the converter and the CRDs), so it is made once and never goes stale.
+ */
 export function kubeconformSchemaDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mailsync-kubeconform-'));
-  writeSchemas(dir, schemasFromSwagger(readSwagger(kubernetesSwaggerPath().path)));
-  for (const file of crdFiles(REPO_CRDS))
-    writeSchemas(dir, schemasFromCrd(readFileSync(join(REPO_CRDS, file), 'utf8')));
+  const swagger = kubernetesSwaggerPath();
+  const hash = createHash('sha256');
+  hash.update(readFileSync(fileURLToPath(new URL('./kube-schemas.ts', import.meta.url))));
+  for (const file of crdFiles(REPO_CRDS).sort()) hash.update(file).update(readFileSync(join(REPO_CRDS, file)));
+  const cache = join(process.env.MAILSYNC_CACHE ?? join(homedir(), '.cache/mailsync'), 'kubeconform-schemas');
+  const dir = join(cache, `${swagger.version}-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(dir)) return dir;
+  mkdirSync(cache, { recursive: true });
+  const tmp = mkdtempSync(join(cache, '.tmp-'));
+  writeSchemas(tmp, schemasFromSwagger(readSwagger(swagger.path)));
+  for (const file of crdFiles(REPO_CRDS)) {
+    writeSchemas(tmp, schemasFromCrd(readFileSync(join(REPO_CRDS, file), 'utf8')));
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // another test process made the same directory first
+    rmSync(tmp, { recursive: true, force: true });
+  }
   return dir;
 }
 
