@@ -6,7 +6,11 @@
  * also skips a message of exactly that size: one byte of difference).
  * Ages are measured from INTERNALDATE to `now` in days (fractions allowed), to
  * the millisecond rather than imapsync's whole days (it uses SEARCH
- * SINCE/BEFORE): skipped when older than maxAgeDays or newer than minAgeDays.
+ * SENTSINCE/SENTBEFORE): skipped when older than maxAgeDays or newer than
+ * minAgeDays. As in imapsync (FAQ.Messages_Selection, example E.4), when
+ * minAgeDays is above maxAgeDays the two select a union instead of a window:
+ * `maxAgeDays: 30, minAgeDays: 365` keeps the messages younger than 30 days
+ * and those older than 365 days.
  */
 import type { Filters } from '../api/spec.js';
 import { ConfigError } from './errors.js';
@@ -26,8 +30,13 @@ export function filterReason(message: Filterable, filters: Filters | undefined, 
   if (filters.maxSize !== undefined && message.size > filters.maxSize) return 'maxSize';
   if (filters.minSize !== undefined && message.size < filters.minSize) return 'minSize';
   const ageDays = (now.getTime() - message.internalDate.getTime()) / DAY_MS;
-  if (filters.maxAgeDays !== undefined && ageDays > filters.maxAgeDays) return 'maxAge';
-  if (filters.minAgeDays !== undefined && ageDays < filters.minAgeDays) return 'minAge';
+  const { maxAgeDays, minAgeDays } = filters;
+  if (maxAgeDays !== undefined && minAgeDays !== undefined && minAgeDays > maxAgeDays) {
+    // Union: only the messages between the two ages are skipped.
+    return ageDays > maxAgeDays && ageDays < minAgeDays ? 'maxAge' : undefined;
+  }
+  if (maxAgeDays !== undefined && ageDays > maxAgeDays) return 'maxAge';
+  if (minAgeDays !== undefined && ageDays < minAgeDays) return 'minAge';
   return undefined;
 }
 
@@ -45,16 +54,14 @@ export function hasFilters(filters: Filters | undefined): boolean {
   );
 }
 
-/** Reject filters that select nothing at all: certainly a mistake (e.g. minSize above maxSize). */
+/**
+ * Reject filters that select nothing at all: certainly a mistake. Only sizes
+ * can do that (minSize above maxSize); ages above each other are a union.
+ */
 export function validateFilters(filters: Filters | undefined): void {
   if (!filters) return;
-  const { maxSize, minSize, maxAgeDays, minAgeDays } = filters;
+  const { maxSize, minSize } = filters;
   if (maxSize !== undefined && minSize !== undefined && minSize > maxSize) {
     throw new ConfigError(`filters: minSize (${minSize}) is above maxSize (${maxSize}); no message would be synced`);
-  }
-  if (maxAgeDays !== undefined && minAgeDays !== undefined && minAgeDays > maxAgeDays) {
-    throw new ConfigError(
-      `filters: minAgeDays (${minAgeDays}) is above maxAgeDays (${maxAgeDays}); no message would be synced`,
-    );
   }
 }

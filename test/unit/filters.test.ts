@@ -31,10 +31,20 @@ describe('filters', () => {
     expect(filterReason({ size: 1, internalDate: daysAgo(-1) }, filters, now)).toBe('minAge');
   });
 
-  it('rejects filters that can select nothing', () => {
+  it('selects the union when minAgeDays is above maxAgeDays (imapsync: --maxage 30 --minage 365)', () => {
+    const filters = { maxAgeDays: 30, minAgeDays: 365 };
+    expect(filterReason({ size: 1, internalDate: daysAgo(10) }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1, internalDate: daysAgo(30) }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1, internalDate: daysAgo(31) }, filters, now)).toBe('maxAge');
+    expect(filterReason({ size: 1, internalDate: daysAgo(364) }, filters, now)).toBe('maxAge');
+    expect(filterReason({ size: 1, internalDate: daysAgo(365) }, filters, now)).toBeUndefined();
+    expect(filterReason({ size: 1, internalDate: daysAgo(1000) }, filters, now)).toBeUndefined();
+  });
+
+  it('rejects sizes that can select nothing', () => {
     expect(() => validateFilters({ minSize: 10, maxSize: 5 })).toThrowError(ConfigError);
-    expect(() => validateFilters({ minAgeDays: 10, maxAgeDays: 5 })).toThrowError(/minAgeDays/);
-    expect(() => validateFilters({ minSize: 5, maxSize: 5, minAgeDays: 1, maxAgeDays: 1 })).not.toThrow();
+    expect(() => validateFilters({ minSize: 10, maxSize: 5 })).toThrowError(/minSize \(10\) is above maxSize \(5\)/);
+    expect(() => validateFilters({ minSize: 5, maxSize: 5, minAgeDays: 10, maxAgeDays: 1 })).not.toThrow();
     expect(() => validateFilters(undefined)).not.toThrow();
   });
 });
