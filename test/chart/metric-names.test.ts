@@ -11,8 +11,9 @@ import {
 const CHART = new URL('../../charts/mailsync-operator/', import.meta.url);
 
 /**
- * The names the controller exports (the contract of the controller issue). Histograms appear in a
- * scrape as _bucket, _sum and _count series.
+ * The names the controller exports (the contract of the controller issue), as a scrape shows them:
+ * histograms as _bucket, _sum and _count series. metric-names-registry.test.ts checks the same
+ * against the controller's real registry.
  */
 const EXPORTED = [
   'controller_runtime_reconcile_total',
@@ -92,16 +93,22 @@ describe('metricNamesInExposition and missingMetricNames', () => {
     '# HELP mailsync_leader 1 when this replica leads',
     '# TYPE mailsync_leader gauge',
     'mailsync_leader 1',
+    '# TYPE mailsync_failures_total counter',
+    '# TYPE mailsync_sync_duration_seconds histogram',
     'mailsync_sync_duration_seconds_bucket{le="1"} 0',
     'mailsync_sync_duration_seconds_count 0',
+    'undeclared_sample{a="b"} 3',
     '',
   ].join('\n');
 
-  it('lists series names as scraped', () => {
+  it('lists sampled names and what TYPE lines declare (histograms by their suffixes)', () => {
     expect(metricNamesInExposition(scrape)).toEqual([
+      'mailsync_failures_total',
       'mailsync_leader',
       'mailsync_sync_duration_seconds_bucket',
       'mailsync_sync_duration_seconds_count',
+      'mailsync_sync_duration_seconds_sum',
+      'undeclared_sample',
     ]);
   });
 

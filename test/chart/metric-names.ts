@@ -179,12 +179,26 @@ export const metricNamesInRuleFile = (yamlText: string) => unique(exprsInRuleFil
 export const metricNamesInDashboard = (dashboard: unknown) =>
   unique(exprsInDashboard(dashboard).map(metricNamesInExpr));
 
-/** Series names in a Prometheus text exposition (a /metrics scrape): `x_bucket`, `x_sum`, ... as scraped. */
+/** Series a `# TYPE` line declares, as PromQL sees them (a histogram is queried by its suffixes). */
+const TYPE_SUFFIXES: Record<string, string[]> = {
+  histogram: ['_bucket', '_sum', '_count'],
+  summary: ['', '_sum', '_count'],
+};
+
+/**
+ * Series names in a Prometheus text exposition (a /metrics scrape): every sample's name, plus what
+ * each `# TYPE` line declares, so a labelled counter that has not counted anything yet still counts.
+ */
 export function metricNamesInExposition(text: string): string[] {
   const names = new Set<string>();
   for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[\s{]/.exec(line);
-    if (match) names.add(match[1]!);
+    const declared = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)/.exec(line);
+    if (declared) {
+      for (const suffix of TYPE_SUFFIXES[declared[2]!] ?? ['']) names.add(declared[1]! + suffix);
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[\s{]/.exec(line);
+    if (sample) names.add(sample[1]!);
   }
   return [...names].sort();
 }
