@@ -129,6 +129,9 @@ function crossFieldErrors(spec: MailSyncSpec): string[] {
     if (ep.authMechanism === 'XOAUTH2' && (ep.passwordFile !== undefined || ep.passwordSecretRef !== undefined)) {
       errors.push(`${side}.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenFile), not a password`);
     }
+    if (ep.authUser !== undefined && ep.authMechanism !== undefined && ep.authMechanism !== 'PLAIN') {
+      errors.push(`${side}.authUser: an admin login needs authMechanism PLAIN, not ${ep.authMechanism}`);
+    }
     if (hasToken && ep.authMechanism !== undefined && ep.authMechanism !== 'XOAUTH2') {
       errors.push(`${side}.authMechanism: ${ep.authMechanism} cannot log in with an OAuth2 token; use XOAUTH2`);
     }

@@ -157,6 +157,16 @@ export function formatLine(line: Line, options: HumanFormatOptions = {}): string
 
 const row = (label: string, value: string) => `${label.padEnd(34)}: ${value}`;
 
+function verification(s: Summary): string {
+  if (s.verificationMissing > 0) {
+    return `${plural(s.verificationMissing, 'folder')} with messages missing on the destination`;
+  }
+  if (s.mode !== 'sync') return `not applicable (${s.mode})`;
+  // A run that stopped early verified only the folders it finished.
+  if (s.verdict === 'failed' || s.verdict === 'aborted') return 'incomplete: the run did not finish';
+  return 'no folder misses a message';
+}
+
 /** imapsync's "++++ Statistics" block, with mailsync's verdict. */
 export function formatSummary(s: Summary): string[] {
   const lines = ['++++ Statistics'];
@@ -182,14 +192,7 @@ export function formatSummary(s: Summary): string[] {
   lines.push(row('Reconnections', String(s.reconnects)));
   lines.push(row('Biggest message', `${s.biggestMessageBytes} (${formatBytes(s.biggestMessageBytes)})`));
   lines.push(row('Errors', String(s.errors)));
-  lines.push(
-    row(
-      'Verification',
-      s.verificationMissing === 0
-        ? 'no folder misses a message'
-        : `${plural(s.verificationMissing, 'folder')} with messages missing on the destination`,
-    ),
-  );
+  lines.push(row('Verification', verification(s)));
   if (s.dryRun) {
     const d = s.dryRun;
     lines.push('---- Dry run: what a real run would do');

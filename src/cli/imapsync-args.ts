@@ -22,8 +22,14 @@ export interface SyncArgs {
   stateFile?: string;
   logFormat?: LogFormat;
   overrides: SpecOverrides;
-  /** Secrets given on the command line, to put in the process environment (never logged). */
+  /** Passwords given on the command line, to put in the process environment (never logged). */
   secretEnv: Record<string, string>;
+  /**
+   * Access tokens given literally on the command line. The engine reads tokens
+   * from files only (re-read on reconnect): the CLI writes them to private
+   * temporary files and sets oauth2TokenFile (see token-files.ts).
+   */
+  literalTokens: Partial<Record<Side, string>>;
   /** Warnings and "accepted, no effect" notices, printed at start. */
   notices: string[];
 }
@@ -33,10 +39,9 @@ export interface ParseContext {
   isFile: (path: string) => boolean;
 }
 
-/** Environment variables the CLI sets for secrets given on the command line. */
+/** Environment variables the CLI sets for passwords given on the command line. */
 export const SECRET_ENV = {
   password: { source: 'MAILSYNC_CLI_PASSWORD1', destination: 'MAILSYNC_CLI_PASSWORD2' },
-  token: { source: 'MAILSYNC_CLI_OAUTH2_TOKEN1', destination: 'MAILSYNC_CLI_OAUTH2_TOKEN2' },
 } as const;
 
 type ValueKind = 'none' | 'string' | 'int' | 'number';
@@ -120,12 +125,13 @@ const SIDED: Record<string, SidedOptionDef> = {
     apply: (s, v, name, side) => {
       // imapsync takes either the token or a file holding it.
       if (s.ctx.isFile(v)) {
+        delete s.literalTokens[side];
         setCredential(s, side, name, { oauth2TokenFile: v });
       } else if (/^(\/|\.\.?\/|~)/.test(v)) {
         throw new ConfigError(`--${name}: token file ${v} does not exist`, { side });
       } else {
-        s.secretEnv[SECRET_ENV.token[side]] = v;
-        setCredential(s, side, name, { passwordEnv: SECRET_ENV.token[side] });
+        s.literalTokens[side] = v;
+        setCredential(s, side, name, {});
         s.notices.push(
           `--${name} puts the access token on the command line, where other users can read it (ps); ` +
             'prefer a file holding the token (re-read on every reconnect, so a refreshed token is picked up)',
@@ -579,11 +585,7 @@ function checkCredentials(s: State): void {
       // Scripts pass `--password1 dummy` next to the token, because imapsync wanted one.
       s.notices.push(`--${others.join(', --')} ignored: --${token} is used to log in`);
       delete s.secretEnv[SECRET_ENV.password[side]];
-      const isTokenEnv = s.secretEnv[SECRET_ENV.token[side]] !== undefined;
-      Object.assign(endpoint(s, side), {
-        passwordFile: undefined,
-        passwordEnv: isTokenEnv ? SECRET_ENV.token[side] : undefined,
-      });
+      Object.assign(endpoint(s, side), { passwordFile: undefined, passwordEnv: undefined });
     } else if (others.length > 1) {
       throw new ConfigError(`--${others.join(' and --')} both give the ${side} password; give one`, { side });
     }
@@ -597,6 +599,7 @@ export function parseSyncArgs(argv: readonly string[], ctx: ParseContext): SyncA
     debug: false,
     overrides: emptyOverrides(),
     secretEnv: {},
+    literalTokens: {},
     notices: [],
     ctx,
     tls: { source: new Set(), destination: new Set() },

@@ -6,13 +6,14 @@
 import { statSync } from 'node:fs';
 import { EXIT_CODES, type Reason, reasonForExitCode } from '../api/exit-codes.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
-import { ConfigError, MailsyncError } from '../sync/errors.js';
+import { ConfigError, MailsyncError, type Side } from '../sync/errors.js';
 import { checkSecretsReachable, readConfigFile, validateSpec } from './config.js';
 import { loadRunSync } from './engine-loader.js';
 import { imapsyncPasswordEnvFallback, parseSyncArgs, type SyncArgs } from './imapsync-args.js';
 import { createLogger, defaultLogFormat } from './log-output.js';
 import { errorLines, hintFor } from './report-error.js';
 import { applyOverrides, hasOverrides } from './spec-overrides.js';
+import { type TokenFiles, writeTokenFiles } from './token-files.js';
 import { SYNC_USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -33,7 +34,8 @@ const isFile = (path: string) => {
 
 /** Hide secrets given on the command line from `ps` (Node rewrites the argv memory with the title). */
 function hideCommandLine(args: SyncArgs): void {
-  if (Object.keys(args.secretEnv).length > 0) process.title = 'mailsync sync';
+  const secrets = Object.keys(args.secretEnv).length + Object.keys(args.literalTokens).length;
+  if (secrets > 0) process.title = 'mailsync sync';
 }
 
 export function buildSpec(args: SyncArgs, env: NodeJS.ProcessEnv) {
@@ -50,6 +52,7 @@ export function buildSpec(args: SyncArgs, env: NodeJS.ProcessEnv) {
 
 export async function runSyncCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let args: SyncArgs | undefined;
+  let tokenFiles: TokenFiles | undefined;
   try {
     args = parseSyncArgs(argv, { isFile });
     if (args.help) {
@@ -62,6 +65,8 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
     }
     Object.assign(io.env, args.secretEnv);
     hideCommandLine(args);
+    tokenFiles = writeTokenFiles(args.literalTokens);
+    for (const [side, file] of Object.entries(tokenFiles.files)) args.overrides[side as Side].oauth2TokenFile = file;
     const { spec, notices } = buildSpec(args, io.env);
     const format = args.logFormat ?? defaultLogFormat(io.stdoutIsTTY);
     const logger = createLogger(format, { debug: args.debug });
@@ -87,6 +92,8 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
     const lines = errorLines(err, { debug: args?.debug ?? argv.includes('--debug') });
     io.stderr(`${lines.join('\n')}\n`);
     return exitCodeOf(err);
+  } finally {
+    tokenFiles?.remove();
   }
 }
 

@@ -178,3 +178,14 @@ describe('final statistics', () => {
     );
   });
 });
+
+describe('verification line', () => {
+  const verificationLine = (s: Partial<Summary>) =>
+    formatSummary({ ...summary, ...s }).find((l) => l.startsWith('Verification'));
+  it('does not claim a verification that did not happen', () => {
+    expect(verificationLine({ verdict: 'failed', reason: 'ConnectFailed' })).toMatch(/incomplete/);
+    expect(verificationLine({ verdict: 'aborted', reason: 'Aborted' })).toMatch(/incomplete/);
+    expect(verificationLine({ mode: 'dryRun' })).toMatch(/not applicable \(dryRun\)/);
+    expect(verificationLine({ verdict: 'failed', verificationMissing: 2 })).toMatch(/2 folders with messages missing/);
+  });
+});

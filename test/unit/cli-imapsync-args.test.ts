@@ -75,20 +75,27 @@ describe('imapsync credentials options', () => {
   });
 
   it('takes --oauthaccesstoken as a file when the file exists', () => {
-    const { overrides, secretEnv } = parse('--oauthaccesstoken1', '/run/token1', '--oauthaccesstoken2', './token2');
+    const { overrides, secretEnv, literalTokens } = parse(
+      '--oauthaccesstoken1',
+      '/run/token1',
+      '--oauthaccesstoken2',
+      './token2',
+    );
+    expect(literalTokens).toEqual({});
     expect(overrides.source).toMatchObject({ oauth2TokenFile: '/run/token1', authMechanism: 'XOAUTH2' });
     expect(overrides.destination).toMatchObject({ oauth2TokenFile: './token2', authMechanism: 'XOAUTH2' });
     expect(secretEnv).toEqual({});
   });
 
-  it('takes a literal --oauthaccesstoken through the environment, and ignores a dummy --password next to it', () => {
+  it('keeps a literal --oauthaccesstoken out of the spec, and ignores a dummy --password next to it', () => {
     const args = parse('--oauthaccesstoken2', 'ya29.token-value', '--password2', 'dummy');
-    expect(args.secretEnv).toEqual({ [SECRET_ENV.token.destination]: 'ya29.token-value' });
-    expect(args.overrides.destination).toMatchObject({
-      authMechanism: 'XOAUTH2',
-      passwordEnv: SECRET_ENV.token.destination,
-    });
+    expect(args.literalTokens).toEqual({ destination: 'ya29.token-value' });
+    expect(args.secretEnv).toEqual({});
+    expect(args.overrides.destination.authMechanism).toBe('XOAUTH2');
+    expect(args.overrides.destination.passwordEnv).toBeUndefined();
+    expect(JSON.stringify(args.overrides)).not.toContain('ya29');
     expect(args.notices.join('\n')).toMatch(/--password2 ignored: --oauthaccesstoken2/);
+    expect(args.notices.join('\n')).not.toContain('ya29');
   });
 
   it('reports a token path that does not exist instead of sending it as a token', () => {
