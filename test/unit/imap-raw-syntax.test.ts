@@ -7,7 +7,6 @@ import {
   parseUidSet,
   quoteString,
 } from '../../src/sync/imap-raw/imap-syntax.js';
-import { encodeMailboxUtf7 } from '../../src/sync/imap-raw/mutf7-fallback.js';
 import { saslPlainResponse, xoauth2Response } from '../../src/sync/imap-raw/sasl-fallback.js';
 import { splitBatches } from '../../src/sync/imap-raw/split-batches.js';
 
@@ -62,16 +61,6 @@ describe('uid sets', () => {
     expect(no('OVERQUOTA')).toMatchObject({ reason: 'OverQuota' });
     expect(no()).toMatchObject({ reason: 'Rejected' });
     expect(failureFromAnswer({ status: 'BAD', text: 'syntax' })).toMatchObject({ reason: 'BadCommand' });
-  });
-});
-
-describe('encodeMailboxUtf7 (fallback)', () => {
-  it('encodes RFC 3501 examples and non-ASCII names', () => {
-    expect(encodeMailboxUtf7('INBOX')).toBe('INBOX');
-    expect(encodeMailboxUtf7('Tom & Jerry')).toBe('Tom &- Jerry');
-    expect(encodeMailboxUtf7('~peter/mail/台北/日本語')).toBe('~peter/mail/&U,BTFw-/&ZeVnLIqe-');
-    expect(encodeMailboxUtf7('Entwürfe')).toBe('Entw&APw-rfe');
-    expect(encodeMailboxUtf7('😀')).toBe('&2D3eAA-');
   });
 });
 

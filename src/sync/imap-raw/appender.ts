@@ -10,6 +10,7 @@
  * messages not stored have `{ ok: false, reason: 'Aborted' }`.
  */
 import { ConnectError } from '../errors.js';
+import { encodeMailboxUtf7 } from '../folders/mutf7.js';
 import type { ResolvedEndpoint } from '../types.js';
 import {
   type AppendFailureReason,
@@ -22,7 +23,6 @@ import { type AppendMessage, type CommandOutcome, type WriterStats, writeAppendC
 import type { ServerFeatures } from './capabilities.js';
 import { RawImapConnection, type RawLogger } from './connection.js';
 import { appendableFlags, quoteString } from './imap-syntax.js';
-import { encodeMailboxUtf7 } from './mutf7-fallback.js';
 
 export { splitBatches } from './split-batches.js';
 export type { AppendFailureReason, AppendMessage, AppendResult, WriterStats };
