@@ -4,7 +4,7 @@
  * real imapsync-style sync between the two Dovecot servers of the harness.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -344,7 +344,7 @@ spec:
     expect(summaryOf(second.stdout).messagesTransferred).toBe(0);
   });
 
-  it('stops cleanly on SIGTERM with exit 30 and a summary', async (ctx) => {
+  it('stops cleanly on SIGTERM with exit 30 and a summary; the password is not in `ps`', async (ctx) => {
     skipWithoutEngine(ctx);
     await appendMessages(
       pair.a,
@@ -353,16 +353,21 @@ spec:
       [6, 7, 8, 9, 10, 11].map((i) => ({ raw: message(i) })),
     );
     let signalled = false;
+    let commandLine = '';
     const r = await run([...imapsyncArgs(), '--folder', pair.a.folder('Slow'), '--maxmessagespersecond', '1'], {
       onStdout: (child, stdout) => {
         // Signal once the sync is under way: after the first folder starts.
         if (!signalled && stdout.includes('"event":"folder.begin"')) {
           signalled = true;
+          // bin/mailsync execs node: this is the CLI process; --password1 must be gone from its command line.
+          commandLine = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
           child.kill('SIGTERM');
         }
       },
     });
     expect(signalled).toBe(true);
+    expect(commandLine).toMatch(/^mailsync sync/);
+    expect(commandLine).not.toContain(SOURCE_PASSWORD);
     expect(r.code, r.stderr).toBe(30);
     const summary = summaryOf(r.stdout);
     expect(summary).toMatchObject({ verdict: 'aborted', reason: 'Aborted' });
