@@ -27,6 +27,14 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
  */
 export const SPEC_VALIDATIONS: JsonObject[] = [
   {
+    rule: 'has(self.source.passwordSecretRef) || has(self.source.oauth2TokenSecretRef)',
+    message: 'source needs passwordSecretRef or oauth2TokenSecretRef (a Secret holding the password or token)',
+  },
+  {
+    rule: 'has(self.destination.passwordSecretRef) || has(self.destination.oauth2TokenSecretRef)',
+    message: 'destination needs passwordSecretRef or oauth2TokenSecretRef (a Secret holding the password or token)',
+  },
+  {
     rule:
       '!(self.source.host.lowerAscii() == self.destination.host.lowerAscii() && ' +
       'self.source.user == self.destination.user && ' +

@@ -19,20 +19,23 @@ export interface Outcome {
 
 export type JobState = 'active' | 'succeeded' | 'failed';
 
-/** Finished per the Job's conditions (Complete/Failed, or the *Target conditions of Kubernetes >= 1.31). */
+/**
+ * Finished per the Job's terminal conditions. Complete and Failed are only
+ * set once every pod has terminated (the FailureTarget/SuccessCriteriaMet
+ * conditions of Kubernetes >= 1.31 come earlier, while a pod may still be
+ * stopping: the run counts as active until then).
+ */
 export function jobState(job: V1Job): JobState {
   for (const condition of job.status?.conditions ?? []) {
     if (condition.status !== 'True') continue;
-    if (condition.type === 'Complete' || condition.type === 'SuccessCriteriaMet') return 'succeeded';
-    if (condition.type === 'Failed' || condition.type === 'FailureTarget') return 'failed';
+    if (condition.type === 'Complete') return 'succeeded';
+    if (condition.type === 'Failed') return 'failed';
   }
   return 'active';
 }
 
 export function jobFailureCondition(job: V1Job): { reason?: string; message?: string } | undefined {
-  const condition = job.status?.conditions?.find(
-    (c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True',
-  );
+  const condition = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
   return condition ? { reason: condition.reason, message: condition.message } : undefined;
 }
 

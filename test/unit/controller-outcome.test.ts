@@ -13,7 +13,8 @@ describe('run outcome', () => {
   it('reads the Job state from its conditions', () => {
     expect(jobState(job())).toBe('active');
     expect(jobState(job('Complete'))).toBe('succeeded');
-    expect(jobState(job('FailureTarget'))).toBe('failed');
+    expect(jobState(job('FailureTarget'))).toBe('active');
+    expect(jobState(job('Failed'))).toBe('failed');
     expect(jobState(job('Suspended'))).toBe('active');
   });
 

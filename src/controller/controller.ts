@@ -1,0 +1,231 @@
+/**
+ * The running controller: informers on MailSyncs, worker Jobs and pods feed a
+ * rate-limited work queue; `concurrency` workers reconcile keys; log streams
+ * update status between reconciles; a periodic resync re-enqueues every
+ * MailSync (watches can miss things).
+ */
+import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync, objectKey } from '../api/mailsync.js';
+import { PHASES, type Phase } from '../api/status.js';
+import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
+import { ClusterView } from './cluster-view.js';
+import { type ControllerContext, PairClaims } from './context.js';
+import { EventRecorder } from './event-recorder.js';
+import { InformerSet } from './informers.js';
+import type { WorkerOptions } from './job-builder.js';
+import { type KubeClient, paths } from './kube-client.js';
+import { LogStreamManager } from './log-stream-manager.js';
+import { reconcile } from './reconcile.js';
+import { StatusWriter } from './status-writer.js';
+import { ExponentialBackoff, runWorkers, WorkQueue } from './workqueue.js';
+
+export interface ControllerOptions {
+  /** Namespaces to watch; empty = all. */
+  namespaces: string[];
+  concurrency: number;
+  worker: WorkerOptions;
+  /** Re-enqueue every MailSync this often. */
+  resyncMs: number;
+  /** Replace each informer this often (a silent watch cannot last). */
+  informerRestartMs: number;
+  /** Minimum time between two non-urgent status writes of one MailSync. */
+  statusIntervalMs: number;
+}
+
+export class Controller {
+  readonly queue: WorkQueue;
+  readonly ctx: ControllerContext;
+  readonly mailSyncs: InformerSet<MailSync>;
+  readonly jobs: InformerSet<V1Job>;
+  readonly pods: InformerSet<V1Pod>;
+  readonly #uidToKey = new Map<string, string>();
+  #timers: NodeJS.Timeout[] = [];
+  #workers?: Promise<void>;
+  #started = false;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    readonly client: KubeClient,
+    readonly log: Logger,
+    readonly metrics: ControllerMetrics,
+    readonly options: ControllerOptions,
+  ) {
+    const restartEveryMs = options.informerRestartMs;
+    const informerLog = log.child({ component: 'informer' });
+    this.mailSyncs = new InformerSet<MailSync>(kubeConfig, client, options.namespaces, paths.mailSyncs, {
+      name: 'mailsyncs',
+      restartEveryMs,
+      log: informerLog,
+    });
+    this.jobs = new InformerSet<V1Job>(kubeConfig, client, options.namespaces, paths.jobs, {
+      name: 'jobs',
+      labelSelector: LABEL_PAIR,
+      restartEveryMs,
+      log: informerLog,
+    });
+    this.pods = new InformerSet<V1Pod>(kubeConfig, client, options.namespaces, paths.pods, {
+      name: 'pods',
+      labelSelector: LABEL_PAIR,
+      restartEveryMs,
+      log: informerLog,
+    });
+    this.queue = new WorkQueue(QUEUE_NAME, undefined, new ExponentialBackoff(1000, 120_000), {
+      depth: (n) => metrics.queueDepth.set({ name: QUEUE_NAME }, n),
+      added: () => metrics.queueAdds.inc({ name: QUEUE_NAME }),
+      retried: () => metrics.queueRetries.inc({ name: QUEUE_NAME }),
+    });
+    const streams = new LogStreamManager(client, log.child({ component: 'logs' }), {
+      onUpdate: (jobUid) => this.#onRunLogUpdate(jobUid),
+      onActiveChange: (n) => metrics.logStreamsActive.set(n),
+    });
+    this.ctx = {
+      client,
+      log,
+      view: new ClusterView(this.mailSyncs, this.jobs, this.pods),
+      status: new StatusWriter(client, log.child({ component: 'status' }), options.statusIntervalMs, {
+        onWrite: () => metrics.statusWrites.inc(),
+      }),
+      events: new EventRecorder(client, log.child({ component: 'events' })),
+      streams,
+      metrics,
+      worker: options.worker,
+      now: () => new Date(),
+      currentJob: new Map(),
+      mirrors: new Map(),
+      claims: new PairClaims(),
+    };
+    this.mailSyncs.onChange((ms, type) => {
+      const key = objectKey(ms);
+      if (ms.metadata?.uid) {
+        if (type === 'delete') this.#uidToKey.delete(ms.metadata.uid);
+        else this.#uidToKey.set(ms.metadata.uid, key);
+      }
+      this.queue.add(key);
+    });
+    this.jobs.onChange((job) =>
+      this.#enqueueFor(job.metadata?.labels, job.metadata?.uid, job.metadata?.ownerReferences),
+    );
+    this.pods.onChange((pod) => this.#enqueueFor(pod.metadata?.labels, undefined, undefined));
+  }
+
+  /** The owner of a Job or pod, and every MailSync waiting for its account pair. */
+  #enqueueFor(
+    labels: Record<string, string> | undefined,
+    jobUid: string | undefined,
+    owners: { uid: string; name: string; kind: string; controller?: boolean }[] | undefined,
+  ): void {
+    const ownerUid = labels?.[LABEL_MAILSYNC_UID] ?? owners?.find((o) => o.controller && o.kind === 'MailSync')?.uid;
+    const ownerKey = ownerUid ? this.#uidToKey.get(ownerUid) : undefined;
+    if (ownerKey) this.queue.add(ownerKey);
+    const pair = labels?.[LABEL_PAIR];
+    if (!pair && !jobUid) return;
+    // Waiting MailSyncs are all in `mirrors` (few): look at their pair.
+    for (const [key, mirroredJob] of this.ctx.mirrors) {
+      if (jobUid !== undefined && mirroredJob === jobUid) {
+        this.queue.add(key);
+        continue;
+      }
+      const slash = key.indexOf('/');
+      const ms = this.mailSyncs.get(key.slice(slash + 1), key.slice(0, slash));
+      if (ms && this.ctx.status.current(ms).pairHash === pair) this.queue.add(key);
+    }
+  }
+
+  /** New log lines of a run: live status for its MailSync (coalesced) and the mirrors of waiting ones. */
+  #onRunLogUpdate(jobUid: string): void {
+    const runLog = this.ctx.streams.get(jobUid);
+    if (!runLog) return;
+    const snapshot = runLog.snapshot();
+    for (const [key, uid] of this.ctx.currentJob) {
+      if (uid !== jobUid) continue;
+      const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      const ms = this.mailSyncs.get(name, namespace);
+      if (!ms) continue;
+      this.ctx.status.update(ms, (s) => {
+        s.logTail = snapshot.logTail;
+        if (snapshot.progress) s.progress = snapshot.progress;
+        if (snapshot.summary) s.summary = snapshot.summary;
+        if (snapshot.logStream) s.logStream = snapshot.logStream;
+      });
+      // The end of the log (or the summary) may be what finalization waits for.
+      if (runLog.done || snapshot.summary) this.queue.add(key);
+    }
+    for (const [key, uid] of this.ctx.mirrors) {
+      if (uid !== jobUid) continue;
+      const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      const ms = this.mailSyncs.get(name, namespace);
+      if (!ms) continue;
+      this.ctx.status.update(ms, (s) => {
+        s.logTail = snapshot.logTail;
+      });
+    }
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    await Promise.all([this.jobs.start(), this.pods.start()]);
+    await this.mailSyncs.start();
+    this.log.info(
+      {
+        mailSyncs: this.mailSyncs.list().length,
+        jobs: this.jobs.list().length,
+        pods: this.pods.list().length,
+        ms: Date.now() - started,
+      },
+      'caches synced',
+    );
+    this.#started = true;
+    this.#workers = runWorkers(this.queue, this.options.concurrency, (key) => reconcile(this.ctx, key), {
+      onResult: (key, result, seconds, error) => {
+        this.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result });
+        this.metrics.reconcileTime.observe({ controller: CONTROLLER_NAME }, seconds);
+        if (result === 'error') {
+          this.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
+          const slash = key.indexOf('/');
+          this.log.warn(
+            { namespace: key.slice(0, slash), name: key.slice(slash + 1), err: describe(error) },
+            'reconcile failed; retrying with backoff',
+          );
+        }
+      },
+    });
+    const resync = setInterval(() => {
+      for (const ms of this.mailSyncs.list()) this.queue.add(objectKey(ms));
+    }, this.options.resyncMs);
+    const phases = setInterval(() => this.#countPhases(), 5000);
+    for (const t of [resync, phases]) t.unref();
+    this.#timers = [resync, phases];
+    this.#countPhases();
+  }
+
+  #countPhases(): void {
+    const counts: Partial<Record<Phase, number>> = {};
+    for (const ms of this.mailSyncs.list()) {
+      const phase = this.ctx.status.current(ms).phase ?? 'Pending';
+      if (PHASES.includes(phase)) counts[phase] = (counts[phase] ?? 0) + 1;
+    }
+    this.metrics.setPhaseCounts(counts);
+  }
+
+  /** Stop taking work, stop following logs, write pending status. */
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.queue.shutdown();
+    this.ctx.streams.stopAll();
+    this.mailSyncs.stop();
+    this.jobs.stop();
+    this.pods.stop();
+    await Promise.race([this.#workers, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.ctx.status.flushAll();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

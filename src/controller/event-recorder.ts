@@ -1,0 +1,84 @@
+/**
+ * Kubernetes Events on a MailSync (core/v1, like client-go's recorder): one
+ * per transition. Repeats of the same reason and message within a few
+ * minutes bump the count of the existing Event instead of creating another.
+ */
+import { createHash } from 'node:crypto';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { MailSync } from '../api/mailsync.js';
+import { type KubeClient, paths } from './kube-client.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+const COMPONENT = 'mailsync-controller';
+const MAX_MESSAGE = 1024;
+const DEDUPE_MS = 10 * 60_000;
+
+export class EventRecorder {
+  readonly #recent = new Map<string, { name: string; count: number; at: number }>();
+
+  constructor(
+    readonly client: KubeClient,
+    readonly log: Logger,
+    readonly host = process.env.HOSTNAME ?? '',
+  ) {}
+
+  /** Fire and forget: an Event that cannot be written is logged, never fails a reconcile. */
+  record(mailSync: MailSync, type: EventType, reason: string, message: string): void {
+    void this.#record(mailSync, type, reason, message).catch((error) =>
+      this.log.warn(
+        { namespace: mailSync.metadata.namespace, name: mailSync.metadata.name, reason, err: String(error) },
+        'could not record event',
+      ),
+    );
+  }
+
+  async #record(mailSync: MailSync, type: EventType, reason: string, message: string): Promise<void> {
+    const namespace = mailSync.metadata.namespace!;
+    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
+    const now = new Date().toISOString();
+    const dedupeKey = createHash('sha256')
+      .update(`${mailSync.metadata.uid}\n${type}\n${reason}\n${text}`)
+      .digest('hex')
+      .slice(0, 16);
+    const previous = this.#recent.get(dedupeKey);
+    if (previous && Date.now() - previous.at < DEDUPE_MS) {
+      previous.count++;
+      previous.at = Date.now();
+      await this.client.mergePatch(paths.event(namespace, previous.name), {
+        count: previous.count,
+        lastTimestamp: now,
+      });
+      return;
+    }
+    const name = `${mailSync.metadata.name}.${Date.now().toString(16)}${dedupeKey.slice(0, 4)}`.slice(-253);
+    const event: CoreV1Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: {
+        apiVersion: mailSync.apiVersion,
+        kind: mailSync.kind,
+        name: mailSync.metadata.name,
+        namespace,
+        uid: mailSync.metadata.uid,
+        resourceVersion: mailSync.metadata.resourceVersion,
+      },
+      reason,
+      message: text,
+      type,
+      count: 1,
+      firstTimestamp: now as unknown as Date,
+      lastTimestamp: now as unknown as Date,
+      source: { component: COMPONENT, ...(this.host ? { host: this.host } : {}) },
+      reportingComponent: COMPONENT,
+      reportingInstance: this.host || COMPONENT,
+    };
+    await this.client.create(paths.events(namespace), event);
+    this.#recent.set(dedupeKey, { name, count: 1, at: Date.now() });
+    if (this.#recent.size > 10_000) {
+      for (const [key, value] of this.#recent) if (Date.now() - value.at > DEDUPE_MS) this.#recent.delete(key);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it:
+ * the leader renews the Lease every `retryPeriod`; a standby takes it over
+ * once it has seen no renewal for `leaseDuration` (measured on its own clock
+ * from the moment it observed the last change, so clock skew does not
+ * matter); a leader that cannot renew within `renewDeadline` steps down.
+ * On shutdown the leader releases the Lease so the standby takes over at once.
+ */
+import type { V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, paths } from './kube-client.js';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+export const DEFAULT_LEASE = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+
+/** Lease times are MicroTime: RFC 3339 with microseconds. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class LeaderElector {
+  #observedRecord = '';
+  #observedAt = 0;
+  #leading = false;
+  #stopped = false;
+  #lastRenew = 0;
+  #timer?: NodeJS.Timeout;
+  #wake?: () => void;
+  #loop?: Promise<void>;
+
+  constructor(
+    readonly client: KubeClient,
+    readonly log: Logger,
+    readonly options: LeaderElectionOptions,
+  ) {}
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /**
+   * Campaign until elected (onStarted), then renew; calls onStopped once if
+   * leadership is lost. Resolves when stopped.
+   */
+  run(hooks: { onStarted(): void; onStopped(): void }): Promise<void> {
+    this.#loop = (async () => {
+      const period = this.options.retryPeriodSeconds * 1000;
+      while (!this.#stopped) {
+        const ok = await this.#tryAcquireOrRenew().catch((error) => {
+          this.log.warn({ err: String(error) }, 'lease update failed');
+          return false;
+        });
+        const now = Date.now();
+        if (ok) {
+          this.#lastRenew = now;
+          if (!this.#leading) {
+            this.#leading = true;
+            this.log.info({ lease: `${this.options.namespace}/${this.options.name}` }, 'became leader');
+            hooks.onStarted();
+          }
+        } else if (this.#leading && now - this.#lastRenew > this.options.renewDeadlineSeconds * 1000) {
+          this.#leading = false;
+          this.log.error('lost the lease (could not renew within the deadline)');
+          hooks.onStopped();
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          this.#timer = setTimeout(resolve, period);
+        });
+      }
+    })();
+    return this.#loop;
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationSeconds } = this.options;
+    const now = new Date();
+    let lease: V1Lease;
+    try {
+      lease = await this.client.get<V1Lease>(paths.lease(namespace, name));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        await this.client.create(paths.leases(namespace), {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
+        });
+        return true;
+      } catch (createError) {
+        if (isAlreadyExists(createError)) return false;
+        throw createError;
+      }
+    }
+    const spec = lease.spec ?? {};
+    const record = `${spec.holderIdentity ?? ''}|${String(spec.renewTime ?? '')}|${spec.leaseTransitions ?? 0}`;
+    if (record !== this.#observedRecord) {
+      this.#observedRecord = record;
+      this.#observedAt = now.getTime();
+    }
+    const holder = spec.holderIdentity ?? '';
+    const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    if (holder && holder !== identity && this.#observedAt + duration > now.getTime()) return false;
+
+    const changingHands = holder !== identity;
+    const body: V1Lease = {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds,
+        renewTime: microTime(now) as unknown as Date,
+        acquireTime: (changingHands ? microTime(now) : spec.acquireTime) as unknown as Date,
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (changingHands && holder ? 1 : 0),
+      },
+    };
+    try {
+      await this.client.replace(paths.lease(namespace, name), body);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Stop campaigning; a leader gives the Lease up so a standby need not wait for it to expire. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#wake?.();
+    await this.#loop?.catch(() => {});
+    if (!this.#leading) return;
+    this.#leading = false;
+    const { namespace, name, identity } = this.options;
+    try {
+      const lease = await this.client.get<V1Lease>(paths.lease(namespace, name));
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.client.replace(paths.lease(namespace, name), {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+      });
+      this.log.info('released the lease');
+    } catch (error) {
+      this.log.warn({ err: String(error) }, 'could not release the lease');
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * `mailsync controller`: the operator process. In a cluster it uses the pod's
+ * service account (in-cluster config); elsewhere KUBECONFIG. Flags override
+ * environment variables (the Helm chart sets the latter).
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { ControllerMetrics } from '../metrics/controller-metrics.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { Controller } from './controller.js';
+import { KubeClient } from './kube-client.js';
+import { DEFAULT_LEASE, LeaderElector } from './leader-election.js';
+
+export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
+
+Runs the MailSync operator: one Job per account pair, the worker log streamed
+into status, abort on delete. Uses in-cluster config or KUBECONFIG.
+
+Options (environment variable in brackets):
+  --namespace NS[,NS...]     namespaces to watch; empty or "*" = all [MAILSYNC_NAMESPACES]
+  --concurrency N            reconciles in parallel (default 4) [MAILSYNC_CONCURRENCY]
+  --worker-image IMAGE       image of the worker pods [MAILSYNC_WORKER_IMAGE]
+  --worker-host-network      worker pods use the node's network [MAILSYNC_WORKER_HOST_NETWORK=true]
+  --metrics-port PORT        /metrics, /healthz, /readyz (default 8080; 0 = off) [MAILSYNC_METRICS_PORT]
+  --leader-elect             elect a leader on a Lease (run two replicas) [MAILSYNC_LEADER_ELECT=true]
+  --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
+  --lease-namespace NS       Lease namespace (default: the pod's namespace) [MAILSYNC_LEASE_NAMESPACE, POD_NAMESPACE]
+  --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
+  --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
+`;
+
+export interface ControllerConfig {
+  namespaces: string[];
+  concurrency: number;
+  workerImage: string;
+  workerHostNetwork: boolean;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  resyncSeconds: number;
+  logLevel: string;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+function positiveInt(name: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+/** Parse flags over environment variables. Throws with a one-line message on bad input. Pure. */
+export function parseControllerArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ControllerConfig | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      namespace: { type: 'string' },
+      concurrency: { type: 'string' },
+      'worker-image': { type: 'string' },
+      'worker-host-network': { type: 'boolean' },
+      'metrics-port': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      'lease-name': { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      'resync-seconds': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const namespaces = (values.namespace ?? env.MAILSYNC_NAMESPACES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n && n !== '*');
+  const workerImage = values['worker-image'] ?? env.MAILSYNC_WORKER_IMAGE ?? '';
+  if (!workerImage) throw new Error('the worker image is not set: --worker-image or MAILSYNC_WORKER_IMAGE');
+  return {
+    namespaces,
+    concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
+    workerImage,
+    workerHostNetwork: values['worker-host-network'] ?? truthy(env.MAILSYNC_WORKER_HOST_NETWORK),
+    metricsPort: positiveInt('--metrics-port', values['metrics-port'] ?? env.MAILSYNC_METRICS_PORT ?? '8080', 0),
+    leaderElect: values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT),
+    leaseName: values['lease-name'] ?? env.MAILSYNC_LEASE_NAME ?? 'mailsync-controller',
+    leaseNamespace: values['lease-namespace'] ?? env.MAILSYNC_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? 'default',
+    resyncSeconds: positiveInt('--resync-seconds', values['resync-seconds'] ?? env.MAILSYNC_RESYNC_SECONDS ?? '60'),
+    logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Runs until SIGTERM/SIGINT (or a lost lease); resolves with the exit code. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  let config: ControllerConfig | 'help';
+  try {
+    config = parseControllerArgs(argv, process.env);
+  } catch (error) {
+    process.stderr.write(`mailsync controller: error: ${(error as Error).message}\n${CONTROLLER_USAGE}`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(CONTROLLER_USAGE);
+    return 0;
+  }
+  const log = pino({ level: config.logLevel, base: { component: 'controller' } });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const client = new KubeClient(kubeConfig);
+  const metrics = new ControllerMetrics();
+  const controller = new Controller(kubeConfig, client, log, metrics, {
+    namespaces: config.namespaces,
+    concurrency: config.concurrency,
+    worker: { image: config.workerImage, hostNetwork: config.workerHostNetwork },
+    resyncMs: config.resyncSeconds * 1000,
+    informerRestartMs: 5 * 60_000,
+    statusIntervalMs: 5000,
+  });
+  const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
+  const elector = config.leaderElect
+    ? new LeaderElector(client, log.child({ component: 'leader' }), {
+        namespace: config.leaseNamespace,
+        name: config.leaseName,
+        identity,
+        ...DEFAULT_LEASE,
+      })
+    : undefined;
+
+  const server =
+    config.metricsPort > 0
+      ? await startMetricsServer(config.metricsPort, metrics.registry, {
+          healthy: () => true,
+          ready: () => (elector ? !elector.leading || controller.started : controller.started),
+        })
+      : undefined;
+  log.info(
+    {
+      namespaces: config.namespaces.length ? config.namespaces : 'all',
+      concurrency: config.concurrency,
+      workerImage: config.workerImage,
+      workerHostNetwork: config.workerHostNetwork,
+      leaderElect: config.leaderElect,
+      metricsPort: config.metricsPort,
+    },
+    'mailsync controller starting',
+  );
+
+  let exitCode = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const startController = () => {
+    metrics.leader.set(1);
+    controller.start().catch((error) => {
+      log.error({ err: String(error) }, 'controller failed to start');
+      exitCode = 1;
+      resolveDone();
+    });
+  };
+  if (elector) {
+    void elector.run({
+      onStarted: startController,
+      onStopped: () => {
+        // As controller-runtime does: a replica that lost the lease exits and starts over as a standby.
+        metrics.leader.set(0);
+        exitCode = 1;
+        resolveDone();
+      },
+    });
+  } else {
+    startController();
+  }
+
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    resolveDone();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  await done;
+  await controller.stop().catch(() => {});
+  metrics.leader.set(0);
+  await elector?.stop();
+  server?.close();
+  client.close();
+  log.info('stopped');
+  return exitCode;
+}

@@ -1,0 +1,99 @@
+/**
+ * Reconcile one MailSync (level-based, idempotent): look at the caches, plan
+ * the next step (run-plan.ts), carry it out (run-*.ts). Every log line
+ * carries namespace and name.
+ */
+import { FINALIZER, type MailSync, splitKey } from '../api/mailsync.js';
+import type { ControllerContext, StepInput } from './context.js';
+import { paths } from './kube-client.js';
+import { jobNameForPair, pairHash } from './pair-hash.js';
+import { abortRun } from './run-abort.js';
+import { finishRun, recordLostRun } from './run-finish.js';
+import { type JobView, planRun, runInProgress } from './run-plan.js';
+import { deleteJobs, startRun } from './run-start.js';
+import { trackRun } from './run-track.js';
+import { waitForPair } from './run-wait.js';
+import { commitStatus } from './status-commit.js';
+import type { ReconcileResult } from './workqueue.js';
+
+/** Add our finalizer (optimistic concurrency: a stale copy gets a conflict and is retried). */
+async function ensureFinalizer(ctx: ControllerContext, mailSync: MailSync): Promise<MailSync> {
+  const finalizers = mailSync.metadata.finalizers ?? [];
+  if (finalizers.includes(FINALIZER) || mailSync.metadata.deletionTimestamp) return mailSync;
+  return ctx.client.mergePatch<MailSync>(paths.mailSync(mailSync.metadata.namespace!, mailSync.metadata.name!), {
+    metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: mailSync.metadata.resourceVersion },
+  });
+}
+
+/** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
+function ownerDone(ctx: ControllerContext, job: JobView): boolean {
+  if (!job.ownerName) return true;
+  const owner = ctx.view.mailSync(job.namespace, job.ownerName);
+  if (!owner || owner.metadata.uid !== job.ownerUid) return true;
+  const status = ctx.status.current(owner);
+  return !(runInProgress(status) && status.jobName === job.name);
+}
+
+export async function reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult> {
+  const { namespace, name } = splitKey(key);
+  const cached = ctx.view.mailSync(namespace, name);
+  if (!cached) {
+    // Gone (our finalizer was removed, or it never had one): forget what we kept for it.
+    const jobUid = ctx.currentJob.get(key);
+    if (jobUid) ctx.streams.forget(jobUid);
+    ctx.currentJob.delete(key);
+    ctx.mirrors.delete(key);
+    ctx.status.forget(key);
+    return {};
+  }
+  const log = ctx.log.child({ namespace, name });
+  const mailSync = await ensureFinalizer(ctx, cached);
+  const hash = pairHash(mailSync.spec);
+  const input: StepInput = {
+    ctx,
+    key,
+    mailSync,
+    status: ctx.status.current(mailSync),
+    pairHash: hash,
+    jobName: jobNameForPair(hash),
+    log,
+  };
+  const uid = mailSync.metadata.uid!;
+  const plan = planRun({
+    mailSync,
+    status: input.status,
+    jobName: input.jobName,
+    ownJobs: ctx.view.jobsOfMailSync(uid),
+    pairJobs: ctx.view.jobsOfPair(hash),
+    ownerDone: (job) => ownerDone(ctx, job),
+  });
+  log.debug({ action: plan.action }, 'reconcile');
+
+  // A new run waiting behind another MailSync is not "waiting" once its path is clear.
+  if (plan.action !== 'wait') ctx.mirrors.delete(key);
+
+  switch (plan.action) {
+    case 'abort':
+      return abortRun(input, plan.keep);
+    case 'track':
+      return trackRun(input, plan.job);
+    case 'finalize':
+      return finishRun(input, plan.job);
+    case 'lost':
+      return recordLostRun(input);
+    case 'wait':
+      return waitForPair(input, plan.holder);
+    case 'clear':
+      await deleteJobs(input, plan.jobs);
+      return { requeueAfter: 1000 };
+    case 'start':
+      return startRun(input, plan.cleanup);
+    case 'idle': {
+      const generation = mailSync.metadata.generation ?? 0;
+      if (input.status.observedGeneration !== generation) {
+        await commitStatus(input, { ...input.status, observedGeneration: generation });
+      }
+      return {};
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Abort (kubectl delete, or spec.suspend: true):
+ * 1. stop the Job from making new pods (suspend it);
+ * 2. delete the worker pod with the grace period: the kubelet sends TERM, and
+ *    KILL when the grace period ends; the worker finishes or drops the
+ *    message in flight, logs out and prints its summary;
+ * 3. keep following the log until the pod is gone (bounded: grace + 30 s,
+ *    then the pod is force-deleted);
+ * 4. record the final summary in an Event; then remove the finalizer
+ *    (delete) or set phase Aborted (suspend).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Summary } from '../api/events.js';
+import { FINALIZER } from '../api/mailsync.js';
+import type { StepInput } from './context.js';
+import { saveDeltaState } from './delta-state.js';
+import { DEFAULT_GRACE_PERIOD_SECONDS } from './job-builder.js';
+import { isNotFound, paths } from './kube-client.js';
+import { summaryLine } from './run-finish.js';
+import { type JobView, jobBusy, podAlive, runInProgress } from './run-plan.js';
+import { trackRun } from './run-track.js';
+import { commitStatus } from './status-commit.js';
+import { runAborted, stepContext } from './transitions.js';
+import type { ReconcileResult } from './workqueue.js';
+
+/** Extra time after the grace period before a pod that is still there is force-deleted. */
+const ABORT_SLACK_SECONDS = 30;
+
+function gracePeriod(input: StepInput): number {
+  return input.mailSync.spec.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+}
+
+async function deletePod(input: StepInput, pod: V1Pod, gracePeriodSeconds: number): Promise<void> {
+  try {
+    await input.ctx.client.delete(paths.pod(pod.metadata!.namespace!, pod.metadata!.name!), { gracePeriodSeconds });
+    input.log.info({ pod: pod.metadata?.name, gracePeriodSeconds }, 'deleted worker pod (TERM now, KILL at grace end)');
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+async function suspendJob(input: StepInput, job: JobView): Promise<void> {
+  if (job.job.spec?.suspend || job.deleting || job.state !== 'active') return;
+  try {
+    await input.ctx.client.mergePatch(paths.job(job.namespace, job.name), { spec: { suspend: true } });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export async function removeFinalizer(input: StepInput): Promise<void> {
+  const { mailSync, ctx } = input;
+  const finalizers = mailSync.metadata.finalizers ?? [];
+  if (!finalizers.includes(FINALIZER)) return;
+  try {
+    await ctx.client.mergePatch(paths.mailSync(mailSync.metadata.namespace!, mailSync.metadata.name!), {
+      metadata: {
+        finalizers: finalizers.filter((f) => f !== FINALIZER),
+        resourceVersion: mailSync.metadata.resourceVersion,
+      },
+    });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export async function abortRun(input: StepInput, keep: boolean): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, key, log } = input;
+  const uid = mailSync.metadata.uid!;
+  const ownJobs = ctx.view.jobsOfMailSync(uid);
+  const pods = ctx.view.podsOfMailSync(uid);
+  const busyJobs = ownJobs.filter(jobBusy);
+  const remaining = pods.filter((p) => podAlive(p) || p.metadata?.deletionTimestamp);
+  const now = ctx.now();
+  ctx.mirrors.delete(key);
+
+  if (busyJobs.length > 0 || remaining.length > 0) {
+    // When the abort began: the deletion timestamp, or (suspend) the first time we saw it.
+    let startedAt = mailSync.metadata.deletionTimestamp
+      ? new Date(mailSync.metadata.deletionTimestamp).getTime()
+      : status.abortStartTime
+        ? new Date(status.abortStartTime).getTime()
+        : now.getTime();
+    if (Number.isNaN(startedAt)) startedAt = now.getTime();
+    const grace = gracePeriod(input);
+    for (const job of busyJobs) await suspendJob(input, job);
+    const overdue = now.getTime() > startedAt + (grace + ABORT_SLACK_SECONDS) * 1000;
+    for (const pod of remaining) {
+      if (overdue) {
+        log.warn({ pod: pod.metadata?.name }, 'pod still there after the grace period: force-deleting it');
+        await deletePod(input, pod, 0);
+      } else if (!pod.metadata?.deletionTimestamp) {
+        await deletePod(input, pod, grace);
+      }
+    }
+    const job = busyJobs[busyJobs.length - 1] ?? ownJobs.find((j) => j.name === status.jobName);
+    const message = `aborting: TERM sent to the worker; KILL ${grace} s later if it has not stopped`;
+    if (job) {
+      await trackRun(input, job, message);
+    }
+    if (keep && !status.abortStartTime) {
+      ctx.status.update(mailSync, (s) => {
+        s.abortStartTime = new Date(startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      });
+    }
+    return { requeueAfter: 1000 };
+  }
+
+  // Pods are gone. Wait briefly for the follower to read the end of the log (the summary).
+  const jobUid = ctx.currentJob.get(key) ?? ownJobs.find((j) => j.name === status.jobName)?.uid;
+  const runLog = jobUid ? ctx.streams.get(jobUid) : undefined;
+  if (jobUid && ctx.streams.isFollowing(jobUid)) return { requeueAfter: 500 };
+
+  const wasRunning = runInProgress(status);
+  const live = runLog?.snapshot();
+  const summary = (live?.summary ?? status.summary) as Summary | undefined;
+  if (wasRunning) {
+    const why = keep ? 'spec.suspend' : 'deletion';
+    const summaryText = summary?.message ? `${summary.message}; ${summaryLine(summary)}` : summaryLine(summary);
+    ctx.events.record(mailSync, 'Normal', 'Aborted', `sync aborted by ${why}: ${summaryText}`);
+    log.info({ why }, 'run aborted: %s', summaryText);
+    if (keep && runLog?.fullSummary?.state) {
+      await saveDeltaState(ctx.client, mailSync, input.pairHash, runLog.fullSummary.state);
+    }
+  }
+  // The aborted Jobs are removed: they hold the account pair's name and would block the next run.
+  for (const job of ownJobs.filter((j) => j.state === 'active' && !j.deleting)) {
+    try {
+      await ctx.client.delete(paths.job(job.namespace, job.name), { propagationPolicy: 'Background' });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  if (jobUid) ctx.streams.forget(jobUid);
+  ctx.currentJob.delete(key);
+  ctx.claims.release(input.pairHash, key);
+
+  if (keep) {
+    // A finished run stays as it ended; suspend only stops what runs (and keeps new runs from starting).
+    if (!wasRunning && status.phase && ['Succeeded', 'Failed', 'Aborted'].includes(status.phase)) return {};
+    const message = wasRunning ? `aborted (spec.suspend): ${summaryLine(summary)}` : 'suspended (spec.suspend)';
+    const next = runAborted(status, stepContext(mailSync, now), live ?? {}, message);
+    await commitStatus(input, next, { flush: true });
+    return {};
+  }
+  await removeFinalizer(input);
+  ctx.status.forget(key);
+  return {};
+}

@@ -1,0 +1,117 @@
+/**
+ * The run's Job has finished: wait (bounded) for the end of its log so the
+ * worker's final summary is in, then record the outcome: status, Event,
+ * delta state for the next run, metrics.
+ */
+import type { Summary } from '../api/events.js';
+import { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { StepInput } from './context.js';
+import { saveDeltaState } from './delta-state.js';
+import { formatBytes } from './log-lines.js';
+import { computeOutcome, type Outcome } from './outcome.js';
+import type { JobView } from './run-plan.js';
+import { followRun } from './run-track.js';
+import { commitStatus } from './status-commit.js';
+import { runFinished, stepContext } from './transitions.js';
+import type { ReconcileResult } from './workqueue.js';
+
+/** How long to wait for the log's end after the Job finished before recording without it. */
+const LOG_DRAIN_TIMEOUT_MS = 60_000;
+
+function finishedAt(job: JobView): number | undefined {
+  const condition = job.job.status?.conditions?.find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  const time = condition?.lastTransitionTime ?? job.job.status?.completionTime;
+  return time ? new Date(time).getTime() : undefined;
+}
+
+/** "transferred 120, skipped 3, failed 0, 2.0 MiB in 9 s": the summary in one line, for Events. */
+export function summaryLine(
+  summary:
+    | Pick<
+        Summary,
+        'messagesTransferred' | 'messagesSkipped' | 'messagesFailed' | 'bytesTransferred' | 'durationSeconds'
+      >
+    | undefined,
+): string {
+  if (!summary) return 'no summary from the worker';
+  return (
+    `transferred ${summary.messagesTransferred ?? 0}, skipped ${summary.messagesSkipped ?? 0}, ` +
+    `failed ${summary.messagesFailed ?? 0}, ${formatBytes(summary.bytesTransferred ?? 0)} in ${summary.durationSeconds ?? 0} s`
+  );
+}
+
+function recordMetrics(input: StepInput, outcome: Outcome, summary: Summary | undefined, startTime?: string): void {
+  const { metrics } = input.ctx;
+  if (summary) {
+    metrics.messagesCopied.inc(Math.max(0, summary.messagesTransferred ?? 0));
+    metrics.bytesCopied.inc(Math.max(0, summary.bytesTransferred ?? 0));
+  }
+  const started = startTime ? new Date(startTime).getTime() : undefined;
+  if (started) metrics.syncDuration.observe(Math.max(0, (input.ctx.now().getTime() - started) / 1000));
+  if (outcome.phase === 'Failed') metrics.failures.inc({ reason: ControllerMetrics.failureLabel(outcome.reason) });
+}
+
+export async function finishRun(input: StepInput, job: JobView): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, key, log } = input;
+  ctx.currentJob.set(key, job.uid);
+  const runLog = followRun(input, job);
+  const latest = job.pods[job.pods.length - 1];
+  const ended = finishedAt(job) ?? ctx.now().getTime();
+  if (runLog && !runLog.done && latest && ctx.now().getTime() - ended < LOG_DRAIN_TIMEOUT_MS) {
+    // The summary is the last line: wait for the follower to read to the end (it enqueues us when done).
+    return { requeueAfter: 2000 };
+  }
+  const live = runLog?.snapshot() ?? {
+    logTail: status.logTail ?? [],
+    progress: status.progress,
+    summary: status.summary,
+    logStream: status.logStream,
+  };
+  const outcome = computeOutcome({ job: job.job, pod: latest, summary: live.summary });
+  const fullSummary = runLog?.fullSummary;
+  if (fullSummary?.state) {
+    const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
+    if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
+  }
+  const next = runFinished(status, stepContext(mailSync, ctx.now()), outcome, live);
+  await commitStatus(input, next, {
+    flush: true,
+    eventMessage: `${outcome.reason}: ${outcome.message} (${summaryLine(live.summary as Summary | undefined)})`,
+  });
+  recordMetrics(input, outcome, live.summary as Summary | undefined, status.startTime);
+  log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
+  ctx.streams.forget(job.uid);
+  // A newer generation may be waiting for its run.
+  return { requeueAfter: 500 };
+}
+
+/** Status says a run is going on but its Job is gone: record it as failed, keeping what the log told. */
+export async function recordLostRun(input: StepInput): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, log } = input;
+  const summary = status.summary;
+  const outcome: Outcome = summary?.reason
+    ? {
+        phase: summary.reason === 'Succeeded' ? 'Succeeded' : summary.reason === 'Aborted' ? 'Aborted' : 'Failed',
+        reason: summary.reason,
+        message: summary.message ?? summary.reason,
+        permanent: false,
+      }
+    : {
+        phase: 'Failed',
+        reason: 'JobDeleted',
+        message: `Job ${status.jobName} disappeared before its outcome was recorded`,
+        permanent: false,
+      };
+  const next = runFinished(status, stepContext(mailSync, ctx.now()), outcome, {
+    summary: status.summary,
+    progress: status.progress,
+    logTail: status.logTail,
+    logStream: status.logStream,
+  });
+  await commitStatus(input, next, { flush: true });
+  recordMetrics(input, outcome, undefined, status.startTime);
+  log.warn({ job: status.jobName }, 'run lost its Job');
+  return { requeueAfter: 500 };
+}

@@ -1,0 +1,143 @@
+/**
+ * The decision at the heart of reconcile, as a pure function of what the
+ * caches show: given a MailSync, its (controller-known) status and the Jobs
+ * of its account pair, what is the next step? Reconcile executes the step.
+ */
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_RUN_GENERATION, type MailSync } from '../api/mailsync.js';
+import type { MailSyncStatus } from '../api/status.js';
+import { type JobState, jobState } from './outcome.js';
+
+export interface JobView {
+  job: V1Job;
+  namespace: string;
+  name: string;
+  uid: string;
+  ownerUid?: string;
+  ownerName?: string;
+  state: JobState;
+  deleting: boolean;
+  /** The Job's pods, oldest first. */
+  pods: V1Pod[];
+}
+
+export function podAlive(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** The Job still has (or may still get) a running worker. A suspended Job makes no new pods. */
+export function jobBusy(view: JobView): boolean {
+  return (view.state === 'active' && !view.deleting && !view.job.spec?.suspend) || view.pods.some(podAlive);
+}
+
+export function viewJob(job: V1Job, pods: V1Pod[]): JobView {
+  const owner = job.metadata?.ownerReferences?.find((r) => r.controller);
+  const sorted = [...pods].sort(
+    (a, b) =>
+      new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
+  );
+  return {
+    job,
+    namespace: job.metadata?.namespace ?? '',
+    name: job.metadata?.name ?? '',
+    uid: job.metadata?.uid ?? '',
+    ownerUid: owner?.uid,
+    ownerName: owner?.name,
+    state: jobState(job),
+    deleting: job.metadata?.deletionTimestamp !== undefined,
+    pods: sorted,
+  };
+}
+
+export type Plan =
+  /** Deleted or suspended: stop the run (keep = the MailSync stays, phase Aborted). */
+  | { action: 'abort'; keep: boolean }
+  /** This MailSync's run is going on: follow it. */
+  | { action: 'track'; job: JobView }
+  /** This MailSync's Job has finished and the outcome is not recorded yet. */
+  | { action: 'finalize'; job: JobView }
+  /** Status says a run is going on, but its Job is gone (deleted behind our back, or TTL before we looked). */
+  | { action: 'lost' }
+  /** Up to date: nothing to do. */
+  | { action: 'idle' }
+  /** Another MailSync is syncing the same account pair. */
+  | { action: 'wait'; holder: JobView }
+  /** Finished Jobs stand where the new one must go (same name): delete them first. */
+  | { action: 'clear'; jobs: JobView[] }
+  /** Start a new run. */
+  | { action: 'start'; cleanup: JobView[] };
+
+export interface PlanInput {
+  mailSync: MailSync;
+  status: MailSyncStatus;
+  jobName: string;
+  /** Jobs this MailSync owns (any account pair: the pair may have changed). */
+  ownJobs: JobView[];
+  /** Jobs of this MailSync's account pair, whoever owns them, in every watched namespace. */
+  pairJobs: JobView[];
+  /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
+  ownerDone(job: JobView): boolean;
+}
+
+/** The MailSync generation a Job was started for (its annotation). */
+export function jobRunGeneration(view: JobView): number | undefined {
+  const value = view.job.metadata?.annotations?.[ANNOTATION_RUN_GENERATION];
+  const n = value === undefined ? Number.NaN : Number(value);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+/** A run was started and its outcome is not recorded yet. */
+export function runInProgress(status: MailSyncStatus): boolean {
+  return status.runGeneration !== undefined && status.startTime !== undefined && status.completionTime === undefined;
+}
+
+export function needsNewRun(mailSync: MailSync, status: MailSyncStatus): boolean {
+  return status.runGeneration === undefined || status.runGeneration < (mailSync.metadata.generation ?? 0);
+}
+
+/** A finished Job of ours whose outcome the status does not hold yet. */
+function unrecorded(view: JobView, status: MailSyncStatus): boolean {
+  const generation = jobRunGeneration(view);
+  if (generation === undefined || view.deleting) return false;
+  if (status.runGeneration === undefined || generation > status.runGeneration) return true;
+  return generation === status.runGeneration && status.jobName === view.name && status.completionTime === undefined;
+}
+
+export function planRun(input: PlanInput): Plan {
+  const { mailSync, status, ownJobs, pairJobs, jobName } = input;
+  if (mailSync.metadata.deletionTimestamp) return { action: 'abort', keep: false };
+  if (mailSync.spec.suspend) return { action: 'abort', keep: true };
+
+  // A run of ours still going on: follow it (the newest, should there be several).
+  const busyOwn = ownJobs.filter(jobBusy);
+  if (busyOwn.length > 0) return { action: 'track', job: busyOwn[busyOwn.length - 1]! };
+
+  const finished = ownJobs
+    .filter((j) => unrecorded(j, status))
+    .sort((a, b) => (jobRunGeneration(a) ?? 0) - (jobRunGeneration(b) ?? 0));
+  if (finished.length > 0) return { action: 'finalize', job: finished[finished.length - 1]! };
+  if (runInProgress(status) && !ownJobs.some((j) => j.name === status.jobName && !j.deleting)) {
+    return { action: 'lost' };
+  }
+
+  if (!needsNewRun(mailSync, status)) return { action: 'idle' };
+
+  const namespace = mailSync.metadata.namespace;
+  const uid = mailSync.metadata.uid;
+  const holder = pairJobs.find((j) => j.ownerUid !== uid && jobBusy(j));
+  if (holder) return { action: 'wait', holder };
+
+  // Jobs with the name the new Job needs (same namespace): ours from an earlier run, or another's finished one.
+  const inTheWay = [...ownJobs, ...pairJobs].filter(
+    (j, i, all) => j.name === jobName && j.namespace === namespace && all.findIndex((k) => k.uid === j.uid) === i,
+  );
+  if (inTheWay.length > 0) {
+    const notYet = inTheWay.find((j) => j.ownerUid !== uid && !input.ownerDone(j));
+    if (notYet) return { action: 'wait', holder: notYet };
+    return { action: 'clear', jobs: inTheWay.filter((j) => !j.deleting) };
+  }
+  // Our finished Jobs of an earlier account pair are history: remove them with the new start.
+  const cleanup = ownJobs.filter((j) => j.name !== jobName && !j.deleting);
+  return { action: 'start', cleanup };
+}

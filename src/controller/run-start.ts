@@ -1,0 +1,76 @@
+/**
+ * Start a new run: check what the API server's schema cannot (regexes,
+ * Secrets), write the spec into the MailSync's ConfigMap (keeping the delta
+ * state of the last run), and create the Job.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import type { StepInput } from './context.js';
+import { readConfigMap } from './delta-state.js';
+import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from './job-builder.js';
+import { isAlreadyExists, isNotFound, paths } from './kube-client.js';
+import { configMapName } from './pair-hash.js';
+import type { JobView } from './run-plan.js';
+import { commitStatus } from './status-commit.js';
+import { runBlocked, runStarted, stepContext } from './transitions.js';
+import { validateForRun } from './validate.js';
+import type { ReconcileResult } from './workqueue.js';
+
+export async function deleteJobs(input: StepInput, jobs: JobView[]): Promise<void> {
+  for (const job of jobs) {
+    try {
+      await input.ctx.client.delete(paths.job(job.namespace, job.name), { propagationPolicy: 'Background' });
+      input.log.info({ job: job.name }, 'deleted finished Job');
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}
+
+export async function startRun(input: StepInput, cleanup: JobView[]): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, key, log, pairHash, jobName } = input;
+  const namespace = mailSync.metadata.namespace!;
+  const step = stepContext(mailSync, ctx.now());
+
+  const problem = await validateForRun(ctx.client, namespace, mailSync.spec);
+  if (problem) {
+    await commitStatus(input, runBlocked(status, step, problem, pairHash), { flush: true });
+    log.info({ reason: problem.reason }, 'not starting: %s', problem.message);
+    return problem.retry ? { requeue: true } : {};
+  }
+
+  // Claim the pair before creating (another MailSync of the pair may be reconciled concurrently).
+  const claimedBy = ctx.claims.holder(pairHash, key);
+  if (claimedBy) return { requeueAfter: 2000 };
+  ctx.claims.claim(pairHash, key);
+
+  const cmName = configMapName(mailSync.metadata.name!);
+  const existing = await readConfigMap(ctx.client, mailSync);
+  let hasState = false;
+  if (existing) {
+    hasState = existing.data?.[STATE_KEY] !== undefined;
+    if (existing.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
+      await ctx.client.mergePatch(paths.configMap(namespace, cmName), {
+        data: { [SPEC_KEY]: workerSpecJson(mailSync) },
+      });
+    }
+  } else {
+    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
+  }
+
+  const job = buildJob({ mailSync, pairHash, jobName, configMapName: cmName, hasState, worker: ctx.worker });
+  try {
+    await ctx.client.create<V1Job>(paths.jobs(namespace), job);
+  } catch (error) {
+    ctx.claims.release(pairHash, key);
+    // Someone else's Job (or our previous one, still being deleted) has the name: look again shortly.
+    if (isAlreadyExists(error)) return { requeueAfter: 1000 };
+    throw error;
+  }
+  log.info({ job: jobName, generation: step.generation, deltaState: hasState }, 'created Job');
+  await deleteJobs(input, cleanup);
+  await commitStatus(input, runStarted(status, step, { jobName, pairHash }), {
+    flush: true,
+    eventMessage: `created Job ${jobName} for generation ${step.generation}${hasState ? ' (delta pass)' : ''}`,
+  });
+  return {};
+}

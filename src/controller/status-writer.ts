@@ -1,0 +1,156 @@
+/**
+ * The only writer of MailSync status. Holds, per MailSync, the status as the
+ * controller wants it and as it was last written, and sends the difference
+ * as a JSON merge patch on the status subresource:
+ * - urgent changes (phase, conditions) at once;
+ * - everything else (progress, logTail) coalesced: at most one write per
+ *   MailSync every `intervalMs` (5 s);
+ * - nothing when nothing changed.
+ * Reconcile reads its status from here (`current`), so it never acts on a
+ * stale informer copy of what it wrote itself.
+ */
+import type { Logger } from 'pino';
+import { type MailSync, objectKey, splitKey } from '../api/mailsync.js';
+import type { MailSyncStatus } from '../api/status.js';
+import { isNotFound, type KubeClient, paths } from './kube-client.js';
+import { applyMergePatch, mergePatch } from './merge-patch.js';
+
+interface Entry {
+  uid: string;
+  written: MailSyncStatus;
+  desired: MailSyncStatus;
+  lastWriteAt: number;
+  timer?: NodeJS.Timeout;
+  writing?: Promise<void>;
+  urgent: boolean;
+}
+
+export interface StatusWriterHooks {
+  onWrite?(): void;
+}
+
+export class StatusWriter {
+  readonly #entries = new Map<string, Entry>();
+  #stopped = false;
+
+  constructor(
+    readonly client: KubeClient,
+    readonly log: Logger,
+    readonly intervalMs = 5000,
+    readonly hooks: StatusWriterHooks = {},
+  ) {}
+
+  #entry(mailSync: MailSync): Entry {
+    const key = objectKey(mailSync);
+    const uid = mailSync.metadata.uid ?? '';
+    let entry = this.#entries.get(key);
+    if (!entry || entry.uid !== uid) {
+      if (entry?.timer) clearTimeout(entry.timer);
+      const status = structuredClone(mailSync.status ?? {});
+      entry = { uid, written: status, desired: structuredClone(status), lastWriteAt: 0, urgent: false };
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The latest status the controller decided for this MailSync (written or about to be). */
+  current(mailSync: MailSync): MailSyncStatus {
+    return structuredClone(this.#entry(mailSync).desired);
+  }
+
+  /**
+   * Change the desired status. `urgent` writes at once (phase changes);
+   * otherwise the write is coalesced with others within the interval.
+   */
+  update(mailSync: MailSync, mutate: (status: MailSyncStatus) => void, urgent = false): void {
+    const entry = this.#entry(mailSync);
+    const next = structuredClone(entry.desired);
+    mutate(next);
+    if (next.phase !== entry.desired.phase) urgent = true;
+    entry.desired = next;
+    if (urgent) entry.urgent = true;
+    this.#schedule(objectKey(mailSync), entry);
+  }
+
+  /** Write now whatever is pending (reconcile waits for this on phase changes). */
+  async flush(mailSync: MailSync): Promise<void> {
+    const key = objectKey(mailSync);
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    entry.urgent = true;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    await this.#write(key, entry);
+  }
+
+  forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry?.timer) clearTimeout(entry.timer);
+    this.#entries.delete(key);
+  }
+
+  /** Write everything pending (shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all(
+      [...this.#entries.entries()].map(([key, entry]) => {
+        clearTimeout(entry.timer);
+        entry.urgent = true;
+        return this.#write(key, entry).catch(() => {});
+      }),
+    );
+    this.#stopped = true;
+  }
+
+  #schedule(key: string, entry: Entry): void {
+    if (this.#stopped) return;
+    if (mergePatch(entry.written, entry.desired) === undefined) return;
+    const wait = entry.urgent ? 0 : Math.max(0, entry.lastWriteAt + this.intervalMs - Date.now());
+    if (entry.timer && !entry.urgent) return;
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      void this.#write(key, entry);
+    }, wait);
+    entry.timer.unref();
+  }
+
+  async #write(key: string, entry: Entry): Promise<void> {
+    // One write at a time per MailSync; a second caller waits and then writes what is left.
+    while (entry.writing) await entry.writing;
+    const patch = mergePatch(entry.written, entry.desired);
+    entry.urgent = false;
+    if (patch === undefined) return;
+    const { namespace, name } = splitKey(key);
+    entry.writing = (async () => {
+      try {
+        this.hooks.onWrite?.();
+        await this.client.mergePatch(paths.mailSyncStatus(namespace, name), {
+          // The UID guards against writing onto a new MailSync of the same name.
+          metadata: { uid: entry.uid },
+          status: patch,
+        });
+        entry.written = applyMergePatch(entry.written, patch) as MailSyncStatus;
+        entry.lastWriteAt = Date.now();
+      } catch (error) {
+        if (isNotFound(error)) {
+          this.forget(key);
+          return;
+        }
+        this.log.warn({ namespace, name, err: String(error) }, 'status write failed; retrying');
+        entry.lastWriteAt = Date.now();
+        if (this.#entries.get(key) === entry) {
+          entry.timer ??= setTimeout(() => {
+            entry.timer = undefined;
+            void this.#write(key, entry);
+          }, this.intervalMs);
+          entry.timer.unref();
+        }
+      } finally {
+        entry.writing = undefined;
+      }
+    })();
+    await entry.writing;
+    // Changes made during the write go out in the next window.
+    if (this.#entries.get(key) === entry) this.#schedule(key, entry);
+  }
+}
