@@ -106,3 +106,32 @@ export class RunStop {
     this.#reason ??= reason;
   }
 }
+
+/**
+ * Wait for `work` unless the signal aborts first (then reject with its reason).
+ * For imapflow commands, which take no signal: the command is abandoned, not
+ * cancelled; its session is logged out (or closed) at the end of the run.
+ */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

@@ -11,7 +11,7 @@
  * make it wait.
  */
 import type { ImapFlow } from 'imapflow';
-import type { RunStop } from './abort.js';
+import { type RunStop, raceAbort } from './abort.js';
 import { flagsForAppend } from './flags.js';
 import type { Appender, AppendMessage } from './imap-raw/appender.js';
 import type { ByteCap, Throttle } from './throttle.js';
@@ -27,7 +27,7 @@ export interface CopyContext {
   batchMessages: number;
   batchBytes: number;
   stop: RunStop;
-  /** maxBytesPerSecond / maxMessagesPerSecond, shared by all workers. */
+  /** maxMessagesPerSecond (bytes are paced by the appender), shared by all workers. */
   throttle?: Throttle;
   /** maxBytesPerRun, shared by all workers. */
   byteCap?: ByteCap;
@@ -95,8 +95,11 @@ export async function copyMessages(ctx: CopyContext, planned: readonly MessageMe
       await fetching.catch(() => undefined);
       break;
     }
-    const bytes = batch.reduce((sum, m) => sum + m.size, 0);
-    const [bodies] = await Promise.all([fetching, ctx.throttle?.take(bytes, batch.length, ctx.stop.signal)]);
+    // Messages per second are paced here; bytes per second by the APPEND writer, chunk by chunk.
+    const [bodies] = await raceAbort(
+      Promise.all([fetching, ctx.throttle?.take(0, batch.length, ctx.stop.signal)]),
+      ctx.stop.signal,
+    );
     // Fetch the next batch while this one is being appended (different connections).
     const next = batches[index + 1];
     if (next && !ctx.stop.stopped) {
@@ -125,7 +128,7 @@ export async function copyMessages(ctx: CopyContext, planned: readonly MessageMe
       else ctx.onFailed(message, outcome.reason, outcome.text);
     });
   }
-  if (prefetched) await prefetched.catch(() => undefined);
+  if (prefetched) await raceAbort(prefetched, ctx.stop.signal).catch(() => undefined);
   return result;
 }
 

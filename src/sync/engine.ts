@@ -27,7 +27,7 @@ import pino, { type Logger } from 'pino';
 import type { DryRunTotals, FolderSize, Summary, Verdict } from '../api/events.js';
 import { EXIT_CODES } from '../api/exit-codes.js';
 import type { MailSyncSpec } from '../api/spec.js';
-import { abortSignalName, isAbortError, RunStop } from './abort.js';
+import { abortSignalName, isAbortError, RunStop, raceAbort } from './abort.js';
 import { applyDefaults, type EffectiveSpec } from './defaults.js';
 import { resolveEndpoint } from './endpoint.js';
 import { AuthError, asMailsyncError, ConfigError, ConnectError, MailsyncError, type Side, TlsError } from './errors.js';
@@ -91,6 +91,7 @@ class Run {
   readonly traits;
   readonly policy: ReconnectPolicy;
   readonly slots = new Set<WorkerSlot>();
+  readonly throttle: Throttle;
   readonly dryRunTotals: DryRunTotals = {
     wouldCopy: 0,
     wouldCopyBytes: 0,
@@ -119,6 +120,7 @@ class Run {
     this.stop = new RunStop(this.signal);
     this.traits = modeTraits(this.spec.mode);
     this.policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.throttle = new Throttle(this.spec.throttle);
   }
 
   async execute(): Promise<Summary> {
@@ -155,9 +157,10 @@ class Run {
   private async body(): Promise<void> {
     const { spec, reporter, stop } = this;
     validateFilters(spec.filters);
-    this.endpoints = await this.resolveEndpoints();
+    this.endpoints = await raceAbort(this.resolveEndpoints(), this.signal);
     const control = this.newSlot(true);
-    const [source, destination] = await settleBothSides(control.source(), control.destination());
+    const abortable = <T>(work: Promise<T>) => raceAbort(work, this.signal);
+    const [source, destination] = await abortable(settleBothSides(control.source(), control.destination()));
     if (spec.mode === 'loginOnly') {
       this.doneMessage = 'logged in on both sides';
       return;
@@ -165,7 +168,7 @@ class Run {
     if (stop.stopped) return;
 
     const dryRun = !this.traits.createsFolders;
-    const phase = await prepareFolders(spec, source, destination, reporter, dryRun);
+    const phase = await abortable(prepareFolders(spec, source, destination, reporter, dryRun));
     this.dryRunTotals.wouldCreateFolders = dryRun ? phase.created.length : 0;
     const destinationExists = (path: string) => phase.existing.has(path);
     reporter.counters.foldersTotal = phase.pairs.length;
@@ -177,20 +180,15 @@ class Run {
     }
     if (spec.mode === 'folderSizesOnly') {
       reporter.emit({ event: 'folders', total: phase.pairs.length });
-      this.folderSizes = await measureFolderSizes(
-        phase.pairs,
-        source,
-        destination,
-        destinationExists,
-        reporter,
-        this.signal,
+      this.folderSizes = await abortable(
+        measureFolderSizes(phase.pairs, source, destination, destinationExists, reporter, this.signal),
       );
       this.doneMessage = describeSizes(this.folderSizes);
       return;
     }
     if (stop.stopped) return;
 
-    const jobs = await this.deltaPhase(phase.pairs, control, destinationExists);
+    const jobs = await abortable(this.deltaPhase(phase.pairs, control, destinationExists));
     reporter.startProgress(this.options.progressIntervalMs ?? 2000);
     if (stop.stopped) return;
 
@@ -201,7 +199,7 @@ class Run {
       logger: this.logger,
       dryRun: spec.mode === 'dryRun',
       now: this.options.now ?? new Date(),
-      throttle: new Throttle(spec.throttle),
+      throttle: this.throttle,
       byteCap: spec.throttle.maxBytesPerRun !== undefined ? new ByteCap(spec.throttle.maxBytesPerRun) : undefined,
       dryRunTotals: this.dryRunTotals,
       destinationExists,
@@ -397,6 +395,7 @@ class Run {
       logger: this.logger,
       signal: this.signal,
       compress: this.spec.performance.compress,
+      throttle: this.throttle,
       onOpen: (side, client) => {
         if (!control || this.connectedSides.has(side)) return;
         this.connectedSides.add(side);

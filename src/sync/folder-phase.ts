@@ -20,7 +20,8 @@ export async function mailboxTree(client: ImapFlow): Promise<MailboxTree> {
     delimiter: folder.delimiter || fallbackDelimiter,
     ...(folder.specialUse && folder.specialUseSource !== 'name' ? { specialUse: folder.specialUse } : {}),
     flags: [...folder.flags],
-    subscribed: folder.subscribed,
+    // imapflow leaves `subscribed` undefined for unsubscribed folders.
+    subscribed: folder.subscribed === true,
   }));
   return { folders, namespace: { prefix: namespace?.prefix ?? '', delimiter: fallbackDelimiter } };
 }
@@ -44,11 +45,16 @@ export async function prepareFolders(
   const pairs = mapFolders(sourceTree, destinationTree, spec.folders);
   const existing = new Set(destinationTree.folders.filter((f) => !isNonexistent(f)).map((f) => f.path));
   const created: string[] = [];
+  const pairByDestination = new Map(pairs.map((pair) => [pair.destination, pair]));
   for (const path of foldersToCreate(pairs, destinationTree)) {
     if (!dryRun) {
       await destination.mailboxCreate(path);
       existing.add(path);
       reporter.counters.foldersCreated += 1;
+      // imapflow subscribes every folder it creates; the source decides when subscriptions are copied.
+      if (spec.folders.subscribe && pairByDestination.get(path)?.subscribed === false) {
+        await destination.mailboxUnsubscribe(path);
+      }
     }
     created.push(path);
     reporter.emit({ event: 'folder.create', folder: path, dryRun });

@@ -10,7 +10,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { DryRunTotals } from '../api/events.js';
-import type { RunStop } from './abort.js';
+import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
 import type { EffectiveSpec } from './defaults.js';
 import { passesFilters } from './filters.js';
@@ -86,14 +86,15 @@ export async function syncFolder(
 ): Promise<FolderOutcome> {
   const { spec, reporter } = ctx;
   const counters = reporter.counters;
-  const source = await slot.source();
-  const destination = await slot.destination();
+  // imapflow commands take no signal: an abort abandons them (the run logs out or closes the sessions).
+  const abortable = <T>(work: Promise<T>) => raceAbort(work, ctx.stop.signal);
+  const source = await abortable(slot.source());
+  const destination = await abortable(slot.destination());
 
-  const sourceListing = await listFolder(source, pair.source, {
-    readOnly: true,
-    identityHeaders: spec.identityHeaders,
-  });
-  const destinationListing = await listDestination(ctx, destination, pair.destination);
+  const sourceListing = await abortable(
+    listFolder(source, pair.source, { readOnly: true, identityHeaders: spec.identityHeaders }),
+  );
+  const destinationListing = await abortable(listDestination(ctx, destination, pair.destination));
   const plan = planFolder(sourceListing.messages, destinationListing.messages, {
     syncFlags: spec.syncFlags,
     deleteOnDestination: spec.deleteOnDestination,
@@ -187,10 +188,9 @@ export async function syncFolder(
   const mustVerify = spec.verify || spec.deleteOnSource;
   let destinationNow = destinationListing;
   if (mustVerify && plan.copy.length > 0) {
-    destinationNow = await listFolder(destination, pair.destination, {
-      readOnly: false,
-      identityHeaders: spec.identityHeaders,
-    });
+    destinationNow = await abortable(
+      listFolder(destination, pair.destination, { readOnly: false, identityHeaders: spec.identityHeaders }),
+    );
   }
   const expected = sourceListing.messages.filter(
     (m) => !vanished.has(m.uid) && passesFilters(m, spec.filters, ctx.now),

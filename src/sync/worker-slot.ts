@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Side } from './errors.js';
 import { Appender } from './imap-raw/appender.js';
 import { openSession } from './session.js';
+import type { Throttle } from './throttle.js';
 import type { ResolvedEndpoint } from './types.js';
 
 export interface SlotEndpoints {
@@ -21,6 +22,8 @@ export interface SlotOptions {
   logger: Logger;
   signal: AbortSignal;
   compress: boolean;
+  /** The run's shared rate limiter: bytes are taken per chunk of APPEND literal, so even one big message is paced. */
+  throttle?: Throttle;
   /** Called for each session this slot opens (the engine reports the first ones as `connected`). */
   onOpen?: (side: Side, client: ImapFlow) => void;
 }
@@ -49,9 +52,11 @@ export class WorkerSlot {
   }
 
   appender(): Promise<Appender> {
+    const { throttle, signal } = this.options;
     this.#appender ??= Appender.open(this.endpoints.destination, {
       logger: this.options.logger,
       compress: this.options.compress,
+      throttle: throttle?.enabled ? (bytes) => throttle.take(bytes, 0, signal) : undefined,
     });
     const pending = this.#appender;
     pending.catch(() => {
@@ -108,7 +113,11 @@ export class WorkerSlot {
         return this.session(side);
       });
     }
-    const opening = openSession(this.endpoints[side], { logger: this.options.logger, signal: this.options.signal });
+    const opening = openSession(this.endpoints[side], {
+      logger: this.options.logger,
+      signal: this.options.signal,
+      compress: this.options.compress,
+    });
     this.#sessions[side] = opening;
     opening.then(
       (client) => this.options.onOpen?.(side, client),

@@ -1,0 +1,147 @@
+/**
+ * Dropped connections: cut by a TCP proxy (between commands, or in the middle
+ * of an APPEND literal), or the server killed and restarted. The engine
+ * reconnects with backoff, the folder resumes from a fresh listing, and the
+ * run ends with destination == source (no loss, no duplicate, nothing
+ * partial). A connection gone for good ends the run with ConnectFailed for
+ * the right side.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runSync } from '../../src/sync/engine.js';
+import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { appendMessages } from '../harness/mailbox.js';
+import { startTcpProxy } from '../harness/tcp-proxy.js';
+import {
+  captureLogger,
+  expectMirrored,
+  expectSuccess,
+  makeMessage,
+  newUsers,
+  specFor,
+  type UserPair,
+} from './sync-helpers.js';
+
+let servers: DovecotPair;
+beforeAll(async () => {
+  servers = await startDovecotPair();
+});
+afterAll(async () => {
+  await servers?.stop();
+});
+
+const FAST_RETRY = { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 8 };
+
+async function seed(users: UserPair, count: number): Promise<[string, string][]> {
+  const folders: [string, string][] = [];
+  for (const name of ['INBOX', 'Other']) {
+    const path = servers.a.folder(name);
+    await appendMessages(
+      servers.a,
+      users.sourceUser,
+      path,
+      Array.from({ length: count }, (_, i) => ({
+        raw: makeMessage({ subject: `${name} ${i}`, body: `line ${i}\r\n`.repeat(800) }),
+        flags: i % 2 ? ['\\Seen'] : [],
+      })),
+    );
+    folders.push([path, servers.b.folder(name)]);
+  }
+  return folders;
+}
+
+describe('reconnect', () => {
+  test('destination connections cut between and inside APPENDs: the run reconnects and ends exact', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    const folders = await seed(users, 60);
+    const proxy = await startTcpProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
+    try {
+      let cuts = 0;
+      const capture = captureLogger((event) => {
+        if (event.event !== 'progress' || cuts > 0 || event.progress.messagesCopied < 10) return;
+        cuts += 1;
+        setImmediate(() => {
+          proxy.dropAll();
+          // The second cut lands in the middle of whatever is sent next (an APPEND literal, most likely).
+          void proxy.dropAfterClientBytes(20_000).then(() => {
+            cuts += 1;
+          });
+        });
+      });
+      const spec = await specFor(users, {
+        throttle: { maxMessagesPerSecond: 60 },
+        performance: { batchMessages: 5, folderConcurrency: 2 },
+      });
+      const summary = await runSync(
+        { ...spec, destination: { ...spec.destination, port: proxy.port } },
+        { logger: capture.logger, progressIntervalMs: 100, reconnect: FAST_RETRY },
+      );
+      expectSuccess(summary);
+      expect(cuts).toBe(2);
+      expect(summary.reconnects).toBeGreaterThanOrEqual(1);
+      expect(capture.of('reconnect').length).toBe(summary.reconnects);
+      await expectMirrored(users, folders);
+      const rerun = await runSync(await specFor(users), { logger: captureLogger().logger, progressIntervalMs: 0 });
+      expectSuccess(rerun);
+      expect(rerun.messagesTransferred).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('the source server killed and restarted mid-run: the run resumes and ends exact', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    const folders = await seed(users, 60);
+    let killed = false;
+    let restarted: Promise<void> | undefined;
+    const capture = captureLogger((event) => {
+      if (event.event !== 'progress' || killed || event.progress.messagesCopied < 10) return;
+      killed = true;
+      restarted = (async () => {
+        await servers.a.kill();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await servers.a.start();
+      })();
+    });
+    const summary = await runSync(
+      await specFor(users, { throttle: { maxMessagesPerSecond: 60 }, performance: { batchMessages: 5 } }),
+      { logger: capture.logger, progressIntervalMs: 100, reconnect: FAST_RETRY },
+    );
+    await restarted;
+    expectSuccess(summary);
+    expect(killed).toBe(true);
+    expect(summary.reconnects).toBeGreaterThanOrEqual(1);
+    expect(capture.of('reconnect').some((e) => e.side.includes('source'))).toBe(true);
+    await expectMirrored(users, folders);
+  });
+
+  test('a connection that never comes back ends the run with ConnectFailed for that side', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    await seed(users, 30);
+    const proxy = await startTcpProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
+    try {
+      const capture = captureLogger((event) => {
+        if (event.event === 'progress' && event.progress.messagesCopied >= 5) {
+          setImmediate(() => {
+            proxy.refuse(true);
+            proxy.dropAll();
+          });
+        }
+      });
+      const spec = await specFor(users, {
+        throttle: { maxMessagesPerSecond: 30 },
+        performance: { batchMessages: 5 },
+      });
+      const summary = await runSync(
+        { ...spec, destination: { ...spec.destination, port: proxy.port } },
+        {
+          logger: capture.logger,
+          progressIntervalMs: 100,
+          reconnect: { baseDelayMs: 100, maxDelayMs: 200, maxAttempts: 2 },
+        },
+      );
+      expect(summary).toMatchObject({ verdict: 'failed', reason: 'ConnectFailed', exitCode: 11 });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
