@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { MailSyncStatus } from '../../src/api/status.js';
+import { findCondition } from '../../src/controller/conditions.js';
+import {
+  runAborted,
+  runBlocked,
+  runFinished,
+  runProgressing,
+  runStarted,
+  runWaiting,
+} from '../../src/controller/transitions.js';
+
+const t0 = { generation: 1, now: '2026-01-01T00:00:00Z' };
+const t1 = { generation: 1, now: '2026-01-01T00:01:00Z' };
+const run = { jobName: 'mailsync-h', pairHash: 'h' };
+
+describe('status computation', () => {
+  it('a started run clears the previous run and is Pending until the pod runs', () => {
+    const previous: MailSyncStatus = {
+      phase: 'Failed',
+      lastError: { reason: 'AuthenticationFailed', message: 'x' },
+      summary: { reason: 'AuthenticationFailed' },
+      completionTime: 'old',
+      logTail: ['old line'],
+    };
+    const s = runStarted(previous, t0, run);
+    expect(s).toMatchObject({
+      phase: 'Pending',
+      runGeneration: 1,
+      jobName: 'mailsync-h',
+      startTime: t0.now,
+      logTail: [],
+    });
+    expect(s).not.toHaveProperty('lastError');
+    expect(s).not.toHaveProperty('summary');
+    expect(s).not.toHaveProperty('completionTime');
+    expect(s.observedGeneration).toBe(1);
+    expect(findCondition(s.conditions, 'Running')?.status).toBe('True');
+  });
+
+  it('goes Running when the worker runs, keeping the Ready transition time', () => {
+    const started = runStarted({}, t0, run);
+    const s = runProgressing(started, t1, { ...run, runGeneration: 1, startTime: t0.now, podRunning: true });
+    expect(s.phase).toBe('Running');
+    expect(findCondition(s.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Running',
+      lastTransitionTime: t0.now,
+    });
+  });
+
+  it('says when a spec change applies to the next run', () => {
+    const started = runStarted({}, t0, run);
+    const s = runProgressing(
+      started,
+      { generation: 2, now: t1.now },
+      {
+        ...run,
+        runGeneration: 1,
+        startTime: t0.now,
+        podRunning: true,
+      },
+    );
+    expect(s.pendingGeneration).toBe(2);
+    expect(findCondition(s.conditions, 'SpecChangePending')).toMatchObject({
+      status: 'True',
+      reason: 'AppliesToNextRun',
+    });
+    const later = runStarted(s, { generation: 2, now: t1.now }, run);
+    expect(later).not.toHaveProperty('pendingGeneration');
+    expect(findCondition(later.conditions, 'SpecChangePending')).toBeUndefined();
+  });
+
+  it('waiting names the holder and mirrors its log', () => {
+    const s = runWaiting({}, t0, { holder: 'ns/b', holderJob: 'ns/mailsync-h', pairHash: 'h', logTail: ['line'] });
+    expect(s).toMatchObject({ phase: 'Waiting', waitingFor: 'ns/b', logTail: ['line'] });
+    expect(findCondition(s.conditions, 'Ready')).toMatchObject({ reason: 'AccountPairBusy' });
+    expect(findCondition(s.conditions, 'Ready')?.message).toContain('ns/b');
+  });
+
+  it('a finished run records phase, reason, completion time and lastError', () => {
+    const started = runStarted({}, t0, run);
+    const failed = runFinished(
+      started,
+      t1,
+      { phase: 'Failed', reason: 'AuthenticationFailed', message: 'source: LOGIN failed', permanent: true },
+      { summary: { reason: 'AuthenticationFailed' }, logTail: ['x'] },
+    );
+    expect(failed).toMatchObject({
+      phase: 'Failed',
+      completionTime: t1.now,
+      lastError: { reason: 'AuthenticationFailed', message: 'source: LOGIN failed' },
+      summary: { reason: 'AuthenticationFailed' },
+    });
+    expect(findCondition(failed.conditions, 'Running')?.message).toContain('not retried');
+    const ok = runFinished(
+      started,
+      t1,
+      { phase: 'Succeeded', reason: 'Succeeded', message: 'all', permanent: false },
+      {},
+    );
+    expect(ok).not.toHaveProperty('lastError');
+    expect(findCondition(ok.conditions, 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: t1.now });
+  });
+
+  it('a spec problem is Failed when retrying cannot help, Pending when it can', () => {
+    expect(runBlocked({}, t0, { reason: 'InvalidConfiguration', message: 'bad regex', retry: false }, 'h').phase).toBe(
+      'Failed',
+    );
+    const pending = runBlocked({}, t0, { reason: 'SecretNotFound', message: 'no secret', retry: true }, 'h');
+    expect(pending.phase).toBe('Pending');
+    expect(findCondition(pending.conditions, 'Ready')).toMatchObject({
+      reason: 'SecretNotFound',
+      message: 'no secret',
+    });
+  });
+
+  it('suspend ends a running run as Aborted with a completion time', () => {
+    const started = runStarted({}, t0, run);
+    const s = runAborted(started, t1, { summary: { reason: 'Aborted' } }, 'aborted');
+    expect(s).toMatchObject({ phase: 'Aborted', completionTime: t1.now, summary: { reason: 'Aborted' } });
+    expect(findCondition(s.conditions, 'Ready')?.reason).toBe('Suspended');
+  });
+});
