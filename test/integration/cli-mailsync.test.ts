@@ -374,6 +374,25 @@ spec:
     expect(jsonLines(r.stdout).some((l) => l.event === 'abort' && l.signal === 'SIGTERM')).toBe(true);
   });
 
+  it('logs in with a literal --oauthaccesstoken (XOAUTH2), which never shows and leaves no file behind', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const token = pair.oauth.issue('carol');
+    const checksBefore = pair.oauth.requests;
+    const args = imapsyncArgs();
+    const r = await run([...args, '--oauthaccesstoken2', token, '--justlogin', '--log-format', 'json']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(summaryOf(r.stdout).mode).toBe('loginOnly');
+    expect(pair.oauth.requests, 'Dovecot checked the token').toBeGreaterThan(checksBefore);
+    expect(r.stdout).toMatch(/--passfile2 ignored: --oauthaccesstoken2 is used to log in/);
+    expect(r.stdout + r.stderr).not.toContain(token);
+    const leftovers = readdirSync(os.tmpdir()).filter((name) => name.startsWith('mailsync-token-'));
+    for (const dir of leftovers) {
+      for (const file of readdirSync(path.join(os.tmpdir(), dir))) {
+        expect(readFileSync(path.join(os.tmpdir(), dir, file), 'utf8')).not.toBe(token);
+      }
+    }
+  });
+
   it('runs as a worker pod: spec and Secrets as files, JSON events, state in the summary', async (ctx) => {
     skipWithoutEngine(ctx);
     const secrets = path.join(tmp, 'secrets');
