@@ -244,6 +244,15 @@ describe('imapsync message options', () => {
     expect(overrides.performance).toEqual({ folderConcurrency: 4 });
   });
 
+  it('maps the subscription, old delete and flag options', () => {
+    expect(parse('--subscribe').overrides.folders.subscribe).toBe(true);
+    expect(parse('--nosubscribe').overrides.folders.subscribe).toBe(false);
+    expect(parse('--resyncflags').overrides.top.syncFlags).toBe(true);
+    const old = parse('--delete');
+    expect(old.overrides.top.deleteOnSource).toBe(true);
+    expect(old.notices[0]).toMatch(/old name of --delete1/);
+  });
+
   it('refuses values that are not numbers', () => {
     expect(parseError('--maxsize', '10MB')).toBe("--maxsize needs a whole number, got '10MB'");
     expect(parseError('--port1', '-1')).toMatch(/--port1 needs a whole number/);
