@@ -1,0 +1,208 @@
+/**
+ * Option resolution for one side: effective port and TLS mode, TLS options,
+ * SASL mechanism and the credential getter (see ResolvedEndpoint).
+ *
+ * `tls: auto` follows imapsync's order, probing the server:
+ *   no port:   implicit TLS on 993; if nothing listens there (or it is not
+ *              TLS), port 143 with STARTTLS when announced; plaintext on 143
+ *              only with allowPlaintext.
+ *   port P:    implicit TLS on P; if P does not speak TLS, plaintext IMAP on P
+ *              with STARTTLS when announced, else only with allowPlaintext.
+ *              (Port 143 is probed for plaintext + STARTTLS directly.)
+ * A certificate problem found while probing is a TlsError at once: falling
+ * back to a weaker mode because a certificate is bad would defeat its purpose.
+ */
+import type { Endpoint } from '../api/spec.js';
+import { connectError } from './connect-errors.js';
+import { credentialOf, rejectSecretRefs } from './credentials.js';
+import { ConfigError, type Side, TlsError } from './errors.js';
+import { describeTlsError } from './tls-errors.js';
+import { tlsOptionsFor } from './tls-options.js';
+import { type PlainProbe, probeImplicitTls, probePlaintext } from './tls-probe.js';
+import type { ResolvedEndpoint } from './types.js';
+
+export interface EndpointLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface ResolveOptions {
+  logger: EndpointLogger;
+  /** Where passwordEnv is looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The well-known ports `tls: auto` tries when the endpoint has no port (default 993 and 143; tests change them). */
+  wellKnownPorts?: { implicitTls: number; imap: number };
+}
+
+export const IMPLICIT_TLS_PORT = 993;
+export const IMAP_PORT = 143;
+export const DEFAULT_TIMEOUT_SECONDS = 120;
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
+
+type Mechanism = ResolvedEndpoint['mechanism'];
+type Security = ResolvedEndpoint['security'];
+
+/** Default: XOAUTH2 for a token, PLAIN for an admin login, LOGIN otherwise. Rejects impossible combinations. */
+export function mechanismFor(endpoint: Endpoint, side: Side, kind: 'password' | 'token'): Mechanism {
+  const chosen = endpoint.authMechanism ?? (kind === 'token' ? 'XOAUTH2' : endpoint.authUser ? 'PLAIN' : 'LOGIN');
+  if (chosen === 'XOAUTH2' && kind !== 'token') {
+    throw new ConfigError(`${side}.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenFile), not a password`, {
+      side,
+    });
+  }
+  if (chosen !== 'XOAUTH2' && kind === 'token') {
+    throw new ConfigError(`${side}.authMechanism: ${chosen} cannot log in with an OAuth2 token; use XOAUTH2`, { side });
+  }
+  if (endpoint.authUser !== undefined && chosen !== 'PLAIN') {
+    throw new ConfigError(
+      `${side}.authUser: an admin login needs authMechanism PLAIN (SASL authorization identity), not ${chosen}`,
+      { side },
+    );
+  }
+  return chosen;
+}
+
+function tlsRequired(side: Side, host: string, port: number): TlsError {
+  return new TlsError(
+    `TLSRequired: ${side} server ${host}:${port} offers no TLS; set allowPlaintext: true to allow clear-text passwords`,
+    { side },
+  );
+}
+
+function plaintextWarning(logger: EndpointLogger, side: Side, host: string, port: number): void {
+  logger.warn(
+    { side, host, port },
+    `${side}: connecting to ${host}:${port} WITHOUT TLS (allowPlaintext): the password travels in clear text`,
+  );
+}
+
+/** Decide STARTTLS vs plaintext from a plaintext probe of `port`. */
+function fromPlainProbe(
+  probe: PlainProbe,
+  endpoint: Endpoint,
+  side: Side,
+  port: number,
+  logger: EndpointLogger,
+): Security {
+  const { host } = endpoint;
+  switch (probe.kind) {
+    case 'imap':
+      if (probe.starttls) return 'starttls';
+      if (endpoint.allowPlaintext) {
+        plaintextWarning(logger, side, host, port);
+        return 'none';
+      }
+      throw tlsRequired(side, host, port);
+    case 'bye':
+      throw connectError(side, host, port, undefined, `the server refused the connection: ${probe.text}`);
+    case 'not-imap':
+      throw connectError(side, host, port, probe.error, `not an IMAP server: ${probe.error.message}`);
+    case 'unreachable':
+      throw connectError(side, host, port, probe.error);
+  }
+}
+
+async function probeAuto(
+  endpoint: Endpoint,
+  side: Side,
+  tls: ResolvedEndpoint['tls'],
+  timeoutMs: number,
+  logger: EndpointLogger,
+  wellKnown: { implicitTls: number; imap: number },
+): Promise<{ port: number; security: Security }> {
+  const { host } = endpoint;
+  const tlsPort = endpoint.port ?? wellKnown.implicitTls;
+  const plainPort = endpoint.port ?? wellKnown.imap;
+  if (endpoint.port !== wellKnown.imap) {
+    const probe = await probeImplicitTls(host, tlsPort, tls, timeoutMs);
+    logger.debug({ side, host, port: tlsPort, probe: probe.kind }, `${side}: implicit TLS probe`);
+    if (probe.kind === 'tls') return { port: tlsPort, security: 'implicit' };
+    if (probe.kind === 'certificate') {
+      throw new TlsError(`${side} server ${host}:${tlsPort}: ${describeTlsError(probe.error, host)}`, {
+        side,
+        cause: probe.error,
+      });
+    }
+    // With an explicit port nothing else is tried when it does not answer at all.
+    if (probe.kind === 'unreachable' && endpoint.port !== undefined)
+      throw connectError(side, host, tlsPort, probe.error);
+  }
+  const plain = await probePlaintext(host, plainPort, timeoutMs);
+  logger.debug({ side, host, port: plainPort, probe: plain.kind }, `${side}: plaintext/STARTTLS probe`);
+  if (plain.kind === 'unreachable' && endpoint.port === undefined) {
+    throw connectError(
+      side,
+      host,
+      plainPort,
+      plain.error,
+      `nothing answers on ${tlsPort} (implicit TLS) nor on ${plainPort}: ${plain.error.message}`,
+    );
+  }
+  return { port: plainPort, security: fromPlainProbe(plain, endpoint, side, plainPort, logger) };
+}
+
+export async function resolveEndpoint(
+  endpoint: Endpoint,
+  side: Side,
+  options: ResolveOptions,
+): Promise<ResolvedEndpoint> {
+  const { logger } = options;
+  rejectSecretRefs(endpoint, side);
+  const credential = await credentialOf(endpoint, side, options.env);
+  const mechanism = mechanismFor(endpoint, side, credential.kind);
+  const mode = endpoint.tls ?? 'auto';
+  if (mode === 'none' && !endpoint.allowPlaintext) {
+    throw new ConfigError(`${side}.tls: none needs allowPlaintext: true (the password would travel in clear text)`, {
+      side,
+    });
+  }
+  const tls = await tlsOptionsFor(endpoint, side, logger);
+  const connectTimeoutMs = (endpoint.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
+  const commandTimeoutMs = (endpoint.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+
+  let port: number;
+  let security: Security;
+  switch (mode) {
+    case 'implicit':
+      port = endpoint.port ?? IMPLICIT_TLS_PORT;
+      security = 'implicit';
+      break;
+    case 'starttls':
+      port = endpoint.port ?? IMAP_PORT;
+      security = 'starttls';
+      break;
+    case 'none':
+      port = endpoint.port ?? IMAP_PORT;
+      security = 'none';
+      plaintextWarning(logger, side, endpoint.host, port);
+      break;
+    case 'auto':
+      ({ port, security } = await probeAuto(
+        endpoint,
+        side,
+        tls,
+        connectTimeoutMs,
+        logger,
+        options.wellKnownPorts ?? { implicitTls: IMPLICIT_TLS_PORT, imap: IMAP_PORT },
+      ));
+      break;
+  }
+  logger.debug(
+    { side, host: endpoint.host, port, security, mechanism, credential: credential.origin },
+    `${side}: endpoint resolved`,
+  );
+  return {
+    side,
+    host: endpoint.host,
+    port,
+    security,
+    tls,
+    user: endpoint.user,
+    mechanism,
+    ...(endpoint.authUser !== undefined ? { authUser: endpoint.authUser } : {}),
+    secret: credential.secret,
+    connectTimeoutMs,
+    commandTimeoutMs,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * SASL initial responses (base64), for clients that write AUTHENTICATE
+ * themselves (the raw APPEND connection). imapflow builds the same payloads
+ * internally for the sessions opened by session.ts.
+ */
+
+/**
+ * RFC 4616 PLAIN: `authzid NUL authcid NUL password`. For an admin/proxy login
+ * authzid is the mailbox user and authcid the admin (`authUser`); for a normal
+ * login authzid is empty.
+ */
+export function saslPlainResponse(authzid: string, authcid: string, password: string): string {
+  return Buffer.from(`${authzid}\u0000${authcid}\u0000${password}`, 'utf8').toString('base64');
+}
+
+/** Google/Microsoft XOAUTH2: `user=<user> ^A auth=Bearer <token> ^A ^A`. */
+export function xoauth2Response(user: string, accessToken: string): string {
+  return Buffer.from(`user=${user}\u0001auth=Bearer ${accessToken}\u0001\u0001`, 'utf8').toString('base64');
+}

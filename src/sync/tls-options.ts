@@ -1,0 +1,77 @@
+/**
+ * TLS options of an endpoint, usable as they are in `tls.connect()` (imapflow
+ * passes them through; the raw APPEND client spreads them too).
+ *
+ * Trust: Node's own CA bundle plus the operating system's store plus the
+ * endpoint's `caFile`. They are compiled once into a SecureContext, so each
+ * connection does not parse hundreds of certificates again.
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import tls, { type ConnectionOptions } from 'node:tls';
+import type { Endpoint } from '../api/spec.js';
+import { ConfigError, type Side } from './errors.js';
+
+export interface TlsLogger {
+  warn(obj: object, msg: string): void;
+}
+
+let baseCertificates: string[] | undefined;
+/** Node's default CAs and the system store, deduplicated (computed once per process). */
+function defaultCertificates(): string[] {
+  if (!baseCertificates) {
+    const system = (() => {
+      try {
+        return tls.getCACertificates('system');
+      } catch {
+        return [];
+      }
+    })();
+    baseCertificates = [...new Set([...tls.getCACertificates('default'), ...system])];
+  }
+  return baseCertificates;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+async function readCaFile(file: string, side: Side): Promise<string[]> {
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    throw new ConfigError(`${side}.caFile: cannot read ${file}: ${why}`, { side });
+  }
+  const pems = content.match(PEM_CERTIFICATE) ?? [];
+  if (pems.length === 0) throw new ConfigError(`${side}.caFile: ${file} holds no PEM certificate`, { side });
+  return pems;
+}
+
+export async function tlsOptionsFor(endpoint: Endpoint, side: Side, logger: TlsLogger): Promise<ConnectionOptions> {
+  const extra = endpoint.caFile ? await readCaFile(endpoint.caFile, side) : [];
+  let secureContext: tls.SecureContext;
+  try {
+    secureContext = tls.createSecureContext({ ca: [...defaultCertificates(), ...extra] });
+  } catch (err) {
+    throw new ConfigError(
+      `${side}.caFile: ${endpoint.caFile} is not a valid PEM CA bundle: ${(err as Error).message}`,
+      {
+        side,
+      },
+    );
+  }
+  const insecure = endpoint.insecureSkipVerify === true;
+  if (insecure) {
+    logger.warn(
+      { side, host: endpoint.host },
+      `${side}: insecureSkipVerify is set: the certificate of ${endpoint.host} is NOT verified (anyone on the path can read the password)`,
+    );
+  }
+  return {
+    secureContext,
+    rejectUnauthorized: !insecure,
+    // SNI takes a host name only; for an address Node checks the certificate's IP SANs.
+    ...(isIP(endpoint.host) ? {} : { servername: endpoint.host }),
+  };
+}
