@@ -6,6 +6,7 @@
  * partial). A connection gone for good ends the run with ConnectFailed for
  * the right side.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runSync } from '../../src/sync/engine.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
@@ -40,7 +41,11 @@ async function seed(users: UserPair, count: number): Promise<[string, string][]>
       users.sourceUser,
       path,
       Array.from({ length: count }, (_, i) => ({
-        raw: makeMessage({ subject: `${name} ${i}`, body: `line ${i}\r\n`.repeat(800) }),
+        // Random (incompressible) bodies: COMPRESS=DEFLATE must not shrink the traffic the proxy counts.
+        raw: makeMessage({
+          subject: `${name} ${i}`,
+          body: randomBytes(6000).toString('base64').replace(/.{76}/g, '$&\r\n'),
+        }),
         flags: i % 2 ? ['\\Seen'] : [],
       })),
     );

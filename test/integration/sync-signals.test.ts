@@ -120,7 +120,9 @@ describe('signals', () => {
     console.log(`[sync-signals] exit ${seconds.toFixed(2)} s after SIGTERM with a 20 MB APPEND in flight`);
     expect(code, run.stderr()).toBe(30);
     expect(seconds).toBeLessThan(25);
-    await expectNoPartialMessages(users);
+    // The big message was the one in flight: not stored, and nothing partial of it either.
+    expect(run.summary()).toMatchObject({ verdict: 'aborted', messagesTransferred: 0 });
+    expect(await expectNoPartialMessages(users)).toBe(0);
 
     expectSuccess(await runSync(await specFor(users), { logger: captureLogger().logger, progressIntervalMs: 0 }));
     const { destination } = await expectMirrored(users, [['INBOX', 'INBOX']]);
