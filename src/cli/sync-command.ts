@@ -11,7 +11,7 @@ import { checkSecretsReachable, readConfigFile, validateSpec } from './config.js
 import { loadRunSync } from './engine-loader.js';
 import { imapsyncPasswordEnvFallback, parseSyncArgs, type SyncArgs } from './imapsync-args.js';
 import { createLogger, defaultLogFormat } from './log-output.js';
-import { errorLines, hintFor } from './report-error.js';
+import { errorLines } from './report-error.js';
 import { applyOverrides, hasOverrides } from './spec-overrides.js';
 import { type TokenFiles, writeTokenFiles } from './token-files.js';
 import { SYNC_USAGE } from './usage.js';
@@ -82,7 +82,7 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
         const { side } = reasonForExitCode(summary.exitCode);
         const reason = (summary.reason in EXIT_CODES ? summary.reason : 'InternalError') as Reason;
         const err = new MailsyncError(reason, summary.message, { side });
-        io.stderr(`mailsync: ${summary.reason}: ${summary.message}\n${hintFor(err)}\n`);
+        io.stderr(`${errorLines(err).join('\n')}\n`);
       }
       return summary.exitCode;
     } finally {
