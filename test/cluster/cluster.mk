@@ -6,7 +6,7 @@ MAILSYNC_CLUSTER_DIR ?= /tmp/mailsync-cluster
 MAILSYNC_IMAGE ?= mailsync-operator:dev
 export MAILSYNC_CLUSTER_DIR
 
-.PHONY: cluster-deps cluster-build cluster-up cluster-down cluster-status cluster-test cluster-image \
+.PHONY: cluster-deps cluster-build cluster-up cluster-down cluster-status cluster-check-clean cluster-test cluster-image \
         e2e-local kind-up kind-down e2e-kind
 
 cluster-deps: ## install the Debian packages the local cluster needs (root)
@@ -21,6 +21,9 @@ cluster-up: ## start the local single-node cluster on 127.0.0.1 (Ready node + sm
 
 cluster-down: ## stop the local cluster: every process, mount and state file it made
 	$(CLUSTER_MK_DIR)/cluster.sh down
+
+cluster-check-clean: ## fail if any process, mount, cgroup or state file of the local cluster is left
+	$(CLUSTER_MK_DIR)/cluster.sh check-clean
 
 cluster-status: ## show the local cluster's processes and node
 	$(CLUSTER_MK_DIR)/cluster.sh status

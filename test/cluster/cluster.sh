@@ -4,6 +4,7 @@
 #   cluster.sh down     # stop every process started here, unmount, remove the state dir
 #   cluster.sh status
 #   cluster.sh env      # print `export KUBECONFIG=...`
+#   cluster.sh check-clean  # fail if any process, mount, cgroup or state of a cluster is left
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.sh"
@@ -21,6 +22,11 @@ CTRD_SOCK="$DIR/containerd/containerd.sock"
 UP_TIMEOUT="${MAILSYNC_UP_TIMEOUT:-180}"
 # components in start order; down stops them in reverse
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet)
+# host paths that some component creates outside the state dir whatever its flags say
+# (kubelet's device-plugin socket dir, runc/shim state of containerd 1.6); down removes
+# the ones that did not exist before up (and only when empty)
+HOST_PATHS=(/var/lib/kubelet /var/lib/kubelet/device-plugins /run/containerd /run/containerd/s
+            /run/containerd/runc /run/containerd/runc/k8s.io)
 
 log() { echo "cluster: $*" >&2; }
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
@@ -182,6 +188,14 @@ import_images() {
   done
 }
 
+preflight_ports() {
+  local port busy=()
+  for port in "$API_PORT" "$ETCD_PORT" $((ETCD_PORT + 1)) $((ETCD_PORT + 2)) 10248 10250 10257 10259; do
+    if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then busy+=("$port"); fi
+  done
+  ((${#busy[@]} == 0)) || die "ports already in use on this machine: ${busy[*]} (another cluster? see: ss -ltnp)"
+}
+
 up() {
   [[ $EUID -eq 0 ]] || die "must run as root (kubelet, containerd, mounts)"
   if status_quiet; then
@@ -200,11 +214,13 @@ up() {
   "$HERE/images.sh" tar pause >/dev/null
   "$HERE/images.sh" tar base >/dev/null
 
+  preflight_ports
   mkdir -p "$DIR" "$LOGS" "$PIDS"
   ln -sfn "$BIN" "$DIR/bin"
   NODE_NAME=$NODE_NAME "$HERE/pki.sh" "$PKI"
   write_configs
   save_sysctls
+  local hp; for hp in "${HOST_PATHS[@]}"; do [[ -e $hp ]] || echo "$hp"; done > "$DIR/created-paths"
 
   log "starting etcd $ETCD_VERSION"
   start etcd "$BIN/etcd" --name mailsync --data-dir "$DIR/etcd" \
@@ -243,6 +259,7 @@ up() {
     --use-service-account-credentials=true \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --allocate-node-cidrs=false \
+    --flex-volume-plugin-dir "$DIR/kcm-volume-plugins" \
     --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
     --profiling=false --v=1
   start kube-scheduler "$BIN/kube-scheduler" \
@@ -252,7 +269,11 @@ up() {
     --bind-address 127.0.0.1 --secure-port 10259 --leader-elect=false --profiling=false --v=1
 
   log "starting containerd $(containerd --version | awk '{print $3}') (runc, cgroupfs)"
-  start containerd containerd --config "$DIR/containerd/config.toml"
+  # No registry is reachable, and none may be contacted: every pull of an image that was not
+  # imported goes to a dead proxy on loopback and fails at once (pods use IfNotPresent).
+  start containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
+    http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 NO_PROXY=localhost,127.0.0.0/8 no_proxy=localhost,127.0.0.0/8 \
+    containerd --config "$DIR/containerd/config.toml"
   wait_for "containerd" 30 ctr -a "$CTRD_SOCK" version || { tail -20 "$LOGS/containerd.log" >&2; die "containerd did not start"; }
   import_images
 
@@ -334,23 +355,34 @@ status() {
 
 # ---- down -------------------------------------------------------------------------------
 
-stop_pid() { # pid [timeout]
-  local p=$1 t=${2:-20}
-  kill -0 "$p" 2>/dev/null || return 0
-  kill -TERM "$p" 2>/dev/null || true
-  local end=$((SECONDS + t))
-  while kill -0 "$p" 2>/dev/null && ((SECONDS < end)); do sleep 0.2; done
-  if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null || true; sleep 0.2; fi
+stop_pids() { # timeout pid... : TERM all, wait, KILL what is left
+  local t=$1; shift
+  local p live=()
+  for p in "$@"; do [[ -n $p ]] && kill -0 "$p" 2>/dev/null && live+=("$p"); done
+  ((${#live[@]})) || return 0
+  kill -TERM "${live[@]}" 2>/dev/null || true
+  local end=$((SECONDS + t)) any
+  while ((SECONDS < end)); do
+    any=0; for p in "${live[@]}"; do kill -0 "$p" 2>/dev/null && any=1; done
+    ((any)) || return 0
+    sleep 0.1
+  done
+  for p in "${live[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then
+      log "pid $p ($(cat /proc/"$p"/comm 2>/dev/null)) ignored TERM for ${t}s: KILL"
+      kill -KILL "$p" 2>/dev/null || true
+    fi
+  done
+  sleep 0.2
 }
+stop_pid() { stop_pids "${2:-20}" "$1"; }
 
 # containerd shims started for our containerd (they are re-parented, so find them by their -address)
 our_shims() {
-  local p
-  for p in /proc/[0-9]*; do
-    [[ -r $p/cmdline ]] || continue
-    if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q -- "containerd-shim.* -address $CTRD_SOCK\( \|$\)"; then
-      echo "${p#/proc/}"
-    fi
+  local f p
+  for f in $(grep -slF -- "$CTRD_SOCK" /proc/[0-9]*/cmdline 2>/dev/null); do
+    p=${f#/proc/}; p=${p%/cmdline}
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == containerd-shim* ]] && echo "$p"
   done
 }
 
@@ -375,17 +407,18 @@ down() {
     stop_pid "$(pid_of containerd)" 20
   fi
   # 3. leftover shims and their children (containers), by pid
-  for p in $(our_shims); do
+  local shims; shims=$(our_shims)
+  for p in $shims; do
     local kids; kids=$(cat /proc/"$p"/task/*/children 2>/dev/null || true)
     for c in $kids; do kill -KILL "$c" 2>/dev/null || true; done
-    stop_pid "$p" 5
   done
-  # 4. control plane, reverse order
-  for c in kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    if alive "$c"; then stop_pid "$(pid_of "$c")" 20; fi
-  done
+  # shellcheck disable=SC2086
+  stop_pids 5 $shims
+  # 4. control plane: clients of the apiserver together, then etcd
+  stop_pids 20 "$(pid_of kube-scheduler)" "$(pid_of kube-controller-manager)" "$(pid_of kube-apiserver)"
+  stop_pids 20 "$(pid_of etcd)"
   # anything else we recorded
-  for f in "$PIDS"/*.pid; do [[ -f $f ]] && stop_pid "$(cat "$f")" 5; done
+  local f; for f in "$PIDS"/*.pid; do [[ -f $f ]] && stop_pid "$(cat "$f")" 5; done
   # 5. mounts under the state dir (pod volumes, shm, overlay rootfs, ...)
   local m tries=0
   while [[ -n $(our_mounts) ]] && ((tries < 5)); do
@@ -398,15 +431,37 @@ down() {
     [[ -d ${ctl}kubepods ]] && find "${ctl}kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   restore_sysctls
-  # runc's state dir for our namespace (outside the state dir; empty once all tasks are deleted)
-  rmdir /run/containerd/runc/k8s.io 2>/dev/null || true
+  # host paths created for us outside the state dir
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  if [[ -f $DIR/created-paths ]]; then
+    tac "$DIR/created-paths" | while read -r hp; do rmdir "$hp" 2>/dev/null || true; done
+  fi
   # 7. keep the logs for post-mortems, remove the state
   if [[ -d $LOGS ]]; then
     rm -rf "$MAILSYNC_CACHE/last-cluster-logs"; mkdir -p "$MAILSYNC_CACHE"
     cp -r "$LOGS" "$MAILSYNC_CACHE/last-cluster-logs" 2>/dev/null || true
   fi
   rm -rf "$DIR"
+  # the image-build engine, if one of our scripts started it
+  "$HERE/docker-daemon.sh" stop || true
   log "down (logs kept in $MAILSYNC_CACHE/last-cluster-logs)"
+}
+
+# verifies that nothing of a cluster is left: processes, mounts, cgroups, state, host paths
+check_clean() {
+  local bad=0 p exe args
+  bin_dir
+  for p in /proc/[0-9]*; do
+    exe=$(readlink "$p/exe" 2>/dev/null || true); [[ -n $exe ]] || continue
+    args=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null || true)
+    if [[ $exe == "$BIN"/* || $args == *"$DIR/"* ]]; then echo "left: process ${p#/proc/}: $args"; bad=1; fi
+  done
+  if [[ -n $(our_mounts) ]]; then echo "left: mounts:"; our_mounts; bad=1; fi
+  if ls -d /sys/fs/cgroup/*/kubepods >/dev/null 2>&1; then echo "left: cgroups:"; ls -d /sys/fs/cgroup/*/kubepods; bad=1; fi
+  if [[ -e $DIR ]]; then echo "left: $DIR"; bad=1; fi
+  [[ -e /var/lib/kubelet/device-plugins/kubelet.sock ]] && { echo "left: kubelet device-plugin socket"; bad=1; }
+  if ((bad)); then echo "cluster: NOT clean"; return 1; fi
+  echo "cluster: clean (no process, mount, cgroup or state left)"
 }
 
 case "${1:-}" in
@@ -414,5 +469,6 @@ up) up ;;
 down) down ;;
 status) status ;;
 env) print_env ;;
+check-clean) check_clean ;;
 *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac

@@ -16,6 +16,9 @@ PAUSE_IMAGE=mailsync.local/pause:3.10
 IMG="$MAILSYNC_CACHE/images"
 DOCKER="$(command -v /usr/bin/docker || command -v docker)"
 NPM_VERSION="${MAILSYNC_NPM_VERSION:-11}"
+# The host's trust store goes into the base image, so that TLS from inside builds and pods
+# (npm ci against the registry) trusts what the host trusts (e.g. an egress proxy's CA).
+HOST_CA_BUNDLE="${MAILSYNC_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 mkdir -p "$IMG"
 
 log() { echo "images: $*" >&2; }
@@ -59,7 +62,7 @@ rootfs_tar() {
 
 base_key() {
   local n; n=$(node_binary)
-  { sha256sum "$n" | cut -c1-16; echo "$DEBIAN_SUITE npm@$NPM_VERSION v2"; } | sha256sum | cut -c1-12
+  { sha256sum "$n" | cut -c1-16; cat "$HOST_CA_BUNDLE" 2>/dev/null; echo "$DEBIAN_SUITE npm@$NPM_VERSION v3"; } | sha256sum | cut -c1-12
 }
 
 build_base() {
@@ -79,11 +82,16 @@ build_base() {
     tar -C root/usr/local/lib/node_modules/npm --strip-components=1 -xzf npm-*.tgz)
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$s/root/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$s/root/usr/local/bin/npx"
+  local ca_env=()
+  if [[ -s $HOST_CA_BUNDLE ]]; then
+    install -D -m 0644 "$HOST_CA_BUNDLE" "$s/root/etc/ssl/certs/ca-certificates.crt"
+    ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')
+  fi
   chroot "$s/root" /usr/local/bin/node --version >/dev/null
   log "docker import $BASE_IMAGE"
   tar -C "$s/root" --numeric-owner -c . | "$DOCKER" import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV NODE_VERSION_FROM=npm:node@24' \
+    --change 'ENV NODE_VERSION_FROM=npm:node@24' "${ca_env[@]}" \
     --change 'CMD ["node"]' - "$BASE_IMAGE" >/dev/null
   "$DOCKER" save -o "$out.tmp" "$BASE_IMAGE"
   mv "$out.tmp" "$out"
