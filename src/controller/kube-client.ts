@@ -34,6 +34,8 @@ export interface RequestOptions {
   contentType?: string;
   query?: Query;
   signal?: AbortSignal;
+  /** Accept header (default application/json), e.g. the Table rendering kubectl asks for. */
+  accept?: string;
 }
 
 export const MERGE_PATCH = 'application/merge-patch+json';
@@ -100,7 +102,7 @@ export class KubeClient {
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const headers: Record<string, string> = {
       ...((connection.options.headers as Record<string, string>) ?? {}),
-      Accept: 'application/json',
+      Accept: options.accept ?? 'application/json',
       'User-Agent': this.userAgent,
     };
     if (body) {

@@ -23,6 +23,7 @@ Options (environment variable in brackets):
   --concurrency N            reconciles in parallel (default 4) [MAILSYNC_CONCURRENCY]
   --worker-image IMAGE       image of the worker pods [MAILSYNC_WORKER_IMAGE]
   --worker-host-network      worker pods use the node's network [MAILSYNC_WORKER_HOST_NETWORK=true]
+  --worker-image-pull-policy IfNotPresent (default), Always or Never [MAILSYNC_WORKER_IMAGE_PULL_POLICY]
   --metrics-port PORT        /metrics, /healthz, /readyz (default 8080; 0 = off) [MAILSYNC_METRICS_PORT]
   --leader-elect             elect a leader on a Lease (run two replicas) [MAILSYNC_LEADER_ELECT=true]
   --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
@@ -36,6 +37,7 @@ export interface ControllerConfig {
   concurrency: number;
   workerImage: string;
   workerHostNetwork: boolean;
+  workerImagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   metricsPort: number;
   leaderElect: boolean;
   leaseName: string;
@@ -64,6 +66,7 @@ export function parseControllerArgs(
       concurrency: { type: 'string' },
       'worker-image': { type: 'string' },
       'worker-host-network': { type: 'boolean' },
+      'worker-image-pull-policy': { type: 'string' },
       'metrics-port': { type: 'string' },
       'leader-elect': { type: 'boolean' },
       'lease-name': { type: 'string' },
@@ -82,11 +85,16 @@ export function parseControllerArgs(
     .filter((n) => n && n !== '*');
   const workerImage = values['worker-image'] ?? env.MAILSYNC_WORKER_IMAGE ?? '';
   if (!workerImage) throw new Error('the worker image is not set: --worker-image or MAILSYNC_WORKER_IMAGE');
+  const pullPolicy = values['worker-image-pull-policy'] ?? env.MAILSYNC_WORKER_IMAGE_PULL_POLICY ?? 'IfNotPresent';
+  if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
+    throw new Error(`--worker-image-pull-policy must be Always, IfNotPresent or Never, got '${pullPolicy}'`);
+  }
   return {
     namespaces,
     concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
     workerImage,
     workerHostNetwork: values['worker-host-network'] ?? truthy(env.MAILSYNC_WORKER_HOST_NETWORK),
+    workerImagePullPolicy: pullPolicy,
     metricsPort: positiveInt('--metrics-port', values['metrics-port'] ?? env.MAILSYNC_METRICS_PORT ?? '8080', 0),
     leaderElect: values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT),
     leaseName: values['lease-name'] ?? env.MAILSYNC_LEASE_NAME ?? 'mailsync-controller',
@@ -117,7 +125,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const controller = new Controller(kubeConfig, client, log, metrics, {
     namespaces: config.namespaces,
     concurrency: config.concurrency,
-    worker: { image: config.workerImage, hostNetwork: config.workerHostNetwork },
+    worker: {
+      image: config.workerImage,
+      hostNetwork: config.workerHostNetwork,
+      imagePullPolicy: config.workerImagePullPolicy,
+    },
     resyncMs: config.resyncSeconds * 1000,
     informerRestartMs: 5 * 60_000,
     statusIntervalMs: 5000,

@@ -1,0 +1,290 @@
+/**
+ * The MailSync API on a real API server: CRD install, schema validation with
+ * readable messages (at least 20 bad manifests), defaults, the status
+ * subresource, finalizer and owner-reference behaviour. No controller runs
+ * here: these are the guarantees Kubernetes itself gives the controller.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailSync } from '../../src/api/mailsync.js';
+import type { MailSyncSpec } from '../../src/api/spec.js';
+import { type KubeClient, paths } from '../../src/controller/kube-client.js';
+import {
+  clusterSkipReason,
+  connect,
+  createNamespace,
+  deleteNamespace,
+  getMailSync,
+  installCrd,
+  mailSyncObject,
+  rejection,
+  waitFor,
+} from './helpers/kube.js';
+
+const skip = clusterSkipReason();
+if (skip) console.warn(`SKIPPED test/e2e/crd.e2e.test.ts: ${skip}`);
+
+const valid = (): MailSyncSpec => ({
+  source: { host: 'imap.source.example', user: 'alice', passwordSecretRef: { name: 'creds', key: 'source' } },
+  destination: { host: 'imap.dest.example', user: 'alice', passwordSecretRef: { name: 'creds', key: 'destination' } },
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: the manifests are deliberately malformed
+type Doc = Record<string, any>;
+type Mutate = (spec: Doc) => void;
+
+/** Bad manifests: what is wrong, and what the API server's message must say. */
+const BAD: [string, Mutate, RegExp][] = [
+  ['source missing', (s) => delete s.source, /spec\.source: Required value/],
+  ['destination missing', (s) => delete s.destination, /spec\.destination: Required value/],
+  ['host missing', (s) => delete s.source.host, /spec\.source\.host: Required value/],
+  ['user missing', (s) => delete s.destination.user, /spec\.destination\.user: Required value/],
+  ['empty host', (s) => (s.source.host = ''), /spec\.source\.host.*at least 1 chars/],
+  ['host too long', (s) => (s.source.host = 'h'.repeat(254)), /spec\.source\.host: Too long: may not be more than 253/],
+  ['port 0', (s) => (s.source.port = 0), /spec\.source\.port.*greater than or equal to 1/],
+  ['port 70000', (s) => (s.destination.port = 70000), /spec\.destination\.port.*less than or equal to 65535/],
+  ['port as text', (s) => (s.source.port = 'imaps'), /spec\.source\.port.*must be of type integer/],
+  [
+    'unknown tls mode',
+    (s) => (s.source.tls = 'ssl'),
+    /spec\.source\.tls.*Unsupported value: "ssl".*"auto", "implicit", "starttls", "none"/,
+  ],
+  ['tls none without allowPlaintext', (s) => (s.source.tls = 'none'), /tls: none needs allowPlaintext: true/],
+  [
+    'password and token',
+    (s) => (s.source.oauth2TokenSecretRef = { name: 'tok', key: 'k' }),
+    /set either passwordSecretRef or oauth2TokenSecretRef, not both/,
+  ],
+  [
+    'XOAUTH2 with a password',
+    (s) => (s.source.authMechanism = 'XOAUTH2'),
+    /authMechanism XOAUTH2 needs oauth2TokenSecretRef/,
+  ],
+  [
+    'unknown mechanism',
+    (s) => (s.source.authMechanism = 'CRAM-MD5'),
+    /spec\.source\.authMechanism.*Unsupported value: "CRAM-MD5"/,
+  ],
+  [
+    'no credentials',
+    (s) => delete s.destination.passwordSecretRef,
+    /destination needs passwordSecretRef or oauth2TokenSecretRef/,
+  ],
+  [
+    'secret ref without key',
+    (s) => delete s.source.passwordSecretRef.key,
+    /spec\.source\.passwordSecretRef\.key: Required value/,
+  ],
+  [
+    'secret ref with empty name',
+    (s) => (s.source.passwordSecretRef.name = ''),
+    /passwordSecretRef\.name.*at least 1 chars/,
+  ],
+  [
+    'same account on both sides',
+    (s) => (s.destination = { ...s.source, host: 'IMAP.SOURCE.EXAMPLE' }),
+    /source and destination are the same account/,
+  ],
+  ['unknown mode', (s) => (s.mode = 'mirror'), /spec\.mode.*Unsupported value: "mirror"/],
+  ['grace period 0', (s) => (s.gracePeriodSeconds = 0), /spec\.gracePeriodSeconds.*greater than or equal to 1/],
+  ['grace period 4000', (s) => (s.gracePeriodSeconds = 4000), /spec\.gracePeriodSeconds.*less than or equal to 3600/],
+  ['backoff limit 11', (s) => (s.backoffLimit = 11), /spec\.backoffLimit.*less than or equal to 10/],
+  ['negative errorsMax', (s) => (s.errorsMax = -1), /spec\.errorsMax.*greater than or equal to 0/],
+  [
+    'too many parallel folders',
+    (s) => (s.performance = { folderConcurrency: 17 }),
+    /spec\.performance\.folderConcurrency.*less than or equal to 16/,
+  ],
+  [
+    'bad regex flags',
+    (s) => (s.folders = { rename: [{ from: 'a', to: 'b', flags: 'z' }] }),
+    /spec\.folders\.rename\[0\]\.flags.*should match/,
+  ],
+  [
+    'empty identity header list',
+    (s) => (s.identityHeaders = []),
+    /spec\.identityHeaders.*should have at least 1 items/,
+  ],
+  [
+    'bad quantity',
+    (s) => (s.resources = { limits: { memory: 'lots' } }),
+    /spec\.resources\.limits\.memory.*should match/,
+  ],
+  [
+    'min size over max size',
+    (s) => (s.filters = { minSize: 10, maxSize: 5 }),
+    /filters\.minSize must not be greater than filters\.maxSize/,
+  ],
+  [
+    'delete on source without verify',
+    (s) => Object.assign(s, { deleteOnSource: true, verify: false }),
+    /deleteOnSource needs verify: true/,
+  ],
+  [
+    'zero message rate',
+    (s) => (s.throttle = { maxMessagesPerSecond: 0 }),
+    /spec\.throttle\.maxMessagesPerSecond.*greater than 0/,
+  ],
+];
+
+describe.skipIf(skip)('MailSync CRD on a real API server', () => {
+  let client: KubeClient;
+  let ns: string;
+
+  beforeAll(async () => {
+    ({ client } = connect());
+    await installCrd(client);
+    ns = await createNamespace(client, 'e2e-crd');
+  });
+  afterAll(async () => {
+    if (client && ns) await deleteNamespace(client, ns);
+  });
+
+  it(`rejects ${BAD.length} bad manifests, each with a message naming the field and the rule`, async () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(20);
+    const results: string[] = [];
+    for (const [what, mutate, expected] of BAD) {
+      const spec = valid() as Doc;
+      mutate(spec);
+      const message = await rejection(
+        client.create(paths.mailSyncs(ns), mailSyncObject(ns, 'bad', spec as MailSyncSpec)),
+      );
+      if (!expected.test(message)) results.push(`${what}: ${message}`);
+    }
+    expect(results, 'messages that do not say what is wrong').toEqual([]);
+    // A missing spec altogether.
+    const noSpec = await rejection(
+      client.create(paths.mailSyncs(ns), {
+        apiVersion: 'mailsync.io/v1alpha1',
+        kind: 'MailSync',
+        metadata: { name: 'x' },
+      }),
+    );
+    expect(noSpec).toMatch(/spec: Required value/);
+  });
+
+  it('has no field for an inline password or a local file (strict validation rejects them)', async () => {
+    for (const field of ['password', 'passwordFile', 'passwordEnv']) {
+      const spec = valid() as Doc;
+      spec.source[field] = 'hunter2';
+      const message = await rejection(
+        client.request('POST', paths.mailSyncs(ns), {
+          body: mailSyncObject(ns, `strict-${field.toLowerCase()}`, spec as MailSyncSpec),
+          query: { fieldValidation: 'Strict' },
+        }),
+      );
+      expect(message).toMatch(new RegExp(`unknown field "spec\\.source\\.${field}"`));
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
+  it('fills in the defaults from the schema', async () => {
+    const created = await client.create<MailSync>(paths.mailSyncs(ns), mailSyncObject(ns, 'defaults', valid()));
+    expect(created.spec.source.tls).toBe('auto');
+    expect(created.spec.gracePeriodSeconds).toBe(30);
+    expect(created.spec.backoffLimit).toBe(1);
+    expect(created.spec.suspend).toBe(false);
+    expect(created.spec.errorsMax).toBe(50);
+    expect(created.metadata.generation).toBe(1);
+  });
+
+  it('keeps status behind the status subresource; status writes do not bump the generation', async () => {
+    const created = await client.create<MailSync>(paths.mailSyncs(ns), mailSyncObject(ns, 'status', valid()));
+    // Status in a main-resource update is ignored.
+    const updated = await client.replace<MailSync>(paths.mailSync(ns, 'status'), {
+      ...created,
+      status: { phase: 'Succeeded' },
+    });
+    expect(updated.status).toBeUndefined();
+    const patched = await client.mergePatch<MailSync>(paths.mailSyncStatus(ns, 'status'), {
+      status: {
+        phase: 'Running',
+        progress: { display: '1/2', messagesCopied: 1, messagesTotal: 2 },
+        logTail: ['line 1'],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'Running',
+            message: 'm',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+          },
+        ],
+      },
+    });
+    expect(patched.status?.phase).toBe('Running');
+    expect(patched.metadata.generation).toBe(1);
+    // A merge patch with null removes a field; the rest stays.
+    const again = await client.mergePatch<MailSync>(paths.mailSyncStatus(ns, 'status'), {
+      status: { logTail: null, phase: 'Succeeded' },
+    });
+    expect(again.status).toMatchObject({ phase: 'Succeeded', progress: { display: '1/2' } });
+    expect(again.status?.logTail).toBeUndefined();
+    // The status schema is enforced too.
+    const bad = await rejection(
+      client.mergePatch(paths.mailSyncStatus(ns, 'status'), { status: { phase: 'Exploded' } }),
+    );
+    expect(bad).toMatch(/status\.phase.*Unsupported value: "Exploded"/);
+    const tooLong = await rejection(
+      client.mergePatch(paths.mailSyncStatus(ns, 'status'), {
+        status: { logTail: Array.from({ length: 51 }, (_, i) => `line ${i}`) },
+      }),
+    );
+    expect(tooLong).toMatch(/status\.logTail.*must have at most 50 items/);
+  });
+
+  it('holds a deleted MailSync until the finalizer goes, then garbage-collects what it owns', async () => {
+    const created = await client.create<MailSync>(paths.mailSyncs(ns), {
+      ...mailSyncObject(ns, 'finalized', valid()),
+      metadata: { name: 'finalized', namespace: ns, finalizers: ['mailsync.io/abort'] },
+    });
+    const owned = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'owned-by-finalized',
+        namespace: ns,
+        ownerReferences: [
+          {
+            apiVersion: 'mailsync.io/v1alpha1',
+            kind: 'MailSync',
+            name: 'finalized',
+            uid: created.metadata.uid!,
+            controller: true,
+          },
+        ],
+      },
+      data: { a: 'b' },
+    };
+    await client.create(paths.configMaps(ns), owned);
+    await client.delete(paths.mailSync(ns, 'finalized'));
+    const deleting = await getMailSync(client, ns, 'finalized');
+    expect(deleting?.metadata.deletionTimestamp).toBeDefined();
+    // Still there: the controller would now abort the run.
+    await client.mergePatch(paths.mailSync(ns, 'finalized'), { metadata: { finalizers: null } });
+    await waitFor('MailSync gone', async () => (await getMailSync(client, ns, 'finalized')) === undefined);
+    await waitFor(
+      'owned ConfigMap garbage-collected',
+      async () => {
+        try {
+          await client.get(paths.configMap(ns, 'owned-by-finalized'));
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      120_000,
+    );
+  });
+
+  it('shows Phase, Progress, Rate and Age in the table view (kubectl get ms), Pair and Job with -o wide', async () => {
+    const table = await client.request<{ columnDefinitions: { name: string; priority: number }[] }>(
+      'GET',
+      paths.mailSyncs(ns),
+      { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    );
+    const columns = (priority: number) =>
+      table.columnDefinitions.filter((c) => c.priority === priority).map((c) => c.name);
+    expect(columns(0)).toEqual(['Name', 'Phase', 'Progress', 'Rate', 'Age']);
+    expect(columns(1)).toEqual(expect.arrayContaining(['Pair', 'Job']));
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The controller as a separate process (out of cluster, KUBECONFIG), like a
+ * replica: it can be killed (-9) and restarted mid-sync. Its JSON log is
+ * collected for assertions (and the secret scan).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..', '..');
+
+export interface ControllerOptions {
+  namespaces: string[];
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  hostNetwork?: boolean;
+  leaderElect?: boolean;
+  leaseName?: string;
+  leaseNamespace?: string;
+  concurrency?: number;
+  resyncSeconds?: number;
+  name?: string;
+}
+
+export interface ControllerProcess {
+  readonly name: string;
+  readonly metricsPort: number;
+  readonly process: ChildProcess;
+  /** Everything it logged so far (stdout and stderr). */
+  output(): string;
+  /** JSON log lines parsed. */
+  lines(): Record<string, unknown>[];
+  metrics(): Promise<string>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (a crash) and wait for the exit. */
+  kill(): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startController(options: ControllerOptions): Promise<ControllerProcess> {
+  const metricsPort = await freePort();
+  const args = [
+    '--import',
+    'tsx',
+    path.join(HERE, 'run-controller.ts'),
+    '--namespace',
+    options.namespaces.join(','),
+    '--worker-image',
+    options.image,
+    '--metrics-port',
+    String(metricsPort),
+    '--concurrency',
+    String(options.concurrency ?? 4),
+    '--resync-seconds',
+    String(options.resyncSeconds ?? 15),
+    ...(options.hostNetwork === false ? [] : ['--worker-host-network']),
+    ...(options.imagePullPolicy ? ['--worker-image-pull-policy', options.imagePullPolicy] : []),
+    ...(options.leaderElect
+      ? [
+          '--leader-elect',
+          '--lease-name',
+          options.leaseName ?? 'mailsync-e2e',
+          '--lease-namespace',
+          options.leaseNamespace ?? 'default',
+        ]
+      : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, POD_NAME: options.name ?? `e2e-${metricsPort}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const metrics = async () => {
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    return response.text();
+  };
+  // Ready once the metrics port answers.
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await metrics();
+      break;
+    } catch {
+      if (child.exitCode !== null) throw new Error(`controller exited at start:\n${output}`);
+      if (Date.now() > end) throw new Error(`controller did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    name: options.name ?? `e2e-${metricsPort}`,
+    metricsPort,
+    process: child,
+    output: () => output,
+    lines: () =>
+      output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    metrics,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
