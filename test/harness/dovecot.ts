@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,7 +100,7 @@ export interface DovecotServer {
   doveadm(...args: string[]): Promise<string>;
   log(): Promise<string>;
   start(): Promise<void>;
-  /** Graceful stop (SIGTERM to the master, which closes every connection). */
+  /** Graceful stop: SIGTERM to the master (clients get BYE), SIGKILL for what is left after 1 s. */
   stop(): Promise<void>;
   restart(): Promise<void>;
   /** SIGKILL the whole server (master and every child): connections drop without a BYE. */
@@ -139,6 +139,7 @@ export function ensureDependencies(): Promise<void> {
       throw new Error('the Dovecot test harness needs root (dovecot starts as root and runs mail as vmail)');
     }
     await execFileP('bash', [path.join(HERE, 'install-deps.sh')], { timeout: 600_000 });
+    await reapOrphans();
   })();
   return depsChecked;
 }
@@ -278,7 +279,11 @@ class Instance implements DovecotServer {
     child.once('exit', () => {
       if (child.pid !== undefined) liveGroups.delete(child.pid);
     });
-    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (child.pid !== undefined) {
+      liveGroups.add(child.pid);
+      // For reapOrphans(): the group to kill if this test process dies without cleaning up.
+      await writeFile(path.join(this.dir, 'pgid'), String(child.pid));
+    }
     try {
       await Promise.all([
         waitForListen(HOSTS.main, this.implicitTlsPort, child, 10_000),
@@ -298,11 +303,14 @@ class Instance implements DovecotServer {
     const child = this.child;
     if (!child || !this.running) return;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => this.signalGroup('SIGKILL'), 10_000);
+    // The master tells clients BYE at once but then waits ~5 s for its helper processes;
+    // tests only need the first part.
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), 1_000);
     await this.exited;
     clearTimeout(timer);
     // Children (imap processes of open sessions) exit with the master; make sure.
     this.signalGroup('SIGKILL');
+    await this.groupGone();
   }
 
   async restart(): Promise<void> {
@@ -314,6 +322,21 @@ class Instance implements DovecotServer {
     if (!this.child || !this.running) return;
     this.signalGroup('SIGKILL');
     await this.exited;
+    await this.groupGone();
+  }
+
+  /**
+   * Waits until no live process of the group is left: login processes hold the
+   * listening sockets too, and a port only refuses connections once the last one
+   * is gone. (Zombies, which init may reap late, do not count.)
+   */
+  private async groupGone(): Promise<void> {
+    const pgid = this.child?.pid;
+    if (pgid === undefined) return;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (await liveMembers(pgid)) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
@@ -398,17 +421,67 @@ async function userIds(name: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }
 
+/** Processes of a process group that are not zombies (from /proc). */
+async function liveMembers(pgid: number): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid pgrp ...; comm may contain spaces, so parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') count++;
+  }
+  return count;
+}
+
 let mailIds: Promise<{ uid: number; gid: number }> | undefined;
 function mailUserIds(): Promise<{ uid: number; gid: number }> {
   mailIds ??= userIds(MAIL_USER);
   return mailIds;
 }
 
+const RUN_DIR_PREFIX = 'mailsync-dovecot-';
+
 async function makeRunDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mailsync-dovecot-'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), RUN_DIR_PREFIX));
   // The vmail user must traverse it to reach mail/.
   await chmod(dir, 0o755);
+  await writeFile(path.join(dir, 'owner'), String(process.pid));
   return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Servers of a test process that died without cleaning up (a crash, a SIGKILL,
+ * a worker killed on timeout) keep running, detached: kill them and remove
+ * their files. Only run directories whose owner process is gone are touched.
+ */
+export async function reapOrphans(): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const entry of await readdir(tmp)) {
+    if (!entry.startsWith(RUN_DIR_PREFIX)) continue;
+    const runDir = path.join(tmp, entry);
+    const owner = Number(await readFile(path.join(runDir, 'owner'), 'utf8').catch(() => 'NaN'));
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    for (const instance of await readdir(runDir).catch(() => [])) {
+      const pgid = Number(await readFile(path.join(runDir, instance, 'pgid'), 'utf8').catch(() => 'NaN'));
+      if (!Number.isInteger(pgid) || pgid <= 1) continue;
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(runDir, { recursive: true, force: true });
+  }
 }
 
 /**

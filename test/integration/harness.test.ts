@@ -4,11 +4,21 @@
  * folders, capabilities, logins (password, master user, OAuth2), faithful
  * listings, crash/restart and a connection-dropping proxy.
  */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type DovecotPair, type DovecotServer, startDovecot, startDovecotPair } from '../harness/dovecot.js';
+import {
+  type DovecotPair,
+  type DovecotServer,
+  reapOrphans,
+  startDovecot,
+  startDovecotPair,
+} from '../harness/dovecot.js';
 import { appendMessage, connectClient, createFolder, listMailbox, withClient } from '../harness/mailbox.js';
 import { startTcpProxy } from '../harness/tcp-proxy.js';
 
@@ -248,4 +258,68 @@ test('TCP proxy forwards a TLS session and dropAll() cuts it', async () => {
   } finally {
     await proxy.close();
   }
+});
+
+test('TCP proxy dropAfterClientBytes() cuts mid-APPEND; the server keeps no partial message', async () => {
+  const proxy = await startTcpProxy({ host: pair.a.host, port: pair.a.implicitTlsPort });
+  try {
+    const client = new ImapFlow({
+      host: proxy.host,
+      port: proxy.port,
+      secure: true,
+      tls: { ca: [pair.a.caPem] },
+      auth: { user: 'alice', pass: 'alice-pw' },
+      logger: false,
+      disableCompression: true,
+    });
+    client.on('error', () => {});
+    await client.connect();
+    const folder = pair.a.folder('Cut');
+    await client.mailboxCreate(folder);
+    const cut = proxy.dropAfterClientBytes(200_000);
+    const big = `Subject: big\r\n\r\n${'y'.repeat(1_000_000)}\r\n`;
+    await expect(client.append(folder, big)).rejects.toThrow();
+    await cut;
+    const listing = await listMailbox(pair.a, 'alice');
+    expect(listing.find((f) => f.path === folder)?.messages).toEqual([]);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('master user with LOGIN as "user*admin"', async () => {
+  const client = new ImapFlow({
+    host: pair.b.host,
+    port: pair.b.implicitTlsPort,
+    secure: true,
+    tls: { ca: [pair.b.caPem] },
+    auth: { user: `bob*${pair.b.masterUser}`, pass: pair.b.masterPassword, loginMethod: 'LOGIN' },
+    logger: false,
+  });
+  await client.connect();
+  await client.logout();
+  expect(await pair.b.log()).toMatch(/Login: user=<bob>, method=PLAIN/);
+});
+
+test('reapOrphans() kills the servers of a test process that died, and only those', async () => {
+  const orphan = await startDovecot({ name: 'orphan' });
+  const runDir = path.dirname(orphan.dir);
+  // A pid that certainly exited: the one of a finished child process.
+  const deadPid = Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
+  writeFileSync(path.join(runDir, 'owner'), String(deadPid));
+  await reapOrphans();
+  expect(existsSync(runDir)).toBe(false);
+  await expect(
+    new Promise((resolve, reject) => {
+      const s = net.connect({ host: orphan.host, port: orphan.implicitTlsPort });
+      s.on('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
+      s.on('error', reject);
+    }),
+  ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  // This process's own pair is untouched.
+  expect(pair.a.running && pair.b.running).toBe(true);
+  await withClient(pair.a, 'alice', async () => undefined);
 });
