@@ -30,6 +30,10 @@ export interface ControllerContext {
   /** Waiting MailSync key -> UID of the Job it waits for (its log is mirrored). */
   mirrors: Map<string, string>;
   claims: PairClaims;
+  /** UIDs whose finalizer this process has added (the cache may not show it yet). */
+  finalizerAdded: Set<string>;
+  /** Queue a MailSync key for reconcile (e.g. waiters once the pair is free). */
+  enqueue(key: string): void;
 }
 
 export interface StepInput {

@@ -94,6 +94,8 @@ export class Controller {
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),
+      finalizerAdded: new Set(),
+      enqueue: (key) => this.queue.add(key),
     };
     this.mailSyncs.onChange((ms, type) => {
       const key = objectKey(ms);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { MailSync } from '../api/mailsync.js';
+import { API_VERSION, KIND, type MailSync } from '../api/mailsync.js';
 import { type KubeClient, paths } from './kube-client.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -58,8 +58,9 @@ export class EventRecorder {
       kind: 'Event',
       metadata: { name, namespace },
       involvedObject: {
-        apiVersion: mailSync.apiVersion,
-        kind: mailSync.kind,
+        // Objects from a list carry no apiVersion/kind: use ours.
+        apiVersion: API_VERSION,
+        kind: KIND,
         name: mailSync.metadata.name,
         namespace,
         uid: mailSync.metadata.uid,

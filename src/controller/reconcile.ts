@@ -19,10 +19,16 @@ import type { ReconcileResult } from './workqueue.js';
 /** Add our finalizer (optimistic concurrency: a stale copy gets a conflict and is retried). */
 async function ensureFinalizer(ctx: ControllerContext, mailSync: MailSync): Promise<MailSync> {
   const finalizers = mailSync.metadata.finalizers ?? [];
-  if (finalizers.includes(FINALIZER) || mailSync.metadata.deletionTimestamp) return mailSync;
-  return ctx.client.mergePatch<MailSync>(paths.mailSync(mailSync.metadata.namespace!, mailSync.metadata.name!), {
-    metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: mailSync.metadata.resourceVersion },
-  });
+  const uid = mailSync.metadata.uid!;
+  if (finalizers.includes(FINALIZER) || mailSync.metadata.deletionTimestamp || ctx.finalizerAdded.has(uid)) {
+    return mailSync;
+  }
+  const updated = await ctx.client.mergePatch<MailSync>(
+    paths.mailSync(mailSync.metadata.namespace!, mailSync.metadata.name!),
+    { metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: mailSync.metadata.resourceVersion } },
+  );
+  ctx.finalizerAdded.add(uid);
+  return updated;
 }
 
 /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
@@ -46,6 +52,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     ctx.status.forget(key);
     return {};
   }
+  if (cached.metadata.deletionTimestamp) ctx.finalizerAdded.delete(cached.metadata.uid!);
   const log = ctx.log.child({ namespace, name });
   const mailSync = await ensureFinalizer(ctx, cached);
   const hash = pairHash(mailSync.spec);

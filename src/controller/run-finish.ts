@@ -83,6 +83,8 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   recordMetrics(input, outcome, live.summary as Summary | undefined, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
   ctx.streams.forget(job.uid);
+  // MailSyncs waiting for this account pair may go now.
+  for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);
   // A newer generation may be waiting for its run.
   return { requeueAfter: 500 };
 }

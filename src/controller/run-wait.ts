@@ -23,5 +23,5 @@ export async function waitForPair(input: StepInput, holder: JobView): Promise<Re
   });
   await commitStatus(input, next);
   // Job events enqueue waiters; the periodic look is a safety net.
-  return { requeueAfter: 30_000 };
+  return { requeueAfter: 10_000 };
 }

@@ -1,0 +1,50 @@
+/** Test mail for the end-to-end syncs, and the source == destination check. */
+import type { DovecotPair, DovecotServer } from '../../harness/dovecot.js';
+import { appendMessages, listMailbox, messageMultiset } from '../../harness/mailbox.js';
+
+export function testMessage(user: string, i: number, size = 2000): string {
+  const body = `${'Lorem ipsum dolor sit amet, message '.repeat(Math.ceil(size / 36)).slice(0, size)}\r\n`;
+  return [
+    `From: Sender ${i} <sender${i}@example.org>`,
+    `To: ${user}@example.com`,
+    `Subject: e2e message ${i}`,
+    `Date: Mon, 1 Jan 2024 10:${String(i % 60).padStart(2, '0')}:00 +0000`,
+    `Message-ID: <e2e-${user}-${i}@example.org>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+/** `count` messages in INBOX and `count/2` in a subfolder "Projects". */
+export async function seedMailbox(server: DovecotServer, user: string, count: number): Promise<number> {
+  const inbox = Array.from({ length: count }, (_, i) => ({
+    raw: testMessage(user, i),
+    flags: i % 3 === 0 ? ['\\Seen'] : [],
+    date: new Date(Date.UTC(2024, 0, 1, 10, i % 60)),
+  }));
+  await appendMessages(server, user, 'INBOX', inbox);
+  const sub = Array.from({ length: Math.floor(count / 2) }, (_, i) => ({
+    raw: testMessage(user, 10_000 + i),
+    flags: ['$Work'],
+    date: new Date(Date.UTC(2024, 1, 1, 9, i % 60)),
+  }));
+  await appendMessages(server, user, server.folder('Projects'), sub);
+  return inbox.length + sub.length;
+}
+
+/** Per-folder multisets of source and destination, keyed by the folder name without prefix/separator. */
+export async function mailboxes(pair: DovecotPair, user: string) {
+  const normalise = (server: DovecotServer, path: string) =>
+    (server.prefix && path.startsWith(server.prefix) ? path.slice(server.prefix.length) : path)
+      .split(server.separator)
+      .join('/');
+  const view = async (server: DovecotServer) =>
+    Object.fromEntries(
+      (await listMailbox(server, user))
+        .filter((f) => f.messages.length > 0)
+        .map((f) => [normalise(server, f.path), messageMultiset(f)]),
+    );
+  return { source: await view(pair.a), destination: await view(pair.b) };
+}
