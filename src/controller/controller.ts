@@ -31,6 +31,8 @@ export interface ControllerOptions {
   informerRestartMs: number;
   /** Minimum time between two non-urgent status writes of one MailSync. */
   statusIntervalMs: number;
+  /** How often to log the API request counters (default 30 s). */
+  requestStatsMs?: number;
 }
 
 export class Controller {
@@ -200,8 +202,13 @@ export class Controller {
       for (const ms of this.mailSyncs.list()) this.queue.add(objectKey(ms));
     }, this.options.resyncMs);
     const phases = setInterval(() => this.#countPhases(), 5000);
-    for (const t of [resync, phases]) t.unref();
-    this.#timers = [resync, phases];
+    // API requests sent so far, by verb (the benchmark reads these lines).
+    const requests = setInterval(
+      () => this.log.info({ requests: Object.fromEntries(this.client.requestCounts), at: Date.now() }, 'api requests'),
+      this.options.requestStatsMs ?? 30_000,
+    );
+    for (const t of [resync, phases, requests]) t.unref();
+    this.#timers = [resync, phases, requests];
     this.#countPhases();
   }
 

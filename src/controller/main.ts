@@ -133,6 +133,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     resyncMs: config.resyncSeconds * 1000,
     informerRestartMs: 5 * 60_000,
     statusIntervalMs: 5000,
+    requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
   });
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = config.leaderElect

@@ -22,6 +22,8 @@ export interface ControllerOptions {
   concurrency?: number;
   resyncSeconds?: number;
   name?: string;
+  /** Extra environment for the process. */
+  env?: Record<string, string>;
 }
 
 export interface ControllerProcess {
@@ -81,7 +83,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, POD_NAME: options.name ?? `e2e-${metricsPort}` },
+    env: { ...process.env, POD_NAME: options.name ?? `e2e-${metricsPort}`, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

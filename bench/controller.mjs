@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+/**
+ * Controller benchmark (not a test): npm run bench:controller
+ *   KUBECONFIG=...                    the cluster (the local one: make cluster-up)
+ *   MAILSYNC_IMAGE=...                optional: also measure status writes of really running syncs
+ *   --n 100,1000                      sizes of the "many MailSyncs" runs
+ *   --running 10                      how many real syncs for the status-write measurement (0 = skip)
+ *   --concurrency 8                   controller reconcile concurrency
+ *
+ * Part 1, per N: N MailSyncs (distinct account pairs) whose worker pods never
+ * start (image not there, pull policy Never). Reports the time until all N
+ * Jobs exist, the controller's peak RSS, and its API request rate in steady
+ * state (everything created, nothing changing).
+ * Part 2: M real syncs between two Dovecot servers on 127.0.0.1, throttled so
+ * they run for minutes; reports status writes per running sync per minute.
+ * Runs the controller as a child process from the sources (tsx).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { paths } from '../src/controller/kube-client.ts';
+import { startController } from '../test/e2e/helpers/controller-process.ts';
+import {
+  connect,
+  createNamespace,
+  createSecret,
+  deleteNamespace,
+  installCrd,
+  mailSyncObject,
+  sleep,
+  waitFor,
+} from '../test/e2e/helpers/kube.ts';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100,1000' },
+    running: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const sizes = values.n.split(',').map(Number);
+const runningCount = Number(values.running);
+const concurrency = Number(values.concurrency);
+
+if (!process.env.KUBECONFIG) {
+  console.error('bench/controller.mjs: KUBECONFIG is not set (make cluster-up)');
+  process.exit(2);
+}
+const { client } = connect();
+await installCrd(client);
+
+/** Peak RSS of a process so far (kernel's high-water mark), in MiB. */
+function peakRssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** The controller's API request counters from its latest "api requests" log line. */
+function requestTotal(controller) {
+  const lines = controller.lines().filter((l) => l.msg === 'api requests');
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  return { at: last.at, total: Object.values(last.requests).reduce((a, b) => a + b, 0) };
+}
+
+function metricValue(text, name) {
+  const match = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+async function inParallel(items, limit, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+const results = [];
+
+for (const n of sizes) {
+  const ns = await createNamespace(client, `bench-${n}`);
+  await createSecret(client, ns, 'creds', { source: 'bench-source', destination: 'bench-destination' });
+  const controller = await startController({
+    namespaces: [ns],
+    image: 'mailsync-bench.invalid/not-there:never',
+    imagePullPolicy: 'Never',
+    concurrency,
+    resyncSeconds: 60,
+    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
+  });
+  const pid = controller.process.pid;
+  const started = Date.now();
+  await inParallel(
+    Array.from({ length: n }, (_, i) => i),
+    16,
+    (i) =>
+      client.create(
+        paths.mailSyncs(ns),
+        mailSyncObject(ns, `ms-${i}`, {
+          source: { host: '127.0.0.1', port: 1, user: `user${i}`, passwordSecretRef: { name: 'creds', key: 'source' } },
+          destination: {
+            host: '127.0.0.1',
+            port: 2,
+            user: `user${i}`,
+            passwordSecretRef: { name: 'creds', key: 'destination' },
+          },
+        }),
+      ),
+  );
+  const created = Date.now();
+  await waitFor(`${n} Jobs`, async () => (await client.get(paths.jobs(ns))).items.length >= n, 15 * 60_000, 500);
+  const jobsAt = Date.now();
+  // Steady state: let the Job/pod churn settle, then count requests over a minute.
+  await sleep(30_000);
+  const a = requestTotal(controller);
+  await sleep(60_000);
+  const b = requestTotal(controller);
+  const rate = a && b && b.at > a.at ? (b.total - a.total) / ((b.at - a.at) / 1000) : Number.NaN;
+  const rss = peakRssMiB(pid);
+  results.push({
+    part: 'many MailSyncs',
+    n,
+    'create N MailSyncs (s)': ((created - started) / 1000).toFixed(1),
+    'until all N Jobs exist (s)': ((jobsAt - started) / 1000).toFixed(1),
+    'peak RSS (MiB)': rss.toFixed(0),
+    'API requests/s steady': rate.toFixed(2),
+  });
+  console.log(JSON.stringify(results.at(-1)));
+  // Clean up while the controller runs (it removes its finalizers).
+  await deleteNamespace(client, ns);
+  await waitFor(
+    `namespace ${ns} gone`,
+    async () => {
+      try {
+        await client.get(`/api/v1/namespaces/${ns}`);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    15 * 60_000,
+    2000,
+  );
+  await controller.stop();
+}
+
+if (runningCount > 0 && process.env.MAILSYNC_IMAGE) {
+  const { startDovecotPair } = await import('../test/harness/dovecot.ts');
+  const { seedMailbox } = await import('../test/e2e/helpers/mail.ts');
+  const pair = await startDovecotPair();
+  const ns = await createNamespace(client, 'bench-running');
+  const controller = await startController({ namespaces: [ns], image: process.env.MAILSYNC_IMAGE, concurrency });
+  try {
+    for (let i = 0; i < runningCount; i++) {
+      const user = `runner${i}`;
+      await pair.a.addUser(user, `a-${user}`);
+      await pair.b.addUser(user, `b-${user}`);
+      await createSecret(client, ns, `${user}-creds`, {
+        source: `a-${user}`,
+        destination: `b-${user}`,
+        'ca.crt': pair.a.caPem,
+      });
+      await seedMailbox(pair.a, user, 200);
+      const side = (port, key) => ({
+        host: '127.0.0.1',
+        port,
+        tls: 'implicit',
+        user,
+        passwordSecretRef: { name: `${user}-creds`, key },
+        caSecretRef: { name: `${user}-creds`, key: 'ca.crt' },
+      });
+      await client.create(
+        paths.mailSyncs(ns),
+        mailSyncObject(ns, user, {
+          source: side(pair.a.implicitTlsPort, 'source'),
+          destination: side(pair.b.implicitTlsPort, 'destination'),
+          throttle: { maxMessagesPerSecond: 1 },
+        }),
+      );
+    }
+    await waitFor(
+      'all syncs running',
+      async () =>
+        (await client.get(paths.mailSyncs(ns))).items.filter((m) => m.status?.phase === 'Running').length ===
+        runningCount,
+      10 * 60_000,
+      1000,
+    );
+    await sleep(10_000);
+    const before = metricValue(await controller.metrics(), 'mailsync_status_writes_total');
+    const windowStart = Date.now();
+    await sleep(90_000);
+    const after = metricValue(await controller.metrics(), 'mailsync_status_writes_total');
+    const minutes = (Date.now() - windowStart) / 60_000;
+    const running = (await client.get(paths.mailSyncs(ns))).items.filter((m) => m.status?.phase === 'Running').length;
+    results.push({
+      part: 'running syncs',
+      n: runningCount,
+      'still running at the end': running,
+      'status writes per running sync per minute': ((after - before) / runningCount / minutes).toFixed(2),
+      'peak RSS (MiB)': peakRssMiB(controller.process.pid).toFixed(0),
+    });
+    console.log(JSON.stringify(results.at(-1)));
+  } finally {
+    await deleteNamespace(client, ns);
+    await waitFor(
+      `namespace ${ns} gone`,
+      async () => {
+        try {
+          await client.get(`/api/v1/namespaces/${ns}`);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10 * 60_000,
+      2000,
+    ).catch(() => {});
+    await controller.stop();
+    await pair.stop();
+  }
+} else if (runningCount > 0) {
+  console.log('running-syncs part skipped: MAILSYNC_IMAGE is not set');
+}
+
+console.log('\ncontroller benchmark');
+console.table(results);
+client.close();
+process.exit(0);
