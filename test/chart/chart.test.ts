@@ -132,8 +132,11 @@ describe('Deployment', () => {
       'controller',
       '--metrics-port=8080',
       '--leader-elect',
+      '--lease-name=mailsync-mailsync-operator',
       '--worker-image=mailsync-operator:0.1.0',
+      '--worker-image-pull-policy=IfNotPresent',
       '--concurrency=4',
+      '--log-level=info',
     ]);
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });

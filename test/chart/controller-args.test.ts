@@ -1,0 +1,94 @@
+/**
+ * The Deployment's arguments are the controller's flag contract: each value set's rendered command
+ * line is parsed by the controller's own parser (src/controller/main.ts) with the environment the pod
+ * gets, and means what the values say.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseControllerArgs } from '../../src/controller/main.js';
+import { oneOfKind, parseManifests } from './manifests.js';
+import { buildTool, helmTemplate } from './tools.js';
+
+const NAMESPACE = 'mailsync-system';
+let helm = '';
+beforeAll(() => {
+  helm = buildTool('helm');
+}, 30 * 60_000);
+
+/** The controller's configuration as the pod would start it with these values. */
+function controllerConfig(args: string[]) {
+  const rendered = helmTemplate(helm, args, NAMESPACE);
+  expect(rendered.stderr).toBe('');
+  const container = oneOfKind(parseManifests(rendered.stdout), 'Deployment').spec.template.spec.containers[0];
+  const [command, ...flags] = container.args as string[];
+  expect(command).toBe('controller');
+  // the Downward API values the Deployment sets
+  const env = Object.fromEntries(
+    (container.env as { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]).map((e) => [
+      e.name,
+      e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace' ? NAMESPACE : 'mailsync-pod-0',
+    ]),
+  );
+  const config = parseControllerArgs(flags, env);
+  if (config === 'help') throw new Error('the chart asked the controller for --help');
+  return config;
+}
+
+describe('the controller parses the chart arguments', () => {
+  it('defaults: all namespaces, leader election on a per-release Lease in the release namespace', () => {
+    expect(controllerConfig([])).toMatchObject({
+      namespaces: [],
+      concurrency: 4,
+      workerImage: 'mailsync-operator:0.1.0',
+      workerHostNetwork: false,
+      workerImagePullPolicy: 'IfNotPresent',
+      metricsPort: 8080,
+      leaderElect: true,
+      leaseName: 'mailsync-mailsync-operator',
+      leaseNamespace: NAMESPACE,
+      logLevel: 'info',
+    });
+  });
+
+  it('every value that becomes a flag', () => {
+    expect(
+      controllerConfig([
+        '--set',
+        'rbac.scope=namespace',
+        '--set',
+        'watchNamespaces={team-a,team-b}',
+        '--set',
+        'concurrency=9',
+        '--set',
+        'workerImage=reg.example/worker:2',
+        '--set',
+        'image.pullPolicy=Never',
+        '--set',
+        'workerHostNetwork=true',
+        '--set',
+        'metrics.port=9090',
+        '--set',
+        'logLevel=debug',
+        '--set',
+        'replicas=1',
+        '--set',
+        'leaderElection.enabled=false',
+        '--set',
+        'extraArgs={--resync-seconds=30}',
+      ]),
+    ).toMatchObject({
+      namespaces: ['team-a', 'team-b'],
+      concurrency: 9,
+      workerImage: 'reg.example/worker:2',
+      workerHostNetwork: true,
+      workerImagePullPolicy: 'Never',
+      metricsPort: 9090,
+      leaderElect: false,
+      logLevel: 'debug',
+      resyncSeconds: 30,
+    });
+  });
+
+  it('workerImagePullPolicy overrides the image pull policy for the workers only', () => {
+    expect(controllerConfig(['--set', 'workerImagePullPolicy=Always']).workerImagePullPolicy).toBe('Always');
+  });
+});
