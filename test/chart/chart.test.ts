@@ -50,6 +50,8 @@ const VALUE_SETS: Record<string, string[]> = {
     '--set',
     'workerHostNetwork=true',
     '--set',
+    'hostNetwork=true',
+    '--set',
     'workerImage=registry.example/mailsync-worker:1.2.3',
     '--set',
     'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
@@ -193,6 +195,13 @@ describe('Deployment', () => {
     expect(ofKind(objects, 'PodDisruptionBudget')).toEqual([]);
     // two replicas always elect a leader, whatever the value says
     expect(deploymentArgs(render(['--set', 'leaderElection.enabled=false']))).toContain('--leader-elect');
+  });
+
+  it('hostNetwork (local test cluster): the pods use the node network and are replaced, not surged', () => {
+    const deployment = oneOfKind(render(['--set', 'hostNetwork=true', '--set', 'replicas=1']), 'Deployment');
+    expect(deployment.spec.template.spec.hostNetwork).toBe(true);
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 1, maxSurge: 0 });
+    expect(oneOfKind(render(), 'Deployment').spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
   });
 
   it('pins the image by digest when given one', () => {
