@@ -5,6 +5,7 @@
  * failure typed, naming the right side, and no secret in errors or logs.
  */
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
@@ -374,6 +375,26 @@ describe('connection failures', () => {
       expect(err).toBeInstanceOf(ConnectError);
       expect((err as ConnectError).exitCode).toBe(code);
       expect(err.message).toBe(`${side} server 127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
+    }
+  });
+
+  test('a server that accepts but never speaks: ConnectError after the connect timeout', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const base = { ...(await pair.a.endpoint('alice')), port, connectTimeoutSeconds: 1 };
+      const noGreeting = await failure(connect({ ...base, tls: 'none', allowPlaintext: true }));
+      expect(noGreeting).toBeInstanceOf(ConnectError);
+      expect(noGreeting.message).toMatch(/no IMAP greeting came in time .*GREETING_TIMEOUT/);
+      const noHandshake = await failure(connect({ ...base, tls: 'implicit' }));
+      expect(noHandshake).toBeInstanceOf(ConnectError);
+      expect(noHandshake.message).toContain('no answer in time');
+      const probe = await failure(resolveEndpoint({ ...base, tls: 'auto' }, 'source', opts()));
+      expect(probe).toBeInstanceOf(ConnectError);
+      expect(probe.message).toContain('not an IMAP server');
+    } finally {
+      silent.close();
     }
   });
 
