@@ -222,7 +222,10 @@ class Run {
     );
     if (this.fatal) throw this.fatal;
     if (this.state && this.options.stateFile && !context.dryRun) {
-      await saveStateFile(this.options.stateFile, this.state);
+      // The state only saves time next run: failing to write it does not fail the sync.
+      await saveStateFile(this.options.stateFile, this.state).catch((err: unknown) =>
+        reporter.note(`could not write the state file ${this.options.stateFile}: ${(err as Error).message}`),
+      );
     }
   }
 
@@ -330,7 +333,9 @@ class Run {
       }
     } catch (err) {
       if (this.state) delete this.state.folders[pair.source];
-      if (!isAbortError(err, this.signal)) this.folderFailed(pair, err, slot);
+      // After a stop (signal, byte cap, error budget), a failure is the consequence, not news.
+      const consequence = isAbortError(err, this.signal) || (stop.stopped && isConnectionLoss(err));
+      if (!consequence) this.folderFailed(pair, err, slot);
     }
     if (missing !== undefined && missing > 0) {
       reporter.counters.verificationMissing += 1;

@@ -52,17 +52,25 @@ export class WorkerSlot {
   }
 
   appender(): Promise<Appender> {
+    const existing = this.#appender;
+    if (existing) {
+      return existing.then((appender) => {
+        if (appender.usable) return appender;
+        if (this.#appender === existing) this.#appender = undefined;
+        return this.appender();
+      });
+    }
     const { throttle, signal } = this.options;
-    this.#appender ??= Appender.open(this.endpoints.destination, {
+    const opening = Appender.open(this.endpoints.destination, {
       logger: this.options.logger,
       compress: this.options.compress,
       throttle: throttle?.enabled ? (bytes) => throttle.take(bytes, 0, signal) : undefined,
     });
-    const pending = this.#appender;
-    pending.catch(() => {
-      if (this.#appender === pending) this.#appender = undefined;
+    this.#appender = opening;
+    opening.catch(() => {
+      if (this.#appender === opening) this.#appender = undefined;
     });
-    return pending;
+    return opening;
   }
 
   /** Sides whose session is known to be gone (checked after a failure to name the side in the `reconnect` event). */
@@ -74,6 +82,8 @@ export class WorkerSlot {
       const client = await pending.catch(() => undefined);
       if (!client?.usable) dead.push(side);
     }
+    const appender = await this.#appender?.catch(() => undefined);
+    if (this.#appender && !appender?.usable && !dead.includes('destination')) dead.push('destination');
     return dead;
   }
 
