@@ -4,6 +4,7 @@
  * messages without Message-ID and duplicate copies are kept; 8-bit headers
  * survive; the source's \Seen is never set by reading; a re-run appends 0.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runSync } from '../../src/sync/engine.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
@@ -124,5 +125,46 @@ describe('sync A -> B', () => {
     const rerun = await runSync(await specFor(users), { logger: captureLogger().logger, progressIntervalMs: 0 });
     expectSuccess(rerun);
     expect(rerun.messagesTransferred).toBe(0);
+  });
+
+  test('verification: messages that vanish from the destination during the run fail it (VerificationFailed)', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    const present = [makeMessage(), makeMessage(), makeMessage()];
+    await appendMessages(servers.a, users.sourceUser, 'INBOX', [
+      ...present.map((raw) => ({ raw })),
+      { raw: makeMessage() },
+    ]);
+    await appendMessages(
+      servers.b,
+      users.destinationUser,
+      'INBOX',
+      present.map((raw) => ({ raw })),
+    );
+    // Once INBOX is planned (3 present, 1 to copy), another client expunges the destination's copies:
+    // done synchronously inside the log write, so it happens before the copy and the verification.
+    const capture = captureLogger((event) => {
+      if (event.event !== 'folder.plan' || event.folder !== 'INBOX') return;
+      execFileSync('doveadm', [
+        '-c',
+        servers.b.configFile,
+        'expunge',
+        '-u',
+        users.destinationUser,
+        'mailbox',
+        'INBOX',
+        'all',
+      ]);
+    });
+    const summary = await runSync(await specFor(users), { logger: capture.logger, progressIntervalMs: 0 });
+    expect(summary).toMatchObject({
+      verdict: 'failed',
+      reason: 'VerificationFailed',
+      exitCode: 23,
+      verificationMissing: 1,
+    });
+    expect(capture.of('folder.end').find((e) => e.folder === 'INBOX')).toMatchObject({ copied: 1, missing: 3 });
+    // The next run repairs it.
+    expectSuccess(await runSync(await specFor(users), { logger: captureLogger().logger, progressIntervalMs: 0 }));
+    await expectMirrored(users, [['INBOX', 'INBOX']]);
   });
 });
