@@ -125,7 +125,9 @@ export class Transport {
       const fail = (error: Error) => {
         clearTimeout(timer);
         this.closed = true;
-        plain.destroy();
+        // Destroy only the TLS socket: destroying the wrapped plain socket too crashes
+        // Node 24 (segfault/hang) when it happens inside the handshake callbacks.
+        setImmediate(() => secure.destroy());
         reject(new TransportOpenError(error.message, 'tls', { cause: error }));
       };
       secure.once('error', fail);
