@@ -141,12 +141,67 @@ function withinCap(batch: MessageMeta[], cap: ByteCap): MessageMeta[] {
   return fitting;
 }
 
+/**
+ * Messages above this size are fetched in partial chunks (BODY.PEEK[]<offset.length>)
+ * into one buffer of their size: a whole-message FETCH would transiently hold the
+ * literal two or three times inside imapflow.
+ */
+export const LARGE_MESSAGE_BYTES = 4 * 1024 * 1024;
+const LARGE_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /** Bodies of a batch, by UID (BODY.PEEK[]: the source's \Seen is left alone). */
 async function fetchBodies(source: ImapFlow, batch: readonly MessageMeta[]): Promise<Map<number, Buffer>> {
   const bodies = new Map<number, Buffer>();
-  const uids = batch.map((m) => m.uid).join(',');
-  for await (const message of source.fetch(uids, { uid: true, source: true }, { uid: true })) {
-    if (message.source) bodies.set(message.uid, message.source);
+  const small = batch.filter((m) => m.size <= LARGE_MESSAGE_BYTES);
+  if (small.length > 0) {
+    const uids = small.map((m) => m.uid).join(',');
+    for await (const message of source.fetch(uids, { uid: true, source: true }, { uid: true })) {
+      if (message.source) bodies.set(message.uid, message.source);
+    }
+  }
+  for (const message of batch) {
+    if (message.size <= LARGE_MESSAGE_BYTES) continue;
+    const body = await fetchLarge(source, message);
+    if (body) bodies.set(message.uid, body);
   }
   return bodies;
+}
+
+/** One partial FETCH of a message's body; undefined when the message is gone. */
+async function fetchPart(source: ImapFlow, uid: number, start: number, length: number): Promise<Buffer | undefined> {
+  let part: Buffer | undefined;
+  for await (const message of source.fetch(
+    String(uid),
+    { uid: true, source: { start, maxLength: length } },
+    { uid: true },
+  )) {
+    if (message.uid === uid) part = message.source ?? Buffer.alloc(0);
+  }
+  return part;
+}
+
+/**
+ * A big message in chunks, into a buffer of its RFC822.SIZE. Some servers report
+ * an approximate size: if the body turns out longer, it is fetched whole instead
+ * (never truncated); if shorter, the buffer is cut to what was read.
+ */
+async function fetchLarge(source: ImapFlow, message: MessageMeta): Promise<Buffer | undefined> {
+  const body = Buffer.allocUnsafe(message.size);
+  let offset = 0;
+  while (offset < message.size) {
+    const part = await fetchPart(source, message.uid, offset, Math.min(LARGE_CHUNK_BYTES, message.size - offset));
+    if (part === undefined) return undefined;
+    part.copy(body, offset);
+    offset += part.length;
+    if (part.length === 0) break;
+  }
+  const beyond = await fetchPart(source, message.uid, offset, 1);
+  if (beyond === undefined) return undefined;
+  if (beyond.length > 0) {
+    for await (const whole of source.fetch(String(message.uid), { uid: true, source: true }, { uid: true })) {
+      if (whole.uid === message.uid && whole.source) return whole.source;
+    }
+    return undefined;
+  }
+  return offset === message.size ? body : body.subarray(0, offset);
 }
