@@ -35,8 +35,11 @@ BIN=""
 bin_dir() { BIN="$(k8s_bin_dir)"; }
 kc() { "$(k8s_bin_dir)/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 
-pid_of() { [[ -f $PIDS/$1.pid ]] && cat "$PIDS/$1.pid"; }
-alive() { local p; p=$(pid_of "$1") && [[ -n $p ]] && kill -0 "$p" 2>/dev/null; }
+# a recorded pid counts only while it is still our process (its command line names the state
+# dir), so a pid reused after a crash or reboot is never signalled
+ours() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$DIR/"; }
+pid_of() { local p; [[ -f $PIDS/$1.pid ]] && p=$(cat "$PIDS/$1.pid") && ours "$p" && echo "$p"; }
+alive() { local p; p=$(pid_of "$1") && [[ -n $p ]]; }
 
 start() { # name cmd...
   local name=$1; shift
@@ -284,7 +287,7 @@ up() {
   wait_for "node registration" 60 kc get node "$NODE_NAME" || { tail -30 "$LOGS/kubelet.log" >&2; die "node did not register"; }
   kc wait --for=condition=Ready "node/$NODE_NAME" --timeout="${UP_TIMEOUT}s" >/dev/null ||
     { kc describe node "$NODE_NAME" >&2; tail -30 "$LOGS/kubelet.log" >&2; die "node not Ready"; }
-  log "node $NODE_NAME Ready after $((SECONDS - t0)) s"
+  log "node $NODE_NAME Ready ($((SECONDS - t0)) s since start)"
   smoke
   log "cluster up in $((SECONDS - t0)) s"
   print_env
@@ -418,7 +421,7 @@ down() {
   stop_pids 20 "$(pid_of kube-scheduler)" "$(pid_of kube-controller-manager)" "$(pid_of kube-apiserver)"
   stop_pids 20 "$(pid_of etcd)"
   # anything else we recorded
-  local f; for f in "$PIDS"/*.pid; do [[ -f $f ]] && stop_pid "$(cat "$f")" 5; done
+  local f; for f in "$PIDS"/*.pid; do [[ -f $f ]] && ours "$(cat "$f")" && stop_pid "$(cat "$f")" 5; done
   # 5. mounts under the state dir (pod volumes, shm, overlay rootfs, ...)
   local m tries=0
   while [[ -n $(our_mounts) ]] && ((tries < 5)); do
@@ -454,7 +457,11 @@ check_clean() {
   for p in /proc/[0-9]*; do
     exe=$(readlink "$p/exe" 2>/dev/null || true); [[ -n $exe ]] || continue
     args=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null || true)
-    if [[ $exe == "$BIN"/* || $args == *"$DIR/"* ]]; then echo "left: process ${p#/proc/}: $args"; bad=1; fi
+    # our components (kubectl & co. run by others against the cluster do not count)
+    if [[ $exe == "$BIN"/* && $exe != "$BIN/kubectl" ]] ||
+       [[ $args == *"$DIR/"* && $(cat "$p/comm" 2>/dev/null) =~ ^(containerd|containerd-shim|etcd|kube-|kubelet|runc) ]]; then
+      echo "left: process ${p#/proc/}: $args"; bad=1
+    fi
   done
   if [[ -n $(our_mounts) ]]; then echo "left: mounts:"; our_mounts; bad=1; fi
   if ls -d /sys/fs/cgroup/*/kubepods >/dev/null 2>&1; then echo "left: cgroups:"; ls -d /sys/fs/cgroup/*/kubepods; bad=1; fi
