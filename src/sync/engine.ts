@@ -62,7 +62,7 @@ export interface RunOptions {
   stateFile?: string;
   /** Delta state from a previous run's Summary.state (the controller keeps it); `stateFile` wins when both are given. */
   state?: unknown;
-  /** Seconds between `progress` events, in milliseconds (default 2000; 0 = none). */
+  /** Milliseconds between `progress` events (default 2000; 0 = none). */
   progressIntervalMs?: number;
   /** Reconnect policy for dropped connections. */
   reconnect?: Partial<ReconnectPolicy>;
