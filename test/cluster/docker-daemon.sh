@@ -25,6 +25,11 @@ start)
     echo "docker-daemon: dockerd (pid $(cat $PIDFILE)) is running but not answering" >&2
   else
     command -v dockerd >/dev/null || { echo "docker-daemon: dockerd missing (run install-deps.sh)" >&2; exit 1; }
+    # leftovers of an engine of ours that was killed (e.g. at the end of a session)
+    if [[ -f $PIDFILE ]]; then
+      for m in $(awk -v r="$RUNDIR" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done
+      rm -rf "$RUNDIR"; rm -f "$SOCK"
+    fi
     mkdir -p "$RUNDIR" "$MAILSYNC_CACHE/docker"
     echo "docker-daemon: starting dockerd (log $LOG)" >&2
     setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
@@ -41,7 +46,7 @@ stop)
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   # dockerd's own containerd (child) exits with it; clean leftovers of the exec root
-  for m in $(awk -v r="$RUNDIR" '$5 ~ "^"r {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  for m in $(awk -v r="$RUNDIR" 'index($5, r) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$RUNDIR"
   rm -f "$SOCK"
   ;;
