@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { type MailSync, objectKey, splitKey } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import { isNotFound, type KubeClient, paths } from './kube-client.js';
-import { applyMergePatch, mergePatch } from './merge-patch.js';
+import { applyMergePatch, deepEqual, mergePatch } from './merge-patch.js';
 
 interface Entry {
   uid: string;
@@ -66,7 +66,8 @@ export class StatusWriter {
     const entry = this.#entry(mailSync);
     const next = structuredClone(entry.desired);
     mutate(next);
-    if (next.phase !== entry.desired.phase) urgent = true;
+    // Phase and condition changes are news; progress and log lines can wait for the next window.
+    if (next.phase !== entry.desired.phase || !deepEqual(next.conditions, entry.desired.conditions)) urgent = true;
     entry.desired = next;
     if (urgent) entry.urgent = true;
     this.#schedule(objectKey(mailSync), entry);
