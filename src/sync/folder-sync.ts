@@ -14,7 +14,7 @@ import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
 import type { EffectiveSpec } from './defaults.js';
 import { passesFilters } from './filters.js';
-import { type FolderListing, listFolder } from './listing.js';
+import { type FolderListing, listFolder, refreshListing } from './listing.js';
 import { planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
 import { type FolderState, folderStatus, type SideState } from './state.js';
@@ -88,13 +88,15 @@ export async function syncFolder(
   const counters = reporter.counters;
   // imapflow commands take no signal: an abort abandons them (the run logs out or closes the sessions).
   const abortable = <T>(work: Promise<T>) => raceAbort(work, ctx.stop.signal);
-  const source = await abortable(slot.source());
-  const destination = await abortable(slot.destination());
+  const [source, destination] = await abortable(Promise.all([slot.source(), slot.destination()]));
 
-  const sourceListing = await abortable(
-    listFolder(source, pair.source, { readOnly: true, identityHeaders: spec.identityHeaders }),
+  // Both sides at once (two connections).
+  const [sourceListing, destinationListing] = await abortable(
+    Promise.all([
+      listFolder(source, pair.source, { readOnly: true, identityHeaders: spec.identityHeaders }),
+      listDestination(ctx, destination, pair.destination),
+    ]),
   );
-  const destinationListing = await abortable(listDestination(ctx, destination, pair.destination));
   const plan = planFolder(sourceListing.messages, destinationListing.messages, {
     syncFlags: spec.syncFlags,
     deleteOnDestination: spec.deleteOnDestination,
@@ -189,7 +191,10 @@ export async function syncFolder(
   let destinationNow = destinationListing;
   if (mustVerify && plan.copy.length > 0) {
     destinationNow = await abortable(
-      listFolder(destination, pair.destination, { readOnly: false, identityHeaders: spec.identityHeaders }),
+      refreshListing(destination, pair.destination, destinationListing, {
+        readOnly: false,
+        identityHeaders: spec.identityHeaders,
+      }),
     );
   }
   const expected = sourceListing.messages.filter(

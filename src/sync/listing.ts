@@ -54,6 +54,47 @@ export async function listFolder(client: ImapFlow, path: string, options: ListOp
   };
 }
 
+/**
+ * The folder as it is now, reusing an earlier listing of it (the verification
+ * after a copy): UID SEARCH ALL tells which known messages are still there,
+ * and only the UIDs the earlier listing did not have are fetched. A new
+ * UIDVALIDITY means a full listing.
+ */
+export async function refreshListing(
+  client: ImapFlow,
+  path: string,
+  earlier: FolderListing,
+  options: ListOptions,
+): Promise<FolderListing> {
+  const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
+  const state = mailboxState(mailbox);
+  if (state.uidValidity !== earlier.state.uidValidity) return listFolder(client, path, options);
+  const uids = mailbox.exists > 0 ? await client.search({ all: true }, { uid: true }) : [];
+  if (!Array.isArray(uids)) return listFolder(client, path, options);
+  const present = new Set(uids);
+  const known = new Set(earlier.messages.map((m) => m.uid));
+  const messages = earlier.messages.filter((m) => present.has(m.uid));
+  const fresh = uids.filter((uid) => !known.has(uid)).sort((a, b) => a - b);
+  const headers = identityFetchHeaders(options.identityHeaders);
+  for (let start = 0; start < fresh.length; start += LIST_CHUNK) {
+    const range = fresh.slice(start, start + LIST_CHUNK).join(',');
+    const query = { uid: true, flags: true, internalDate: true, size: true, headers };
+    for await (const message of client.fetch(range, query, { uid: true })) {
+      if (known.has(message.uid)) continue;
+      known.add(message.uid);
+      messages.push(toMeta(message, options.identityHeaders));
+    }
+  }
+  messages.sort((a, b) => a.uid - b.uid);
+  return {
+    messages,
+    state,
+    permanentFlags: mailbox.permanentFlags ? [...mailbox.permanentFlags] : earlier.permanentFlags,
+    appendLimit: mailbox.appendlimit ?? earlier.appendLimit,
+    readOnly: mailbox.readOnly ?? options.readOnly,
+  };
+}
+
 /** Message count and total size of a folder (folderSizesOnly): only UID and RFC822.SIZE are fetched. */
 export async function folderSize(client: ImapFlow, path: string): Promise<{ messages: number; bytes: number }> {
   const mailbox = await client.mailboxOpen(path, { readOnly: true });
