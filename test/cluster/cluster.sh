@@ -471,9 +471,15 @@ check_clean() {
   echo "cluster: clean (no process, mount, cgroup or state left)"
 }
 
+# one up/down at a time per machine (several people or test runs may call make cluster-up)
+lock() {
+  exec 8>"$DIR.lock"
+  flock -w "${MAILSYNC_LOCK_TIMEOUT:-900}" 8 || die "another cluster up/down holds $DIR.lock"
+}
+
 case "${1:-}" in
-up) up ;;
-down) down ;;
+up) lock; up ;;
+down) lock; down ;;
 status) status ;;
 env) print_env ;;
 check-clean) check_clean ;;
