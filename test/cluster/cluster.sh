@@ -4,6 +4,7 @@
 #   cluster.sh down     # stop every process started here, unmount, remove the state dir
 #   cluster.sh status
 #   cluster.sh env      # print `export KUBECONFIG=...`
+#   cluster.sh kubeconfig   # print just the kubeconfig path (export KUBECONFIG=$(cluster.sh kubeconfig))
 #   cluster.sh check-clean  # fail if any process, mount, cgroup or state of a cluster is left
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -482,6 +483,7 @@ up) lock; up ;;
 down) lock; down ;;
 status) status ;;
 env) print_env ;;
+kubeconfig) echo "$KUBECONFIG_PATH" ;;
 check-clean) check_clean ;;
 *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac
