@@ -93,15 +93,22 @@ async function loadCorpus(server: DovecotServer, user: string, messages: CorpusM
   const byFolder = new Map<string, CorpusMessage[]>();
   for (const m of messages) {
     const target = m.folder === 'INBOX' ? 'INBOX' : server.folder(...m.folder.split('/'));
-    byFolder.set(target, [...(byFolder.get(target) ?? []), m]);
+    if (!byFolder.has(target)) byFolder.set(target, []);
+    byFolder.get(target)!.push(m);
   }
-  const folders = [...byFolder.keys()];
+  const folders = [...byFolder.keys()].sort();
+  // Parents before children: Maildir++ does not create missing parents on APPEND.
+  const setup = await connectClient(server, user);
+  try {
+    const existing = new Set((await setup.list()).map((f) => f.path));
+    for (const folder of folders) if (!existing.has(folder)) await setup.mailboxCreate(folder);
+  } finally {
+    await setup.logout();
+  }
   const workers = Array.from({ length: 4 }, async (_, worker) => {
     const client = await connectClient(server, user);
     try {
-      const existing = new Set((await client.list()).map((f) => f.path));
       for (const folder of folders.filter((_, i) => i % 4 === worker)) {
-        if (!existing.has(folder)) await client.mailboxCreate(folder);
         for (const m of byFolder.get(folder)!) await client.append(folder, m.raw, m.flags, m.internalDate);
       }
     } finally {
@@ -121,9 +128,15 @@ async function mailboxDigest(server: DovecotServer, user: string): Promise<{ lin
 
 async function assertSame(pair: DovecotPair, sourceUser: string, destinationUser: string, label: string) {
   const [src, dst] = await Promise.all([mailboxDigest(pair.a, sourceUser), mailboxDigest(pair.b, destinationUser)]);
-  const same = src.lines.length === dst.lines.length && src.lines.every((line, i) => line === dst.lines[i]);
+  const equal = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const same = equal(src.lines, dst.lines);
+  const bodies = (lines: string[]) => lines.map((l) => l.split(' ')[0]!).sort();
+  const sameBodies = equal(bodies(src.lines), bodies(dst.lines));
   console.log(
-    `  verify ${label}: source ${src.lines.length} messages, destination ${dst.lines.length}: ${same ? 'identical (bytes, flags, dates)' : 'DIFFERENT'}`,
+    `  verify ${label}: source ${src.lines.length} messages, destination ${dst.lines.length}: ` +
+      (same
+        ? 'identical (bytes, flags, keywords, dates)'
+        : `DIFFERENT (bodies ${sameBodies ? 'identical' : 'differ'})`),
   );
   return same;
 }
@@ -142,7 +155,7 @@ function mbsyncConfig(pair: DovecotPair, sourceUser: string, destinationUser: st
   const file = path.join(dir, 'mbsyncrc');
   const store = (name: string, server: DovecotServer, user: string) => `
 IMAPAccount ${name}
-Host ${server.host}
+Host localhost
 Port ${server.implicitTlsPort}
 User ${user}
 Pass ${server.password(user)}
@@ -159,7 +172,7 @@ Account ${name}
 Channel bench
 Far :far-store:
 Near :near-store:
-Patterns *
+Patterns * !"Sent Items" !"Deleted Items" !"Junk Email"
 Create Near
 Sync Pull
 CopyArrivalDate yes
@@ -213,14 +226,14 @@ async function main(): Promise<void> {
     if (!args['no-mbsync']) {
       const rc = mbsyncConfig(pair, 'bench', 'mbsync', dir);
       t = Date.now();
-      results.push(await measured('mbsync full sync', '/usr/bin/mbsync', ['-c', rc, '-q', 'bench'], work));
+      results.push(await measured('mbsync full sync', '/usr/bin/mbsync', ['-c', rc, 'bench'], work));
       verdicts['mbsync full sync'] = await assertSame(pair, 'bench', 'mbsync', 'mbsync full sync');
-      results.push(await measured('mbsync re-run (state)', '/usr/bin/mbsync', ['-c', rc, '-q', 'bench'], none));
+      results.push(await measured('mbsync re-run (state)', '/usr/bin/mbsync', ['-c', rc, 'bench'], none));
     }
 
     if (!args['no-big']) {
       const size = 50 * 1024 * 1024;
-      const body = Buffer.alloc(size, 'A'.repeat(76) + '\r\n');
+      const body = Buffer.alloc(size, `${'A'.repeat(76)}\r\n`);
       const raw = Buffer.concat([
         Buffer.from('From: big@example.org\r\nSubject: 50 MB\r\nMessage-ID: <big@example.org>\r\n\r\n'),
         body,
@@ -252,7 +265,7 @@ async function main(): Promise<void> {
   const full = results.find((m) => m.label === 'mailsync full sync');
   const mb = results.find((m) => m.label === 'mbsync full sync');
   if (full && mb) console.log(`full sync speed vs mbsync: ${(mb.seconds / full.seconds).toFixed(2)}x`);
-  console.log(`verification: ${JSON.stringify(verdicts)}`);
+  console.log(`exact copies (bytes, flags, keywords, dates): ${JSON.stringify(verdicts)}`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ results, verdicts }, null, 2));
   if (
     Object.values(verdicts).some((ok) => !ok) ||
