@@ -33,10 +33,23 @@ describe.skipIf(skipReason(unavailable, 'server-side dry run'))('kubectl apply -
     // the default namespace exists in every cluster; the dry run does not create one
     const rendered = helmTemplate(helm, args, 'default');
     expect(rendered.status).toBe(0);
-    const result = kubectl(['apply', '--dry-run=server', '-f', '-'], rendered.stdout);
+    // server-side apply, as Helm 4 installs: objects that exist already (the CRD, applied by other
+    // suites) are compared field by field; conflicts are forced since nothing is written
+    const result = kubectl(
+      [
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=mailsync-chart-test',
+        '--dry-run=server',
+        '-f',
+        '-',
+      ],
+      rendered.stdout,
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('deployment.apps/mailsync-mailsync-operator created (server dry run)');
+    expect(result.stdout).toContain('deployment.apps/mailsync-mailsync-operator serverside-applied (server dry run)');
   });
 
   const examplesWhyNot =
@@ -47,7 +60,16 @@ describe.skipIf(skipReason(unavailable, 'server-side dry run'))('kubectl apply -
     'accepts examples/%s (CRD schema and CEL rules)',
     (file) => {
       const result = kubectl(
-        ['apply', '--dry-run=server', '-n', 'default', '-f', '-'],
+        [
+          'apply',
+          '--server-side',
+          '--field-manager=mailsync-chart-test',
+          '--dry-run=server',
+          '-n',
+          'default',
+          '-f',
+          '-',
+        ],
         readFileSync(join(ROOT, 'examples', file), 'utf8'),
       );
       expect(result.stderr).toBe('');
