@@ -40,3 +40,4 @@ clean:
 	rm -rf dist coverage
 
 -include test/cluster/cluster.mk
+-include demo.mk
