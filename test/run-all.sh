@@ -47,9 +47,9 @@ if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
   cluster_started=0
   if make --no-print-directory cluster-up; then
     cluster_started=1
-    export KUBECONFIG=${KUBECONFIG:-$(make --no-print-directory -s cluster-kubeconfig)}
+    export KUBECONFIG=${MAILSYNC_CLUSTER_DIR:-/tmp/mailsync-cluster}/kubeconfig
     make --no-print-directory cluster-test || fail "cluster tests (TERM then KILL)"
-    if make --no-print-directory image; then
+    if make --no-print-directory cluster-image; then
       export MAILSYNC_IMAGE=${MAILSYNC_IMAGE:-mailsync-operator:dev}
       for suite in e2e e2e-helm; do
         [ -d "test/$suite" ] && run_vitest "$suite" "test/$suite"
