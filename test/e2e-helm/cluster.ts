@@ -18,6 +18,30 @@ export function kubectl(args: string[], input?: string): Run {
   return run(kubectlPath(), args, input);
 }
 
+/** stdout of a command that must succeed; throws with its output otherwise. */
+export function must(result: Run, what: string): string {
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
+
+/** `kubectl get -o json` parsed, or undefined when the object does not exist. */
+export function getJson<T>(args: string[]): T | undefined {
+  const result = kubectl(['get', ...args, '-o', 'json']);
+  if (result.status !== 0) {
+    if (/NotFound|not found/.test(result.stderr)) return undefined;
+    throw new Error(`kubectl get ${args.join(' ')}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Applies objects given as data (stdin, so no secret value is ever on a command line). */
+export function apply(namespace: string, objects: object[]): void {
+  must(
+    kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects })),
+    'kubectl apply',
+  );
+}
+
 /** Why the cluster cannot be used, or undefined when it answers. */
 export function clusterUnavailable(): string | undefined {
   if (!process.env.KUBECONFIG) return 'KUBECONFIG is not set (start the local cluster: make cluster-up)';
@@ -30,11 +54,29 @@ export function clusterUnavailable(): string | undefined {
 export function operatorUnavailable(): string | undefined {
   return (
     clusterUnavailable() ??
-    (process.env.MAILSYNC_IMAGE ? undefined : 'MAILSYNC_IMAGE is not set (make image builds and imports it)')
+    (process.env.MAILSYNC_IMAGE ? undefined : 'MAILSYNC_IMAGE is not set (make cluster-image builds and imports it)')
   );
 }
 
 export function skipReason(reason: string | undefined, what: string): boolean {
   if (reason) console.log(`${what} skipped: ${reason}`);
   return reason !== undefined;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `probe` returns a value; throws with the last seen state on timeout. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 300_000,
+  describeLast: () => string = () => '',
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describeLast()}`);
+    await sleep(1000);
+  }
 }
