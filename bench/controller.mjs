@@ -148,15 +148,14 @@ for (const n of sizes) {
 
 if (runningCount > 0 && process.env.MAILSYNC_IMAGE) {
   const { startDovecotPair } = await import('../test/harness/dovecot.ts');
-  const { seedMailbox } = await import('../test/e2e/helpers/mail.ts');
+  const { addUserOnBoth, seedMailbox } = await import('../test/e2e/helpers/mail.ts');
   const pair = await startDovecotPair();
   const ns = await createNamespace(client, 'bench-running');
   const controller = await startController({ namespaces: [ns], image: process.env.MAILSYNC_IMAGE, concurrency });
   try {
     for (let i = 0; i < runningCount; i++) {
       const user = `runner${i}`;
-      await pair.a.addUser(user, `a-${user}`);
-      await pair.b.addUser(user, `b-${user}`);
+      await addUserOnBoth(pair, user, { a: `a-${user}`, b: `b-${user}` });
       await createSecret(client, ns, `${user}-creds`, {
         source: `a-${user}`,
         destination: `b-${user}`,
@@ -177,6 +176,7 @@ if (runningCount > 0 && process.env.MAILSYNC_IMAGE) {
           source: side(pair.a.implicitTlsPort, 'source'),
           destination: side(pair.b.implicitTlsPort, 'destination'),
           throttle: { maxMessagesPerSecond: 1 },
+          performance: { batchMessages: 1 },
         }),
       );
     }

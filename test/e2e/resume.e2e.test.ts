@@ -25,7 +25,7 @@ import {
   sleep,
   waitFor,
 } from './helpers/kube.js';
-import { mailboxes, seedMailbox } from './helpers/mail.js';
+import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
 
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/resume.e2e.test.ts: ${skip}`);
@@ -49,8 +49,7 @@ describe.skipIf(skip)('controller restarts and leader changes mid-sync', () => {
   async function account(user: string, messages: number): Promise<MailSyncSpec> {
     const sourcePassword = `src-${user}-${Math.random().toString(36).slice(2)}`;
     const destinationPassword = `dst-${user}-${Math.random().toString(36).slice(2)}`;
-    await pair.a.addUser(user, sourcePassword);
-    await pair.b.addUser(user, destinationPassword);
+    await addUserOnBoth(pair, user, { a: sourcePassword, b: destinationPassword });
     await createSecret(client, ns, `${user}-creds`, {
       source: sourcePassword,
       destination: destinationPassword,
@@ -68,7 +67,9 @@ describe.skipIf(skip)('controller restarts and leader changes mid-sync', () => {
     return {
       source: side(pair.a.implicitTlsPort, 'source'),
       destination: side(pair.b.implicitTlsPort, 'destination'),
+      // One message per APPEND, 3 per second: the run lasts long enough to be interrupted.
       throttle: { maxMessagesPerSecond: 3 },
+      performance: { batchMessages: 1 },
     };
   }
 

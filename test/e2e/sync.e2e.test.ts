@@ -28,7 +28,7 @@ import {
   sleep,
   waitFor,
 } from './helpers/kube.js';
-import { mailboxes, seedMailbox } from './helpers/mail.js';
+import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
 import { startStallProxy } from './helpers/stall-proxy.js';
 import { podProcesses } from './helpers/worker-process.js';
 
@@ -68,8 +68,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
     const sourcePassword = `src-${user}-${Math.random().toString(36).slice(2)}`;
     const destinationPassword = `dst-${user}-${Math.random().toString(36).slice(2)}`;
     secrets.push(sourcePassword, destinationPassword);
-    await pair.a.addUser(user, sourcePassword);
-    await pair.b.addUser(user, destinationPassword);
+    await addUserOnBoth(pair, user, { a: sourcePassword, b: destinationPassword });
     await createSecret(client, ns, `${user}-creds`, {
       source: sourcePassword,
       destination: options.wrongDestinationPassword ? `${destinationPassword}-wrong` : destinationPassword,
@@ -161,7 +160,12 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
 
   it('a second MailSync for the same account pair waits, mirrors the running log, then runs', async () => {
     const { total } = await account('bob', 30);
-    await createMailSync(client, ns, 'bob-1', specFor('bob', { throttle: { maxMessagesPerSecond: 4 } }));
+    await createMailSync(
+      client,
+      ns,
+      'bob-1',
+      specFor('bob', { throttle: { maxMessagesPerSecond: 4 }, performance: { batchMessages: 1 } }),
+    );
     await waitStatus(
       'bob-1',
       'running with a log',
@@ -195,7 +199,11 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
       client,
       ns,
       'carol',
-      specFor('carol', { throttle: { maxMessagesPerSecond: 4 }, gracePeriodSeconds: grace }),
+      specFor('carol', {
+        throttle: { maxMessagesPerSecond: 4 },
+        performance: { batchMessages: 1 },
+        gracePeriodSeconds: grace,
+      }),
     );
     const running = await waitStatus('carol', 'copying', (ms) => (ms.status?.progress?.messagesCopied ?? 0) >= 4);
     const jobName = running.status!.jobName!;
@@ -236,6 +244,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
         specFor('dave', {
           destination: endpointSpec('dave', proxy.port, 'destination'),
           throttle: { maxMessagesPerSecond: 4 },
+          performance: { batchMessages: 1 },
           gracePeriodSeconds: grace,
         }),
       );

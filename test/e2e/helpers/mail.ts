@@ -19,6 +19,16 @@ export function testMessage(user: string, i: number, size = 2000): string {
 
 /** `count` messages in INBOX and `count/2` in a subfolder "Projects". */
 export async function seedMailbox(server: DovecotServer, user: string, count: number): Promise<number> {
+  try {
+    return await seed(server, user, count);
+  } catch (error) {
+    // imapflow's "Command failed" says little: add the server's answer.
+    const e = error as { responseText?: string; response?: unknown; message: string };
+    throw new Error(`seeding ${user}: ${e.message}: ${e.responseText ?? JSON.stringify(e.response ?? '')}`);
+  }
+}
+
+async function seed(server: DovecotServer, user: string, count: number): Promise<number> {
   const inbox = Array.from({ length: count }, (_, i) => ({
     raw: testMessage(user, i),
     flags: i % 3 === 0 ? ['\\Seen'] : [],
@@ -32,6 +42,17 @@ export async function seedMailbox(server: DovecotServer, user: string, count: nu
   }));
   await appendMessages(server, user, server.folder('Projects'), sub);
   return inbox.length + sub.length;
+}
+
+/**
+ * Add the user on both servers. Dovecot's passwd-file is re-read at most once
+ * per second (on a login), so a login in the same second as the previous one
+ * would not know the new user yet: wait that second out.
+ */
+export async function addUserOnBoth(pair: DovecotPair, user: string, passwords: { a: string; b: string }) {
+  await pair.a.addUser(user, passwords.a);
+  await pair.b.addUser(user, passwords.b);
+  await new Promise((r) => setTimeout(r, 1100));
 }
 
 /** Per-folder multisets of source and destination, keyed by the folder name without prefix/separator. */
