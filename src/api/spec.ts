@@ -68,9 +68,18 @@ export const Endpoint = Type.Object(
       }),
     ),
     authMechanism: Type.Optional(AuthMechanism),
-    passwordSecretRef: Type.Optional(kube(SecretKeyRef)),
-    oauth2TokenSecretRef: Type.Optional(kube(SecretKeyRef)),
-    caSecretRef: Type.Optional(kube(SecretKeyRef)),
+    passwordSecretRef: Type.Optional(
+      kube({ ...SecretKeyRef, description: 'Secret key holding the password (mounted as a file in the worker pod).' }),
+    ),
+    oauth2TokenSecretRef: Type.Optional(
+      kube({
+        ...SecretKeyRef,
+        description: 'Secret key holding an OAuth2 access token (XOAUTH2); refresh it in the Secret.',
+      }),
+    ),
+    caSecretRef: Type.Optional(
+      kube({ ...SecretKeyRef, description: 'Secret key holding a PEM CA bundle trusted besides the system store.' }),
+    ),
     passwordFile: Type.Optional(local(Type.String({ minLength: 1, description: 'File holding the password.' }))),
     passwordEnv: Type.Optional(
       local(Type.String({ minLength: 1, description: 'Environment variable holding the password.' })),
@@ -84,7 +93,14 @@ export const Endpoint = Type.Object(
     timeoutSeconds: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 3600, default: 120, description: 'Command (socket inactivity) timeout.' }),
     ),
-    connectTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30 })),
+    connectTimeoutSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 600,
+        default: 30,
+        description: 'TCP connect, TLS handshake and greeting timeout.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -174,8 +190,10 @@ export type Mode = Static<typeof Mode>;
 
 export const Throttle = Type.Object(
   {
-    maxBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxMessagesPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    maxBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1, description: 'Bandwidth limit for message bodies.' })),
+    maxMessagesPerSecond: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Message rate limit (e.g. 2 for Office 365).' }),
+    ),
     maxBytesPerRun: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -197,8 +215,16 @@ export const Performance = Type.Object(
         description: 'Folders synced in parallel (one connection pair each).',
       }),
     ),
-    batchMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-    batchBytes: Type.Optional(Type.Integer({ minimum: 1024, default: 8388608 })),
+    batchMessages: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Messages per FETCH/MULTIAPPEND batch.' }),
+    ),
+    batchBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        default: 8388608,
+        description: 'Upper bound of the bytes of one batch (memory bound).',
+      }),
+    ),
     compress: Type.Optional(
       Type.Boolean({ default: true, description: 'Use COMPRESS=DEFLATE when both servers offer it.' }),
     ),
@@ -215,10 +241,13 @@ const ResourceList = Type.Object({}, { additionalProperties: Quantity });
 
 export const MailSyncSpec = Type.Object(
   {
-    source: Endpoint,
-    destination: Endpoint,
-    mode: Type.Optional(Mode),
-    folders: Type.Optional(Folders),
+    source: { ...Endpoint, description: 'The account to copy from.' },
+    destination: { ...Endpoint, description: 'The account to copy to.' },
+    mode: Type.Optional({
+      ...Mode,
+      description: 'sync; dryRun (report only); foldersOnly; loginOnly (check both logins); folderSizesOnly.',
+    }),
+    folders: Type.Optional({ ...Folders, description: 'Which folders, and where they go.' }),
     identityHeaders: Type.Optional(
       Type.Array(Type.String({ minLength: 1, pattern: '^[!-9;-~]+$' }), {
         minItems: 1,
@@ -239,22 +268,38 @@ export const MailSyncSpec = Type.Object(
         description: 'Move: delete source messages once verified on the destination (--delete1).',
       }),
     ),
-    filters: Type.Optional(Filters),
-    throttle: Type.Optional(Throttle),
+    filters: Type.Optional({ ...Filters, description: 'Skip messages by size or age.' }),
+    throttle: Type.Optional({ ...Throttle, description: 'Limits for providers that throttle (Gmail, Office 365).' }),
     errorsMax: Type.Optional(Type.Integer({ minimum: 0, default: 50, description: 'Stop after this many errors.' })),
     verify: Type.Optional(Type.Boolean({ default: true, description: 'Compare identities per folder at the end.' })),
-    performance: Type.Optional(Performance),
+    performance: Type.Optional({ ...Performance, description: 'Parallelism and batching.' }),
     suspend: Type.Optional(kube(Type.Boolean({ default: false, description: 'true aborts a running sync.' }))),
     gracePeriodSeconds: Type.Optional(
       kube(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'SIGTERM, then SIGKILL after this.' })),
     ),
-    backoffLimit: Type.Optional(kube(Type.Integer({ minimum: 0, maximum: 10, default: 1 }))),
-    ttlSecondsAfterFinished: Type.Optional(kube(Type.Integer({ minimum: 0 }))),
+    backoffLimit: Type.Optional(
+      kube(
+        Type.Integer({
+          minimum: 0,
+          maximum: 10,
+          default: 1,
+          description: 'Worker pod retries for retryable failures.',
+        }),
+      ),
+    ),
+    ttlSecondsAfterFinished: Type.Optional(
+      kube(
+        Type.Integer({
+          minimum: 0,
+          description: 'Delete the finished Job (not the MailSync) after this many seconds.',
+        }),
+      ),
+    ),
     resources: Type.Optional(
       kube(
         Type.Object(
           { requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) },
-          { additionalProperties: false },
+          { additionalProperties: false, description: 'Worker pod resources (defaults: the controller flags).' },
         ),
       ),
     ),
