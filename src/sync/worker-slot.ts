@@ -7,6 +7,7 @@
  */
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { compressionWorthwhile } from './compression.js';
 import type { Side } from './errors.js';
 import { Appender } from './imap-raw/appender.js';
 import { openSession } from './session.js';
@@ -21,6 +22,7 @@ export interface SlotEndpoints {
 export interface SlotOptions {
   logger: Logger;
   signal: AbortSignal;
+  /** performance.compress: COMPRESS=DEFLATE where it is worthwhile (see compression.ts). */
   compress: boolean;
   /** The run's shared rate limiter: bytes are taken per chunk of APPEND literal, so even one big message is paced. */
   throttle?: Throttle;
@@ -61,9 +63,10 @@ export class WorkerSlot {
       });
     }
     const { throttle, signal } = this.options;
-    const opening = Appender.open(this.endpoints.destination, {
+    const destination = this.endpoints.destination;
+    const opening = Appender.open(destination, {
       logger: this.options.logger,
-      compress: this.options.compress,
+      compress: compressionWorthwhile(this.options.compress, destination.host),
       throttle: throttle?.enabled ? (bytes) => throttle.take(bytes, 0, signal) : undefined,
     });
     this.#appender = opening;
@@ -123,10 +126,11 @@ export class WorkerSlot {
         return this.session(side);
       });
     }
-    const opening = openSession(this.endpoints[side], {
+    const endpoint = this.endpoints[side];
+    const opening = openSession(endpoint, {
       logger: this.options.logger,
       signal: this.options.signal,
-      compress: this.options.compress,
+      compress: compressionWorthwhile(this.options.compress, endpoint.host),
     });
     this.#sessions[side] = opening;
     opening.then(
