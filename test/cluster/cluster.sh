@@ -45,7 +45,8 @@ alive() { local p; p=$(pid_of "$1") && [[ -n $p ]]; }
 start() { # name cmd...
   local name=$1; shift
   mkdir -p "$LOGS" "$PIDS"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  # fd 8 is the up/down lock: daemons must not inherit it (they would hold it forever)
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
   echo $! > "$PIDS/$name.pid"
 }
 
@@ -473,9 +474,11 @@ check_clean() {
 }
 
 # one up/down at a time per machine (several people or test runs may call make cluster-up)
+# (fd 8 is closed for every daemon started, see start(); an earlier version leaked it into the
+# daemons, which then held "$DIR.lock" for their lifetime, hence the new file name)
 lock() {
-  exec 8>"$DIR.lock"
-  flock -w "${MAILSYNC_LOCK_TIMEOUT:-900}" 8 || die "another cluster up/down holds $DIR.lock"
+  exec 8>"$DIR.updown.lock"
+  flock -w "${MAILSYNC_LOCK_TIMEOUT:-900}" 8 || die "another cluster up/down holds $DIR.updown.lock"
 }
 
 case "${1:-}" in

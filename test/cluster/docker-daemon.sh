@@ -34,7 +34,7 @@ start)
     echo "docker-daemon: starting dockerd (log $LOG)" >&2
     setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
       --data-root "$MAILSYNC_CACHE/docker" --exec-root "$RUNDIR/exec" --pidfile "$PIDFILE" \
-      -H "unix://$SOCK" --storage-driver overlay2 >>"$LOG" 2>&1 < /dev/null &
+      -H "unix://$SOCK" --storage-driver overlay2 >>"$LOG" 2>&1 < /dev/null 8>&- 9>&- &
   fi
   for _ in $(seq 1 60); do engine_up && exit 0; sleep 0.5; done
   echo "docker-daemon: engine did not come up; tail of $LOG:" >&2; tail -20 "$LOG" >&2; exit 1
