@@ -56,7 +56,8 @@ if ! "$HELM" status "$DEMO_RELEASE" -n "$DEMO_NAMESPACE" >/dev/null 2>&1; then
   fi
 fi
 # A MailSync CRD already in the cluster (from kubectl apply, or kept by another release's uninstall)
-# is adopted into this release, as the chart README describes.
+# is adopted into this release, as the chart README describes; --force-conflicts lets helm's
+# server-side apply take over the fields another field manager (e.g. kubectl apply) set.
 if kubectl get crd mailsyncs.mailsync.io >/dev/null 2>&1; then
   kubectl label --overwrite crd mailsyncs.mailsync.io app.kubernetes.io/managed-by=Helm >/dev/null
   kubectl annotate --overwrite crd mailsyncs.mailsync.io meta.helm.sh/release-name="$DEMO_RELEASE" \
@@ -68,7 +69,7 @@ fi
   --set hostNetwork=true --set workerHostNetwork=true --set replicas=1 \
   --set metrics.port="$DEMO_METRICS_PORT" --set rbac.scope=namespace \
   --set-string "podAnnotations.mailsync\.io/image-id=$IMAGE_ID" \
-  --wait --timeout 5m >/dev/null
+  --force-conflicts --wait --timeout 5m >/dev/null
 kubectl -n "$DEMO_NAMESPACE" get deployment "$DEMO_RELEASE" -o wide
 
 step "MailSync $DEMO_NAME and its Secret (passwords + the demo CA)"

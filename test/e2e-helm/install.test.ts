@@ -109,7 +109,12 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     }
 
     it('installs: the Deployment becomes available and its replica takes the Lease', () => {
-      must(helmRun(['install', RELEASE, CHART, ...values, '--wait', '--timeout', '5m']), 'helm install');
+      // --force-conflicts: helm's server-side apply takes over the adopted CRD's fields from their
+      // previous field manager (the controller e2e suite applies the CRD server-side too)
+      must(
+        helmRun(['install', RELEASE, CHART, ...values, '--force-conflicts', '--wait', '--timeout', '5m']),
+        'helm install',
+      );
       const deployment = getJson<Deployment>(['-n', NAMESPACE, 'deployment', DEPLOYMENT]);
       expect(deployment?.status.availableReplicas).toBe(1);
       const leases = getJson<{ items: { spec: { holderIdentity?: string } }[] }>(['-n', NAMESPACE, 'leases']);
