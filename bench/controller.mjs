@@ -15,6 +15,7 @@
  * they run for minutes; reports status writes per running sync per minute.
  * Runs the controller as a child process from the sources (tsx).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { paths } from '../src/controller/kube-client.ts';
@@ -45,7 +46,9 @@ if (!process.env.KUBECONFIG) {
   console.error('bench/controller.mjs: KUBECONFIG is not set (make cluster-up)');
   process.exit(2);
 }
-const { client } = connect();
+// The controller runs from the build, as in the image (tsx would add its own memory).
+execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+const { client } = await connect();
 await installCrd(client);
 
 /** Peak RSS of a process so far (kernel's high-water mark), in MiB. */
@@ -88,6 +91,7 @@ for (const n of sizes) {
     imagePullPolicy: 'Never',
     concurrency,
     resyncSeconds: 60,
+    entry: 'dist',
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
   });
   const pid = controller.process.pid;
@@ -151,7 +155,12 @@ if (runningCount > 0 && process.env.MAILSYNC_IMAGE) {
   const { addUserOnBoth, seedMailbox } = await import('../test/e2e/helpers/mail.ts');
   const pair = await startDovecotPair();
   const ns = await createNamespace(client, 'bench-running');
-  const controller = await startController({ namespaces: [ns], image: process.env.MAILSYNC_IMAGE, concurrency });
+  const controller = await startController({
+    namespaces: [ns],
+    image: process.env.MAILSYNC_IMAGE,
+    concurrency,
+    entry: 'dist',
+  });
   try {
     for (let i = 0; i < runningCount; i++) {
       const user = `runner${i}`;

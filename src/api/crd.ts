@@ -9,7 +9,7 @@
 import { stringify } from 'yaml';
 import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './mailsync.js';
 import { KUBE, LOCAL, MailSyncSpec } from './spec.js';
-import { MailSyncStatus } from './status.js';
+import { MailSyncStatusSchema } from './status-schema.js';
 
 export const CRD_FILE = `crds/${GROUP}_${PLURAL}.yaml`;
 
@@ -156,7 +156,7 @@ export function specSchema(): JsonObject {
 }
 
 export function statusSchema(): JsonObject {
-  const status = toStructural(MailSyncStatus);
+  const status = toStructural(MailSyncStatusSchema);
   status.description = 'Observed state, written by the controller.';
   return orderKeys(status);
 }

@@ -4,7 +4,7 @@
  * update status between reconciles; a periodic resync re-enqueues every
  * MailSync (watches can miss things).
  */
-import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync, objectKey } from '../api/mailsync.js';
 import { PHASES, type Phase } from '../api/status.js';
@@ -47,29 +47,30 @@ export class Controller {
   #started = false;
 
   constructor(
-    kubeConfig: KubeConfig,
     readonly client: KubeClient,
     readonly log: Logger,
     readonly metrics: ControllerMetrics,
     readonly options: ControllerOptions,
   ) {
-    const restartEveryMs = options.informerRestartMs;
+    const relistEveryMs = options.informerRestartMs;
     const informerLog = log.child({ component: 'informer' });
-    this.mailSyncs = new InformerSet<MailSync>(kubeConfig, client, options.namespaces, paths.mailSyncs, {
+    this.mailSyncs = new InformerSet<MailSync>(client, options.namespaces, paths.mailSyncs, {
       name: 'mailsyncs',
-      restartEveryMs,
+      relistEveryMs,
       log: informerLog,
     });
-    this.jobs = new InformerSet<V1Job>(kubeConfig, client, options.namespaces, paths.jobs, {
+    this.jobs = new InformerSet<V1Job>(client, options.namespaces, paths.jobs, {
       name: 'jobs',
       labelSelector: LABEL_PAIR,
-      restartEveryMs,
+      transform: trimJob,
+      relistEveryMs,
       log: informerLog,
     });
-    this.pods = new InformerSet<V1Pod>(kubeConfig, client, options.namespaces, paths.pods, {
+    this.pods = new InformerSet<V1Pod>(client, options.namespaces, paths.pods, {
       name: 'pods',
       labelSelector: LABEL_PAIR,
-      restartEveryMs,
+      transform: trimPod,
+      relistEveryMs,
       log: informerLog,
     });
     this.queue = new WorkQueue(QUEUE_NAME, undefined, new ExponentialBackoff(1000, 120_000), {
@@ -232,6 +233,28 @@ export class Controller {
     await Promise.race([this.#workers, new Promise((r) => setTimeout(r, 5000).unref())]);
     await this.ctx.status.flushAll();
   }
+}
+
+/** What the controller reads of a Job (the cache holds thousands: the pod template is not kept). */
+export function trimJob(job: V1Job): V1Job {
+  return {
+    metadata: job.metadata,
+    spec: { suspend: job.spec?.suspend, template: {} },
+    status: job.status,
+  } as V1Job;
+}
+
+/** What the controller reads of a worker pod: identity, labels, owners and status, not the spec. */
+export function trimPod(pod: V1Pod): V1Pod {
+  const status = pod.status;
+  return {
+    metadata: pod.metadata,
+    status: status && {
+      phase: status.phase,
+      conditions: status.conditions,
+      containerStatuses: status.containerStatuses,
+    },
+  };
 }
 
 function describe(error: unknown): string {

@@ -1,13 +1,15 @@
 /**
- * A small Kubernetes REST client on node:https with the connection settings
- * of a client-node KubeConfig (applyToHTTPSOptions: CA, client certificate,
- * bearer token). Why not the generated client: we need raw streaming for pod
- * logs with clean abort, merge patches on subresources, typed errors with the
- * API's Status reason, keep-alive, and a request counter for the benchmark.
+ * A small Kubernetes REST client on node:https (connection settings from
+ * kube-config.ts: CA, client certificate, bearer token). Why not the
+ * generated client of @kubernetes/client-node: its import alone costs about
+ * 85 MB of resident memory, and we need raw streaming for pod logs with a
+ * clean abort, merge patches on subresources, typed errors with the API's
+ * Status reason, keep-alive, and a request counter for the benchmark.
+ * client-node stays the source of the object types (type-only imports).
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Connection, ConnectionSource } from './kube-config.js';
 
 export class KubeApiError extends Error {
   constructor(
@@ -41,51 +43,58 @@ export interface RequestOptions {
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
 
-interface Connection {
-  base: URL;
+interface Live {
+  connection: Connection;
   agent: http.Agent;
-  options: https.RequestOptions;
   fetchedAt: number;
 }
 
 /** How long connection settings (and the bearer token) are reused before being read again (token rotation). */
 const SETTINGS_TTL_MS = 60_000;
 
+const sameBuffer = (a?: Buffer, b?: Buffer) => (a && b ? a.equals(b) : a === b);
+
 export class KubeClient {
-  #connection?: Promise<Connection>;
+  #live?: Promise<Live>;
   /** Requests sent, by verb (for metrics and the benchmark). */
   readonly requestCounts = new Map<string, number>();
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly source: ConnectionSource,
     readonly userAgent = 'mailsync-controller',
   ) {}
 
-  async #connect(): Promise<Connection> {
-    const cached = await this.#connection?.catch(() => undefined);
+  async #connect(): Promise<Live> {
+    const cached = await this.#live?.catch(() => undefined);
     if (cached && Date.now() - cached.fetchedAt < SETTINGS_TTL_MS) return cached;
-    this.#connection = (async () => {
-      const cluster = this.kubeConfig.getCurrentCluster();
-      if (!cluster) throw new Error('no current cluster in the kubeconfig');
-      const options: https.RequestOptions = {};
-      await this.kubeConfig.applyToHTTPSOptions(options);
-      const base = new URL(cluster.server);
-      const sameTls =
+    this.#live = (async () => {
+      const connection = await this.source.connection();
+      const reuse =
         cached &&
-        String(cached.options.ca) === String(options.ca) &&
-        String(cached.options.cert) === String(options.cert) &&
-        String(cached.options.key) === String(options.key);
-      const agentOptions = { keepAlive: true, maxSockets: 32, ...pickTls(options) };
-      const agent =
-        sameTls && cached
-          ? cached.agent
-          : base.protocol === 'https:'
-            ? new https.Agent(agentOptions)
+        cached.connection.server.origin === connection.server.origin &&
+        sameBuffer(cached.connection.ca, connection.ca) &&
+        sameBuffer(cached.connection.cert, connection.cert) &&
+        sameBuffer(cached.connection.key, connection.key);
+      let agent: http.Agent;
+      if (reuse && cached) agent = cached.agent;
+      else {
+        cached?.agent.destroy();
+        agent =
+          connection.server.protocol === 'https:'
+            ? new https.Agent({
+                keepAlive: true,
+                maxSockets: 32,
+                ca: connection.ca,
+                cert: connection.cert,
+                key: connection.key,
+                rejectUnauthorized: connection.rejectUnauthorized,
+                ...(connection.servername ? { servername: connection.servername } : {}),
+              })
             : new http.Agent({ keepAlive: true, maxSockets: 32 });
-      if (cached && cached.agent !== agent) cached.agent.destroy();
-      return { base, agent, options, fetchedAt: Date.now() };
+      }
+      return { connection, agent, fetchedAt: Date.now() };
     })();
-    return this.#connection;
+    return this.#live;
   }
 
   #count(verb: string): void {
@@ -94,14 +103,14 @@ export class KubeClient {
 
   /** Send a request; resolves with the raw response (status already checked). */
   async open(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
-    const connection = await this.#connect();
-    const url = new URL(path, connection.base);
+    const live = await this.#connect();
+    const url = new URL(path, live.connection.server);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const headers: Record<string, string> = {
-      ...((connection.options.headers as Record<string, string>) ?? {}),
+      ...live.connection.headers,
       Accept: options.accept ?? 'application/json',
       'User-Agent': this.userAgent,
     };
@@ -117,8 +126,7 @@ export class KubeClient {
         {
           method,
           headers,
-          agent: connection.agent,
-          ...(connection.options.auth ? { auth: connection.options.auth } : {}),
+          agent: live.agent,
           signal: options.signal,
         },
         resolve,
@@ -163,20 +171,8 @@ export class KubeClient {
   }
 
   close(): void {
-    void this.#connection?.then((c) => c.agent.destroy()).catch(() => {});
+    void this.#live?.then((c) => c.agent.destroy()).catch(() => {});
   }
-}
-
-function pickTls(options: https.RequestOptions): https.AgentOptions {
-  const tls: https.AgentOptions = {};
-  if (options.ca) tls.ca = options.ca;
-  if (options.cert) tls.cert = options.cert;
-  if (options.key) tls.key = options.key;
-  if (options.pfx) tls.pfx = options.pfx;
-  if (options.passphrase) tls.passphrase = options.passphrase;
-  if (options.servername) tls.servername = options.servername;
-  if (options.rejectUnauthorized !== undefined) tls.rejectUnauthorized = options.rejectUnauthorized;
-  return tls;
 }
 
 export async function readAll(stream: IncomingMessage): Promise<string> {

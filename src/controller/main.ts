@@ -5,12 +5,12 @@
  */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
 import { KubeClient } from './kube-client.js';
+import { loadConnectionSource } from './kube-config.js';
 import { DEFAULT_LEASE, LeaderElector } from './leader-election.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
@@ -118,11 +118,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return 0;
   }
   const log = pino({ level: config.logLevel, base: { component: 'controller' } });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  const client = new KubeClient(kubeConfig);
+  let source: Awaited<ReturnType<typeof loadConnectionSource>>;
+  try {
+    source = await loadConnectionSource();
+  } catch (error) {
+    process.stderr.write(`mailsync controller: error: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const client = new KubeClient(source);
   const metrics = new ControllerMetrics();
-  const controller = new Controller(kubeConfig, client, log, metrics, {
+  const controller = new Controller(client, log, metrics, {
     namespaces: config.namespaces,
     concurrency: config.concurrency,
     worker: {
@@ -160,6 +165,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       workerHostNetwork: config.workerHostNetwork,
       leaderElect: config.leaderElect,
       metricsPort: config.metricsPort,
+      apiServer: source.describe(),
     },
     'mailsync controller starting',
   );

@@ -58,7 +58,7 @@ describe.skipIf(skip)('controller on a real API server', () => {
     );
 
   beforeAll(async () => {
-    ({ client } = connect());
+    ({ client } = await connect());
     await installCrd(client);
     ns = await createNamespace(client, 'e2e-ctrl');
     controller = await startController({ namespaces: [ns], image: NEVER_PULLED, imagePullPolicy: 'Never' });

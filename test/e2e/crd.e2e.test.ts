@@ -131,7 +131,7 @@ describe.skipIf(skip)('MailSync CRD on a real API server', () => {
   let ns: string;
 
   beforeAll(async () => {
-    ({ client } = connect());
+    ({ client } = await connect());
     await installCrd(client);
     ns = await createNamespace(client, 'e2e-crd');
   });

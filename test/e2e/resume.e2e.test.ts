@@ -88,7 +88,7 @@ describe.skipIf(skip)('controller restarts and leader changes mid-sync', () => {
   }
 
   beforeAll(async () => {
-    ({ client } = connect());
+    ({ client } = await connect());
     await installCrd(client);
     ns = await createNamespace(client, 'e2e-resume');
     pair = await startDovecotPair();

@@ -95,7 +95,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
   });
 
   beforeAll(async () => {
-    ({ client } = connect());
+    ({ client } = await connect());
     await installCrd(client);
     ns = await createNamespace(client, 'e2e-sync');
     pair = await startDovecotPair();

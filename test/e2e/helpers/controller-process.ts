@@ -24,6 +24,8 @@ export interface ControllerOptions {
   name?: string;
   /** Extra environment for the process. */
   env?: Record<string, string>;
+  /** 'source' (default): the TypeScript sources through tsx; 'dist': the build, as in the image (`mailsync controller`). */
+  entry?: 'source' | 'dist';
 }
 
 export interface ControllerProcess {
@@ -55,10 +57,12 @@ export async function freePort(): Promise<number> {
 
 export async function startController(options: ControllerOptions): Promise<ControllerProcess> {
   const metricsPort = await freePort();
+  const entry =
+    options.entry === 'dist'
+      ? [path.join(ROOT, 'dist', 'cli', 'main.js'), 'controller']
+      : ['--import', 'tsx', path.join(HERE, 'run-controller.ts')];
   const args = [
-    '--import',
-    'tsx',
-    path.join(HERE, 'run-controller.ts'),
+    ...entry,
     '--namespace',
     options.namespaces.join(','),
     '--worker-image',

@@ -4,11 +4,12 @@
  * cluster and on kind alike.
  */
 import { randomBytes } from 'node:crypto';
-import { KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { buildCrd } from '../../../src/api/crd.js';
 import { CRD_NAME, type MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
 import { isAlreadyExists, isNotFound, KubeApiError, KubeClient, paths } from '../../../src/controller/kube-client.js';
+import { loadConnectionSource } from '../../../src/controller/kube-config.js';
 
 export const KUBECONFIG = process.env.KUBECONFIG;
 export const IMAGE = process.env.MAILSYNC_IMAGE;
@@ -23,10 +24,8 @@ export function imageSkipReason(): string | undefined {
   return clusterSkipReason() ?? (IMAGE ? undefined : 'MAILSYNC_IMAGE is not set (make cluster-image builds it)');
 }
 
-export function connect(): { kubeConfig: KubeConfig; client: KubeClient } {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  return { kubeConfig, client: new KubeClient(kubeConfig, 'mailsync-e2e') };
+export async function connect(): Promise<{ client: KubeClient }> {
+  return { client: new KubeClient(await loadConnectionSource(), 'mailsync-e2e') };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
