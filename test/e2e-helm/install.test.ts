@@ -209,6 +209,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
           'concurrency=8',
           '--set-string',
           'podAnnotations.e2e\\.mailsync\\.io/upgraded=yes',
+          '--force-conflicts',
           '--wait',
           '--timeout',
           '5m',
