@@ -158,7 +158,7 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 shutdownGracePeriod: 0s
-maxPods: 50
+maxPods: 110
 serializeImagePulls: false
 syncFrequency: 10s
 fileCheckFrequency: 10s
