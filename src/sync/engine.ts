@@ -400,6 +400,7 @@ class Run {
       logger: this.logger,
       signal: this.signal,
       compress: this.spec.performance.compress,
+      batchBytes: this.spec.performance.batchBytes,
       throttle: this.throttle,
       onOpen: (side, client) => {
         if (!control || this.connectedSides.has(side)) return;

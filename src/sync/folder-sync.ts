@@ -14,6 +14,7 @@ import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
 import type { EffectiveSpec } from './defaults.js';
 import { passesFilters } from './filters.js';
+import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';
 import { planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
@@ -88,7 +89,7 @@ export async function syncFolder(
   const counters = reporter.counters;
   // imapflow commands take no signal: an abort abandons them (the run logs out or closes the sessions).
   const abortable = <T>(work: Promise<T>) => raceAbort(work, ctx.stop.signal);
-  const [source, destination] = await abortable(Promise.all([slot.source(), slot.destination()]));
+  const [source, destination] = await abortable(Promise.all([slot.sourceReader(), slot.destinationReader()]));
 
   // Both sides at once (two connections).
   const [sourceListing, destinationListing] = await abortable(
@@ -145,6 +146,7 @@ export async function syncFolder(
       {
         destination: pair.destination,
         source,
+        buffers: slot.buffers,
         appender: await slot.appender(),
         permanentFlags: destinationListing.permanentFlags,
         appendLimit: destinationListing.appendLimit,
@@ -173,13 +175,13 @@ export async function syncFolder(
   if (ctx.stop.stopped) return { completed: false };
 
   if (plan.flagUpdates.length > 0) {
-    await applyFlagUpdates(destination, pair.destination, plan.flagUpdates);
+    await applyFlagUpdates(await slot.destination(), pair.destination, plan.flagUpdates);
     tally.flagsUpdated += plan.flagUpdates.length;
     counters.flagsUpdated += plan.flagUpdates.length;
     destinationChanged = true;
   }
   if (plan.deleteOnDestination.length > 0) {
-    await expungeUids(destination, pair.destination, plan.deleteOnDestination);
+    await expungeUids(await slot.destination(), pair.destination, plan.deleteOnDestination);
     tally.deletedOnDestination += plan.deleteOnDestination.length;
     counters.messagesDeletedOnDestination += plan.deleteOnDestination.length;
     destinationChanged = true;
@@ -207,7 +209,7 @@ export async function syncFolder(
   if (spec.deleteOnSource && !ctx.stop.stopped) {
     const uids = sourceUidsSafeToDelete(expected, destinationNow.messages);
     if (uids.length > 0) {
-      await deleteOnSource(source, pair.source, uids);
+      await deleteOnSource(await slot.source(), pair.source, uids);
       tally.deletedOnSource += uids.length;
       counters.messagesDeletedOnSource += uids.length;
       sourceChanged = true;
@@ -219,7 +221,7 @@ export async function syncFolder(
   if (clean) {
     let destinationState: SideState | undefined = destinationNow.state;
     if (destinationChanged && destinationNow === destinationListing) {
-      destinationState = await folderStatus(destination, pair.destination);
+      destinationState = await folderStatus(await slot.destination(), pair.destination);
     }
     if (destinationState) {
       outcome.state = {
@@ -232,12 +234,12 @@ export async function syncFolder(
   return outcome;
 }
 
-async function listDestination(ctx: FolderRunContext, client: ImapFlow, path: string): Promise<FolderListing> {
+async function listDestination(ctx: FolderRunContext, reader: FolderReader, path: string): Promise<FolderListing> {
   if (ctx.dryRun && !ctx.destinationExists(path)) {
     return { messages: [], state: { uidValidity: '0', uidNext: 0, messages: 0 }, readOnly: true };
   }
   // A dry run changes nothing: EXAMINE the destination too.
-  return listFolder(client, path, { readOnly: ctx.dryRun, identityHeaders: ctx.spec.identityHeaders });
+  return listFolder(reader, path, { readOnly: ctx.dryRun, identityHeaders: ctx.spec.identityHeaders });
 }
 
 /** One STORE per distinct (add, remove) pair and chunk of UIDs. */

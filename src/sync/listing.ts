@@ -1,17 +1,15 @@
 /**
- * What a folder holds, without bodies: `UID FETCH (UID FLAGS INTERNALDATE
- * RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` in chunks of sequence numbers,
- * each message reduced to a MessageMeta with its identity. The source is
- * opened with EXAMINE (read-only, nothing can change there), the destination
- * with SELECT (its PERMANENTFLAGS tell which flags it keeps).
+ * What a folder holds, without bodies: `UID FETCH 1:* (UID FLAGS INTERNALDATE
+ * RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` on a raw connection, each
+ * message reduced to a MessageMeta with its identity as it arrives. The source
+ * is opened with EXAMINE (read-only, nothing can change there), the
+ * destination with SELECT (its PERMANENTFLAGS tell which flags it keeps).
  */
-import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { identityFetchHeaders, messageIdentity } from './identity.js';
+import type { FolderReader, ListedMessage, OpenedFolder } from './imap-raw/folder-reader.js';
 import type { SideState } from './state.js';
 import type { MessageMeta } from './types.js';
-
-/** Messages per FETCH command: bounds the size of one response, keeps the pipeline busy. */
-const LIST_CHUNK = 2000;
 
 export interface FolderListing {
   messages: MessageMeta[];
@@ -29,70 +27,48 @@ export interface ListOptions {
   identityHeaders: string[];
 }
 
-export async function listFolder(client: ImapFlow, path: string, options: ListOptions): Promise<FolderListing> {
-  const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
-  const headers = identityFetchHeaders(options.identityHeaders);
+export async function listFolder(reader: FolderReader, path: string, options: ListOptions): Promise<FolderListing> {
+  const opened = await reader.open(path, options.readOnly);
   const messages: MessageMeta[] = [];
-  const seen = new Set<number>();
-  for (let start = 1; start <= mailbox.exists; start += LIST_CHUNK) {
-    const end = Math.min(mailbox.exists, start + LIST_CHUNK - 1);
-    const query = { uid: true, flags: true, internalDate: true, size: true, headers };
-    for await (const message of client.fetch(`${start}:${end}`, query)) {
-      // A concurrent expunge can shift sequence numbers between chunks: never list a UID twice.
-      if (seen.has(message.uid)) continue;
-      seen.add(message.uid);
-      messages.push(toMeta(message, options.identityHeaders));
-    }
+  if (opened.exists > 0) {
+    await reader.list(identityFetchHeaders(options.identityHeaders), (message) =>
+      messages.push(toMeta(message, options.identityHeaders)),
+    );
   }
-  messages.sort((a, b) => a.uid - b.uid);
-  return {
-    messages,
-    state: mailboxState(mailbox),
-    permanentFlags: mailbox.permanentFlags ? [...mailbox.permanentFlags] : undefined,
-    appendLimit: mailbox.appendlimit,
-    readOnly: mailbox.readOnly ?? options.readOnly,
-  };
+  return listing(uniqueByUid(messages), opened, options);
 }
 
 /**
  * The folder as it is now, reusing an earlier listing of it (the verification
- * after a copy): UID SEARCH ALL tells which known messages are still there,
- * and only the UIDs the earlier listing did not have are fetched. A new
- * UIDVALIDITY means a full listing.
+ * after a copy): the UIDs present tell which known messages are still there,
+ * and only the UIDs not known yet are fetched. `known` adds messages whose
+ * meta is known without asking (those just appended, by their APPENDUID). A
+ * new UIDVALIDITY means a full listing.
  */
 export async function refreshListing(
-  client: ImapFlow,
+  reader: FolderReader,
   path: string,
   earlier: FolderListing,
   options: ListOptions,
+  known: readonly MessageMeta[] = [],
 ): Promise<FolderListing> {
-  const mailbox = await client.mailboxOpen(path, { readOnly: options.readOnly });
-  const state = mailboxState(mailbox);
-  if (state.uidValidity !== earlier.state.uidValidity) return listFolder(client, path, options);
-  const uids = mailbox.exists > 0 ? await client.search({ all: true }, { uid: true }) : [];
-  if (!Array.isArray(uids)) return listFolder(client, path, options);
+  const opened = await reader.open(path, options.readOnly);
+  if (opened.uidValidity !== earlier.state.uidValidity) return listFolder(reader, path, options);
+  const uids = opened.exists > 0 ? await reader.uids() : [];
   const present = new Set(uids);
-  const known = new Set(earlier.messages.map((m) => m.uid));
-  const messages = earlier.messages.filter((m) => present.has(m.uid));
-  const fresh = uids.filter((uid) => !known.has(uid)).sort((a, b) => a - b);
-  const headers = identityFetchHeaders(options.identityHeaders);
-  for (let start = 0; start < fresh.length; start += LIST_CHUNK) {
-    const range = fresh.slice(start, start + LIST_CHUNK).join(',');
-    const query = { uid: true, flags: true, internalDate: true, size: true, headers };
-    for await (const message of client.fetch(range, query, { uid: true })) {
-      if (known.has(message.uid)) continue;
-      known.add(message.uid);
-      messages.push(toMeta(message, options.identityHeaders));
-    }
-  }
-  messages.sort((a, b) => a.uid - b.uid);
-  return {
-    messages,
-    state,
-    permanentFlags: mailbox.permanentFlags ? [...mailbox.permanentFlags] : earlier.permanentFlags,
-    appendLimit: mailbox.appendlimit ?? earlier.appendLimit,
-    readOnly: mailbox.readOnly ?? options.readOnly,
-  };
+  const byUid = new Map<number, MessageMeta>();
+  for (const m of [...earlier.messages, ...known]) if (present.has(m.uid)) byUid.set(m.uid, m);
+  const fresh = uids.filter((uid) => !byUid.has(uid));
+  await reader.list(
+    identityFetchHeaders(options.identityHeaders),
+    (message) => byUid.set(message.uid, toMeta(message, options.identityHeaders)),
+    fresh,
+  );
+  const messages = [...byUid.values()].sort((a, b) => a.uid - b.uid);
+  const refreshed = listing(messages, opened, options);
+  refreshed.permanentFlags ??= earlier.permanentFlags;
+  refreshed.appendLimit ??= earlier.appendLimit;
+  return refreshed;
 }
 
 /** Message count and total size of a folder (folderSizesOnly): only UID and RFC822.SIZE are fetched. */
@@ -109,30 +85,31 @@ export async function folderSize(client: ImapFlow, path: string): Promise<{ mess
   return { messages, bytes };
 }
 
-export function mailboxState(mailbox: MailboxObject): SideState {
+function listing(messages: MessageMeta[], opened: OpenedFolder, options: ListOptions): FolderListing {
   return {
-    uidValidity: mailbox.uidValidity.toString(),
-    uidNext: mailbox.uidNext,
-    messages: mailbox.exists,
-    ...(mailbox.highestModseq !== undefined && !mailbox.noModseq
-      ? { highestModseq: mailbox.highestModseq.toString() }
-      : {}),
+    messages,
+    state: {
+      uidValidity: opened.uidValidity,
+      uidNext: opened.uidNext,
+      messages: opened.exists,
+      ...(opened.highestModseq !== undefined ? { highestModseq: opened.highestModseq } : {}),
+    },
+    permanentFlags: opened.permanentFlags,
+    appendLimit: opened.appendLimit,
+    readOnly: opened.readOnly ?? options.readOnly,
   };
 }
 
-function toMeta(message: FetchMessageObject, identityHeaders: string[]): MessageMeta {
-  const size = message.size ?? 0;
-  const internalDate = toDate(message.internalDate);
-  const flags = [...(message.flags ?? [])].filter((flag) => flag.toLowerCase() !== '\\recent');
-  const identity = messageIdentity(message.headers ?? Buffer.alloc(0), { size, internalDate }, identityHeaders);
-  return { uid: message.uid, size, internalDate, flags, identity };
+/** Sorted by UID, each UID once (an unsolicited FETCH never adds a second entry). */
+function uniqueByUid(messages: MessageMeta[]): MessageMeta[] {
+  messages.sort((a, b) => a.uid - b.uid);
+  return messages.filter((m, i) => i === 0 || messages[i - 1]!.uid !== m.uid);
 }
 
-function toDate(value: Date | string | undefined): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'string') {
-    const parsed = new Date(value);
-    if (!Number.isNaN(parsed.getTime())) return parsed;
-  }
-  return new Date(0);
+function toMeta(message: ListedMessage, identityHeaders: string[]): MessageMeta {
+  const { size, uid } = message;
+  const internalDate = message.internalDate ?? new Date(0);
+  const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+  const identity = messageIdentity(message.headers, { size, internalDate }, identityHeaders);
+  return { uid, size, internalDate, flags, identity };
 }

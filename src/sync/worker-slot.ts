@@ -1,15 +1,22 @@
 /**
- * The connections of one folder worker: an imapflow session per side (listing,
- * fetching bodies, STORE/EXPUNGE) and the fast APPEND writer on the
- * destination. Opened lazily, so a run where the delta state shows nothing
- * changed never opens more than the first pair; dropped and reopened after a
- * lost connection.
+ * The connections of one folder worker, opened lazily and dropped and
+ * reopened after a lost connection:
+ * - a raw connection per side (imap-raw): the source's lists the folder and
+ *   reads bodies, the destination's lists the folder and APPENDs (the fast
+ *   writer); this is all a copy needs;
+ * - an imapflow session per side, only when asked for: the first phase
+ *   (LIST, CREATE, STATUS: the control slot), STORE/EXPUNGE, deletes.
+ * A run where the delta state shows nothing changed never opens more than the
+ * control slot's imapflow pair.
  */
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { BatchBufferPool } from './batch-buffers.js';
 import { compressionWorthwhile } from './compression.js';
 import type { Side } from './errors.js';
 import { Appender } from './imap-raw/appender.js';
+import { RawImapConnection } from './imap-raw/connection.js';
+import { FolderReader } from './imap-raw/folder-reader.js';
 import { openSession } from './session.js';
 import type { Throttle } from './throttle.js';
 import type { ResolvedEndpoint } from './types.js';
@@ -28,11 +35,23 @@ export interface SlotOptions {
   throttle?: Throttle;
   /** Called for each session this slot opens (the engine reports the first ones as `connected`). */
   onOpen?: (side: Side, client: ImapFlow) => void;
+  /** performance.batchBytes: the size of the reusable body buffers. */
+  batchBytes: number;
+}
+
+/** A raw connection with what runs on it. */
+interface RawSide {
+  connection: RawImapConnection;
+  reader: FolderReader;
+  /** Destination only. */
+  appender?: Appender;
 }
 
 export class WorkerSlot {
   #sessions: Partial<Record<Side, Promise<ImapFlow>>> = {};
-  #appender?: Promise<Appender>;
+  #raw: Partial<Record<Side, Promise<RawSide>>> = {};
+  /** Bodies of the batches this worker has in flight (reused from folder to folder). */
+  readonly buffers: BatchBufferPool;
 
   constructor(
     private readonly endpoints: SlotEndpoints,
@@ -43,6 +62,17 @@ export class WorkerSlot {
       const client = initial[side];
       if (client) this.#sessions[side] = Promise.resolve(client);
     }
+    this.buffers = new BatchBufferPool(options.batchBytes);
+  }
+
+  /** Lists and reads bodies on the source (raw connection). */
+  async sourceReader(): Promise<FolderReader> {
+    return (await this.raw('source')).reader;
+  }
+
+  /** Lists on the destination, on the APPEND writer's connection. */
+  async destinationReader(): Promise<FolderReader> {
+    return (await this.raw('destination')).reader;
   }
 
   source(): Promise<ImapFlow> {
@@ -53,27 +83,8 @@ export class WorkerSlot {
     return this.session('destination');
   }
 
-  appender(): Promise<Appender> {
-    const existing = this.#appender;
-    if (existing) {
-      return existing.then((appender) => {
-        if (appender.usable) return appender;
-        if (this.#appender === existing) this.#appender = undefined;
-        return this.appender();
-      });
-    }
-    const { throttle, signal } = this.options;
-    const destination = this.endpoints.destination;
-    const opening = Appender.open(destination, {
-      logger: this.options.logger,
-      compress: compressionWorthwhile(this.options.compress, destination.host),
-      throttle: throttle?.enabled ? (bytes) => throttle.take(bytes, 0, signal) : undefined,
-    });
-    this.#appender = opening;
-    opening.catch(() => {
-      if (this.#appender === opening) this.#appender = undefined;
-    });
-    return opening;
+  async appender(): Promise<Appender> {
+    return (await this.raw('destination')).appender!;
   }
 
   /** Sides whose session is known to be gone (checked after a failure to name the side in the `reconnect` event). */
@@ -81,25 +92,22 @@ export class WorkerSlot {
     const dead: Side[] = [];
     for (const side of ['source', 'destination'] as const) {
       const pending = this.#sessions[side];
-      if (!pending) continue;
-      const client = await pending.catch(() => undefined);
-      if (!client?.usable) dead.push(side);
+      const client = pending ? await pending.catch(() => undefined) : undefined;
+      const raw = this.#raw[side];
+      const rawSide = raw ? await raw.catch(() => undefined) : undefined;
+      if ((pending && !client?.usable) || (raw && (!rawSide || rawSide.connection.isClosed))) dead.push(side);
     }
-    const appender = await this.#appender?.catch(() => undefined);
-    if (this.#appender && !appender?.usable && !dead.includes('destination')) dead.push('destination');
     return dead;
   }
 
   /** Forget every connection without a goodbye (after a drop: the sockets may be half dead). */
   drop(): void {
     for (const side of ['source', 'destination'] as const) {
-      const pending = this.#sessions[side];
-      if (pending) pending.then((client) => client.close()).catch(() => {});
+      this.#sessions[side]?.then((client) => client.close()).catch(() => {});
+      this.#raw[side]?.then((raw) => raw.connection.destroy('dropped')).catch(() => {});
     }
-    const appender = this.#appender;
-    if (appender) appender.then((a) => a.close()).catch(() => {});
     this.#sessions = {};
-    this.#appender = undefined;
+    this.#raw = {};
   }
 
   /** LOGOUT everything, giving up after `timeoutMs` (then the sockets are just closed). */
@@ -108,12 +116,50 @@ export class WorkerSlot {
     for (const side of ['source', 'destination'] as const) {
       const pending = this.#sessions[side];
       if (pending) work.push(pending.then((client) => logoutOrClose(client, timeoutMs)));
+      const raw = this.#raw[side];
+      if (raw) {
+        work.push(
+          raw.then(async ({ connection, appender }) => {
+            // The appender finishes its queue before its LOGOUT.
+            await withTimeout(appender ? appender.close() : connection.logout(), timeoutMs);
+            connection.destroy('logged out');
+          }),
+        );
+      }
     }
-    const appender = this.#appender;
-    if (appender) work.push(appender.then((a) => withTimeout(a.close(), timeoutMs)));
     this.#sessions = {};
-    this.#appender = undefined;
+    this.#raw = {};
     await Promise.allSettled(work);
+  }
+
+  private raw(side: Side): Promise<RawSide> {
+    const existing = this.#raw[side];
+    if (existing) {
+      return existing.then((raw) => {
+        if (!raw.connection.isClosed) return raw;
+        if (this.#raw[side] === existing) this.#raw[side] = undefined;
+        return this.raw(side);
+      });
+    }
+    const { throttle, signal, logger } = this.options;
+    const endpoint = this.endpoints[side];
+    const opening = RawImapConnection.open(endpoint, {
+      logger,
+      compress: compressionWorthwhile(this.options.compress, endpoint.host),
+    }).then((connection): RawSide => {
+      const reader = new FolderReader(connection);
+      if (side === 'source') return { connection, reader };
+      const appender = Appender.attach(connection, {
+        logger,
+        throttle: throttle?.enabled ? (bytes) => throttle.take(bytes, 0, signal) : undefined,
+      });
+      return { connection, reader, appender };
+    });
+    this.#raw[side] = opening;
+    opening.catch(() => {
+      if (this.#raw[side] === opening) this.#raw[side] = undefined;
+    });
+    return opening;
   }
 
   private session(side: Side): Promise<ImapFlow> {

@@ -64,6 +64,11 @@ export class Appender {
     return new Appender(connection, options);
   }
 
+  /** An Appender on a connection opened by the caller (shared with a FolderReader; close() logs it out). */
+  static attach(connection: RawImapConnection, options: AppenderOptions): Appender {
+    return new Appender(connection, options);
+  }
+
   get features(): ServerFeatures {
     return this.connection.features;
   }

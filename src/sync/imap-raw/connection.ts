@@ -12,7 +12,14 @@ import { ConnectError, MailsyncError, TlsError } from '../errors.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
 import { featuresOf, type ServerFeatures } from './capabilities.js';
-import { parseCapabilities, type Response, type ResponseCode, ResponseReader, type Status } from './response-parser.js';
+import {
+  type LiteralTarget,
+  parseCapabilities,
+  type Response,
+  type ResponseCode,
+  ResponseReader,
+  type Status,
+} from './response-parser.js';
 import { Transport, TransportOpenError } from './transport.js';
 
 export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
@@ -31,6 +38,15 @@ export interface TaggedResult {
 
 /** What came back while waiting for `+`: the go-ahead, or the command's final answer (the server refused it early). */
 export type ContinuationOutcome = { kind: 'continue'; text: string } | { kind: 'done'; result: TaggedResult };
+
+/**
+ * Untagged responses for the command in flight (FETCH data, SELECT codes...):
+ * `literal` decides where a literal's bytes go (see ResponseReader).
+ */
+export interface UntaggedListener {
+  response: (response: Response) => void;
+  literal?: LiteralTarget;
+}
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -53,6 +69,7 @@ export class RawImapConnection {
   private watchdogPauses = 0;
   private readonly watchdog: NodeJS.Timeout;
   private secretValue?: string;
+  private untaggedListener?: UntaggedListener;
 
   private constructor(
     readonly endpoint: ResolvedEndpoint,
@@ -107,6 +124,17 @@ export class RawImapConnection {
     return new Promise((resolve, reject) => {
       this.pending.set(tag, { resolve, reject });
     });
+  }
+
+  /**
+   * Receive the untagged responses (and choose where literals go) until
+   * `listen(undefined)`. One listener at a time: the caller runs one command
+   * that needs it at a time.
+   */
+  listen(listener: UntaggedListener | undefined): void {
+    if (listener && this.untaggedListener) throw new Error('an untagged listener is already set');
+    this.untaggedListener = listener;
+    this.reader.literalTargetFor = listener?.literal;
   }
 
   /** Wait for `+` after a synchronizing literal prefix or an AUTHENTICATE step of command `tag`. */
@@ -355,11 +383,14 @@ export class RawImapConnection {
           waiter.resolve(response);
         } else if (this.tagCounter === 0) {
           this.earlyGreeting ??= response;
+        } else {
+          this.untaggedListener?.response(response);
         }
         return;
       }
       case 'data':
         if (response.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.text);
+        this.untaggedListener?.response(response);
         return;
     }
   }

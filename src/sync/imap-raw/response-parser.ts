@@ -17,8 +17,11 @@ export type Response =
   | { kind: 'continuation'; text: string }
   | { kind: 'tagged'; tag: string; status: Status; code?: ResponseCode; text: string }
   | { kind: 'untagged'; status: Status; code?: ResponseCode; text: string }
-  /** Untagged data such as `* CAPABILITY ...`, `* 3 EXISTS`; `name` upper-cased. */
-  | { kind: 'data'; name: string; number?: number; text: string };
+  /**
+   * Untagged data such as `* CAPABILITY ...`, `* 3 EXISTS`; `name` upper-cased.
+   * `literals`: the captured literals (see ResponseReader), undefined where skipped.
+   */
+  | { kind: 'data'; name: string; number?: number; text: string; literals?: (Buffer | undefined)[] };
 
 const STATUSES = new Set(['OK', 'NO', 'BAD', 'BYE', 'PREAUTH']);
 
@@ -63,19 +66,40 @@ function truncate(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
-const CRLF = Buffer.from('\r\n');
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 
 /**
+ * Where the bytes of a server literal go: a buffer of exactly the literal's
+ * size, or undefined to skip them. `prefix` is the response text before the
+ * literal (e.g. `* 12 FETCH (UID 345 BODY[] `), literals before it already
+ * replaced by `{literal}`.
+ */
+export type LiteralTarget = (prefix: string, size: number) => Buffer | undefined;
+
+/**
  * Turns the byte stream from the server into responses. Feed it with push();
- * it calls `onResponse` for each complete response, in order.
+ * it calls `onResponse` for each complete response, in order. A pushed chunk
+ * is not kept after push() returns (the caller may reuse it).
+ *
+ * Literals of untagged data are skipped unless `literalTarget` gives a buffer
+ * for them; captured literals are copied straight from the incoming chunks
+ * into that buffer (one copy, whatever the size) and handed over with the
+ * response in `literals`, in the order of the `{literal}` placeholders of its
+ * text.
  */
 export class ResponseReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** The start of a line that the previous chunks did not complete. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
   /** The response being assembled across literals: its text so far. */
   private pendingText = '';
-  /** Bytes of a server literal still to skip. */
+  private pendingLiterals: (Buffer | undefined)[] = [];
+  /** The literal being received: its target (undefined: skipped), bytes still to come, where they go. */
+  private literalTarget?: Buffer;
   private literalLeft = 0;
+  private literalOffset = 0;
+
+  literalTargetFor?: LiteralTarget;
 
   constructor(
     private readonly onResponse: (response: Response) => void,
@@ -83,35 +107,73 @@ export class ResponseReader {
   ) {}
 
   push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
+    let offset = 0;
+    while (offset < chunk.length) {
       if (this.literalLeft > 0) {
-        const skip = Math.min(this.literalLeft, this.buffer.length);
-        this.literalLeft -= skip;
-        this.buffer = this.buffer.subarray(skip);
+        const take = Math.min(this.literalLeft, chunk.length - offset);
+        if (this.literalTarget) chunk.copy(this.literalTarget, this.literalOffset, offset, offset + take);
+        this.literalOffset += take;
+        this.literalLeft -= take;
+        offset += take;
         if (this.literalLeft > 0) return;
-      }
-      const end = this.buffer.indexOf(CRLF);
-      if (end < 0) {
-        if (this.buffer.length + this.pendingText.length > this.maxLineBytes) {
-          throw new SyntaxError('IMAP response line too long');
-        }
-        return;
-      }
-      // latin1 keeps 8-bit bytes 1:1; response text we act on is ASCII.
-      const line = this.pendingText + this.buffer.subarray(0, end).toString('latin1');
-      this.buffer = this.buffer.subarray(end + 2);
-      // Only untagged data carries literals (FETCH, LIST...); status text never does.
-      const literal = line.startsWith('* ') ? LITERAL_AT_END.exec(line) : null;
-      if (literal) {
-        this.literalLeft = Number(literal[1]);
-        this.pendingText = `${line.slice(0, literal.index)}{literal} `;
-        if (this.pendingText.length > this.maxLineBytes) throw new SyntaxError('IMAP response line too long');
+        this.pendingLiterals.push(this.literalTarget);
+        this.literalTarget = undefined;
         continue;
       }
-      this.pendingText = '';
-      this.onResponse(parseResponseLine(line));
+      const lf = chunk.indexOf(0x0a, offset);
+      if (lf < 0) {
+        this.partialBytes += chunk.length - offset;
+        if (this.partialBytes + this.pendingText.length > this.maxLineBytes) {
+          throw new SyntaxError('IMAP response line too long');
+        }
+        // A copy: the caller may reuse `chunk` for its next read.
+        this.partial.push(Buffer.from(chunk.subarray(offset)));
+        return;
+      }
+      let lineBytes = chunk.subarray(offset, lf + 1);
+      offset = lf + 1;
+      if (this.partial.length > 0) {
+        this.partial.push(lineBytes);
+        lineBytes = Buffer.concat(this.partial);
+        this.partial = [];
+        this.partialBytes = 0;
+      }
+      // A bare LF inside a line is not a line end (IMAP lines end with CRLF).
+      if (lineBytes.length < 2 || lineBytes[lineBytes.length - 2] !== 0x0d) {
+        this.partial.push(Buffer.from(lineBytes));
+        this.partialBytes += lineBytes.length;
+        continue;
+      }
+      // latin1 keeps 8-bit bytes 1:1; response text we act on is ASCII.
+      this.completeLine(this.pendingText + lineBytes.toString('latin1', 0, lineBytes.length - 2));
     }
+  }
+
+  private completeLine(line: string): void {
+    // Only untagged data carries literals (FETCH, LIST...); status text never does.
+    const literal = line.startsWith('* ') ? LITERAL_AT_END.exec(line) : null;
+    if (literal) {
+      const size = Number(literal[1]);
+      const prefix = line.slice(0, literal.index);
+      this.pendingText = `${prefix}{literal} `;
+      if (this.pendingText.length > this.maxLineBytes) throw new SyntaxError('IMAP response line too long');
+      const target = this.literalTargetFor?.(prefix, size);
+      if (target && target.length !== size) throw new RangeError('literal target of the wrong size');
+      this.literalTarget = target;
+      this.literalLeft = size;
+      this.literalOffset = 0;
+      if (size === 0) {
+        this.pendingLiterals.push(target);
+        this.literalTarget = undefined;
+      }
+      return;
+    }
+    const literals = this.pendingLiterals;
+    this.pendingText = '';
+    this.pendingLiterals = [];
+    const response = parseResponseLine(line);
+    if (literals.length > 0 && response.kind === 'data') response.literals = literals;
+    this.onResponse(response);
   }
 }
 

@@ -1,0 +1,271 @@
+/**
+ * Reading a folder over a raw IMAP connection: SELECT/EXAMINE, the listing
+ * FETCH (UID, flags, INTERNALDATE, size, identity header fields), the UIDs
+ * present, and message bodies.
+ *
+ * Why not imapflow: its parser builds a token tree for every response and
+ * copies every literal several times. Here a listing line is parsed once, and
+ * a body literal goes from the socket chunks straight into the buffer the
+ * caller provides (one copy, whatever the size): less CPU, and memory bounded
+ * by the caller's buffers.
+ *
+ * One command at a time per reader (calls are queued). A connection shared
+ * with an Appender is fine as long as the caller does not overlap the two.
+ */
+import { ConnectError, type Side } from '../errors.js';
+import { encodeMailboxUtf7 } from '../folders/mutf7.js';
+import type { RawImapConnection, TaggedResult } from './connection.js';
+import { type FetchValue, numberValue, parseFetchItems, parseImapDateTime, stringList } from './fetch-items.js';
+import { isQuotable, quoteString } from './imap-syntax.js';
+import type { Response } from './response-parser.js';
+
+export interface OpenedFolder {
+  exists: number;
+  uidValidity: string;
+  uidNext: number;
+  /** CONDSTORE HIGHESTMODSEQ; undefined without CONDSTORE or with NOMODSEQ. */
+  highestModseq?: string;
+  /** PERMANENTFLAGS, when the server sent them. */
+  permanentFlags?: string[];
+  /** APPENDLIMIT of this mailbox, when the server sent one in the SELECT response. */
+  appendLimit?: number;
+  readOnly: boolean;
+}
+
+export interface ListedMessage {
+  uid: number;
+  size: number;
+  /** undefined when the server sent no (or a malformed) INTERNALDATE. */
+  internalDate?: Date;
+  flags: string[];
+  /** The requested header fields, as the server sent them. */
+  headers: Buffer;
+}
+
+/** Gives the buffer a body of `size` bytes is read into. */
+export type BodyAllocator = (size: number) => Buffer;
+
+const EMPTY = Buffer.alloc(0);
+
+export class FolderReader {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly connection: RawImapConnection) {}
+
+  /** False once the connection is gone. */
+  get usable(): boolean {
+    return !this.connection.isClosed;
+  }
+
+  get side(): Side {
+    return this.connection.endpoint.side;
+  }
+
+  /** SELECT (read-write) or EXAMINE (read-only) `path` (UTF-8, server delimiter); with CONDSTORE when offered. */
+  async open(path: string, readOnly: boolean): Promise<OpenedFolder> {
+    // Dovecot creates its `auto = create` folders (INBOX, special-use) on first access; two sessions
+    // racing there make the loser's SELECT fail with "[ALREADYEXISTS] Mailbox already exists".
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.openOnce(path, readOnly);
+      } catch (error) {
+        if (!(error instanceof AutocreateRace) || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  }
+
+  private openOnce(path: string, readOnly: boolean): Promise<OpenedFolder> {
+    return this.serialized(async () => {
+      const folder: Partial<OpenedFolder> & { exists: number } = { exists: 0 };
+      let noModseq = false;
+      const condstore = this.connection.capabilities.has('CONDSTORE') ? ' (CONDSTORE)' : '';
+      const command = `${readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}${condstore}`;
+      const result = await this.run(command, (response) => {
+        if (response.kind === 'data' && response.name === 'EXISTS' && response.number !== undefined) {
+          folder.exists = response.number;
+        } else if (response.kind === 'untagged' && response.status === 'OK' && response.code) {
+          const { name, args } = response.code;
+          if (name === 'UIDVALIDITY' && /^\d+$/.test(args)) folder.uidValidity = BigInt(args).toString();
+          else if (name === 'UIDNEXT' && /^\d+$/.test(args)) folder.uidNext = Number(args);
+          else if (name === 'HIGHESTMODSEQ' && /^\d+$/.test(args)) folder.highestModseq = BigInt(args).toString();
+          else if (name === 'NOMODSEQ') noModseq = true;
+          else if (name === 'APPENDLIMIT' && /^\d+$/.test(args)) folder.appendLimit = Number(args);
+          else if (name === 'PERMANENTFLAGS') folder.permanentFlags = flagList(args);
+        }
+      });
+      if (result.status !== 'OK') {
+        const message = `cannot ${readOnly ? 'EXAMINE' : 'SELECT'} ${path}: ${result.text}`;
+        const race = result.code?.name === 'ALREADYEXISTS' || /already exists/i.test(result.text);
+        throw race ? new AutocreateRace(message) : new Error(message);
+      }
+      if (folder.uidValidity === undefined) throw new Error(`${path}: the server sent no UIDVALIDITY`);
+      const code = result.code?.name;
+      return {
+        exists: folder.exists,
+        uidValidity: folder.uidValidity,
+        // Without UIDNEXT (allowed by RFC 3501 for some servers), 0 never matches a recorded state.
+        uidNext: folder.uidNext ?? 0,
+        ...(folder.highestModseq !== undefined && !noModseq ? { highestModseq: folder.highestModseq } : {}),
+        ...(folder.permanentFlags ? { permanentFlags: folder.permanentFlags } : {}),
+        ...(folder.appendLimit !== undefined ? { appendLimit: folder.appendLimit } : {}),
+        readOnly: code === 'READ-ONLY' ? true : code === 'READ-WRITE' ? false : readOnly,
+      };
+    });
+  }
+
+  /**
+   * UID, FLAGS, INTERNALDATE, RFC822.SIZE and the header fields `headerFields`
+   * of the messages `uids` (all of them by default) of the open folder, each
+   * handed to `onMessage` as it arrives.
+   */
+  list(headerFields: readonly string[], onMessage: (message: ListedMessage) => void, uids?: number[]): Promise<void> {
+    return this.serialized(async () => {
+      if (uids?.length === 0) return;
+      const set = uids ? uidSet(uids) : '1:*';
+      const fields = headerFields.map((name) => (/^[A-Za-z0-9-]+$/.test(name) ? name : astring(name))).join(' ');
+      const command = `UID FETCH ${set} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (${fields})])`;
+      const result = await this.run(
+        command,
+        (response) => {
+          if (response.kind !== 'data' || response.name !== 'FETCH') return;
+          const items = parseFetchItems(response.text, response.literals);
+          const uid = numberValue(items.get('UID') ?? null);
+          const size = numberValue(items.get('RFC822.SIZE') ?? null);
+          // Unsolicited FETCH (a flag change by another session) carries no size: not a listing line.
+          if (uid === undefined || size === undefined) return;
+          const internalDate = items.get('INTERNALDATE');
+          onMessage({
+            uid,
+            size,
+            internalDate: typeof internalDate === 'string' ? parseImapDateTime(internalDate) : undefined,
+            flags: stringList(items.get('FLAGS') ?? null),
+            headers: headerFieldsValue(items),
+          });
+        },
+        (_prefix, size) => Buffer.allocUnsafe(size),
+      );
+      if (result.status !== 'OK') throw new Error(`listing failed: ${result.text}`);
+    });
+  }
+
+  /** The UIDs of the open folder, ascending. */
+  uids(): Promise<number[]> {
+    return this.serialized(async () => {
+      const uids: number[] = [];
+      const result = await this.run('UID FETCH 1:* (UID)', (response) => {
+        if (response.kind !== 'data' || response.name !== 'FETCH') return;
+        const uid = numberValue(parseFetchItems(response.text, response.literals).get('UID') ?? null);
+        if (uid !== undefined) uids.push(uid);
+      });
+      if (result.status !== 'OK') throw new Error(`UID listing failed: ${result.text}`);
+      // Duplicates come from unsolicited FETCH responses.
+      return [...new Set(uids)].sort((a, b) => a - b);
+    });
+  }
+
+  /**
+   * BODY.PEEK[] (never sets \Seen) of `uids` in the open folder, each read
+   * into a buffer from `allocate`. UIDs missing from the result are gone
+   * from the folder (expunged meanwhile).
+   */
+  bodies(uids: readonly number[], allocate: BodyAllocator): Promise<Map<number, Buffer>> {
+    return this.serialized(async () => {
+      const bodies = new Map<number, Buffer>();
+      if (uids.length === 0) return bodies;
+      const result = await this.run(
+        `UID FETCH ${uidSet(uids)} (UID BODY.PEEK[])`,
+        (response) => {
+          if (response.kind !== 'data' || response.name !== 'FETCH') return;
+          const items = parseFetchItems(response.text, response.literals);
+          const uid = numberValue(items.get('UID') ?? null);
+          const body = items.get('BODY[]');
+          if (uid === undefined || body === undefined || body === null) return;
+          if (Buffer.isBuffer(body)) bodies.set(uid, body);
+          else if (typeof body === 'string') bodies.set(uid, Buffer.from(body, 'latin1'));
+        },
+        // Only the body literal is kept; anything else (unexpected) is skipped.
+        (prefix, size) => (/[ (]BODY\[\] $/i.test(prefix) ? (size === 0 ? EMPTY : allocate(size)) : undefined),
+      );
+      // NO: some messages could not be read (expunged by another session): they are simply missing.
+      if (result.status === 'BAD') throw new Error(`body FETCH refused: ${result.text}`);
+      return bodies;
+    });
+  }
+
+  /** One tagged command with an untagged listener for its duration. */
+  private async run(
+    command: string,
+    onResponse: (response: Response) => void,
+    literal?: (prefix: string, size: number) => Buffer | undefined,
+  ): Promise<TaggedResult> {
+    if (this.connection.isClosed) {
+      throw new ConnectError(`connection to ${this.connection.where} is closed`, { side: this.side });
+    }
+    let failure: unknown;
+    this.connection.listen({
+      response: (response) => {
+        if (failure) return;
+        try {
+          onResponse(response);
+        } catch (error) {
+          failure = error;
+        }
+      },
+      literal,
+    });
+    try {
+      const result = await this.connection.command(command);
+      if (failure) throw failure;
+      return result;
+    } finally {
+      this.connection.listen(undefined);
+    }
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
+
+class AutocreateRace extends Error {}
+
+/** `1:3,5,7:9` from UIDs (any order, duplicates allowed). */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function mailboxArgument(path: string): string {
+  return quoteString(encodeMailboxUtf7(path));
+}
+
+function astring(value: string): string {
+  if (!isQuotable(value)) throw new RangeError(`header field name cannot be sent: ${JSON.stringify(value)}`);
+  return quoteString(value);
+}
+
+/** `(\Seen \Answered $Label1 \*)` -> its flags. */
+function flagList(args: string): string[] {
+  const inner = /^\((.*)\)/.exec(args.trim())?.[1] ?? '';
+  return inner.split(' ').filter((flag) => flag.length > 0);
+}
+
+function headerFieldsValue(items: Map<string, FetchValue>): Buffer {
+  for (const [name, value] of items) {
+    if (!name.startsWith('BODY[HEADER.FIELDS')) continue;
+    if (Buffer.isBuffer(value)) return value;
+    if (typeof value === 'string') return Buffer.from(value, 'latin1');
+    return EMPTY;
+  }
+  return EMPTY;
+}
