@@ -32,6 +32,10 @@ import { type MailFixture, startMailFixture } from './mail-fixture.js';
 import { adoptCrd, DEPLOYMENT, NAMESPACE, PROMETHEUS_JOB, RELEASE, releaseValues } from './release.js';
 
 const SYNC = 'helm-e2e';
+// generous: the machine is shared (pods can take a minute to start under load); never a speed check
+const TEST_TIMEOUT_MS = 10 * 60_000;
+const SYNC_TIMEOUT_MS = 8 * 60_000;
+const PROMETHEUS_WAIT_MS = 3 * 60_000;
 const ALERTS_FILE = join(CHART, 'files/alerts.yaml');
 const DASHBOARD = JSON.parse(readFileSync(join(CHART, 'files/dashboard.json'), 'utf8')) as unknown;
 
@@ -54,6 +58,7 @@ interface PodList {
 
 describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
   'helm install, a sync watched by Prometheus, upgrade, uninstall',
+  { timeout: TEST_TIMEOUT_MS },
   () => {
     let helm = '';
     let metricsPort = 0;
@@ -61,6 +66,9 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     let prom: Prometheus;
     let mail: MailFixture;
     let finished: MailSync;
+    // Prometheus scrapes every second; the generous bound is for a loaded machine
+    const waitProm = (expr: string, accept: (value: number) => boolean, what: string) =>
+      prom.waitForValue(expr, accept, what, PROMETHEUS_WAIT_MS);
     const helmRun = (args: string[]) => run(helm, [...args, '--kubeconfig', process.env.KUBECONFIG!]);
     const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const controllerPods = () =>
@@ -92,6 +100,9 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
     });
 
+    const podsSummary = () => kubectl(['-n', NAMESPACE, 'get', 'pods,jobs', '-o', 'wide']).stdout;
+    const operatorLogTail = () => kubectl(['-n', NAMESPACE, 'logs', `deployment/${DEPLOYMENT}`, '--tail=30']).stdout;
+
     function dropFinalizers(): void {
       const list = getJson<{ items: MailSync[] }>(['-n', NAMESPACE, 'mailsyncs']);
       for (const ms of list?.items ?? []) {
@@ -122,22 +133,27 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('Prometheus scrapes the operator: the target is up, and it is the leader', async () => {
-      await prom.waitForValue(`up{job="${PROMETHEUS_JOB}"}`, (v) => v === 1, 'the operator target to be up');
-      await prom.waitForValue('mailsync_leader', (v) => v === 1, 'the replica to report leadership');
+      await waitProm(`up{job="${PROMETHEUS_JOB}"}`, (v) => v === 1, 'the operator target to be up');
+      await waitProm('mailsync_leader', (v) => v === 1, 'the replica to report leadership');
       const [target] = await prom.api.targets();
       expect(target).toMatchObject({ health: 'up', labels: { job: PROMETHEUS_JOB, namespace: NAMESPACE } });
     });
 
     it('a MailSync against the Dovecot servers runs to Succeeded under the installed operator', async () => {
       apply(NAMESPACE, mail.objects(SYNC));
+      let last: MailSync | undefined;
       finished = await waitFor(
         `${SYNC} to finish`,
         () => {
-          const ms = getJson<MailSync>(['-n', NAMESPACE, 'mailsync', SYNC]);
-          const phase = ms?.status?.phase;
-          return phase && TERMINAL_PHASES.has(phase) && (ms.status?.summary || phase !== 'Succeeded') ? ms : undefined;
+          last = getJson<MailSync>(['-n', NAMESPACE, 'mailsync', SYNC]);
+          const phase = last?.status?.phase;
+          return phase && TERMINAL_PHASES.has(phase) && (last?.status?.summary || phase !== 'Succeeded')
+            ? last
+            : undefined;
         },
-        300_000,
+        SYNC_TIMEOUT_MS,
+        () =>
+          `; last status: ${JSON.stringify(last?.status)}\npods: ${podsSummary()}\noperator log:\n${operatorLogTail()}`,
       );
       expect(finished.status?.lastError, JSON.stringify(finished.status?.logTail)).toBeUndefined();
       expect(finished.status?.phase).toBe('Succeeded');
@@ -147,17 +163,17 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('Prometheus: mailsync_messages_copied_total is the number the sync copied', async () => {
-      const copied = await prom.waitForValue(
+      const copied = await waitProm(
         'mailsync_messages_copied_total',
         (v) => v === mail.total,
         `the copied messages (${mail.total})`,
       );
       expect(copied).toBe(finished.status?.summary?.messagesTransferred);
-      expect(await prom.waitForValue('mailsync_bytes_copied_total', (v) => v > 0, 'the copied bytes')).toBe(
+      expect(await waitProm('mailsync_bytes_copied_total', (v) => v > 0, 'the copied bytes')).toBe(
         finished.status?.summary?.bytesTransferred,
       );
-      await prom.waitForValue('mailsync_sync_duration_seconds_count', (v) => v === 1, 'one finished run');
-      await prom.waitForValue('mailsync_syncs{phase="Succeeded"}', (v) => v === 1, 'one Succeeded MailSync');
+      await waitProm('mailsync_sync_duration_seconds_count', (v) => v === 1, 'one finished run');
+      await waitProm('mailsync_syncs{phase="Succeeded"}', (v) => v === 1, 'one Succeeded MailSync');
     });
 
     it('every metric the dashboard and the alerts use is exported (live scrape and Prometheus metadata)', async () => {
@@ -228,15 +244,11 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       expect(after.metadata.name).not.toBe(before?.metadata.name);
       // Prometheus follows the new process on the same target; once it has reconciled everything
       // (its queue is empty and it counts the MailSync as Succeeded), the sync was not run again
-      await prom.waitForValue('process_start_time_seconds', (v) => v > started, 'the new process to be scraped');
-      await prom.waitForValue('mailsync_leader', (v) => v === 1, 'the new replica to lead');
-      await prom.waitForValue(
-        'sum(controller_runtime_reconcile_total)',
-        (v) => v > 0,
-        'a reconcile by the new replica',
-      );
-      await prom.waitForValue('mailsync_syncs{phase="Succeeded"}', (v) => v === 1, 'the new replica to see the sync');
-      await prom.waitForValue('workqueue_depth', (v) => v === 0, 'an empty work queue');
+      await waitProm('process_start_time_seconds', (v) => v > started, 'the new process to be scraped');
+      await waitProm('mailsync_leader', (v) => v === 1, 'the new replica to lead');
+      await waitProm('sum(controller_runtime_reconcile_total)', (v) => v > 0, 'a reconcile by the new replica');
+      await waitProm('mailsync_syncs{phase="Succeeded"}', (v) => v === 1, 'the new replica to see the sync');
+      await waitProm('workqueue_depth', (v) => v === 0, 'an empty work queue');
       const ms = getJson<MailSync>(['-n', NAMESPACE, 'mailsync', SYNC])!;
       expect(ms.status?.phase).toBe('Succeeded');
       expect(ms.status?.startTime).toBe(finished.status?.startTime);
