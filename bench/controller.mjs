@@ -6,6 +6,7 @@
  *   --n 100,1000                      sizes of the "many MailSyncs" runs
  *   --running 10                      how many real syncs for the status-write measurement (0 = skip)
  *   --concurrency 8                   controller reconcile concurrency
+ *   --node-options "..."              NODE_OPTIONS for the controller (e.g. --max-semi-space-size=4)
  *
  * Part 1, per N: N MailSyncs (distinct account pairs) whose worker pods never
  * start (image not there, pull policy Never). Reports the time until all N
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '100,1000' },
     running: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
+    'node-options': { type: 'string', default: '' },
   },
 });
 const sizes = values.n.split(',').map(Number);
@@ -63,7 +65,16 @@ function requestTotal(controller) {
   const lines = controller.lines().filter((l) => l.msg === 'api requests');
   const last = lines.at(-1);
   if (!last) return undefined;
-  return { at: last.at, total: Object.values(last.requests).reduce((a, b) => a + b, 0) };
+  return { at: last.at, total: Object.values(last.requests).reduce((a, b) => a + b, 0), byVerb: last.requests };
+}
+
+/** Heap and RSS from the controller's own metrics (prom-client default metrics), in MiB. */
+async function memory(controller) {
+  const text = await controller.metrics();
+  return {
+    rss: metricValue(text, 'process_resident_memory_bytes') / 2 ** 20,
+    heap: metricValue(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+  };
 }
 
 function metricValue(text, name) {
@@ -92,10 +103,18 @@ for (const n of sizes) {
     concurrency,
     resyncSeconds: 60,
     entry: 'dist',
-    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
+    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: values['node-options'] },
   });
   const pid = controller.process.pid;
   const started = Date.now();
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    memory(controller)
+      .then((m) => {
+        peakHeap = Math.max(peakHeap, m.heap);
+      })
+      .catch(() => {});
+  }, 1000);
   await inParallel(
     Array.from({ length: n }, (_, i) => i),
     16,
@@ -116,19 +135,34 @@ for (const n of sizes) {
   const created = Date.now();
   await waitFor(`${n} Jobs`, async () => (await client.get(paths.jobs(ns))).items.length >= n, 15 * 60_000, 500);
   const jobsAt = Date.now();
-  // Steady state: let the Job/pod churn settle, then count requests over a minute.
+  // Steady state: every Job has made its pod (the Job controller takes its time), the churn has settled.
+  await waitFor(
+    `${n} pods`,
+    async () => (await client.get(paths.pods(ns), { labelSelector: 'mailsync.io/pair' })).items.length >= n,
+    15 * 60_000,
+    2000,
+  );
+  const podsAt = Date.now();
   await sleep(30_000);
   const a = requestTotal(controller);
   await sleep(60_000);
   const b = requestTotal(controller);
   const rate = a && b && b.at > a.at ? (b.total - a.total) / ((b.at - a.at) / 1000) : Number.NaN;
+  const byVerb =
+    a && b ? Object.fromEntries(Object.entries(b.byVerb).map(([v, n]) => [v, n - (a.byVerb[v] ?? 0)])) : {};
+  clearInterval(sampler);
+  const now = await memory(controller);
   const rss = peakRssMiB(pid);
+  console.log(`N=${n}: requests in the steady-state minute by verb ${JSON.stringify(byVerb)}`);
   results.push({
     part: 'many MailSyncs',
     n,
     'create N MailSyncs (s)': ((created - started) / 1000).toFixed(1),
     'until all N Jobs exist (s)': ((jobsAt - started) / 1000).toFixed(1),
+    'until all N pods exist (s)': ((podsAt - started) / 1000).toFixed(1),
     'peak RSS (MiB)': rss.toFixed(0),
+    'RSS steady (MiB)': now.rss.toFixed(0),
+    'peak heap used (MiB)': peakHeap.toFixed(0),
     'API requests/s steady': rate.toFixed(2),
   });
   console.log(JSON.stringify(results.at(-1)));

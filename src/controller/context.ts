@@ -14,6 +14,7 @@ import type { WorkerOptions } from './job-builder.js';
 import type { KubeClient } from './kube-client.js';
 import type { LogStreamManager } from './log-stream-manager.js';
 import type { StatusWriter } from './status-writer.js';
+import type { SecretKeys } from './validate.js';
 
 export interface ControllerContext {
   client: KubeClient;
@@ -30,6 +31,8 @@ export interface ControllerContext {
   /** Waiting MailSync key -> UID of the Job it waits for (its log is mirrored). */
   mirrors: Map<string, string>;
   claims: PairClaims;
+  /** Key names of referenced Secrets (validation before a run). */
+  secrets: SecretKeys;
   /** UIDs whose finalizer this process has added (the cache may not show it yet). */
   finalizerAdded: Set<string>;
   /** Queue a MailSync key for reconcile (e.g. waiters once the pair is free). */

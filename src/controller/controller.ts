@@ -18,6 +18,7 @@ import { type KubeClient, paths } from './kube-client.js';
 import { LogStreamManager } from './log-stream-manager.js';
 import { reconcile } from './reconcile.js';
 import { StatusWriter } from './status-writer.js';
+import { SecretKeys } from './validate.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from './workqueue.js';
 
 export interface ControllerOptions {
@@ -97,6 +98,7 @@ export class Controller {
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),
+      secrets: new SecretKeys(client),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),
     };

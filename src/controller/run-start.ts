@@ -31,7 +31,7 @@ export async function startRun(input: StepInput, cleanup: JobView[]): Promise<Re
   const namespace = mailSync.metadata.namespace!;
   const step = stepContext(mailSync, ctx.now());
 
-  const problem = await validateForRun(ctx.client, namespace, mailSync.spec);
+  const problem = await validateForRun(ctx.secrets, namespace, mailSync.spec);
   if (problem) {
     await commitStatus(input, runBlocked(status, step, problem, pairHash), { flush: true });
     log.info({ reason: problem.reason }, 'not starting: %s', problem.message);
@@ -43,18 +43,20 @@ export async function startRun(input: StepInput, cleanup: JobView[]): Promise<Re
   if (claimedBy) return { requeueAfter: 2000 };
   ctx.claims.claim(pairHash, key);
 
+  // First run: create the ConfigMap; later runs: it exists (with the delta state): update the spec in it.
   const cmName = configMapName(mailSync.metadata.name!);
-  const existing = await readConfigMap(ctx.client, mailSync);
   let hasState = false;
-  if (existing) {
-    hasState = existing.data?.[STATE_KEY] !== undefined;
-    if (existing.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
+  try {
+    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    const existing = await readConfigMap(ctx.client, mailSync);
+    hasState = existing?.data?.[STATE_KEY] !== undefined;
+    if (existing?.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
       await ctx.client.mergePatch(paths.configMap(namespace, cmName), {
         data: { [SPEC_KEY]: workerSpecJson(mailSync) },
       });
     }
-  } else {
-    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
   }
 
   const job = buildJob({ mailSync, pairHash, jobName, configMapName: cmName, hasState, worker: ctx.worker });

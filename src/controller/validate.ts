@@ -60,11 +60,42 @@ export function secretRefs(spec: MailSyncSpec): { ref: SecretKeyRef; where: stri
 }
 
 /**
+ * Which keys a Secret has (null: no such Secret), remembered for a few
+ * seconds: a thousand MailSyncs naming one Secret cost one read. Only the key
+ * names are kept, never the values.
+ */
+export class SecretKeys {
+  readonly #cache = new Map<string, { keys: Set<string> | null; at: number }>();
+
+  constructor(
+    readonly client: KubeClient,
+    readonly ttlMs = 5000,
+  ) {}
+
+  async keys(namespace: string, name: string): Promise<Set<string> | null> {
+    const id = `${namespace}/${name}`;
+    const cached = this.#cache.get(id);
+    if (cached && Date.now() - cached.at < this.ttlMs) return cached.keys;
+    let keys: Set<string> | null;
+    try {
+      const secret = await this.client.get<V1Secret>(paths.secret(namespace, name));
+      keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      keys = null;
+    }
+    this.#cache.set(id, { keys, at: Date.now() });
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    return keys;
+  }
+}
+
+/**
  * The first problem found, or undefined. Reads the referenced Secrets only to
  * see that the key exists; their values are never kept, logged or compared.
  */
 export async function validateForRun(
-  client: KubeClient,
+  secrets: SecretKeys,
   namespace: string,
   spec: MailSyncSpec,
 ): Promise<ValidationProblem | undefined> {
@@ -80,23 +111,12 @@ export async function validateForRun(
       };
     }
   }
-  const cache = new Map<string, V1Secret | null>();
   for (const { ref, where } of secretRefs(spec)) {
-    let secret = cache.get(ref.name);
-    if (secret === undefined) {
-      try {
-        secret = await client.get<V1Secret>(paths.secret(namespace, ref.name));
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        secret = null;
-      }
-      cache.set(ref.name, secret);
-    }
-    if (secret === null) {
+    const keys = await secrets.keys(namespace, ref.name);
+    if (keys === null) {
       return { reason: 'SecretNotFound', message: `${where}: Secret ${namespace}/${ref.name} not found`, retry: true };
     }
-    const has = (secret.data && ref.key in secret.data) || (secret.stringData && ref.key in secret.stringData);
-    if (!has) {
+    if (!keys.has(ref.key)) {
       return {
         reason: 'SecretKeyNotFound',
         message: `${where}: Secret ${namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
