@@ -41,7 +41,7 @@ import {
   adoptState,
   deltaAllowed,
   emptyState,
-  folderStatus,
+  folderStatuses,
   folderUnchanged,
   loadStateFile,
   type SideState,
@@ -160,7 +160,9 @@ class Run {
     this.endpoints = await raceAbort(this.resolveEndpoints(), this.signal);
     const control = this.newSlot(true);
     const abortable = <T>(work: Promise<T>) => raceAbort(work, this.signal);
-    const [source, destination] = await abortable(settleBothSides(control.source(), control.destination()));
+    const [source, destination] = await abortable(
+      settleBothSides(control.connection('source'), control.connection('destination')),
+    );
     if (spec.mode === 'loginOnly') {
       this.doneMessage = 'logged in on both sides';
       return;
@@ -180,8 +182,11 @@ class Run {
     }
     if (spec.mode === 'folderSizesOnly') {
       reporter.emit({ event: 'folders', total: phase.pairs.length });
+      const [sourceSession, destinationSession] = await abortable(
+        Promise.all([control.source(), control.destination()]),
+      );
       this.folderSizes = await abortable(
-        measureFolderSizes(phase.pairs, source, destination, destinationExists, reporter, this.signal),
+        measureFolderSizes(phase.pairs, sourceSession, destinationSession, destinationExists, reporter, this.signal),
       );
       this.doneMessage = describeSizes(this.folderSizes);
       return;
@@ -254,21 +259,21 @@ class Run {
       }
     }
 
-    const [source, destination] = await Promise.all([control.source(), control.destination()]);
-    const sourceStatus = new Map<string, SideState | undefined>();
-    const destinationStatus = new Map<string, SideState | undefined>();
-    await Promise.all([
-      (async () => {
-        for (const pair of pairs) sourceStatus.set(pair.source, await folderStatus(source, pair.source));
-      })(),
-      (async () => {
-        if (!useDelta) return;
-        for (const pair of pairs) {
-          if (previous.folders[pair.source] && destinationExists(pair.destination)) {
-            destinationStatus.set(pair.destination, await folderStatus(destination, pair.destination));
-          }
-        }
-      })(),
+    const [source, destination] = await Promise.all([control.connection('source'), control.connection('destination')]);
+    // Pipelined: one round trip per side for all folders.
+    const [sourceStatus, destinationStatus] = await Promise.all([
+      folderStatuses(
+        source,
+        pairs.map((pair) => pair.source),
+      ),
+      useDelta
+        ? folderStatuses(
+            destination,
+            pairs
+              .filter((pair) => previous.folders[pair.source] && destinationExists(pair.destination))
+              .map((pair) => pair.destination),
+          )
+        : new Map<string, SideState | undefined>(),
     ]);
 
     let estimate = 0;
@@ -402,16 +407,11 @@ class Run {
       compress: this.spec.performance.compress,
       batchBytes: this.spec.performance.batchBytes,
       throttle: this.throttle,
-      onOpen: (side, client) => {
+      onOpen: (side, capabilities) => {
         if (!control || this.connectedSides.has(side)) return;
         this.connectedSides.add(side);
         const resolved: ResolvedEndpoint = endpoints[side];
-        this.reporter.emit({
-          event: 'connected',
-          side,
-          tls: resolved.security,
-          capabilities: [...client.capabilities.keys()],
-        });
+        this.reporter.emit({ event: 'connected', side, tls: resolved.security, capabilities });
       },
     });
     this.slots.add(slot);

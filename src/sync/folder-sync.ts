@@ -18,7 +18,7 @@ import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';
 import { planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
-import { type FolderState, folderStatus, type SideState } from './state.js';
+import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
 import type { FlagUpdate, FolderPair } from './types.js';
 import { missingOnDestination, sourceUidsSafeToDelete } from './verification.js';
@@ -221,7 +221,9 @@ export async function syncFolder(
   if (clean) {
     let destinationState: SideState | undefined = destinationNow.state;
     if (destinationChanged && destinationNow === destinationListing) {
-      destinationState = await folderStatus(await slot.destination(), pair.destination);
+      destinationState = (await folderStatuses(await slot.connection('destination'), [pair.destination])).get(
+        pair.destination,
+      );
     }
     if (destinationState) {
       outcome.state = {

@@ -9,7 +9,7 @@
  * The secret is read (files again) on each call, so a reconnect picks up a
  * refreshed OAuth2 token.
  */
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 import { connectError } from './connect-errors.js';
 import { AbortedError, AuthError, MailsyncError, TlsError } from './errors.js';
 import { imapflowLogger, type SessionLogger } from './imapflow-logger.js';
@@ -134,6 +134,8 @@ export async function openSession(resolved: ResolvedEndpoint, options: SessionOp
   const { signal, logger } = options;
   if (signal?.aborted) throw new AbortedError();
   const secret = await resolved.secret();
+  // Loaded on first use: a run that never needs imapflow (most do not) does not pay for loading it.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow(sessionOptions(resolved, secret, options));
   // imapflow emits 'error' when an open session breaks; without a listener that would crash
   // the process. The owner notices through `client.usable` and the failing command.

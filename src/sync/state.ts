@@ -12,8 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { ImapFlow, StatusObject } from 'imapflow';
 import type { EffectiveSpec } from './defaults.js';
+import type { RawImapConnection } from './imap-raw/connection.js';
+import { mailboxStatuses } from './imap-raw/mailbox-admin.js';
 
 export const STATE_VERSION = 1;
 
@@ -94,28 +95,12 @@ export async function saveStateFile(path: string, state: SyncState): Promise<voi
   await rename(temp, path);
 }
 
-export const STATUS_QUERY = { messages: true, uidNext: true, uidValidity: true, highestModseq: true } as const;
-
-export function sideStateFromStatus(status: StatusObject | false | undefined): SideState | undefined {
-  if (!status || status.uidValidity === undefined || status.uidNext === undefined || status.messages === undefined) {
-    return undefined;
-  }
-  return {
-    uidValidity: status.uidValidity.toString(),
-    uidNext: status.uidNext,
-    messages: status.messages,
-    ...(status.highestModseq !== undefined ? { highestModseq: status.highestModseq.toString() } : {}),
-  };
-}
-
-/** STATUS of a folder as a SideState; undefined when the folder does not exist or the answer is incomplete. */
-export async function folderStatus(client: ImapFlow, path: string): Promise<SideState | undefined> {
-  try {
-    return sideStateFromStatus(await client.status(path, STATUS_QUERY));
-  } catch (err) {
-    if (!client.usable) throw err;
-    return undefined;
-  }
+/** STATUS of folders as SideStates (pipelined); undefined where the folder does not exist or the answer is incomplete. */
+export function folderStatuses(
+  connection: RawImapConnection,
+  paths: readonly string[],
+): Promise<Map<string, SideState | undefined>> {
+  return mailboxStatuses(connection, paths);
 }
 
 /** The decision itself: true only when the recorded state proves both sides unchanged. */

@@ -33,8 +33,8 @@ export interface SlotOptions {
   compress: boolean;
   /** The run's shared rate limiter: bytes are taken per chunk of APPEND literal, so even one big message is paced. */
   throttle?: Throttle;
-  /** Called for each session this slot opens (the engine reports the first ones as `connected`). */
-  onOpen?: (side: Side, client: ImapFlow) => void;
+  /** Called for each connection this slot opens, with the server's capabilities (the engine reports the first ones as `connected`). */
+  onOpen?: (side: Side, capabilities: string[]) => void;
   /** performance.batchBytes: the size of the reusable body buffers. */
   batchBytes: number;
 }
@@ -63,6 +63,11 @@ export class WorkerSlot {
       if (client) this.#sessions[side] = Promise.resolve(client);
     }
     this.buffers = new BatchBufferPool(options.batchBytes);
+  }
+
+  /** The raw connection of a side (the first phase: LIST, STATUS, CREATE...). */
+  async connection(side: Side): Promise<RawImapConnection> {
+    return (await this.raw(side)).connection;
   }
 
   /** Lists and reads bodies on the source (raw connection). */
@@ -156,9 +161,12 @@ export class WorkerSlot {
       return { connection, reader, appender };
     });
     this.#raw[side] = opening;
-    opening.catch(() => {
-      if (this.#raw[side] === opening) this.#raw[side] = undefined;
-    });
+    opening.then(
+      (raw) => this.options.onOpen?.(side, [...raw.connection.capabilities]),
+      () => {
+        if (this.#raw[side] === opening) this.#raw[side] = undefined;
+      },
+    );
     return opening;
   }
 
@@ -180,7 +188,7 @@ export class WorkerSlot {
     });
     this.#sessions[side] = opening;
     opening.then(
-      (client) => this.options.onOpen?.(side, client),
+      (client) => this.options.onOpen?.(side, [...client.capabilities.keys()]),
       () => {
         if (this.#sessions[side] === opening) this.#sessions[side] = undefined;
       },

@@ -5,14 +5,13 @@
  * The secret is written to the socket only; errors carry the server text,
  * scrubbed of the secret.
  */
-import { AuthError } from '../errors.js';
+import { AuthError, ConnectError } from '../errors.js';
 import type { RawImapConnection, TaggedResult } from './connection.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
-import { saslPlainResponse, xoauth2Response } from './sasl-fallback.js';
+import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from './sasl-fallback.js';
 
 export async function authenticate(connection: RawImapConnection, secret: string): Promise<TaggedResult> {
   const { mechanism, user, authUser, side } = connection.endpoint;
-  const who = authUser ? `${authUser} (for ${user})` : user;
   let result: TaggedResult;
   if (mechanism === 'LOGIN') {
     if (authUser) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
@@ -23,18 +22,40 @@ export async function authenticate(connection: RawImapConnection, secret: string
     }
     result = await login(connection, user, secret);
   } else {
-    if (!connection.capabilities.has(`AUTH=${mechanism}`)) {
+    // An OAuth2 token goes as XOAUTH2, or as OAUTHBEARER (RFC 7628) where only that is offered (as imapflow does).
+    const sasl =
+      mechanism === 'XOAUTH2' &&
+      !connection.capabilities.has('AUTH=XOAUTH2') &&
+      connection.capabilities.has('AUTH=OAUTHBEARER')
+        ? 'OAUTHBEARER'
+        : mechanism;
+    if (!connection.capabilities.has(`AUTH=${sasl}`)) {
+      const offered = mechanism === 'XOAUTH2' ? 'AUTH=XOAUTH2 or AUTH=OAUTHBEARER' : `AUTH=${mechanism}`;
       throw new AuthError(
-        `${connection.where} does not offer AUTH=${mechanism}${connection.encrypted ? '' : ' on a plaintext connection'}`,
+        `${connection.where} does not offer ${offered}${connection.encrypted ? '' : ' on a plaintext connection'}`,
         { side },
       );
     }
-    const response = mechanism === 'PLAIN' ? saslPlainResponse(user, secret, authUser) : xoauth2Response(user, secret);
-    result = await saslAuthenticate(connection, mechanism, response);
+    const { host, port } = connection.endpoint;
+    const response =
+      sasl === 'PLAIN'
+        ? saslPlainResponse(user, secret, authUser)
+        : sasl === 'OAUTHBEARER'
+          ? oauthBearerResponse(user, secret, host, port)
+          : xoauth2Response(user, secret);
+    result = await saslAuthenticate(connection, sasl, response);
   }
   if (result.status !== 'OK') {
+    // Same wording as the imapflow sessions (session.ts): the first login of a run is a raw one.
     const text = connection.scrub(result.text);
-    throw new AuthError(`authentication of ${who} at ${connection.where} failed: ${text}`, { side });
+    const { host, port } = connection.endpoint;
+    const how = mechanism === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${mechanism}`;
+    const admin = authUser !== undefined ? ` as admin "${authUser}"` : '';
+    const login = `the login of user "${user}"${admin} (${how})`;
+    if (result.code?.name === 'UNAVAILABLE') {
+      throw new ConnectError(`${side} server ${host}:${port}: ${login} failed temporarily: ${text}`, { side });
+    }
+    throw new AuthError(`${side} server ${host}:${port} refused ${login}: ${text}`, { side });
   }
   return result;
 }
@@ -62,7 +83,7 @@ async function login(connection: RawImapConnection, user: string, secret: string
 
 async function saslAuthenticate(
   connection: RawImapConnection,
-  mechanism: 'PLAIN' | 'XOAUTH2',
+  mechanism: 'PLAIN' | 'XOAUTH2' | 'OAUTHBEARER',
   initialResponse: string,
 ): Promise<TaggedResult> {
   const tag = connection.nextTag();
@@ -88,9 +109,10 @@ async function saslAuthenticate(
       await connection.write(`${pendingResponse}\r\n`);
       pendingResponse = undefined;
     } else {
-      // A further challenge: XOAUTH2 sends its error details this way and
-      // expects an empty reply; for PLAIN it is unexpected, so cancel.
-      await connection.write(mechanism === 'XOAUTH2' ? '\r\n' : '*\r\n');
+      // A further challenge: XOAUTH2 and OAUTHBEARER send their error details this way and
+      // expect an empty reply (OAUTHBEARER: a single ^A); for PLAIN it is unexpected, so cancel.
+      const reply = { XOAUTH2: '', OAUTHBEARER: 'AQ==', PLAIN: '*' }[mechanism];
+      await connection.write(`${reply}\r\n`);
     }
     connection.flush();
   }

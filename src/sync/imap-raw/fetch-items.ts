@@ -28,6 +28,28 @@ export function parseFetchItems(text: string, literals: readonly (Buffer | undef
   }
 }
 
+/**
+ * A sequence of IMAP values separated by spaces, as in the text of LIST
+ * (`(\\HasNoChildren) "." "INBOX.Sent"`), NAMESPACE or STATUS data; literals
+ * as in parseFetchItems.
+ */
+export function parseValues(text: string, literals: readonly (Buffer | undefined)[] = []): FetchValue[] {
+  const cursor = { text, at: 0, literal: 0, literals };
+  const values: FetchValue[] = [];
+  for (;;) {
+    skipSpaces(cursor);
+    if (cursor.at >= text.length) return values;
+    values.push(readValue(cursor));
+  }
+}
+
+/** A string value (quoted, atom or literal) as text; literals are read as latin1. */
+export function stringValue(value: FetchValue): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('latin1');
+  return undefined;
+}
+
 /** An attribute name: an atom, with a `[section]` (which may hold spaces and parentheses) and `<origin>`. */
 function readName(cursor: Cursor): string {
   const { text } = cursor;
