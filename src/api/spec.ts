@@ -221,12 +221,15 @@ export const Performance = Type.Object(
     batchBytes: Type.Optional(
       Type.Integer({
         minimum: 1024,
-        default: 8388608,
-        description: 'Upper bound of the bytes of one batch (memory bound).',
+        default: 4194304,
+        description: 'Upper bound of the bytes of one batch; a folder worker holds at most two (memory bound).',
       }),
     ),
     compress: Type.Optional(
-      Type.Boolean({ default: true, description: 'Use COMPRESS=DEFLATE when both servers offer it.' }),
+      Type.Boolean({
+        default: true,
+        description: 'Use COMPRESS=DEFLATE where a server offers it, except on the loopback interface.',
+      }),
     ),
   },
   { additionalProperties: false },
