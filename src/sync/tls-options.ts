@@ -48,11 +48,24 @@ async function readCaFile(file: string, side: Side): Promise<string[]> {
   return pems;
 }
 
+/** By the endpoint's extra certificates: both sides usually trust the same, and each context parses ~300 PEMs. */
+const contexts = new Map<string, tls.SecureContext>();
+
+function secureContextFor(extra: string[]): tls.SecureContext {
+  const key = extra.join('\n');
+  let context = contexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca: [...defaultCertificates(), ...extra] });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 export async function tlsOptionsFor(endpoint: Endpoint, side: Side, logger: TlsLogger): Promise<ConnectionOptions> {
   const extra = endpoint.caFile ? await readCaFile(endpoint.caFile, side) : [];
   let secureContext: tls.SecureContext;
   try {
-    secureContext = tls.createSecureContext({ ca: [...defaultCertificates(), ...extra] });
+    secureContext = secureContextFor(extra);
   } catch (err) {
     throw new ConfigError(
       `${side}.caFile: ${endpoint.caFile} is not a valid PEM CA bundle: ${(err as Error).message}`,
