@@ -95,20 +95,28 @@ export async function writeAppendCommands(
       const answer = connection.expectTagged(tag);
       answer.catch(() => {});
       stats.commands += 1;
-      await connection.write(`${tag} APPEND ${mailboxArgument}`);
+      // Text not written yet: it goes out with the next literal's first bytes (one TLS record, not three).
+      let pending = `${tag} APPEND ${mailboxArgument}`;
       let sent = 0;
       let refused: TaggedResult | undefined;
       for (const message of messages) {
         // Ending the command here commits the messages already sent, each whole.
         if (sent > 0 && signal?.aborted) break;
-        await connection.write(messagePrefix(message));
+        pending += messagePrefix(message);
         const size = message.raw.length;
         const nonSync = !settings.synchronizingLiteralsOnly && connection.mayUseNonSyncLiteral(size);
-        if (nonSync) stats.nonSynchronizingLiterals += 1;
-        else stats.synchronizingLiterals += 1;
-        refused = await connection.beginLiteral(tag, size, nonSync);
-        if (refused) break;
-        const complete = await writeLiteral(connection, message.raw, signal, settings);
+        if (nonSync) {
+          stats.nonSynchronizingLiterals += 1;
+          pending += `{${size}+}\r\n`;
+        } else {
+          stats.synchronizingLiterals += 1;
+          await connection.write(pending);
+          pending = '';
+          refused = await connection.beginLiteral(tag, size, false);
+          if (refused) break;
+        }
+        const complete = await writeLiteral(connection, message.raw, signal, settings, pending);
+        pending = '';
         if (!complete) {
           outcomes[index] = { kind: 'cut', fullyWritten: false };
           cutConnection('aborted with a large literal in flight');
@@ -123,7 +131,7 @@ export async function writeAppendCommands(
         outcomes[index] = { kind: 'answered', result: refused, sent };
         continue;
       }
-      await connection.write('\r\n');
+      await connection.write(`${pending}\r\n`);
       connection.flush();
       answers.push({ index, sent, answer });
       current = -1;
@@ -163,16 +171,19 @@ function messagePrefix(message: AppendMessage): string {
 
 /**
  * Write the literal bytes unchanged, in chunks (backpressure, throttling,
- * abort checks). Returns false when the abort asks to cut instead of finishing.
+ * abort checks), `head` (command text before the literal) with the first
+ * chunk. Returns false when the abort asks to cut instead of finishing.
  */
 async function writeLiteral(
   connection: RawImapConnection,
   raw: Buffer,
   signal: AbortSignal | undefined,
   settings: WriterSettings,
+  head = '',
 ): Promise<boolean> {
   let offset = 0;
   let throttled = false;
+  if (raw.length === 0 && head) await connection.write(head);
   while (offset < raw.length) {
     const end = Math.min(offset + CHUNK_BYTES, raw.length);
     if (signal?.aborted) {
@@ -183,7 +194,8 @@ async function writeLiteral(
       throttled = true;
       continue; // re-check the signal before writing
     }
-    await connection.write(raw.subarray(offset, end));
+    if (offset === 0 && head) await connection.writeAll([head, raw.subarray(offset, end)]);
+    else await connection.write(raw.subarray(offset, end));
     offset = end;
     throttled = false;
   }

@@ -161,6 +161,21 @@ export class RawImapConnection {
     this.lastProgress = Date.now();
   }
 
+  /** Write pieces together (one TLS record for small ones), waiting for the socket to drain. */
+  async writeAll(parts: readonly (Buffer | string)[]): Promise<void> {
+    if (this.closedError) throw this.closedError;
+    this.lastProgress = Date.now();
+    try {
+      await this.transport!.writeAll(parts);
+    } catch (error) {
+      throw (
+        this.closedError ??
+        new ConnectError(`write to ${this.where} failed`, { side: this.endpoint.side, cause: error })
+      );
+    }
+    this.lastProgress = Date.now();
+  }
+
   /** End of a command line or literal prefix: push compressed bytes out. */
   flush(): void {
     this.transport?.flush();

@@ -121,6 +121,21 @@ export class Transport {
     await waitForDrain(target, () => this.goneError());
   }
 
+  /**
+   * Queue several pieces as one write (cork/uncork: one writev, so TLS makes
+   * one record of small pieces instead of one each); resolves like write().
+   */
+  async writeAll(parts: readonly (Buffer | string)[]): Promise<void> {
+    if (this.closed) throw this.goneError();
+    const target: Writable = this.deflate ?? this.socket;
+    target.cork();
+    let more = true;
+    for (const part of parts) more = target.write(part);
+    target.uncork();
+    if (more) return;
+    await waitForDrain(target, () => this.goneError());
+  }
+
   /** Push compressed bytes out now (a command or literal prefix is complete). */
   flush(): void {
     if (!this.closed) this.deflate?.flush(zlib.constants.Z_SYNC_FLUSH);
