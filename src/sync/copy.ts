@@ -47,8 +47,6 @@ export interface CopyResult {
   stopped: boolean;
   /** Messages whose APPEND outcome is unknown (cut during an abort): whole on the server or absent. */
   indeterminate: number;
-  /** Messages stored, with the UID the destination gave them (APPENDUID), when it did. */
-  appended: { message: MessageMeta; flags: string[]; uid?: number }[];
 }
 
 interface BatchFetch {
@@ -75,7 +73,7 @@ export function batchesOf(messages: readonly MessageMeta[], maxMessages: number,
 }
 
 export async function copyMessages(ctx: CopyContext, planned: readonly MessageMeta[]): Promise<CopyResult> {
-  const result: CopyResult = { vanished: [], stopped: false, indeterminate: 0, appended: [] };
+  const result: CopyResult = { vanished: [], stopped: false, indeterminate: 0 };
   const sendable: MessageMeta[] = [];
   for (const message of planned) {
     if (ctx.appendLimit !== undefined && message.size > ctx.appendLimit) {
@@ -148,10 +146,8 @@ export async function copyMessages(ctx: CopyContext, planned: readonly MessageMe
       const outcomes = await ctx.appender.appendBatch(ctx.destination, items, ctx.stop.signal);
       outcomes.forEach((outcome, i) => {
         const message = sent[i]!;
-        if (outcome.ok) {
-          ctx.onCopied(message, items[i]!.raw.length);
-          result.appended.push({ message, flags: items[i]!.flags, uid: outcome.uid });
-        } else if (outcome.reason === 'Aborted') result.stopped = true;
+        if (outcome.ok) ctx.onCopied(message, items[i]!.raw.length);
+        else if (outcome.reason === 'Aborted') result.stopped = true;
         else if (outcome.reason === 'Indeterminate') result.indeterminate += 1;
         else ctx.onFailed(message, outcome.reason, outcome.text);
       });

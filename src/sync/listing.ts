@@ -41,23 +41,22 @@ export async function listFolder(reader: FolderReader, path: string, options: Li
 /**
  * The folder as it is now, reusing an earlier listing of it (the verification
  * after a copy): the UIDs present tell which known messages are still there,
- * and only the UIDs not known yet are fetched. `known` adds messages whose
- * meta is known without asking (those just appended, by their APPENDUID). A
- * new UIDVALIDITY means a full listing.
+ * and only the UIDs not known yet (those just appended, among others) are
+ * fetched, so what is verified is what the server holds. A new UIDVALIDITY
+ * means a full listing.
  */
 export async function refreshListing(
   reader: FolderReader,
   path: string,
   earlier: FolderListing,
   options: ListOptions,
-  known: readonly MessageMeta[] = [],
 ): Promise<FolderListing> {
   const opened = await reader.open(path, options.readOnly);
   if (opened.uidValidity !== earlier.state.uidValidity) return listFolder(reader, path, options);
   const uids = opened.exists > 0 ? await reader.uids() : [];
   const present = new Set(uids);
   const byUid = new Map<number, MessageMeta>();
-  for (const m of [...earlier.messages, ...known]) if (present.has(m.uid)) byUid.set(m.uid, m);
+  for (const m of earlier.messages) if (present.has(m.uid)) byUid.set(m.uid, m);
   const fresh = uids.filter((uid) => !byUid.has(uid));
   await reader.list(
     identityFetchHeaders(options.identityHeaders),
