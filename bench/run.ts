@@ -9,7 +9,10 @@
  * checked by listing both servers independently (bytes, flags, dates).
  *
  * Options: --messages N (10000), --scale F (1: message sizes), --seed N (42),
- *          --no-mbsync, --no-big, --json FILE (write the figures as JSON).
+ *          --no-mbsync, --no-big, --json FILE (write the figures as JSON),
+ *          --profile DIR (a V8 CPU profile of every mailsync run, --cpu-prof).
+ *
+ * Under each mailsync figure: where its wall time went (bench/phases.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { stringify } from 'yaml';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { connectClient, listMailbox } from '../test/harness/mailbox.js';
 import { type CorpusMessage, generateCorpus } from './corpus.js';
+import { describePhases, type Phases, phasesOf } from './phases.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -30,6 +34,7 @@ const { values: args } = parseArgs({
     'no-mbsync': { type: 'boolean', default: false },
     'no-big': { type: 'boolean', default: false },
     json: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 
@@ -41,6 +46,7 @@ interface Measure {
   messages: number;
   bytes: number;
   exitCode: number;
+  phases?: Phases;
 }
 
 function ensureTools(): void {
@@ -62,8 +68,14 @@ async function measured(
 ): Promise<Measure & { stdout: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-time-'));
   const timeFile = path.join(dir, 'time');
+  const profiling = args.profile && command !== '/usr/bin/mbsync';
+  const env = profiling
+    ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(args.profile!)}` }
+    : process.env;
+  const spawnedAt = Date.now();
   const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let stdout = '';
   let stderr = '';
@@ -74,6 +86,7 @@ async function measured(
     stderr += d;
   });
   const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  const phases = phasesOf(stdout, spawnedAt, Date.now());
   const [elapsed, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   rmSync(dir, { recursive: true, force: true });
   if (exitCode !== 0) console.error(`${label}: exit ${exitCode}\n${stderr.slice(-2000)}\n${stdout.slice(-2000)}`);
@@ -85,6 +98,7 @@ async function measured(
     ...work,
     exitCode,
     stdout,
+    ...(phases ? { phases } : {}),
   };
 }
 
@@ -261,7 +275,10 @@ async function main(): Promise<void> {
   }
 
   console.log('\nresults (wall time; rates over the whole corpus; peak RSS of the process)');
-  for (const m of results) console.log(line(m));
+  for (const m of results) {
+    console.log(line(m));
+    if (m.phases) console.log(`    ${describePhases(m.phases)}`);
+  }
   const full = results.find((m) => m.label === 'mailsync full sync');
   const mb = results.find((m) => m.label === 'mbsync full sync');
   if (full && mb) console.log(`full sync speed vs mbsync: ${(mb.seconds / full.seconds).toFixed(2)}x`);
