@@ -42,7 +42,7 @@ const spec = (user: string, over: Partial<MailSyncSpec> = {}): MailSyncSpec => (
 const ready = (ms: MailSync | undefined): Condition | undefined =>
   ms?.status?.conditions?.find((c) => c.type === 'Ready');
 
-describe.skipIf(skip)('controller on a real API server', () => {
+describe.skipIf(skip)('controller on a real API server', { timeout: 600_000 }, () => {
   let client: KubeClient;
   let ns: string;
   let controller: ControllerProcess;
@@ -55,6 +55,8 @@ describe.skipIf(skip)('controller on a real API server', () => {
         return ms && test(ms) ? ms : undefined;
       },
       timeoutMs,
+      500,
+      async () => JSON.stringify((await getMailSync(client, ns, name))?.status ?? 'no such MailSync').slice(0, 2000),
     );
 
   beforeAll(async () => {

@@ -30,7 +30,7 @@ import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/resume.e2e.test.ts: ${skip}`);
 
-describe.skipIf(skip)('controller restarts and leader changes mid-sync', () => {
+describe.skipIf(skip)('controller restarts and leader changes mid-sync', { timeout: 600_000 }, () => {
   let client: KubeClient;
   let ns: string;
   let pair: DovecotPair;
@@ -44,6 +44,8 @@ describe.skipIf(skip)('controller restarts and leader changes mid-sync', () => {
         return ms && test(ms) ? ms : undefined;
       },
       timeoutMs,
+      500,
+      async () => JSON.stringify((await getMailSync(client, ns, name))?.status ?? 'no such MailSync').slice(0, 2000),
     );
 
   async function account(user: string, messages: number): Promise<MailSyncSpec> {

@@ -38,7 +38,7 @@ if (skip) console.warn(`SKIPPED test/e2e/sync.e2e.test.ts: ${skip}`);
 const ready = (ms: MailSync | undefined): Condition | undefined =>
   ms?.status?.conditions?.find((c) => c.type === 'Ready');
 
-describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
+describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', { timeout: 600_000 }, () => {
   let client: KubeClient;
   let ns: string;
   let pair: DovecotPair;
@@ -61,6 +61,8 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', () => {
         return ms && test(ms) ? ms : undefined;
       },
       timeoutMs,
+      500,
+      async () => JSON.stringify((await getMailSync(client, ns, name))?.status ?? 'no such MailSync').slice(0, 2000),
     );
 
   /** Users with their passwords on both servers and a Secret holding them (and the CA). */

@@ -36,6 +36,8 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 120_000,
   intervalMs = 500,
+  /** What to say about the last state when giving up. */
+  lastState?: () => Promise<string>,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -47,7 +49,10 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      const state = lastState ? await lastState().catch((e) => String(e)) : '';
+      throw new Error(
+        `timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}${state ? `; last state: ${state}` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }
