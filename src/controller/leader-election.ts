@@ -19,7 +19,8 @@ export interface LeaderElectionOptions {
   retryPeriodSeconds: number;
 }
 
-export const DEFAULT_LEASE = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+/** A standby takes over at most leaseDuration + retryPeriod after the last renewal (about 14 s). */
+export const DEFAULT_LEASE = { leaseDurationSeconds: 12, renewDeadlineSeconds: 8, retryPeriodSeconds: 2 };
 
 /** Lease times are MicroTime: RFC 3339 with microseconds. */
 function microTime(date: Date): string {
