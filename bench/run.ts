@@ -72,11 +72,12 @@ async function measured(
   const env = profiling
     ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(args.profile!)}` }
     : process.env;
-  const spawnedAt = Date.now();
   const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
+  // After spawn() returns: forking this (big) process is not the child's startup.
+  const spawnedAt = Date.now();
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
