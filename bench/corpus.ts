@@ -60,7 +60,9 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS = 'lorem ipsum dolor sit amet migration mailbox server folder sync imap message quota archive report'.split(' ');
+const WORDS = 'lorem ipsum dolor sit amet migration mailbox server folder sync imap message quota archive report'.split(
+  ' ',
+);
 
 function text(random: () => number, bytes: number): string {
   const lines: string[] = [];
