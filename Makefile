@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: help install build lint test test-unit test-integration test-e2e bench crds clean
 
 help: ## list targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
 install: ## install npm dependencies (Node 24 comes with them, as the devDependency node@24)
 	$(NPM) ci --no-audit --no-fund
