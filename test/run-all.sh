@@ -38,9 +38,9 @@ run_vitest() { # name, paths...
   vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/$name.json" "$@" || fail "vitest $name"
 }
 
-run_vitest unit test/unit
-run_vitest integration test/integration
-[ -d test/chart ] && run_vitest chart test/chart
+run_vitest unit test/unit/
+run_vitest integration test/integration/
+run_vitest chart test/chart/ test/prometheus/
 
 if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
   step "local Kubernetes cluster"
@@ -51,9 +51,8 @@ if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
     make --no-print-directory cluster-test || fail "cluster tests (TERM then KILL)"
     if make --no-print-directory cluster-image; then
       export MAILSYNC_IMAGE=${MAILSYNC_IMAGE:-mailsync-operator:dev}
-      for suite in e2e e2e-helm; do
-        [ -d "test/$suite" ] && run_vitest "$suite" "test/$suite"
-      done
+      run_vitest e2e test/e2e/ --no-file-parallelism
+      run_vitest e2e-helm test/e2e-helm/ --no-file-parallelism
     else
       fail "image build"
     fi

@@ -5,7 +5,12 @@ import { FIELDS_BEGIN, fieldTable, withFieldTable } from '../../src/api/field-ta
 describe('README MailSync field table', () => {
   it('documents every spec field with its type and default, generated from the CRD schema', () => {
     const table = fieldTable();
-    for (const field of ['spec.source.host', 'spec.source.passwordSecretRef.name', 'spec.folders.rename[].from', 'spec.gracePeriodSeconds']) {
+    for (const field of [
+      'spec.source.host',
+      'spec.source.passwordSecretRef.name',
+      'spec.folders.rename[].from',
+      'spec.gracePeriodSeconds',
+    ]) {
       expect(table).toContain(`\`${field}\``);
     }
     expect(table).toMatch(/`spec.source.tls` \| `auto` \\\| `implicit` \\\| `starttls` \\\| `none` \| `"auto"`/);
