@@ -59,7 +59,10 @@ if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
   else
     fail "cluster-up"
   fi
-  [ "$cluster_started" = 1 ] && { make --no-print-directory cluster-down || fail "cluster-down"; }
+  if [ "$cluster_started" = 1 ]; then
+    make --no-print-directory cluster-down || fail "cluster-down"
+    make --no-print-directory cluster-check-clean || fail "cluster-down left processes, mounts or state behind"
+  fi
 else
   echo "SKIPPED: local cluster and end-to-end suites (MAILSYNC_SKIP_CLUSTER=1 or test/cluster missing)"
 fi
