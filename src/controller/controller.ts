@@ -144,11 +144,7 @@ export class Controller {
     const runLog = this.ctx.streams.get(jobUid);
     if (!runLog) return;
     const snapshot = runLog.snapshot();
-    for (const [key, uid] of this.ctx.currentJob) {
-      if (uid !== jobUid) continue;
-      const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      const ms = this.mailSyncs.get(name, namespace);
-      if (!ms) continue;
+    for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid)) {
       this.ctx.status.update(ms, (s) => {
         s.logTail = snapshot.logTail;
         if (snapshot.progress) s.progress = snapshot.progress;
@@ -158,14 +154,20 @@ export class Controller {
       // The end of the log (or the summary) may be what finalization waits for.
       if (runLog.done || snapshot.summary) this.queue.add(key);
     }
-    for (const [key, uid] of this.ctx.mirrors) {
-      if (uid !== jobUid) continue;
-      const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      const ms = this.mailSyncs.get(name, namespace);
-      if (!ms) continue;
+    for (const [, ms] of this.#mailSyncsOf(this.ctx.mirrors, jobUid)) {
       this.ctx.status.update(ms, (s) => {
         s.logTail = snapshot.logTail;
       });
+    }
+  }
+
+  /** The cached MailSyncs whose "namespace/name" key maps to this Job UID. */
+  *#mailSyncsOf(jobByKey: Map<string, string>, jobUid: string) {
+    for (const [key, uid] of jobByKey) {
+      if (uid !== jobUid) continue;
+      const slash = key.indexOf('/');
+      const ms = this.mailSyncs.get(key.slice(slash + 1), key.slice(0, slash));
+      if (ms) yield [key, ms] as const;
     }
   }
 
