@@ -17,3 +17,10 @@ export function saslPlainResponse(authzid: string, authcid: string, password: st
 export function xoauth2Response(user: string, accessToken: string): string {
   return Buffer.from(`user=${user}\u0001auth=Bearer ${accessToken}\u0001\u0001`, 'utf8').toString('base64');
 }
+
+/** RFC 7628 OAUTHBEARER: `n,a=<user>,^Ahost=<host>^Aport=<port>^Aauth=Bearer <token>^A^A`, base64. */
+export function oauthBearerResponse(user: string, accessToken: string, host: string, port: number): string {
+  const authzid = user.replace(/=/g, '=3D').replace(/,/g, '=2C');
+  const payload = `n,a=${authzid},\u0001host=${host}\u0001port=${port}\u0001auth=Bearer ${accessToken}\u0001\u0001`;
+  return Buffer.from(payload, 'utf8').toString('base64');
+}

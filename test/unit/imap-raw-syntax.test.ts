@@ -7,8 +7,8 @@ import {
   parseUidSet,
   quoteString,
 } from '../../src/sync/imap-raw/imap-syntax.js';
-import { saslPlainResponse, xoauth2Response } from '../../src/sync/imap-raw/sasl-fallback.js';
 import { splitBatches } from '../../src/sync/imap-raw/split-batches.js';
+import { saslPlainResponse, xoauth2Response } from '../../src/sync/sasl.js';
 
 describe('formatInternalDate', () => {
   it('writes dd-Mon-yyyy hh:mm:ss +0000 in UTC', () => {
@@ -66,8 +66,8 @@ describe('uid sets', () => {
 
 describe('sasl (fallback)', () => {
   it('PLAIN, with and without an authorization identity', () => {
-    expect(Buffer.from(saslPlainResponse('alice', 'pw'), 'base64').toString()).toBe('\0alice\0pw');
-    expect(Buffer.from(saslPlainResponse('alice', 'pw', 'admin'), 'base64').toString()).toBe('alice\0admin\0pw');
+    expect(Buffer.from(saslPlainResponse('', 'alice', 'pw'), 'base64').toString()).toBe('\0alice\0pw');
+    expect(Buffer.from(saslPlainResponse('alice', 'admin', 'pw'), 'base64').toString()).toBe('alice\0admin\0pw');
   });
   it('XOAUTH2', () => {
     expect(Buffer.from(xoauth2Response('a@b', 'tok'), 'base64').toString()).toBe('user=a@b\x01auth=Bearer tok\x01\x01');

@@ -6,9 +6,9 @@
  * scrubbed of the secret.
  */
 import { AuthError, ConnectError } from '../errors.js';
+import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
 import type { RawImapConnection, TaggedResult } from './connection.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
-import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from './sasl-fallback.js';
 
 export async function authenticate(connection: RawImapConnection, secret: string): Promise<TaggedResult> {
   const { mechanism, user, authUser, side } = connection.endpoint;
@@ -39,7 +39,7 @@ export async function authenticate(connection: RawImapConnection, secret: string
     const { host, port } = connection.endpoint;
     const response =
       sasl === 'PLAIN'
-        ? saslPlainResponse(user, secret, authUser)
+        ? saslPlainResponse(authUser ? user : '', authUser ?? user, secret)
         : sasl === 'OAUTHBEARER'
           ? oauthBearerResponse(user, secret, host, port)
           : xoauth2Response(user, secret);
