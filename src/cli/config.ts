@@ -8,8 +8,9 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from '../api/secret-refs.js';
 import { Endpoint, KUBE, MailSyncSpec } from '../api/spec.js';
-import { applyDefaults, type EffectiveSpec } from '../sync/defaults.js';
+import { applyDefaults, type EffectiveSpec } from '../api/spec-defaults.js';
 import { ConfigError, type Side } from '../sync/errors.js';
 import { schemaErrors } from './schema-errors.js';
 
@@ -72,12 +73,6 @@ function kubeFields(schema: TSchema): string[] {
 const TOP_KUBE_FIELDS = kubeFields(MailSyncSpec);
 const ENDPOINT_KUBE_FIELDS = kubeFields(Endpoint);
 
-const LOCAL_EQUIVALENT: Record<string, string> = {
-  passwordSecretRef: 'use passwordFile or passwordEnv outside Kubernetes',
-  oauth2TokenSecretRef: 'use oauth2TokenFile outside Kubernetes',
-  caSecretRef: 'use caFile outside Kubernetes',
-};
-
 /**
  * Outside Kubernetes: Secret references cannot be resolved (an error), the
  * controller's own fields (suspend, resources...) are dropped with a notice.
@@ -88,7 +83,8 @@ function handleKubernetesFields(spec: Doc, notices: string[]): void {
     if (!isObject(ep)) continue;
     for (const field of ENDPOINT_KUBE_FIELDS) {
       if (ep[field] === undefined) continue;
-      const hint = LOCAL_EQUIVALENT[field] ?? 'it is only read in Kubernetes';
+      const local = SECRET_REF_FIELDS.find((f) => f.ref === field)?.localAlternative;
+      const hint = local ? `use ${local} outside Kubernetes` : 'it is only read in Kubernetes';
       throw new ConfigError(`${side}.${field} names a Kubernetes Secret: ${hint}`, { side });
     }
   }
@@ -104,11 +100,8 @@ function dropKubernetesOnlyTopFields(spec: Doc): void {
 }
 
 const CREDENTIAL_FIELDS = [
-  'passwordFile',
-  'passwordEnv',
-  'oauth2TokenFile',
-  'passwordSecretRef',
-  'oauth2TokenSecretRef',
+  ...LOCAL_CREDENTIAL_FIELDS,
+  ...SECRET_REF_FIELDS.filter((f) => f.credential).map((f) => f.ref),
 ];
 
 /** The CRD's CEL rules, and the local equivalents for file/env credentials. */
@@ -170,7 +163,7 @@ function regexErrors(spec: MailSyncSpec): string[] {
 
 export interface ValidatedSpec {
   spec: MailSyncSpec;
-  /** The spec with every default filled in (src/sync/defaults.ts). */
+  /** The spec with every default filled in (src/api/spec-defaults.ts). */
   effective: EffectiveSpec;
   notices: string[];
 }

@@ -21,20 +21,17 @@ import {
   type MailSync,
   WORKER_CONTAINER,
 } from '../api/mailsync.js';
-import type { Endpoint, SecretKeyRef } from '../api/spec.js';
+import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
+import type { Endpoint, Side } from '../api/spec.js';
+import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
 
 export const SPEC_DIR = '/etc/mailsync';
 export const SPEC_KEY = 'spec.json';
 export const STATE_DIR = '/var/run/mailsync/state';
 export const STATE_KEY = 'state.json';
-export const SECRETS_DIR = '/var/run/mailsync/secrets';
-/** File names inside a side's secrets directory. */
-export const SECRET_FILES = { password: 'password', oauth2Token: 'oauth2-token', ca: 'ca.crt' } as const;
 /** The image's numeric user (Dockerfile USER 10001:10001). */
 export const WORKER_UID = 10001;
 
-export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
-export const DEFAULT_BACKOFF_LIMIT = 1;
 export const DEFAULT_RESOURCES = {
   requests: { cpu: '100m', memory: '128Mi' },
   limits: { cpu: '1', memory: '512Mi' },
@@ -95,16 +92,12 @@ export function runLabels(mailSync: MailSync, pairHash: string): Record<string, 
   return labels;
 }
 
-function secretProjection(ref: SecretKeyRef | undefined, path: string): V1VolumeProjection[] {
-  return ref ? [{ secret: { name: ref.name, items: [{ key: ref.key, path }] } }] : [];
-}
-
-function secretsVolume(side: 'source' | 'destination', endpoint: Endpoint): V1Volume | undefined {
-  const sources = [
-    ...secretProjection(endpoint.passwordSecretRef, SECRET_FILES.password),
-    ...secretProjection(endpoint.oauth2TokenSecretRef, SECRET_FILES.oauth2Token),
-    ...secretProjection(endpoint.caSecretRef, SECRET_FILES.ca),
-  ];
+/** Each Secret key the endpoint names, projected as the file the worker expects (src/api/secret-refs.ts). */
+function secretsVolume(side: Side, endpoint: Endpoint): V1Volume | undefined {
+  const sources: V1VolumeProjection[] = SECRET_REF_FIELDS.flatMap((field) => {
+    const ref = endpoint[field.ref];
+    return ref ? [{ secret: { name: ref.name, items: [{ key: ref.key, path: field.file }] } }] : [];
+  });
   if (sources.length === 0) return undefined;
   // 0440 + fsGroup: readable by the worker's group only.
   return { name: `${side}-secrets`, projected: { defaultMode: 0o440, sources } };
@@ -195,7 +188,7 @@ export function buildJob(input: JobInput): V1Job {
     spec: {
       completions: 1,
       parallelism: 1,
-      backoffLimit: spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
+      backoffLimit: spec.backoffLimit ?? KUBE_DEFAULTS.backoffLimit,
       ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
       // No second pod while the first one is still terminating (two workers on one account pair).
       podReplacementPolicy: 'Failed',
@@ -215,7 +208,7 @@ export function buildJob(input: JobInput): V1Job {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS,
+          terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds,
           ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
           securityContext: {
             runAsNonRoot: true,

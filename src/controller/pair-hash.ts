@@ -4,31 +4,22 @@
  * so they get the same Job name and never run at the same time.
  */
 import { createHash } from 'node:crypto';
-import type { Endpoint, MailSyncSpec } from '../api/spec.js';
+import { accountKey } from '../api/endpoint-identity.js';
+import type { MailSyncSpec } from '../api/spec.js';
 
 /** Hex characters of the hash used in the Job name ("mailsync-" + 16 = 25 characters). */
 export const JOB_HASH_CHARS = 16;
 export const JOB_NAME_PREFIX = 'mailsync-';
 
-/** The port the engine will use when none is given: 993 for implicit TLS (and auto, which tries it first), else 143. */
-export function effectivePort(endpoint: Pick<Endpoint, 'port' | 'tls'>): number {
-  if (endpoint.port !== undefined) return endpoint.port;
-  const tls = endpoint.tls ?? 'auto';
-  return tls === 'implicit' || tls === 'auto' ? 993 : 143;
-}
-
-/** host lowercased without a trailing dot, effective port, user as given (IMAP user names may be case-sensitive). */
-export function normaliseAccount(endpoint: Pick<Endpoint, 'host' | 'port' | 'tls' | 'user'>): string {
-  const host = endpoint.host.trim().toLowerCase().replace(/\.$/, '');
-  return `${host}:${effectivePort(endpoint)}/${endpoint.user}`;
-}
-
 /** Hex characters kept of the SHA-256 (160 bits): short enough to be a label value (at most 63). */
 export const PAIR_HASH_CHARS = 40;
 
-/** SHA-256 (hex, first 40 characters) of the normalised source and destination accounts; also the label value. */
+/**
+ * SHA-256 (hex, first 40 characters) of the normalised source and destination
+ * accounts (src/api/endpoint-identity.ts); also the label value.
+ */
 export function pairHash(spec: Pick<MailSyncSpec, 'source' | 'destination'>): string {
-  const text = `source=${normaliseAccount(spec.source)}\ndestination=${normaliseAccount(spec.destination)}`;
+  const text = `source=${accountKey(spec.source)}\ndestination=${accountKey(spec.destination)}`;
   return createHash('sha256').update(text).digest('hex').slice(0, PAIR_HASH_CHARS);
 }
 

@@ -12,9 +12,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Summary } from '../api/events.js';
 import { FINALIZER } from '../api/mailsync.js';
+import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
-import { DEFAULT_GRACE_PERIOD_SECONDS } from './job-builder.js';
 import { isNotFound, paths } from './kube-client.js';
 import { summaryLine } from './run-finish.js';
 import { type JobView, jobBusy, podAlive, runInProgress } from './run-plan.js';
@@ -27,7 +27,7 @@ import type { ReconcileResult } from './workqueue.js';
 const ABORT_SLACK_SECONDS = 30;
 
 function gracePeriod(input: StepInput): number {
-  return input.mailSync.spec.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+  return input.mailSync.spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds;
 }
 
 async function deletePod(input: StepInput, pod: V1Pod, gracePeriodSeconds: number): Promise<void> {

@@ -7,6 +7,7 @@
  * Errors name the file or the variable, never the content.
  */
 import { readFile } from 'node:fs/promises';
+import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from '../api/secret-refs.js';
 import type { Endpoint } from '../api/spec.js';
 import { ConfigError, type Side } from './errors.js';
 
@@ -18,12 +19,6 @@ export interface Credential {
   origin: string;
   secret: () => Promise<string>;
 }
-
-const KUBERNETES_REFS = {
-  passwordSecretRef: 'passwordFile or passwordEnv',
-  oauth2TokenSecretRef: 'oauth2TokenFile',
-  caSecretRef: 'caFile',
-} as const;
 
 function why(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
@@ -56,10 +51,10 @@ export async function readSecretFile(file: string, kind: SecretKind, side: Side,
 
 /** Rejects Kubernetes-only Secret references (the worker turns them into files before the engine runs). */
 export function rejectSecretRefs(endpoint: Endpoint, side: Side): void {
-  for (const [field, local] of Object.entries(KUBERNETES_REFS)) {
-    if (endpoint[field as keyof Endpoint] !== undefined) {
+  for (const { ref, localAlternative } of SECRET_REF_FIELDS) {
+    if (endpoint[ref] !== undefined) {
       throw new ConfigError(
-        `${side}.${field} names a Kubernetes Secret, which is only read in Kubernetes; use ${local} here`,
+        `${side}.${ref} names a Kubernetes Secret, which is only read in Kubernetes; use ${localAlternative} here`,
         { side },
       );
     }
@@ -76,7 +71,7 @@ export async function credentialOf(
   side: Side,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Credential> {
-  const given = (['passwordFile', 'passwordEnv', 'oauth2TokenFile'] as const).filter((f) => endpoint[f] !== undefined);
+  const given = LOCAL_CREDENTIAL_FIELDS.filter((f) => endpoint[f] !== undefined);
   if (given.length === 0) {
     throw new ConfigError(`${side}: no credential: set passwordFile, passwordEnv or oauth2TokenFile`, { side });
   }

@@ -12,7 +12,8 @@
  * A certificate problem found while probing is a TlsError at once: falling
  * back to a weaker mode because a certificate is bad would defeat its purpose.
  */
-import type { Endpoint } from '../api/spec.js';
+import { type Endpoint, IMAP_PORT, IMPLICIT_TLS_PORT } from '../api/spec.js';
+import { ENDPOINT_DEFAULTS } from '../api/spec-defaults.js';
 import { connectError } from './connect-errors.js';
 import { credentialOf, rejectSecretRefs } from './credentials.js';
 import { ConfigError, type Side, TlsError } from './errors.js';
@@ -34,11 +35,6 @@ export interface ResolveOptions {
   /** The well-known ports `tls: auto` tries when the endpoint has no port (default 993 and 143; tests change them). */
   wellKnownPorts?: { implicitTls: number; imap: number };
 }
-
-export const IMPLICIT_TLS_PORT = 993;
-export const IMAP_PORT = 143;
-export const DEFAULT_TIMEOUT_SECONDS = 120;
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
 
 type Mechanism = ResolvedEndpoint['mechanism'];
 type Security = ResolvedEndpoint['security'];
@@ -151,15 +147,15 @@ export async function resolveEndpoint(
   rejectSecretRefs(endpoint, side);
   const credential = await credentialOf(endpoint, side, options.env);
   const mechanism = mechanismFor(endpoint, side, credential.kind);
-  const mode = endpoint.tls ?? 'auto';
+  const mode = endpoint.tls ?? ENDPOINT_DEFAULTS.tls;
   if (mode === 'none' && !endpoint.allowPlaintext) {
     throw new ConfigError(`${side}.tls: none needs allowPlaintext: true (the password would travel in clear text)`, {
       side,
     });
   }
   const tls = await tlsOptionsFor(endpoint, side, logger);
-  const connectTimeoutMs = (endpoint.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000;
-  const commandTimeoutMs = (endpoint.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const connectTimeoutMs = (endpoint.connectTimeoutSeconds ?? ENDPOINT_DEFAULTS.connectTimeoutSeconds) * 1000;
+  const commandTimeoutMs = (endpoint.timeoutSeconds ?? ENDPOINT_DEFAULTS.timeoutSeconds) * 1000;
 
   let port: number;
   let security: Security;

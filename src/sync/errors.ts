@@ -7,8 +7,9 @@
  * the server's response text only.
  */
 import { EXIT_CODES, type Reason } from '../api/exit-codes.js';
+import type { Side } from '../api/spec.js';
 
-export type Side = 'source' | 'destination';
+export type { Side };
 
 export class MailsyncError extends Error {
   readonly reason: Reason;

@@ -6,7 +6,7 @@
  * subscriptions. Workers never create folders, so two of them cannot race on
  * a parent.
  */
-import type { EffectiveSpec } from './defaults.js';
+import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { foldersToCreate, mapFolders } from './folders/index.js';
 import type { RawImapConnection } from './imap-raw/connection.js';
 import { createMailbox, subscribeMailbox, unsubscribeMailbox } from './imap-raw/mailbox-admin.js';

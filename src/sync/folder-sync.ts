@@ -10,9 +10,9 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { DryRunTotals } from '../api/events.js';
+import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
-import type { EffectiveSpec } from './defaults.js';
 import { passesFilters } from './filters.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';

@@ -22,7 +22,7 @@
  * destination copies.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_IDENTITY_HEADERS } from './defaults.js';
+import { DEFAULT_IDENTITY_HEADERS } from '../api/spec.js';
 
 export { DEFAULT_IDENTITY_HEADERS };
 

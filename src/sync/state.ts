@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { EffectiveSpec } from './defaults.js';
+import { accountIdentity } from '../api/endpoint-identity.js';
+import type { EffectiveSpec } from '../api/spec-defaults.js';
 import type { RawImapConnection } from './imap-raw/connection.js';
 import { mailboxStatuses } from './imap-raw/mailbox-admin.js';
 
@@ -41,11 +42,19 @@ export interface SyncState {
   folders: Record<string, FolderState>;
 }
 
-/** Everything that changes which messages a folder pair should hold. */
+/**
+ * Everything that changes which messages a folder pair should hold. The
+ * accounts are normalised as for the pair hash (src/api/endpoint-identity.ts):
+ * spelling the host in capitals or writing the default port keeps the state.
+ */
 export function stateFingerprint(spec: EffectiveSpec): string {
+  const account = (endpoint: EffectiveSpec['source']) => {
+    const { host, port, user } = accountIdentity(endpoint);
+    return [host, port, user];
+  };
   const relevant = {
-    source: [spec.source.host, spec.source.port ?? null, spec.source.user],
-    destination: [spec.destination.host, spec.destination.port ?? null, spec.destination.user],
+    source: account(spec.source),
+    destination: account(spec.destination),
     folders: spec.folders,
     identityHeaders: spec.identityHeaders,
     syncFlags: spec.syncFlags,

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
+import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { checkSecretsReachable, readConfigFile, validateSpec } from '../cli/config.js';
 import { loadRunSync } from '../cli/engine-loader.js';
@@ -17,7 +18,6 @@ import type { CommandIo } from '../cli/sync-command.js';
 import { WORKER_USAGE } from '../cli/usage.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { asMailsyncError, ConfigError } from '../sync/errors.js';
-import { DEFAULT_SECRETS_DIR, resolveMountedSecrets } from './mounted-secrets.js';
 import { readPreviousState } from './previous-state.js';
 
 export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
@@ -82,7 +82,7 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
     const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
-    const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || DEFAULT_SECRETS_DIR);
+    const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || SECRETS_DIR);
     const { spec, notices } = validateSpec(raw, { context: 'worker' });
     checkSecretsReachable(spec, env);
     for (const notice of notices) logger.warn(notice);

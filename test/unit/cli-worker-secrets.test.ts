@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { resolveMountedSecrets } from '../../src/api/secret-refs.js';
 import { validateSpec } from '../../src/cli/config.js';
 import { ConfigError, TlsError } from '../../src/sync/errors.js';
 import { failureSummary } from '../../src/worker/main.js';
-import { resolveMountedSecrets } from '../../src/worker/mounted-secrets.js';
 
 const crdSpec = () => ({
   source: {

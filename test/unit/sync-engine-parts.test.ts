@@ -5,9 +5,9 @@
  */
 import pino from 'pino';
 import { describe, expect, test } from 'vitest';
+import { applyDefaults } from '../../src/api/spec-defaults.js';
 import { abortSignalName, RunStop, raceAbort, SignalAbortedError, sleep } from '../../src/sync/abort.js';
 import { batchesOf } from '../../src/sync/copy.js';
-import { applyDefaults } from '../../src/sync/defaults.js';
 import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
 import { backoffDelay, isConnectionLoss, withReconnect } from '../../src/sync/reconnect.js';
 import { Reporter } from '../../src/sync/reporter.js';

@@ -28,6 +28,7 @@
  * The result is sorted: INBOX first, then parents before children.
  */
 import type { Folders } from '../../api/spec.js';
+import { SPEC_DEFAULTS } from '../../api/spec-defaults.js';
 import { ConfigError } from '../errors.js';
 import { applyRenameRules, type CompiledRenameRule, compileRenameRules } from '../regextrans.js';
 import type { FolderInfo, FolderPair, MailboxTree } from '../types.js';
@@ -105,7 +106,7 @@ export function mapFolders(source: MailboxTree, destination: MailboxTree, option
   const byName = new Map(
     selected.map((folder) => [folder, destinationByName(folder, source, destination, options, rules)] as const),
   );
-  const automap = (options.automap ?? true) && options.subfolder === undefined;
+  const automap = (options.automap ?? SPEC_DEFAULTS.folders.automap) && options.subfolder === undefined;
   const automapped = automap ? automapTargets(selected, byName, source, destination) : new Map<FolderInfo, string>();
 
   const pairs = selected.map((folder): FolderPair => {
