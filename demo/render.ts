@@ -1,23 +1,12 @@
 /** Text of the demo's progress line and final summary, from a MailSync's status (pure functions). */
 import type { MailSyncStatus } from '../src/api/status.js';
+import { formatBytes, formatDuration } from '../src/api/units-text.js';
 
 const BAR_WIDTH = 24;
 
 function bar(done: number, total: number): string {
   const filled = total > 0 ? Math.min(BAR_WIDTH, Math.round((done / total) * BAR_WIDTH)) : 0;
   return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** One line: name, phase, bar, done/total, rate, ETA, folders; or why it waits. */

@@ -1,7 +1,9 @@
 /**
  * Parsing the worker's log as the API server returns it with
- * `timestamps=true`: "<RFC3339Nano timestamp> <pino JSON line>". Pure.
+ * `timestamps=true`: "<RFC3339Nano timestamp> <pino JSON line>", and the
+ * readable lines it adds to status.logTail. Pure.
  */
+import { type LogRecord, lineText } from '../api/event-text.js';
 import type { SyncEvent } from '../api/events.js';
 
 export interface TimestampedLine {
@@ -13,8 +15,8 @@ export interface TimestampedLine {
 }
 
 export type WorkerLine =
-  | { kind: 'event'; event: SyncEvent; level: number; time?: number; msg?: string }
-  | { kind: 'log'; level: number; time?: number; msg: string }
+  | { kind: 'event'; event: SyncEvent; record: LogRecord; level: number; time?: number; msg?: string }
+  | { kind: 'log'; record: LogRecord; level: number; time?: number; msg: string }
   | { kind: 'raw'; text: string };
 
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) ?/;
@@ -62,95 +64,23 @@ export function parseWorkerLine(text: string): WorkerLine {
   const time = typeof record.time === 'number' ? record.time : undefined;
   const msg = typeof record.msg === 'string' ? record.msg : undefined;
   if (typeof record.event === 'string') {
-    return { kind: 'event', event: record as unknown as SyncEvent, level, time, msg };
+    return { kind: 'event', event: record as unknown as SyncEvent, record, level, time, msg };
   }
-  return { kind: 'log', level, time, msg: msg ?? trimmed };
-}
-
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: '', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(1)} ${units[unit]}`;
+  return { kind: 'log', record, level, time, msg: msg ?? trimmed };
 }
 
 function clock(time: number | undefined): string {
   return time === undefined ? '' : `${new Date(time).toISOString().slice(11, 19)} `;
 }
 
-/** The readable lines an event contributes to logTail ([] for events that only update progress). */
-function describeEvent(event: SyncEvent): string[] {
-  switch (event.event) {
-    case 'start':
-      return [`start ${event.mode}: ${event.source} -> ${event.destination}`];
-    case 'connected':
-      return [`connected to ${event.side} (${event.tls})`];
-    case 'folders':
-      return [`${event.total} folders${event.messagesTotal !== undefined ? `, ${event.messagesTotal} messages` : ''}`];
-    case 'folder.begin':
-      return [`folder ${event.folder} -> ${event.destinationFolder}: ${event.messages} messages`];
-    case 'folder.end':
-      return [
-        `folder ${event.folder} done: ${event.copied} copied, ${event.skipped} skipped, ${event.failed} failed` +
-          (event.unchanged ? ' (unchanged)' : '') +
-          (event.missing ? `, ${event.missing} MISSING on destination` : ''),
-      ];
-    case 'folder.plan':
-      return [
-        `${event.dryRun ? 'would copy' : 'to copy'} ${event.copy} messages (${formatBytes(event.copyBytes)}) ` +
-          `from ${event.folder} to ${event.destinationFolder}`,
-      ];
-    case 'folder.create':
-      return [`${event.dryRun ? 'would create' : 'created'} folder ${event.folder}`];
-    case 'folder.size':
-      return [
-        `size ${event.folder}: ${event.source.messages} messages ${formatBytes(event.source.bytes)}` +
-          (event.destination
-            ? ` / ${event.destinationFolder}: ${event.destination.messages} messages ${formatBytes(event.destination.bytes)}`
-            : ` / ${event.destinationFolder}: absent`),
-      ];
-    case 'progress':
-      return [];
-    case 'message.error':
-      return [
-        `WARN ${event.folder}${event.uid !== undefined ? ` uid ${event.uid}` : ''}: ${event.reason}: ${event.error}`,
-      ];
-    case 'error':
-      return [`ERROR ${event.reason}${event.side ? ` (${event.side})` : ''}: ${event.error}`];
-    case 'reconnect':
-      return [`WARN reconnecting to ${event.side} (attempt ${event.attempt})`];
-    case 'abort':
-      return [`WARN abort requested (${event.signal}): finishing the message in flight, then logging out`];
-    case 'summary': {
-      const s = event.summary;
-      return [
-        `summary: ${s.verdict} (${s.reason}, exit code ${s.exitCode}) ${s.message}`,
-        `  transferred ${s.messagesTransferred}, skipped ${s.messagesSkipped}, duplicates ${s.duplicatesSkipped}, ` +
-          `failed ${s.messagesFailed}, errors ${s.errors}`,
-        `  ${formatBytes(s.bytesTransferred)} in ${s.durationSeconds} s (${s.messagesPerSecond} msg/s), ` +
-          `folders ${s.foldersSynced} (+${s.foldersCreated} created), reconnects ${s.reconnects}`,
-      ];
-    }
-    default: {
-      const unknown = event as { event: string };
-      return [unknown.event];
-    }
-  }
-}
-
-/** Readable lines for logTail, prefixed with the worker's clock (UTC). */
+/**
+ * Readable lines for logTail, in the words of api/event-text.ts (the CLI's),
+ * prefixed with the worker's clock (UTC). Progress events only update
+ * status.progress: every 2 s they would push everything else out of the tail.
+ */
 export function readableLines(line: WorkerLine): string[] {
   if (line.kind === 'raw') return line.text ? [line.text] : [];
+  if (line.kind === 'event' && line.event.event === 'progress') return [];
   const prefix = clock(line.time);
-  if (line.kind === 'log') {
-    const level = LEVEL_NAMES[line.level] ?? '';
-    return [`${prefix}${level ? `${level} ` : ''}${line.msg}`];
-  }
-  return describeEvent(line.event).map((text, i) => (i === 0 ? `${prefix}${text}` : text));
+  return lineText(line.record).map((text, i) => (i === 0 ? `${prefix}${text}` : text));
 }

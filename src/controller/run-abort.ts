@@ -10,13 +10,13 @@
  *    (delete) or set phase Aborted (suspend).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
 import { FINALIZER } from '../api/mailsync.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
 import { isNotFound, paths } from './kube-client.js';
-import { summaryLine } from './run-finish.js';
 import { type JobView, jobBusy, podAlive, runInProgress } from './run-plan.js';
 import { trackRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
@@ -116,7 +116,7 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
   const summary = (live?.summary ?? status.summary) as Summary | undefined;
   if (wasRunning) {
     const why = keep ? 'spec.suspend' : 'deletion';
-    const summaryText = summary?.message ? `${summary.message}; ${summaryLine(summary)}` : summaryLine(summary);
+    const summaryText = summary?.message ? `${summary.message}; ${summaryTotals(summary)}` : summaryTotals(summary);
     ctx.events.record(mailSync, 'Normal', 'Aborted', `sync aborted by ${why}: ${summaryText}`);
     log.info({ why }, 'run aborted: %s', summaryText);
     if (keep && runLog?.fullSummary?.state) {
@@ -138,7 +138,7 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
   if (keep) {
     // A finished run stays as it ended; suspend only stops what runs (and keeps new runs from starting).
     if (!wasRunning && status.phase && ['Succeeded', 'Failed', 'Aborted'].includes(status.phase)) return {};
-    const message = wasRunning ? `aborted (spec.suspend): ${summaryLine(summary)}` : 'suspended (spec.suspend)';
+    const message = wasRunning ? `aborted (spec.suspend): ${summaryTotals(summary)}` : 'suspended (spec.suspend)';
     const next = runAborted(status, stepContext(mailSync, now), live ?? {}, message);
     await commitStatus(input, next, { flush: true });
     return {};

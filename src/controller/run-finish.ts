@@ -3,11 +3,12 @@
  * worker's final summary is in, then record the outcome: status, Event,
  * delta state for the next run, metrics.
  */
+
+import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
-import { formatBytes } from './log-lines.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import type { JobView } from './run-plan.js';
 import { followRun } from './run-track.js';
@@ -24,22 +25,6 @@ function finishedAt(job: JobView): number | undefined {
   );
   const time = condition?.lastTransitionTime ?? job.job.status?.completionTime;
   return time ? new Date(time).getTime() : undefined;
-}
-
-/** "transferred 120, skipped 3, failed 0, 2.0 MiB in 9 s": the summary in one line, for Events. */
-export function summaryLine(
-  summary:
-    | Pick<
-        Summary,
-        'messagesTransferred' | 'messagesSkipped' | 'messagesFailed' | 'bytesTransferred' | 'durationSeconds'
-      >
-    | undefined,
-): string {
-  if (!summary) return 'no summary from the worker';
-  return (
-    `transferred ${summary.messagesTransferred ?? 0}, skipped ${summary.messagesSkipped ?? 0}, ` +
-    `failed ${summary.messagesFailed ?? 0}, ${formatBytes(summary.bytesTransferred ?? 0)} in ${summary.durationSeconds ?? 0} s`
-  );
 }
 
 function recordMetrics(input: StepInput, outcome: Outcome, summary: Summary | undefined, startTime?: string): void {
@@ -78,7 +63,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   const next = runFinished(status, stepContext(mailSync, ctx.now()), outcome, live);
   await commitStatus(input, next, {
     flush: true,
-    eventMessage: `${outcome.reason}: ${outcome.message} (${summaryLine(live.summary as Summary | undefined)})`,
+    eventMessage: `${outcome.reason}: ${outcome.message} (${summaryTotals(live.summary)})`,
   });
   recordMetrics(input, outcome, live.summary as Summary | undefined, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');

@@ -11,14 +11,8 @@
  */
 import type { Progress, Summary } from '../api/events.js';
 import type { LogStreamPosition, StatusProgress, StatusSummary } from '../api/status.js';
-import {
-  formatBytes,
-  parseWorkerLine,
-  readableLines,
-  sinceTimeOf,
-  splitTimestamp,
-  timestampNanos,
-} from './log-lines.js';
+import { formatBytes } from '../api/units-text.js';
+import { parseWorkerLine, readableLines, sinceTimeOf, splitTimestamp, timestampNanos } from './log-lines.js';
 import { LogTail } from './log-tail.js';
 
 export interface RunLogInit {

@@ -135,7 +135,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', { timeo
     expect(ready(done)).toMatchObject({ status: 'True', reason: 'Succeeded' });
     expect(done.status?.summary).toMatchObject({ reason: 'Succeeded', exitCode: 0, messagesTransferred: total });
     expect(done.status?.progress?.display).toBe(`${total}/${total}`);
-    expect(done.status?.logTail?.some((l) => l.includes('summary: success'))).toBe(true);
+    expect(done.status?.logTail?.some((l) => l.startsWith('Verdict: success'))).toBe(true);
     expect(done.status?.completionTime).toBeDefined();
     const { source, destination } = await mailboxes(pair, 'alice');
     expect(destination).toEqual(source);
@@ -181,7 +181,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', { timeo
     );
     expect(waiting.status?.waitingFor).toBe(`${ns}/bob-1`);
     expect(ready(waiting)?.reason).toBe('AccountPairBusy');
-    expect(waiting.status?.logTail?.some((l) => /start sync|connected to|folder/.test(l))).toBe(true);
+    expect(waiting.status?.logTail?.some((l) => /Sync started|Connected to|Folder/.test(l))).toBe(true);
     const first = await waitStatus('bob-1', 'Succeeded', (ms) => ms.status?.phase === 'Succeeded');
     expect(first.status?.summary?.messagesTransferred).toBe(total);
     const second = await waitStatus('bob-2', 'Succeeded', (ms) => ms.status?.phase === 'Succeeded');

@@ -64,19 +64,39 @@ describe('worker log lines', () => {
     expect(parseWorkerLine('{not json')).toEqual({ kind: 'raw', text: '{not json' });
   });
 
-  it('renders readable lines; progress only updates status.progress', () => {
-    const render = (body: object) => readableLines(parseWorkerLine(JSON.stringify({ level: 30, time: T, ...body })));
-    expect(render({ event: 'folder.begin', folder: 'INBOX', destinationFolder: 'INBOX', messages: 12 })).toEqual([
-      '00:00:00 folder INBOX -> INBOX: 12 messages',
+  // The words themselves are table-tested in event-text.test.ts; here: the clock, progress left out, raw lines.
+  it.each<[string, string, string[]]>([
+    [
+      'an event, with the UTC clock',
+      JSON.stringify({
+        level: 30,
+        time: T,
+        event: 'folder.begin',
+        folder: 'INBOX',
+        destinationFolder: 'INBOX',
+        messages: 12,
+      }),
+      ['00:00:00 Folder INBOX -> INBOX (12 messages)'],
+    ],
+    [
+      'progress (only updates status.progress)',
+      JSON.stringify({ level: 30, time: T, event: 'progress', progress: {} }),
+      [],
+    ],
+    ['a plain warning', JSON.stringify({ level: 40, time: T, msg: 'slow server' }), ['00:00:00 WARNING slow server']],
+    ['a line without a time', JSON.stringify({ level: 30, msg: 'hello' }), ['hello']],
+    ['other output as it is', 'Error: boom', ['Error: boom']],
+    ['an empty line', '   ', []],
+  ])('renders %s', (_name, text, expected) => {
+    expect(readableLines(parseWorkerLine(text))).toEqual(expected);
+  });
+
+  it('renders the summary as totals and verdict, without the delta state', () => {
+    const lines = readableLines(parseWorkerLine(JSON.stringify({ level: 30, time: T, event: 'summary', summary })));
+    expect(lines).toEqual([
+      '00:00:00 Totals: transferred 120, skipped 3, failed 0, 1.91 MiB in 9 s (13.3 msg/s)',
+      'Verdict: success (Succeeded, exit code 0): all 123 messages present on the destination',
     ]);
-    expect(render({ event: 'error', reason: 'AuthenticationFailed', side: 'source', error: 'LOGIN failed' })).toEqual([
-      '00:00:00 ERROR AuthenticationFailed (source): LOGIN failed',
-    ]);
-    expect(render({ event: 'progress', progress: {} })).toEqual([]);
-    expect(render({ level: 40, msg: 'slow server' })).toEqual(['00:00:00 WARN slow server']);
-    const lines = render({ event: 'summary', summary });
-    expect(lines[0]).toContain('all 123 messages present on the destination');
-    expect(lines.join('\n')).not.toContain('uidvalidity');
   });
 });
 
