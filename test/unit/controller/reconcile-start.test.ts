@@ -1,0 +1,360 @@
+/**
+ * Reconcile of a MailSync that has no run going on: finalizer, checks before
+ * a run (spec, Secrets), creating the ConfigMap and the Job named by the
+ * account pair, waiting behind another MailSync of the same pair, and a new
+ * run after a spec change. Given these objects, expect these API calls and
+ * this status.
+ */
+import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
+import { KubeApiError } from '../../../src/controller/kube-client.js';
+import type { StoredObject } from './fake-kube.js';
+import {
+  configMapOf,
+  folderLine,
+  hashOf,
+  jobNameOf,
+  mailSync,
+  NS,
+  recordedStatus,
+  runJob,
+  SECRET_VALUE,
+  secret,
+  startedStatus,
+  workerPod,
+} from './fixtures.js';
+import { condition, useFakeClock, World } from './world.js';
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+const joe = mailSync();
+const JOB = jobNameOf(joe);
+const CM = configMapOf(joe);
+
+describe('a new MailSync', () => {
+  it.each<{
+    name: string;
+    objects: StoredObject[];
+    writes: string[];
+    phase: string;
+    reason: string;
+    message: string;
+    event: 'Normal' | 'Warning';
+    result: object;
+  }>([
+    {
+      name: 'gets the finalizer first, then its ConfigMap and Job',
+      objects: [mailSync({ finalizer: false }), secret()],
+      writes: [`patch mailsyncs/joe`, `create configmaps/${CM}`, `create jobs/${JOB}`, 'patch mailsyncs/joe/status'],
+      phase: 'Pending',
+      reason: 'JobCreated',
+      message: `Job ${JOB} created; waiting for the worker pod`,
+      event: 'Normal',
+      result: {},
+    },
+    {
+      name: 'with the finalizer already there: ConfigMap and Job',
+      objects: [joe, secret()],
+      writes: [`create configmaps/${CM}`, `create jobs/${JOB}`, 'patch mailsyncs/joe/status'],
+      phase: 'Pending',
+      reason: 'JobCreated',
+      message: `Job ${JOB} created; waiting for the worker pod`,
+      event: 'Normal',
+      result: {},
+    },
+    {
+      name: 'with an invalid exclude regex: Failed, not retried',
+      objects: [mailSync({ spec: { folders: { exclude: ['^Junk', '(unclosed'] } } }), secret()],
+      writes: ['patch mailsyncs/joe/status'],
+      phase: 'Failed',
+      reason: 'InvalidConfiguration',
+      message: 'folders.exclude[1]: invalid regular expression "(unclosed"',
+      event: 'Warning',
+      result: {},
+    },
+    {
+      name: 'with an invalid rename flag: Failed, not retried',
+      objects: [mailSync({ spec: { folders: { rename: [{ from: 'a', to: 'b', flags: 'q' }] } } }), secret()],
+      writes: ['patch mailsyncs/joe/status'],
+      phase: 'Failed',
+      reason: 'InvalidConfiguration',
+      message: 'folders.rename[0].from: invalid regular expression "a"',
+      event: 'Warning',
+      result: {},
+    },
+    {
+      name: 'without any credential reference: Failed',
+      objects: [mailSync({ spec: { source: { host: 'imap.old.example', user: 'joe' } } }), secret()],
+      writes: ['patch mailsyncs/joe/status'],
+      phase: 'Failed',
+      reason: 'InvalidConfiguration',
+      message: 'source: set passwordSecretRef or oauth2TokenSecretRef',
+      event: 'Warning',
+      result: {},
+    },
+    {
+      name: 'whose Secret does not exist yet: Pending, retried',
+      objects: [joe],
+      writes: ['patch mailsyncs/joe/status'],
+      phase: 'Pending',
+      reason: 'SecretNotFound',
+      message: `source.passwordSecretRef: Secret ${NS}/joe-passwords not found`,
+      event: 'Warning',
+      result: { requeue: true },
+    },
+    {
+      name: 'whose Secret lacks a key: Pending, retried',
+      objects: [joe, secret({ keys: ['old'] })],
+      writes: ['patch mailsyncs/joe/status'],
+      phase: 'Pending',
+      reason: 'SecretKeyNotFound',
+      message: `destination.passwordSecretRef: Secret ${NS}/joe-passwords has no key "new"`,
+      event: 'Warning',
+      result: { requeue: true },
+    },
+  ])('$name', async ({ objects, writes, phase, reason, message, event, result }) => {
+    const w = new World(objects);
+    expect(await w.reconcile('joe')).toEqual(result);
+    expect(w.writes()).toEqual(writes);
+    const status = w.status();
+    expect(status.phase).toBe(phase);
+    expect(status.observedGeneration).toBe(1);
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason, observedGeneration: 1 });
+    expect(condition(status, 'Ready')?.message).toContain(message);
+    expect(w.events()).toEqual([expect.objectContaining({ type: event, reason })]);
+    expect(w.mailSync()?.metadata.finalizers).toEqual([FINALIZER]);
+    if (reason !== 'JobCreated')
+      expect(status.lastError).toEqual({ reason, message: condition(status, 'Ready')?.message });
+  });
+
+  it('creates the Job the way the worker needs it: pair labels, run generation, owner, Secrets by reference', async () => {
+    const w = new World([mailSync({ generation: 3 }), secret()]);
+    await w.reconcile('joe');
+    const job = w.job(JOB)!;
+    expect(job.metadata?.labels).toMatchObject({ [LABEL_PAIR]: hashOf(joe), [LABEL_MAILSYNC_UID]: 'uid-joe' });
+    expect(job.metadata?.annotations?.[ANNOTATION_RUN_GENERATION]).toBe('3');
+    expect(job.metadata?.ownerReferences).toEqual([expect.objectContaining({ uid: 'uid-joe', controller: true })]);
+    expect(JSON.stringify(job)).toContain('joe-passwords');
+    expect(JSON.stringify(w.kube.actions)).not.toContain(SECRET_VALUE);
+    expect(JSON.stringify(w.kube.actions)).not.toContain(Buffer.from(SECRET_VALUE).toString('base64'));
+    expect(w.status()).toMatchObject({
+      runGeneration: 3,
+      jobName: JOB,
+      pairHash: hashOf(joe),
+      startTime: '2026-01-01T00:00:00Z',
+    });
+  });
+
+  it.each([
+    ['upper-case host with a trailing dot', { host: 'IMAP.Old.Example.' }],
+    ['the default port written out', { port: 993 }],
+    ['tls auto written out', { tls: 'auto' as const }],
+  ])('names the Job by the account pair, normalised: %s', async (_, change) => {
+    const variant = mailSync({ name: 'joe2', spec: { source: { ...joe.spec.source, ...change } } });
+    const w = new World([variant, secret()]);
+    await w.reconcile('joe2');
+    expect(JOB).toMatch(/^mailsync-[0-9a-f]{16}$/);
+    expect(w.writes()).toContain(`create jobs/${JOB}`);
+  });
+
+  it('keeps the delta state of an earlier run: the ConfigMap gets the new spec and the Job mounts the state', async () => {
+    const oldConfigMap: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: CM, namespace: NS },
+      data: { 'spec.json': '{"old":true}', 'state.json': '{"INBOX":{}}' },
+    };
+    const w = new World([joe, secret(), oldConfigMap as StoredObject]);
+    await w.reconcile('joe');
+    expect(w.writes()).toEqual([
+      `create configmaps/${CM}`,
+      `patch configmaps/${CM}`,
+      `create jobs/${JOB}`,
+      'patch mailsyncs/joe/status',
+    ]);
+    const cm = w.kube.object<V1ConfigMap>('configmaps', NS, CM)!;
+    expect(JSON.parse(cm.data!['spec.json']!)).toEqual(joe.spec);
+    expect(cm.data!['state.json']).toBe('{"INBOX":{}}');
+    expect(JSON.stringify(w.job(JOB)?.spec?.template.spec?.containers[0]?.env)).toContain('MAILSYNC_STATE_FILE');
+    expect(w.events()[0]?.message).toContain('(delta pass)');
+  });
+
+  it.each<{ name: string; fault: Parameters<World['kube']['fail']>; result?: object; error?: string }>([
+    {
+      name: 'the Job name taken meanwhile (AlreadyExists): looks again shortly, nothing written',
+      fault: [{ verb: 'create', resource: 'jobs' }, 409, 'AlreadyExists'],
+      result: { requeueAfter: 1000 },
+    },
+    {
+      name: 'the API failing to create the Job: the error goes to the queue (backoff)',
+      fault: [{ verb: 'create', resource: 'jobs' }, 500],
+      error: 'injected 500',
+    },
+    {
+      name: 'a stale copy when adding the finalizer (Conflict): retried, nothing created',
+      fault: [{ verb: 'patch', resource: 'mailsyncs', name: 'joe' }, 409],
+      error: 'injected 409',
+    },
+    {
+      name: 'the Secret unreadable (Forbidden): retried, not reported as missing',
+      fault: [{ verb: 'get', resource: 'secrets' }, 403],
+      error: 'injected 403',
+    },
+  ])('$name', async ({ fault, result, error }) => {
+    const w = new World([mailSync({ finalizer: error !== 'injected 409' }), secret()]);
+    w.kube.fail(...fault);
+    const outcome = w.reconcile('joe');
+    if (error) await expect(outcome).rejects.toThrow(KubeApiError);
+    else expect(await outcome).toEqual(result);
+    expect(w.job(JOB)).toBeUndefined();
+    expect(w.statusPatches()).toEqual([]);
+    expect(w.events()).toEqual([]);
+    // The next attempt goes through (the pair claim was released).
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.job(JOB)).toBeDefined();
+    expect(w.status().phase).toBe('Pending');
+  });
+});
+
+describe('the account pair is busy', () => {
+  const ann = mailSync({ name: 'ann' });
+  const annJob = runJob(ann);
+
+  it.each<{ name: string; holder: StoredObject[]; holderKey: string }>([
+    {
+      name: 'another MailSync of the same namespace runs it',
+      holder: [ann, annJob, workerPod(annJob)],
+      holderKey: `${NS}/ann`,
+    },
+    {
+      name: 'its Job has no pod yet',
+      holder: [ann, annJob],
+      holderKey: `${NS}/ann`,
+    },
+    {
+      name: 'a MailSync in another namespace runs it',
+      holder: [mailSync({ name: 'ann', namespace: 'other' }), runJob(mailSync({ name: 'ann', namespace: 'other' }))],
+      holderKey: 'other/ann',
+    },
+    {
+      name: 'the holder finished but has not recorded its outcome (same Job name)',
+      holder: [mailSync({ name: 'ann', status: startedStatus(ann) }), runJob(ann, { state: 'complete' })],
+      holderKey: `${NS}/ann`,
+    },
+  ])('waits when $name: AccountPairBusy, no Job', async ({ holder, holderKey }) => {
+    const w = new World([joe, secret(), ...holder]);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 10_000 });
+    expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
+    const status = w.status();
+    expect(status).toMatchObject({ phase: 'Waiting', waitingFor: holderKey, pairHash: hashOf(joe) });
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'AccountPairBusy' });
+    expect(condition(status, 'Ready')?.message).toContain(
+      `MailSync ${holderKey} (Job ${holderKey.split('/')[0]}/${JOB})`,
+    );
+    expect(w.events()).toEqual([expect.objectContaining({ type: 'Normal', reason: 'AccountPairBusy' })]);
+    expect(w.ctx.mirrors.get(`${NS}/joe`)).toBe(holder[1]!.metadata!.uid);
+  });
+
+  it('mirrors the running sync’s log in its logTail', async () => {
+    const w = new World([ann, annJob, workerPod(annJob), joe, secret()]);
+    w.kube.appendLog(NS, workerPod(annJob).metadata!.name!, folderLine('2026-01-01T00:00:05Z', 'INBOX', 40));
+    await w.reconcile('ann');
+    await w.reconcile('joe');
+    const annTail = w.ctx.streams.get(annJob.metadata!.uid!)!.snapshot().logTail;
+    expect(annTail).toEqual(['00:00:05 folder INBOX -> INBOX: 40 messages']);
+    expect(w.status('joe').logTail).toEqual(annTail);
+  });
+
+  it('starts once the holder recorded its outcome: deletes the finished Job first (same name)', async () => {
+    const w = new World([
+      mailSync({ name: 'ann', status: recordedStatus(ann) }),
+      runJob(ann, { state: 'complete' }),
+      joe,
+      secret(),
+    ]);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 1000 });
+    expect(w.writes()).toEqual([`delete jobs/${JOB} propagation=Background`]);
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.writes()).toContain(`create jobs/${JOB}`);
+    expect(w.job(JOB)?.metadata?.ownerReferences?.[0]?.uid).toBe('uid-joe');
+  });
+
+  it('starts at once when the finished Job of the pair is in another namespace (no name clash)', async () => {
+    const other = mailSync({ name: 'ann', namespace: 'other' });
+    const w = new World([other, runJob(other, { state: 'complete' }), joe, secret()]);
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.writes()).toEqual([`create configmaps/${CM}`, `create jobs/${JOB}`, 'patch mailsyncs/joe/status']);
+  });
+
+  it('a second MailSync of the pair does not start while the first one’s new Job is not in the cache yet', async () => {
+    const w = new World([ann, joe, secret()]);
+    w.freezeCaches();
+    await w.reconcile('ann');
+    expect(w.writes()).toContain(`create jobs/${JOB}`);
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 2000 });
+    expect(w.writes(mark)).toEqual([]);
+    w.thawCaches();
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 10_000 });
+    expect(w.status('joe').phase).toBe('Waiting');
+  });
+});
+
+describe('a spec change (new generation)', () => {
+  it('while a run goes on: noted as SpecChangePending, observedGeneration follows, no second Job', async () => {
+    const ms = mailSync({ generation: 2, status: startedStatus(joe, 1) });
+    const job = runJob(ms, { generation: 1 });
+    const w = new World([ms, secret(), job, workerPod(job)]);
+    await w.reconcile('joe');
+    expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
+    const status = w.status();
+    expect(status).toMatchObject({ observedGeneration: 2, runGeneration: 1, pendingGeneration: 2, phase: 'Running' });
+    expect(condition(status, 'SpecChangePending')).toMatchObject({
+      status: 'True',
+      reason: 'AppliesToNextRun',
+      observedGeneration: 2,
+    });
+    expect(condition(status, 'Ready')?.observedGeneration).toBe(2);
+  });
+
+  it('after a recorded run: removes the old Job, then starts one for the new generation', async () => {
+    const ms = mailSync({ generation: 2, status: recordedStatus(joe, 'Failed', 1) });
+    const w = new World([ms, secret(), runJob(ms, { generation: 1, state: 'failed' })]);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 1000 });
+    expect(w.writes()).toEqual([`delete jobs/${JOB} propagation=Background`]);
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.job(JOB)?.metadata?.annotations?.[ANNOTATION_RUN_GENERATION]).toBe('2');
+    const status = w.status();
+    expect(status).toMatchObject({ phase: 'Pending', runGeneration: 2, observedGeneration: 2 });
+    expect(status.completionTime).toBeUndefined();
+    expect(status.pendingGeneration).toBeUndefined();
+    expect(condition(status, 'SpecChangePending')).toBeUndefined();
+  });
+
+  it('up to date but observedGeneration behind: only observedGeneration is written', async () => {
+    const ms = mailSync({ generation: 2, status: { ...recordedStatus(joe, 'Succeeded', 2), observedGeneration: 1 } });
+    const w = new World([ms, secret(), runJob(ms, { state: 'complete' })]);
+    await w.reconcile('joe');
+    expect(w.statusPatches()).toEqual([{ observedGeneration: 2 }]);
+    expect(w.events()).toEqual([]);
+  });
+});
+
+describe('the fake API keeps the rules reconcile relies on', () => {
+  it('rejects a merge patch with a stale resourceVersion or another UID', async () => {
+    const w = new World([joe]);
+    const path = `/apis/mailsync.io/v1alpha1/namespaces/${NS}/mailsyncs/joe`;
+    await expect(w.kube.mergePatch(path, { metadata: { resourceVersion: '1' } })).rejects.toMatchObject({
+      status: 409,
+    });
+    await expect(w.kube.mergePatch(`${path}/status`, { metadata: { uid: 'other' }, status: {} })).rejects.toMatchObject(
+      { status: 409 },
+    );
+    await expect(w.kube.create<V1Job>(`/apis/batch/v1/namespaces/${NS}/jobs`, runJob(joe))).resolves.toBeDefined();
+    await expect(w.kube.create(`/apis/batch/v1/namespaces/${NS}/jobs`, runJob(joe))).rejects.toMatchObject({
+      reason: 'AlreadyExists',
+    });
+  });
+});
