@@ -92,6 +92,8 @@ function containerState(pod: StoredObject | undefined, container: string): 'wait
 
 export class FakeKube extends KubeClient {
   readonly actions: Action[] = [];
+  /** Log follows stay open even when the container has ended (a hung stream). */
+  holdLogStreams = false;
   readonly #objects = new Map<string, StoredObject>();
   readonly #logs = new Map<string, string[]>();
   readonly #followers = new Map<string, Set<PassThrough>>();
@@ -348,7 +350,7 @@ export class FakeKube extends KubeClient {
     for (const line of lines ?? []) {
       if (second(line.slice(0, line.indexOf(' '))) >= from) stream.write(`${line}\n`);
     }
-    if (options.query?.follow === true && state === 'running') {
+    if (options.query?.follow === true && (state === 'running' || this.holdLogStreams)) {
       const followers = this.#followers.get(key) ?? new Set();
       followers.add(stream);
       this.#followers.set(key, followers);

@@ -1,0 +1,351 @@
+/**
+ * Reconcile while a run goes on and when it ends: Pending until the worker
+ * pod runs, Running with progress from its log, and the outcome of a
+ * finished Job (worker summary, else exit code, else the Job's own failure)
+ * as phase, reason, Event and metrics; a run whose Job vanished is recorded
+ * as lost.
+ */
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Summary } from '../../../src/api/events.js';
+import type { StoredObject } from './fake-kube.js';
+import {
+  configMapOf,
+  folderLine,
+  type JobOptions,
+  jobNameOf,
+  mailSync,
+  NS,
+  type PodOptions,
+  progressLine,
+  runJob,
+  secret,
+  startedStatus,
+  summary,
+  summaryLine,
+  workerPod,
+} from './fixtures.js';
+import { condition, useFakeClock, World } from './world.js';
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+const joe = mailSync({ status: startedStatus(mailSync()) });
+const JOB = jobNameOf(joe);
+
+describe('a run going on', () => {
+  it.each<{
+    name: string;
+    pod?: PodOptions;
+    phase: string;
+    ready: string;
+    running: string;
+    message: string;
+    event?: string;
+  }>([
+    {
+      name: 'no pod yet',
+      phase: 'Pending',
+      ready: 'PodPending',
+      running: 'PodPending',
+      message: `worker pod of Job ${JOB} not running yet`,
+    },
+    {
+      name: 'pod waiting for its image',
+      pod: { container: 'waiting', waitingReason: 'ErrImagePull' },
+      phase: 'Pending',
+      ready: 'PodPending',
+      running: 'PodPending',
+      message: `worker pod of Job ${JOB} not running yet: ErrImagePull`,
+    },
+    {
+      name: 'pod not scheduled yet',
+      pod: { container: 'none' },
+      phase: 'Pending',
+      ready: 'PodPending',
+      running: 'PodPending',
+      message: `worker pod of Job ${JOB} not running yet: Pending`,
+    },
+    {
+      name: 'worker running',
+      pod: { container: 'running' },
+      phase: 'Running',
+      ready: 'Running',
+      running: 'PodRunning',
+      message: `sync running in Job ${JOB}`,
+      event: 'Running',
+    },
+  ])('$name: phase $phase, Ready reason $ready', async ({ pod, phase, ready, running, message, event }) => {
+    const job = runJob(joe);
+    const w = new World([joe, secret(), job, ...(pod ? [workerPod(job, pod)] : [])]);
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
+    const status = w.status();
+    expect(status.phase).toBe(phase);
+    expect(condition(status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: ready,
+      message,
+      observedGeneration: 1,
+    });
+    expect(condition(status, 'Running')).toMatchObject({ status: 'True', reason: running });
+    // A pod on its way is not news; a running worker is.
+    expect(w.events().map((e) => e.reason)).toEqual(event ? [event] : []);
+    // The log is followed only once the container has started.
+    expect(w.kube.actions.some((a) => a.verb === 'log')).toBe(pod?.container === 'running');
+  });
+
+  it('shows the progress and the readable lines of the worker log', async () => {
+    const job = runJob(joe);
+    const pod = workerPod(job);
+    const w = new World([joe, secret(), job, pod]);
+    w.kube.appendLog(
+      NS,
+      pod.metadata!.name!,
+      folderLine('2026-01-01T00:00:02Z', 'INBOX', 100),
+      progressLine('2026-01-01T00:00:03Z', 40, 100),
+    );
+    await w.reconcile('joe');
+    expect(w.streamUpdates).toEqual([job.metadata!.uid]);
+    await w.reconcile('joe');
+    // Progress is not urgent: it goes out with the next status window (5 s).
+    expect(w.statusPatches()).toHaveLength(1);
+    await w.settle(5000);
+    expect(w.statusPatches()).toHaveLength(2);
+    const status = w.status();
+    expect(status.progress).toMatchObject({ messagesCopied: 40, messagesTotal: 100, display: '40/100' });
+    expect(status.logTail).toEqual(['00:00:02 folder INBOX -> INBOX: 100 messages']);
+    expect(status.logStream).toMatchObject({ pod: pod.metadata!.name, timestamp: '2026-01-01T00:00:03Z' });
+    const follow = w.kube.actions.find((a) => a.verb === 'log');
+    expect(follow?.query).toMatchObject({ container: 'worker', follow: true, timestamps: true });
+  });
+
+  it('after a controller restart, resumes the log where status says it stopped (no line twice)', async () => {
+    const job = runJob(joe);
+    const pod = workerPod(job);
+    const podName = pod.metadata!.name!;
+    const first = folderLine('2026-01-01T00:00:02Z', 'INBOX', 100);
+    const second = folderLine('2026-01-01T00:00:02Z', 'Sent', 5);
+    const restarted = mailSync({
+      status: {
+        ...startedStatus(joe),
+        logTail: ['00:00:02 folder INBOX -> INBOX: 100 messages'],
+        logStream: { pod: podName, timestamp: '2026-01-01T00:00:02Z', linesAtTimestamp: 1 },
+      },
+    });
+    const w = new World([restarted, secret(), job, pod]);
+    w.kube.appendLog(NS, podName, first, second);
+    await w.reconcile('joe');
+    expect(w.kube.actions.find((a) => a.verb === 'log')?.query?.sinceTime).toBe('2026-01-01T00:00:02Z');
+    await w.reconcile('joe');
+    await w.settle(5000);
+    expect(w.status().logTail).toEqual([
+      '00:00:02 folder INBOX -> INBOX: 100 messages',
+      '00:00:02 folder Sent -> Sent: 5 messages',
+    ]);
+  });
+});
+
+/** A finished run: the Job, its terminated pod (if any) and what the worker logged. */
+interface Finished {
+  name: string;
+  job: JobOptions;
+  pod?: PodOptions;
+  summary?: Partial<Summary>;
+  phase: string;
+  reason: string;
+  message: string;
+  event: 'Normal' | 'Warning';
+}
+
+describe('a finished run', () => {
+  it.each<Finished>([
+    {
+      name: 'success with a summary',
+      job: { state: 'complete' },
+      pod: { container: 'terminated', exitCode: 0 },
+      summary: {},
+      phase: 'Succeeded',
+      reason: 'Succeeded',
+      message: 'all 123 messages present on the destination',
+      event: 'Normal',
+    },
+    {
+      name: 'success without a summary (log lost)',
+      job: { state: 'complete' },
+      pod: { container: 'terminated', exitCode: 0 },
+      phase: 'Succeeded',
+      reason: 'Succeeded',
+      message: 'the worker finished successfully',
+      event: 'Normal',
+    },
+    {
+      name: 'errors reported by the worker summary',
+      job: { state: 'failed' },
+      pod: { container: 'terminated', exitCode: 20 },
+      summary: { verdict: 'errors', reason: 'ErrorsPresent', exitCode: 20, message: '3 messages failed' },
+      phase: 'Failed',
+      reason: 'ErrorsPresent',
+      message: '3 messages failed',
+      event: 'Warning',
+    },
+    {
+      name: 'exit code 14 (source login refused), no summary',
+      job: { state: 'failed', failedReason: 'PodFailurePolicy' },
+      pod: { container: 'terminated', exitCode: 14 },
+      phase: 'Failed',
+      reason: 'AuthenticationFailed',
+      message: 'the worker exited with code 14 (AuthenticationFailed, source)',
+      event: 'Warning',
+    },
+    {
+      name: 'exit code 11 (destination unreachable)',
+      job: { state: 'failed' },
+      pod: { container: 'terminated', exitCode: 11 },
+      phase: 'Failed',
+      reason: 'ConnectFailed',
+      message: 'the worker exited with code 11 (ConnectFailed, destination)',
+      event: 'Warning',
+    },
+    {
+      name: 'exit code 137 (SIGKILL)',
+      job: { state: 'failed' },
+      pod: { container: 'terminated', exitCode: 137 },
+      phase: 'Failed',
+      reason: 'Killed',
+      message: 'the worker was killed (SIGKILL',
+      event: 'Warning',
+    },
+    {
+      name: 'exit code 30 (aborted)',
+      job: { state: 'failed', failedReason: 'PodFailurePolicy' },
+      pod: { container: 'terminated', exitCode: 30 },
+      phase: 'Aborted',
+      reason: 'Aborted',
+      message: 'the worker exited with code 30 (Aborted)',
+      event: 'Normal',
+    },
+    {
+      name: 'an exit code nobody knows',
+      job: { state: 'failed' },
+      pod: { container: 'terminated', exitCode: 99 },
+      phase: 'Failed',
+      reason: 'UnknownExitCode',
+      message: 'the worker exited with code 99 (UnknownExitCode)',
+      event: 'Warning',
+    },
+    {
+      name: 'the Job failed without any pod (deadline)',
+      job: { state: 'failed', failedReason: 'DeadlineExceeded' },
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: 'Job has reached the specified backoff limit (DeadlineExceeded)',
+      event: 'Warning',
+    },
+  ])(
+    '$name: $phase, reason $reason',
+    async ({ job: jobOptions, pod: podOptions, summary: s, phase, reason, message, event }) => {
+      const job = runJob(joe, jobOptions);
+      const pod = podOptions ? workerPod(job, podOptions) : undefined;
+      const w = new World([joe, secret(), job, ...(pod ? [pod] : [])]);
+      if (pod && s) w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z', summary(s)));
+
+      // With a pod, the first look starts reading the log to its end (the summary is the last line).
+      const first = await w.reconcile('joe');
+      if (pod) {
+        expect(first).toEqual({ requeueAfter: 2000 });
+        expect(w.statusPatches()).toEqual([]);
+        expect(await w.reconcile('joe')).toEqual({ requeueAfter: 500 });
+      } else {
+        expect(first).toEqual({ requeueAfter: 500 });
+      }
+
+      const status = w.status();
+      expect(status.phase).toBe(phase);
+      expect(status.completionTime).toBe('2026-01-01T00:00:00Z');
+      const ready = condition(status, 'Ready');
+      expect(ready).toMatchObject({ status: phase === 'Succeeded' ? 'True' : 'False', reason, observedGeneration: 1 });
+      expect(ready?.message).toContain(message);
+      expect(condition(status, 'Running')).toMatchObject({ status: 'False', reason: phase });
+      if (phase === 'Succeeded') expect(status.lastError).toBeUndefined();
+      else expect(status.lastError).toMatchObject({ reason });
+      expect(w.events()).toEqual([expect.objectContaining({ type: event, reason })]);
+      expect(w.events()[0]?.message).toContain(s ? 'transferred 120' : 'no summary from the worker');
+      // The run's log is let go; the Job stays (it holds the pair name until the next run clears it).
+      expect(w.ctx.streams.get(job.metadata!.uid!)).toBeUndefined();
+      expect(w.writes().filter((a) => a.startsWith('delete'))).toEqual([]);
+    },
+  );
+
+  it('keeps the delta state of a successful run in the ConfigMap for the next one', async () => {
+    const job = runJob(joe, { state: 'complete' });
+    const pod = workerPod(job, { container: 'terminated' });
+    const cm: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapOf(joe), namespace: NS },
+    };
+    const w = new World([joe, secret(), job, pod, cm as StoredObject]);
+    w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
+    await w.reconcile('joe');
+    await w.reconcile('joe');
+    expect(w.writes()).toEqual([`patch configmaps/${configMapOf(joe)}`, 'patch mailsyncs/joe/status']);
+    const saved = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!;
+    expect(JSON.parse(saved.data!['state.json']!)).toEqual(summary().state);
+    // The status keeps the summary without the state (that can be big).
+    expect(w.status().summary).toMatchObject({ messagesTransferred: 120 });
+    expect(w.status().summary?.state).toBeUndefined();
+  });
+
+  it('counts the outcome in the metrics (failure by reason, messages copied)', async () => {
+    const job = runJob(joe, { state: 'failed' });
+    const pod = workerPod(job, { container: 'terminated', exitCode: 15 });
+    const w = new World([joe, secret(), job, pod]);
+    await w.reconcile('joe');
+    await w.reconcile('joe');
+    const failures = await w.ctx.metrics.failures.get();
+    expect(failures.values).toEqual([
+      expect.objectContaining({ labels: { reason: 'AuthenticationFailed' }, value: 1 }),
+    ]);
+  });
+
+  it('lets the MailSyncs waiting for the pair go', async () => {
+    const job = runJob(joe, { state: 'complete' });
+    const w = new World([joe, secret(), job]);
+    w.ctx.mirrors.set(`${NS}/ann`, job.metadata!.uid!);
+    w.ctx.mirrors.set(`${NS}/bob`, 'some-other-job');
+    await w.reconcile('joe');
+    expect(w.enqueued).toEqual([`${NS}/ann`]);
+  });
+
+  it('records without the end of the log once the log has not ended within a minute of the Job', async () => {
+    const job = runJob(joe, { state: 'complete', finished: '2026-01-01T00:00:00Z' });
+    const pod = workerPod(job, { container: 'terminated' });
+    const w = new World([joe, secret(), job, pod]);
+    // The log stream does not end although the container did (a hung connection).
+    w.kube.holdLogStreams = true;
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 2000 });
+    await w.settle(61_000);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 500 });
+    expect(w.status().phase).toBe('Succeeded');
+  });
+});
+
+describe('a run whose Job vanished', () => {
+  it.each<{ name: string; status: object; reason: string; phase: string }>([
+    { name: 'without a summary', status: {}, reason: 'JobDeleted', phase: 'Failed' },
+    {
+      name: 'after the worker reported its summary',
+      status: { summary: { reason: 'Succeeded', message: 'all 3 messages present' } },
+      reason: 'Succeeded',
+      phase: 'Succeeded',
+    },
+  ])('$name: recorded as $phase ($reason)', async ({ status, reason, phase }) => {
+    const w = new World([mailSync({ status: { ...startedStatus(joe), ...status } }), secret()]);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 500 });
+    expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
+    expect(w.status()).toMatchObject({ phase, completionTime: '2026-01-01T00:00:00Z' });
+    expect(condition(w.status(), 'Ready')?.reason).toBe(reason);
+    expect(w.events()).toEqual([expect.objectContaining({ type: phase === 'Failed' ? 'Warning' : 'Normal', reason })]);
+  });
+});
