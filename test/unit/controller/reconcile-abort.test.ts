@@ -106,7 +106,9 @@ describe.each(['delete', 'suspend'] as const)('abort by %s', (how) => {
       {
         type: 'Normal',
         reason: 'Aborted',
-        message: `sync aborted by ${why}: aborted by SIGTERM after 7 messages; transferred 7, skipped 3, failed 0, 1.9 MiB in 39 s`,
+        message: expect.stringContaining(
+          `sync aborted by ${why}: aborted by SIGTERM after 7 messages; transferred 7, skipped 3, failed 0`,
+        ),
       },
       ...(how === 'suspend' ? [expect.objectContaining({ reason: 'Suspended' })] : []),
     ]);

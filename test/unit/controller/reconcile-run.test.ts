@@ -114,7 +114,7 @@ describe('a run going on', () => {
     expect(w.statusPatches()).toHaveLength(2);
     const status = w.status();
     expect(status.progress).toMatchObject({ messagesCopied: 40, messagesTotal: 100, display: '40/100' });
-    expect(status.logTail).toEqual(['00:00:02 folder INBOX -> INBOX: 100 messages']);
+    expect(status.logTail).toEqual([expect.stringMatching(/^00:00:02 .*INBOX.*100 messages/)]);
     expect(status.logStream).toMatchObject({ pod: pod.metadata!.name, timestamp: '2026-01-01T00:00:03Z' });
     const follow = w.kube.actions.find((a) => a.verb === 'log');
     expect(follow?.query).toMatchObject({ container: 'worker', follow: true, timestamps: true });
@@ -141,7 +141,7 @@ describe('a run going on', () => {
     await w.settle(5000);
     expect(w.status().logTail).toEqual([
       '00:00:02 folder INBOX -> INBOX: 100 messages',
-      '00:00:02 folder Sent -> Sent: 5 messages',
+      expect.stringMatching(/^00:00:02 .*Sent.*5 messages/),
     ]);
   });
 });

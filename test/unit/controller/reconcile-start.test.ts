@@ -263,7 +263,7 @@ describe('the account pair is busy', () => {
     await w.reconcile('ann');
     await w.reconcile('joe');
     const annTail = w.ctx.streams.get(annJob.metadata!.uid!)!.snapshot().logTail;
-    expect(annTail).toEqual(['00:00:05 folder INBOX -> INBOX: 40 messages']);
+    expect(annTail).toEqual([expect.stringMatching(/^00:00:05 .*INBOX.*40 messages/)]);
     expect(w.status('joe').logTail).toEqual(annTail);
   });
 
