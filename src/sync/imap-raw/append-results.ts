@@ -1,6 +1,6 @@
 /** Turning server answers to APPEND into per-message results. */
 
-import type { TaggedResult } from './connection.js';
+import type { TaggedResult } from './command-channel.js';
 import { parseUidSet } from './imap-syntax.js';
 import type { ResponseCode } from './response-parser.js';
 

@@ -16,7 +16,8 @@
  *   then the connection is cut and those commands are reported as
  *   indeterminate (whole or absent, never partial).
  */
-import type { RawImapConnection, TaggedResult } from './connection.js';
+import type { TaggedResult } from './command-channel.js';
+import type { RawImapConnection } from './connection.js';
 import { appendableFlags, formatInternalDate } from './imap-syntax.js';
 
 export interface AppendMessage {

@@ -7,10 +7,10 @@
  */
 import { AuthError, ConnectError } from '../errors.js';
 import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
-import type { RawImapConnection, TaggedResult } from './connection.js';
+import type { CommandChannel, TaggedResult } from './command-channel.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
 
-export async function authenticate(connection: RawImapConnection, secret: string): Promise<TaggedResult> {
+export async function authenticate(connection: CommandChannel, secret: string): Promise<TaggedResult> {
   const { mechanism, user, authUser, side } = connection.endpoint;
   let result: TaggedResult;
   if (mechanism === 'LOGIN') {
@@ -60,7 +60,7 @@ export async function authenticate(connection: RawImapConnection, secret: string
   return result;
 }
 
-async function login(connection: RawImapConnection, user: string, secret: string): Promise<TaggedResult> {
+async function login(connection: CommandChannel, user: string, secret: string): Promise<TaggedResult> {
   const tag = connection.nextTag();
   const result = connection.expectTagged(tag);
   result.catch(() => {});
@@ -82,7 +82,7 @@ async function login(connection: RawImapConnection, user: string, secret: string
 }
 
 async function saslAuthenticate(
-  connection: RawImapConnection,
+  connection: CommandChannel,
   mechanism: 'PLAIN' | 'XOAUTH2' | 'OAUTHBEARER',
   initialResponse: string,
 ): Promise<TaggedResult> {

@@ -12,14 +12,8 @@ import { ConnectError, MailsyncError, TlsError } from '../errors.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
 import { featuresOf, type ServerFeatures } from './capabilities.js';
-import {
-  type LiteralTarget,
-  parseCapabilities,
-  type Response,
-  type ResponseCode,
-  ResponseReader,
-  type Status,
-} from './response-parser.js';
+import type { CommandChannel, ContinuationOutcome, TaggedResult } from './command-channel.js';
+import { type LiteralTarget, parseCapabilities, type Response, ResponseReader } from './response-parser.js';
 import { Transport, TransportOpenError } from './transport.js';
 
 export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
@@ -29,15 +23,6 @@ export interface RawConnectionOptions {
   /** Ask for COMPRESS=DEFLATE when the server offers it. */
   compress?: boolean;
 }
-
-export interface TaggedResult {
-  status: Status;
-  code?: ResponseCode;
-  text: string;
-}
-
-/** What came back while waiting for `+`: the go-ahead, or the command's final answer (the server refused it early). */
-export type ContinuationOutcome = { kind: 'continue'; text: string } | { kind: 'done'; result: TaggedResult };
 
 /**
  * Untagged responses for the command in flight (FETCH data, SELECT codes...):
@@ -53,7 +38,7 @@ interface Waiter<T> {
   reject: (error: Error) => void;
 }
 
-export class RawImapConnection {
+export class RawImapConnection implements CommandChannel {
   /** CAPABILITY atoms, upper-cased; refreshed after STARTTLS and authentication. */
   capabilities = new Set<string>();
   private transport?: Transport;

@@ -14,7 +14,8 @@
  */
 import { ConnectError, type Side } from '../errors.js';
 import { encodeMailboxUtf7 } from '../folders/mutf7.js';
-import type { RawImapConnection, TaggedResult } from './connection.js';
+import type { TaggedResult } from './command-channel.js';
+import type { RawImapConnection } from './connection.js';
 import { type FetchValue, numberValue, parseFetchItems, parseImapDateTime, stringList } from './fetch-items.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
 import type { Response } from './response-parser.js';
