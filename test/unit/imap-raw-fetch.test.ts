@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchBuffer, BatchBufferPool } from '../../src/sync/batch-buffers.js';
 import { parseFetchItems, parseImapDateTime } from '../../src/sync/imap-raw/fetch-items.js';
-import { uidSet } from '../../src/sync/imap-raw/folder-reader.js';
+import { uidSet } from '../../src/sync/imap-raw/imap-syntax.js';
 import { type Response, ResponseReader } from '../../src/sync/imap-raw/response-parser.js';
 
 /** Feeds `stream` cut at the given offsets; every chunk is overwritten after push (as a reused read buffer is). */

@@ -15,9 +15,10 @@
 import { ConnectError, type Side } from '../errors.js';
 import { encodeMailboxUtf7 } from '../folders/mutf7.js';
 import type { TaggedResult } from './command-channel.js';
+import { commandFailure, expectOk } from './command-errors.js';
 import type { RawImapConnection } from './connection.js';
 import { type FetchValue, numberValue, parseFetchItems, parseImapDateTime, stringList } from './fetch-items.js';
-import { isQuotable, quoteString } from './imap-syntax.js';
+import { isQuotable, quoteString, uidSet } from './imap-syntax.js';
 import type { Response } from './response-parser.js';
 
 export interface OpenedFolder {
@@ -50,8 +51,15 @@ const EMPTY = Buffer.alloc(0);
 
 export class FolderReader {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The folder the last successful SELECT/EXAMINE opened (STORE and EXPUNGE act on it). */
+  private opened?: { path: string; readOnly: boolean };
 
   constructor(private readonly connection: RawImapConnection) {}
+
+  /** The folder open on this connection now, if any. */
+  get current(): { path: string; readOnly: boolean } | undefined {
+    return this.opened;
+  }
 
   /** False once the connection is gone. */
   get usable(): boolean {
@@ -82,6 +90,8 @@ export class FolderReader {
       let noModseq = false;
       const condstore = this.connection.capabilities.has('CONDSTORE') ? ' (CONDSTORE)' : '';
       const command = `${readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}${condstore}`;
+      // A refused SELECT leaves no folder selected (RFC 3501 6.3.1).
+      this.opened = undefined;
       const result = await this.run(command, (response) => {
         if (response.kind === 'data' && response.name === 'EXISTS' && response.number !== undefined) {
           folder.exists = response.number;
@@ -96,12 +106,14 @@ export class FolderReader {
         }
       });
       if (result.status !== 'OK') {
-        const message = `cannot ${readOnly ? 'EXAMINE' : 'SELECT'} ${path}: ${result.text}`;
         const race = result.code?.name === 'ALREADYEXISTS' || /already exists/i.test(result.text);
-        throw race ? new AutocreateRace(message) : new Error(message);
+        if (race) throw new AutocreateRace(`${readOnly ? 'EXAMINE' : 'SELECT'} ${path}: ${result.text}`);
+        throw commandFailure(this.connection, 'SelectFailed', `${readOnly ? 'EXAMINE' : 'SELECT'} ${path}`, result);
       }
       if (folder.uidValidity === undefined) throw new Error(`${path}: the server sent no UIDVALIDITY`);
       const code = result.code?.name;
+      const openedReadOnly = code === 'READ-ONLY' ? true : code === 'READ-WRITE' ? false : readOnly;
+      this.opened = { path, readOnly: openedReadOnly };
       return {
         exists: folder.exists,
         uidValidity: folder.uidValidity,
@@ -110,7 +122,7 @@ export class FolderReader {
         ...(folder.highestModseq !== undefined && !noModseq ? { highestModseq: folder.highestModseq } : {}),
         ...(folder.permanentFlags ? { permanentFlags: folder.permanentFlags } : {}),
         ...(folder.appendLimit !== undefined ? { appendLimit: folder.appendLimit } : {}),
-        readOnly: code === 'READ-ONLY' ? true : code === 'READ-WRITE' ? false : readOnly,
+        readOnly: openedReadOnly,
       };
     });
   }
@@ -146,7 +158,7 @@ export class FolderReader {
         },
         (_prefix, size) => Buffer.allocUnsafe(size),
       );
-      if (result.status !== 'OK') throw new Error(`listing failed: ${result.text}`);
+      expectOk(this.connection, 'FetchFailed', 'UID FETCH (listing)', result);
     });
   }
 
@@ -159,7 +171,7 @@ export class FolderReader {
         const uid = numberValue(parseFetchItems(response.text, response.literals).get('UID') ?? null);
         if (uid !== undefined) uids.push(uid);
       });
-      if (result.status !== 'OK') throw new Error(`UID listing failed: ${result.text}`);
+      expectOk(this.connection, 'FetchFailed', 'UID FETCH (UID)', result);
       // Duplicates come from unsolicited FETCH responses.
       return [...new Set(uids)].sort((a, b) => a - b);
     });
@@ -189,7 +201,8 @@ export class FolderReader {
         (prefix, size) => (/[ (]BODY\[\] $/i.test(prefix) ? (size === 0 ? EMPTY : allocate(size)) : undefined),
       );
       // NO: some messages could not be read (expunged by another session): they are simply missing.
-      if (result.status === 'BAD') throw new Error(`body FETCH refused: ${result.text}`);
+      if (result.status === 'BAD')
+        throw commandFailure(this.connection, 'FetchFailed', 'UID FETCH (BODY.PEEK[])', result);
       return bodies;
     });
   }
@@ -232,19 +245,6 @@ export class FolderReader {
 }
 
 class AutocreateRace extends Error {}
-
-/** `1:3,5,7:9` from UIDs (any order, duplicates allowed). */
-export function uidSet(uids: readonly number[]): string {
-  const sorted = [...new Set(uids)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
 
 function mailboxArgument(path: string): string {
   return quoteString(encodeMailboxUtf7(path));

@@ -1,6 +1,6 @@
 /**
  * Encoders for the few pieces of IMAP syntax (RFC 3501 / 9051) the raw
- * APPEND client writes: strings, flag lists, INTERNALDATE, and the uid-set
+ * client writes: strings, flag lists, INTERNALDATE, uid-sets, and the uid-set
  * of an APPENDUID response code (RFC 4315).
  */
 
@@ -80,4 +80,17 @@ export function parseUidSet(text: string): number[] {
     for (let uid = low; uid <= high; uid++) uids.push(uid);
   }
   return uids;
+}
+
+/** `1:3,5,7:9` from UIDs (any order, duplicates allowed). */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }

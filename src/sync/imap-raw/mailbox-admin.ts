@@ -4,8 +4,8 @@
  * SUBSCRIBE, as imapflow did: a created folder is visible in mail clients),
  * SUBSCRIBE and UNSUBSCRIBE.
  */
-import { ConnectError } from '../errors.js';
 import { decodeMailboxUtf7, encodeMailboxUtf7 } from '../folders/mutf7.js';
+import { commandFailure, expectOk } from './command-errors.js';
 import type { RawImapConnection } from './connection.js';
 import { parseValues, stringValue } from './fetch-items.js';
 import { quoteString } from './imap-syntax.js';
@@ -83,17 +83,17 @@ export async function createMailbox(connection: RawImapConnection, path: string)
     return true;
   }
   if (result.code?.name === 'ALREADYEXISTS') return false;
-  throw commandError(connection, `cannot create folder ${path}`, result.text);
+  throw commandFailure(connection, 'MailboxCommandFailed', `CREATE ${path}`, result);
 }
 
 export async function subscribeMailbox(connection: RawImapConnection, path: string): Promise<void> {
   const result = await connection.command(`SUBSCRIBE ${mailboxArgument(path)}`);
-  if (result.status !== 'OK') throw commandError(connection, `cannot subscribe folder ${path}`, result.text);
+  expectOk(connection, 'MailboxCommandFailed', `SUBSCRIBE ${path}`, result);
 }
 
 export async function unsubscribeMailbox(connection: RawImapConnection, path: string): Promise<void> {
   const result = await connection.command(`UNSUBSCRIBE ${mailboxArgument(path)}`);
-  if (result.status !== 'OK') throw commandError(connection, `cannot unsubscribe folder ${path}`, result.text);
+  expectOk(connection, 'MailboxCommandFailed', `UNSUBSCRIBE ${path}`, result);
 }
 
 function mailboxArgument(path: string): string {
@@ -102,9 +102,4 @@ function mailboxArgument(path: string): string {
 
 function normalized(path: string): string {
   return path.toUpperCase() === 'INBOX' ? 'INBOX' : path;
-}
-
-function commandError(connection: RawImapConnection, what: string, text: string): Error {
-  if (connection.isClosed) return new ConnectError(`${what}: connection closed`, { side: connection.endpoint.side });
-  return new Error(`${what}: ${connection.scrub(text)}`);
 }
