@@ -4,8 +4,8 @@
  * A run: resolve and log in on both sides, the folder phase (list, map,
  * create, subscribe), one STATUS per folder per side (progress estimate and
  * the delta shortcut), then folder workers in parallel (each with its own
- * source session, destination session and APPEND writer), then log out and
- * report.
+ * raw connection per side: one login each; the destination's also APPENDs),
+ * then log out and report.
  *
  * Contract:
  * - `runSync` never throws for a problem of the run: invalid options,
@@ -182,11 +182,18 @@ class Run {
     }
     if (spec.mode === 'folderSizesOnly') {
       reporter.emit({ event: 'folders', total: phase.pairs.length });
-      const [sourceSession, destinationSession] = await abortable(
-        Promise.all([control.source(), control.destination()]),
+      const [sourceReader, destinationReader] = await abortable(
+        Promise.all([control.sourceReader(), control.destinationReader()]),
       );
       this.folderSizes = await abortable(
-        measureFolderSizes(phase.pairs, sourceSession, destinationSession, destinationExists, reporter, this.signal),
+        measureFolderSizes(
+          phase.pairs,
+          { connection: source, reader: sourceReader },
+          { connection: destination, reader: destinationReader },
+          destinationExists,
+          reporter,
+          this.signal,
+        ),
       );
       this.doneMessage = describeSizes(this.folderSizes);
       return;

@@ -7,25 +7,23 @@
  * connection is safe: what was appended before the drop is "already present"
  * in the new plan, nothing is copied twice.
  */
-import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { DryRunTotals } from '../api/events.js';
 import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
 import { passesFilters } from './filters.js';
+import { applyFlagUpdates, deleteMessages, type FolderAccess } from './folder-changes.js';
+import type { ImapCommandError } from './imap-raw/command-errors.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';
 import { planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
 import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
-import type { FlagUpdate, FolderPair } from './types.js';
+import type { FolderPair } from './types.js';
 import { missingOnDestination, sourceUidsSafeToDelete } from './verification.js';
 import type { WorkerSlot } from './worker-slot.js';
-
-/** UIDs per STORE/EXPUNGE command: keeps command lines short. */
-const UID_CHUNK = 500;
 
 export interface FolderRunContext {
   spec: EffectiveSpec;
@@ -55,6 +53,8 @@ export interface FolderTally {
   flagsUpdated: number;
   deletedOnDestination: number;
   deletedOnSource: number;
+  /** Commands the server refused (or the run refused to send): the folder's state is not recorded. */
+  refused: number;
 }
 
 export function newTally(estimatedTotal: number): FolderTally {
@@ -67,6 +67,7 @@ export function newTally(estimatedTotal: number): FolderTally {
     flagsUpdated: 0,
     deletedOnDestination: 0,
     deletedOnSource: 0,
+    refused: 0,
   };
 }
 
@@ -87,7 +88,7 @@ export async function syncFolder(
 ): Promise<FolderOutcome> {
   const { spec, reporter } = ctx;
   const counters = reporter.counters;
-  // imapflow commands take no signal: an abort abandons them (the run logs out or closes the sessions).
+  // An abort abandons a command in flight (the run logs out or closes the connections).
   const abortable = <T>(work: Promise<T>) => raceAbort(work, ctx.stop.signal);
   const [source, destination] = await abortable(Promise.all([slot.sourceReader(), slot.destinationReader()]));
 
@@ -174,16 +175,30 @@ export async function syncFolder(
   }
   if (ctx.stop.stopped) return { completed: false };
 
+  const onRefused = (error: ImapCommandError) => {
+    tally.refused += 1;
+    reporter.emit({
+      event: 'error',
+      reason: error.reason,
+      side: error.side,
+      error: `folder ${pair.source}: ${error.message}`,
+    });
+    ctx.countError();
+  };
   if (plan.flagUpdates.length > 0) {
-    await applyFlagUpdates(await slot.destination(), pair.destination, plan.flagUpdates);
-    tally.flagsUpdated += plan.flagUpdates.length;
-    counters.flagsUpdated += plan.flagUpdates.length;
+    const updated = await abortable(
+      applyFlagUpdates(await access(slot, 'destination'), pair.destination, plan.flagUpdates, onRefused),
+    );
+    tally.flagsUpdated += updated;
+    counters.flagsUpdated += updated;
     destinationChanged = true;
   }
-  if (plan.deleteOnDestination.length > 0) {
-    await expungeUids(await slot.destination(), pair.destination, plan.deleteOnDestination);
-    tally.deletedOnDestination += plan.deleteOnDestination.length;
-    counters.messagesDeletedOnDestination += plan.deleteOnDestination.length;
+  if (plan.deleteOnDestination.length > 0 && !ctx.stop.stopped) {
+    const deleted = await abortable(
+      deleteMessages(await access(slot, 'destination'), pair.destination, plan.deleteOnDestination, onRefused),
+    );
+    tally.deletedOnDestination += deleted;
+    counters.messagesDeletedOnDestination += deleted;
     destinationChanged = true;
   }
 
@@ -209,15 +224,16 @@ export async function syncFolder(
   if (spec.deleteOnSource && !ctx.stop.stopped) {
     const uids = sourceUidsSafeToDelete(expected, destinationNow.messages);
     if (uids.length > 0) {
-      await deleteOnSource(await slot.source(), pair.source, uids);
-      tally.deletedOnSource += uids.length;
-      counters.messagesDeletedOnSource += uids.length;
+      // The move's last step: the only moment the source is opened read-write.
+      const deleted = await abortable(deleteMessages(await access(slot, 'source'), pair.source, uids, onRefused));
+      tally.deletedOnSource += deleted;
+      counters.messagesDeletedOnSource += deleted;
       sourceChanged = true;
     }
   }
 
   const outcome: FolderOutcome = { completed: true, missing };
-  const clean = tally.failed === 0 && (missing === undefined || missing === 0) && !sourceChanged;
+  const clean = tally.failed === 0 && tally.refused === 0 && (missing === undefined || missing === 0) && !sourceChanged;
   if (clean) {
     let destinationState: SideState | undefined = destinationNow.state;
     if (destinationChanged && destinationNow === destinationListing) {
@@ -244,53 +260,10 @@ async function listDestination(ctx: FolderRunContext, reader: FolderReader, path
   return listFolder(reader, path, { readOnly: ctx.dryRun, identityHeaders: ctx.spec.identityHeaders });
 }
 
-/** One STORE per distinct (add, remove) pair and chunk of UIDs. */
-async function applyFlagUpdates(client: ImapFlow, path: string, updates: readonly FlagUpdate[]): Promise<void> {
-  await ensureSelected(client, path);
-  const groups = new Map<string, { add: string[]; remove: string[]; uids: number[] }>();
-  for (const update of updates) {
-    const key = `${update.add.join(' ')}\u0000${update.remove.join(' ')}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = { add: update.add, remove: update.remove, uids: [] };
-      groups.set(key, group);
-    }
-    group.uids.push(update.destinationUid);
-  }
-  for (const group of groups.values()) {
-    for (const uids of chunks(group.uids, UID_CHUNK)) {
-      const range = uids.join(',');
-      if (group.add.length > 0) await client.messageFlagsAdd(range, group.add, { uid: true, silent: true });
-      if (group.remove.length > 0) await client.messageFlagsRemove(range, group.remove, { uid: true, silent: true });
-    }
-  }
-}
-
-/** STORE \Deleted + UID EXPUNGE (UIDPLUS) of exactly these UIDs. */
-async function expungeUids(client: ImapFlow, path: string, uids: readonly number[]): Promise<void> {
-  await ensureSelected(client, path);
-  for (const chunk of chunks(uids, UID_CHUNK)) {
-    await client.messageDelete(chunk.join(','), { uid: true });
-  }
-}
-
-/** The move's last step: the only moment the source is opened read-write. */
-async function deleteOnSource(client: ImapFlow, path: string, uids: readonly number[]): Promise<void> {
-  const mailbox = await client.mailboxOpen(path, { readOnly: false });
-  if (mailbox.readOnly) throw new Error(`source folder ${path} is read-only: cannot delete moved messages`);
-  for (const chunk of chunks(uids, UID_CHUNK)) {
-    await client.messageDelete(chunk.join(','), { uid: true });
-  }
-}
-
-async function ensureSelected(client: ImapFlow, path: string): Promise<void> {
-  const current = client.mailbox;
-  if (current && current.path === path && !current.readOnly) return;
-  await client.mailboxOpen(path, { readOnly: false });
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+async function access(slot: WorkerSlot, side: 'source' | 'destination'): Promise<FolderAccess> {
+  const [connection, reader] = await Promise.all([
+    slot.connection(side),
+    side === 'source' ? slot.sourceReader() : slot.destinationReader(),
+  ]);
+  return { connection, reader };
 }

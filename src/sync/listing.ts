@@ -5,7 +5,6 @@
  * is opened with EXAMINE (read-only, nothing can change there), the
  * destination with SELECT (its PERMANENTFLAGS tell which flags it keeps).
  */
-import type { ImapFlow } from 'imapflow';
 import { identityFetchHeaders, messageIdentity } from './identity.js';
 import type { FolderReader, ListedMessage, OpenedFolder } from './imap-raw/folder-reader.js';
 import type { SideState } from './state.js';
@@ -68,20 +67,6 @@ export async function refreshListing(
   refreshed.permanentFlags ??= earlier.permanentFlags;
   refreshed.appendLimit ??= earlier.appendLimit;
   return refreshed;
-}
-
-/** Message count and total size of a folder (folderSizesOnly): only UID and RFC822.SIZE are fetched. */
-export async function folderSize(client: ImapFlow, path: string): Promise<{ messages: number; bytes: number }> {
-  const mailbox = await client.mailboxOpen(path, { readOnly: true });
-  let bytes = 0;
-  let messages = 0;
-  if (mailbox.exists > 0) {
-    for await (const message of client.fetch('1:*', { uid: true, size: true })) {
-      messages += 1;
-      bytes += message.size ?? 0;
-    }
-  }
-  return { messages, bytes };
 }
 
 function listing(messages: MessageMeta[], opened: OpenedFolder, options: ListOptions): FolderListing {

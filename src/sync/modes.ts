@@ -8,10 +8,10 @@
  *   dryRun           + list and plan every folder; reports what it would do, changes nothing on either side.
  *   sync             + copy, flags, deletes, verification, delta state.
  */
-import type { ImapFlow } from 'imapflow';
 import type { FolderSize } from '../api/events.js';
 import type { Mode } from '../api/spec.js';
-import { folderSize } from './listing.js';
+import type { FolderAccess } from './folder-changes.js';
+import { folderSize } from './imap-raw/folder-size.js';
 import type { Reporter } from './reporter.js';
 import type { FolderPair } from './types.js';
 
@@ -41,8 +41,8 @@ export function modeTraits(mode: Mode): ModeTraits {
 /** folderSizesOnly: messages and bytes of every mapped folder, on both sides; one `folder.size` event each. */
 export async function measureFolderSizes(
   pairs: readonly FolderPair[],
-  source: ImapFlow,
-  destination: ImapFlow,
+  source: FolderAccess,
+  destination: FolderAccess,
   destinationExists: (path: string) => boolean,
   reporter: Reporter,
   signal: AbortSignal,
@@ -51,8 +51,10 @@ export async function measureFolderSizes(
   for (const pair of pairs) {
     if (signal.aborted) break;
     const [sourceSize, destinationSize] = await Promise.all([
-      folderSize(source, pair.source),
-      destinationExists(pair.destination) ? folderSize(destination, pair.destination) : undefined,
+      folderSize(source.connection, source.reader, pair.source),
+      destinationExists(pair.destination)
+        ? folderSize(destination.connection, destination.reader, pair.destination)
+        : undefined,
     ]);
     const size: FolderSize = {
       folder: pair.source,

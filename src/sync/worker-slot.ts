@@ -1,15 +1,11 @@
 /**
  * The connections of one folder worker, opened lazily and dropped and
- * reopened after a lost connection:
- * - a raw connection per side (imap-raw): the source's lists the folder and
- *   reads bodies, the destination's lists the folder and APPENDs (the fast
- *   writer); this is all a copy needs;
- * - an imapflow session per side, only when asked for: the first phase
- *   (LIST, CREATE, STATUS: the control slot), STORE/EXPUNGE, deletes.
- * A run where the delta state shows nothing changed never opens more than the
- * control slot's imapflow pair.
+ * reopened after a lost connection: one raw connection per side (imap-raw),
+ * one login each. The source's lists the folder, reads bodies and (a move's
+ * last step) deletes; the destination's lists the folder, APPENDs (the fast
+ * writer), updates flags and deletes. The control slot's pair also runs the
+ * first phase (LIST, CREATE, STATUS).
  */
-import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { BatchBufferPool } from './batch-buffers.js';
 import { compressionWorthwhile } from './compression.js';
@@ -17,7 +13,6 @@ import type { Side } from './errors.js';
 import { Appender } from './imap-raw/appender.js';
 import { RawImapConnection } from './imap-raw/connection.js';
 import { FolderReader } from './imap-raw/folder-reader.js';
-import { openSession } from './session.js';
 import type { Throttle } from './throttle.js';
 import type { ResolvedEndpoint } from './types.js';
 
@@ -48,7 +43,6 @@ interface RawSide {
 }
 
 export class WorkerSlot {
-  #sessions: Partial<Record<Side, Promise<ImapFlow>>> = {};
   #raw: Partial<Record<Side, Promise<RawSide>>> = {};
   /** Bodies of the batches this worker has in flight (reused from folder to folder). */
   readonly buffers: BatchBufferPool;
@@ -56,16 +50,11 @@ export class WorkerSlot {
   constructor(
     private readonly endpoints: SlotEndpoints,
     private readonly options: SlotOptions,
-    initial: Partial<Record<Side, ImapFlow>> = {},
   ) {
-    for (const side of ['source', 'destination'] as const) {
-      const client = initial[side];
-      if (client) this.#sessions[side] = Promise.resolve(client);
-    }
     this.buffers = new BatchBufferPool(options.batchBytes);
   }
 
-  /** The raw connection of a side (the first phase: LIST, STATUS, CREATE...). */
+  /** The raw connection of a side (LIST, STATUS, CREATE, STORE, EXPUNGE...). */
   async connection(side: Side): Promise<RawImapConnection> {
     return (await this.raw(side)).connection;
   }
@@ -80,27 +69,17 @@ export class WorkerSlot {
     return (await this.raw('destination')).reader;
   }
 
-  source(): Promise<ImapFlow> {
-    return this.session('source');
-  }
-
-  destination(): Promise<ImapFlow> {
-    return this.session('destination');
-  }
-
   async appender(): Promise<Appender> {
     return (await this.raw('destination')).appender!;
   }
 
-  /** Sides whose session is known to be gone (checked after a failure to name the side in the `reconnect` event). */
+  /** Sides whose connection is known to be gone (checked after a failure to name the side in the `reconnect` event). */
   async deadSides(): Promise<Side[]> {
     const dead: Side[] = [];
     for (const side of ['source', 'destination'] as const) {
-      const pending = this.#sessions[side];
-      const client = pending ? await pending.catch(() => undefined) : undefined;
       const raw = this.#raw[side];
       const rawSide = raw ? await raw.catch(() => undefined) : undefined;
-      if ((pending && !client?.usable) || (raw && (!rawSide || rawSide.connection.isClosed))) dead.push(side);
+      if (raw && (!rawSide || rawSide.connection.isClosed)) dead.push(side);
     }
     return dead;
   }
@@ -108,10 +87,8 @@ export class WorkerSlot {
   /** Forget every connection without a goodbye (after a drop: the sockets may be half dead). */
   drop(): void {
     for (const side of ['source', 'destination'] as const) {
-      this.#sessions[side]?.then((client) => client.close()).catch(() => {});
       this.#raw[side]?.then((raw) => raw.connection.destroy('dropped')).catch(() => {});
     }
-    this.#sessions = {};
     this.#raw = {};
   }
 
@@ -119,8 +96,6 @@ export class WorkerSlot {
   async logout(timeoutMs: number): Promise<void> {
     const work: Promise<unknown>[] = [];
     for (const side of ['source', 'destination'] as const) {
-      const pending = this.#sessions[side];
-      if (pending) work.push(pending.then((client) => logoutOrClose(client, timeoutMs)));
       const raw = this.#raw[side];
       if (raw) {
         work.push(
@@ -132,7 +107,6 @@ export class WorkerSlot {
         );
       }
     }
-    this.#sessions = {};
     this.#raw = {};
     await Promise.allSettled(work);
   }
@@ -168,46 +142,6 @@ export class WorkerSlot {
       },
     );
     return opening;
-  }
-
-  private session(side: Side): Promise<ImapFlow> {
-    const existing = this.#sessions[side];
-    if (existing) {
-      return existing.then((client) => {
-        if (client.usable) return client;
-        if (this.#sessions[side] === existing) this.#sessions[side] = undefined;
-        client.close();
-        return this.session(side);
-      });
-    }
-    const endpoint = this.endpoints[side];
-    const opening = openSession(endpoint, {
-      logger: this.options.logger,
-      signal: this.options.signal,
-      compress: compressionWorthwhile(this.options.compress, endpoint.host),
-    });
-    this.#sessions[side] = opening;
-    opening.then(
-      (client) => this.options.onOpen?.(side, [...client.capabilities.keys()]),
-      () => {
-        if (this.#sessions[side] === opening) this.#sessions[side] = undefined;
-      },
-    );
-    return opening;
-  }
-}
-
-export async function logoutOrClose(client: ImapFlow, timeoutMs: number): Promise<void> {
-  if (!client.usable) {
-    client.close();
-    return;
-  }
-  try {
-    await withTimeout(client.logout(), timeoutMs);
-  } catch {
-    // a slow or dead server: closing is all that is left
-  } finally {
-    client.close();
   }
 }
 

@@ -44,6 +44,32 @@ export interface ConfigParams {
   appendLimit?: number;
   maxUserIpConnections: number;
   mailUser: string;
+  /** false: UIDPLUS is not announced (the server still understands UID EXPUNGE; a client must not use it). */
+  uidplus: boolean;
+  /** Dovecot's mail_max_keyword_length (default 50): a longer keyword in STORE/APPEND is refused with NO. */
+  maxKeywordLength?: number;
+}
+
+/**
+ * What Dovecot 2.3.19 announces after login with this config. Dovecot 2.3 can
+ * only add to its capabilities (`+...`) or replace the whole list (and then
+ * adds nothing itself, not even LITERAL+ or the plugins' COMPRESS=DEFLATE):
+ * dropping one means listing all the others.
+ */
+const DOVECOT_23_CAPABILITIES =
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS ' +
+  'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
+  'I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE ' +
+  'SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE COMPRESS=DEFLATE';
+
+function capabilitySetting(p: ConfigParams): string {
+  const appendLimit = p.appendLimit ? `APPENDLIMIT=${p.appendLimit}` : '';
+  if (!p.uidplus) {
+    const base = DOVECOT_23_CAPABILITIES.split(' ').filter((atom) => atom !== 'UIDPLUS');
+    return `  imap_capability = ${[...base, ...(appendLimit ? [appendLimit] : [])].join(' ')}`;
+  }
+  // Dovecot 2.3 enforces quota_max_mail_size (NO [LIMIT]) but does not announce it: add the capability.
+  return appendLimit ? `  imap_capability = +${appendLimit}` : '';
 }
 
 export function renderDovecotConfig(p: ConfigParams): string {
@@ -61,8 +87,6 @@ export function renderDovecotConfig(p: ConfigParams): string {
   const quota = p.appendLimit
     ? `plugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_max_mail_size = ${p.appendLimit}\n}`
     : '';
-  // Dovecot 2.3 enforces quota_max_mail_size (NO [LIMIT]) but does not announce it: add the capability.
-  const appendLimitCapability = p.appendLimit ? `  imap_capability = +APPENDLIMIT=${p.appendLimit}` : '';
   const oauthPassdb = p.oauth2ConfigFile
     ? `passdb {\n  driver = oauth2\n  mechanisms = ${p.oauth2Mechanisms.join(' ')}\n  args = ${p.oauth2ConfigFile}\n}`
     : '';
@@ -114,6 +138,7 @@ userdb {
 }
 
 mail_location = ${layout.location}
+${p.maxKeywordLength ? `mail_max_keyword_length = ${p.maxKeywordLength}` : ''}
 namespace inbox {
   inbox = yes
   separator = ${layout.separator}
@@ -126,7 +151,7 @@ ${quota}
 protocol imap {
   mail_plugins = ${imapPlugins}
   mail_max_userip_connections = ${p.maxUserIpConnections}
-${appendLimitCapability}
+${capabilitySetting(p)}
 }
 
 # Disables Dovecot's per-IP auth penalty (up to 15 s per failed login; every test client is 127.0.0.1).

@@ -52,6 +52,10 @@ export interface DovecotOptions {
   maxUserIpConnections?: number;
   /** AUTH mechanisms offered for OAuth2 tokens (default ['xoauth2']). imapflow prefers OAUTHBEARER when offered. */
   oauth2Mechanisms?: string[];
+  /** false: UIDPLUS is left out of the announced capabilities (default true). */
+  uidplus?: boolean;
+  /** mail_max_keyword_length: STORE/APPEND of a longer keyword gets NO (default: Dovecot's 50). */
+  maxKeywordLength?: number;
 }
 
 export interface DovecotServer {
@@ -260,6 +264,8 @@ class Instance implements DovecotServer {
         appendLimit: this.options.appendLimit,
         maxUserIpConnections: this.options.maxUserIpConnections ?? 50,
         mailUser: MAIL_USER,
+        uidplus: this.options.uidplus ?? true,
+        maxKeywordLength: this.options.maxKeywordLength,
       }),
     );
   }
