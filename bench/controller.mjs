@@ -19,7 +19,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { paths } from '../src/controller/kube-client.ts';
+import { paths } from '../src/controller/paths.ts';
 import { startController } from '../test/e2e/helpers/controller-process.ts';
 import {
   connect,

@@ -4,7 +4,7 @@
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
-import type { InformerSet } from './informers.js';
+import type { InformerSet } from '../kube/informers.js';
 import { type JobView, viewJob } from './run-plan.js';
 
 const JOB_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'];

@@ -7,12 +7,12 @@
 import type { Logger } from 'pino';
 import type { MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
+import type { KubeClient } from '../kube/kube-client.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { ClusterView } from './cluster-view.js';
-import type { EventRecorder } from './event-recorder.js';
 import type { WorkerOptions } from './job-builder.js';
-import type { KubeClient } from './kube-client.js';
 import type { LogStreamManager } from './log-stream-manager.js';
+import type { MailSyncEvents } from './mailsync-events.js';
 import type { StatusWriter } from './status-writer.js';
 import type { SecretKeys } from './validate.js';
 
@@ -21,7 +21,7 @@ export interface ControllerContext {
   log: Logger;
   view: ClusterView;
   status: StatusWriter;
-  events: EventRecorder;
+  events: MailSyncEvents;
   streams: LogStreamManager;
   metrics: ControllerMetrics;
   worker: WorkerOptions;

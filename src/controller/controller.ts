@@ -8,18 +8,20 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync, objectKey } from '../api/mailsync.js';
 import { PHASES, type Phase } from '../api/status.js';
+import { EventRecorder } from '../kube/event-recorder.js';
+import { InformerSet } from '../kube/informers.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { ExponentialBackoff, runWorkers, WorkQueue } from '../kube/workqueue.js';
 import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
 import { ClusterView } from './cluster-view.js';
 import { type ControllerContext, PairClaims } from './context.js';
-import { EventRecorder } from './event-recorder.js';
-import { InformerSet } from './informers.js';
 import type { WorkerOptions } from './job-builder.js';
-import { type KubeClient, paths } from './kube-client.js';
 import { LogStreamManager } from './log-stream-manager.js';
+import { MailSyncEvents } from './mailsync-events.js';
+import { paths } from './paths.js';
 import { reconcile } from './reconcile.js';
 import { StatusWriter } from './status-writer.js';
 import { SecretKeys } from './validate.js';
-import { ExponentialBackoff, runWorkers, WorkQueue } from './workqueue.js';
 
 export interface ControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -90,7 +92,7 @@ export class Controller {
       status: new StatusWriter(client, log.child({ component: 'status' }), options.statusIntervalMs, {
         onWrite: () => metrics.statusWrites.inc(),
       }),
-      events: new EventRecorder(client, log.child({ component: 'events' })),
+      events: new MailSyncEvents(new EventRecorder(client, log.child({ component: 'events' }), 'mailsync-controller')),
       streams,
       metrics,
       worker: options.worker,

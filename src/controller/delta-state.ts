@@ -6,9 +6,10 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { DeltaState } from '../api/events.js';
 import type { MailSync } from '../api/mailsync.js';
+import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { buildConfigMap, STATE_KEY } from './job-builder.js';
-import { isNotFound, type KubeClient, paths } from './kube-client.js';
 import { configMapName } from './pair-hash.js';
+import { paths } from './paths.js';
 
 /** ConfigMaps hold at most 1 MiB; a state that big is dropped (the next run does a full comparison). */
 const MAX_STATE_BYTES = 900 * 1024;

@@ -8,8 +8,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { WORKER_CONTAINER } from '../api/mailsync.js';
-import { isNotFound, KubeApiError, type KubeClient, paths } from './kube-client.js';
-import { followLog } from './log-follower.js';
+import { isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client.js';
+import { followLog } from '../kube/log-follower.js';
+import { paths } from './paths.js';
 import { RunLog, type RunLogInit } from './run-log.js';
 
 export interface TrackRequest {

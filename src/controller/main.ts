@@ -6,12 +6,12 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { KubeClient } from '../kube/kube-client.js';
+import { loadConnectionSource } from '../kube/kube-config.js';
+import { DEFAULT_LEASE, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
-import { KubeClient } from './kube-client.js';
-import { loadConnectionSource } from './kube-config.js';
-import { DEFAULT_LEASE, LeaderElector } from './leader-election.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -125,7 +125,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.stderr.write(`mailsync controller: error: ${(error as Error).message}\n`);
     return 1;
   }
-  const client = new KubeClient(source);
+  const client = new KubeClient(source, 'mailsync-controller');
   const metrics = new ControllerMetrics();
   const controller = new Controller(client, log, metrics, {
     namespaces: config.namespaces,

@@ -4,9 +4,10 @@
  * carries namespace and name.
  */
 import { FINALIZER, type MailSync, splitKey } from '../api/mailsync.js';
+import type { ReconcileResult } from '../kube/workqueue.js';
 import type { ControllerContext, StepInput } from './context.js';
-import { paths } from './kube-client.js';
 import { jobNameForPair, pairHash } from './pair-hash.js';
+import { paths } from './paths.js';
 import { abortRun } from './run-abort.js';
 import { finishRun, recordLostRun } from './run-finish.js';
 import { type JobView, planRun, runInProgress } from './run-plan.js';
@@ -14,7 +15,6 @@ import { deleteJobs, startRun } from './run-start.js';
 import { trackRun } from './run-track.js';
 import { waitForPair } from './run-wait.js';
 import { commitStatus } from './status-commit.js';
-import type { ReconcileResult } from './workqueue.js';
 
 /** Add our finalizer (optimistic concurrency: a stale copy gets a conflict and is retried). */
 async function ensureFinalizer(ctx: ControllerContext, mailSync: MailSync): Promise<MailSync> {

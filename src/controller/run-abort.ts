@@ -14,14 +14,15 @@ import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
 import { FINALIZER } from '../api/mailsync.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
+import { isNotFound } from '../kube/kube-client.js';
+import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
-import { isNotFound, paths } from './kube-client.js';
+import { paths } from './paths.js';
 import { type JobView, jobBusy, podAlive, runInProgress } from './run-plan.js';
 import { trackRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
 import { runAborted, stepContext } from './transitions.js';
-import type { ReconcileResult } from './workqueue.js';
 
 /** Extra time after the grace period before a pod that is still there is force-deleted. */
 const ABORT_SLACK_SECONDS = 30;

@@ -6,6 +6,7 @@
 
 import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
+import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
@@ -14,7 +15,6 @@ import type { JobView } from './run-plan.js';
 import { followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
 import { runFinished, stepContext } from './transitions.js';
-import type { ReconcileResult } from './workqueue.js';
 
 /** How long to wait for the log's end after the Job finished before recording without it. */
 const LOG_DRAIN_TIMEOUT_MS = 60_000;

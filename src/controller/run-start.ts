@@ -4,16 +4,17 @@
  * state of the last run), and create the Job.
  */
 import type { V1Job } from '@kubernetes/client-node';
+import { isAlreadyExists, isNotFound } from '../kube/kube-client.js';
+import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import { readConfigMap } from './delta-state.js';
 import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from './job-builder.js';
-import { isAlreadyExists, isNotFound, paths } from './kube-client.js';
 import { configMapName } from './pair-hash.js';
+import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
 import { commitStatus } from './status-commit.js';
 import { runBlocked, runStarted, stepContext } from './transitions.js';
 import { validateForRun } from './validate.js';
-import type { ReconcileResult } from './workqueue.js';
 
 export async function deleteJobs(input: StepInput, jobs: JobView[]): Promise<void> {
   for (const job of jobs) {

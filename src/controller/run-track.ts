@@ -2,6 +2,8 @@
  * A run of this MailSync is going on: follow its worker pod's log and show
  * the Job's progress in status (Pending until the pod runs, then Running).
  */
+
+import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import { podWaitingReason, workerRunning, workerStarted } from './pods.js';
 import type { RunLog } from './run-log.js';
@@ -9,7 +11,6 @@ import type { JobView } from './run-plan.js';
 import { jobRunGeneration } from './run-plan.js';
 import { commitStatus } from './status-commit.js';
 import { runProgressing, stepContext } from './transitions.js';
-import type { ReconcileResult } from './workqueue.js';
 
 /** Follow the newest started pod of the Job; resume from status when it describes this run. */
 export function followRun(input: StepInput, job: JobView): RunLog | undefined {

@@ -4,11 +4,11 @@
  * It is enqueued again when the holder's Job changes.
  */
 import { objectKey } from '../api/mailsync.js';
+import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import type { JobView } from './run-plan.js';
 import { commitStatus } from './status-commit.js';
 import { runWaiting, stepContext } from './transitions.js';
-import type { ReconcileResult } from './workqueue.js';
 
 export async function waitForPair(input: StepInput, holder: JobView): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key } = input;

@@ -3,7 +3,7 @@
  * the phase or the Ready reason changed (one Event per transition).
  */
 import { ConditionType, type MailSyncStatus } from '../api/status.js';
-import { findCondition } from './conditions.js';
+import { findCondition } from '../kube/conditions.js';
 import type { StepInput } from './context.js';
 import { readyReason } from './transitions.js';
 

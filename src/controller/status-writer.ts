@@ -12,8 +12,9 @@
 import type { Logger } from 'pino';
 import { type MailSync, objectKey, splitKey } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
-import { isNotFound, type KubeClient, paths } from './kube-client.js';
-import { applyMergePatch, deepEqual, mergePatch } from './merge-patch.js';
+import { isNotFound, type KubeClient } from '../kube/kube-client.js';
+import { applyMergePatch, deepEqual, mergePatch } from '../kube/merge-patch.js';
+import { paths } from './paths.js';
 
 interface Entry {
   uid: string;

@@ -9,7 +9,7 @@
  */
 import type { MailSync } from '../api/mailsync.js';
 import { ConditionType, type MailSyncStatus, type Phase } from '../api/status.js';
-import { findCondition, removeCondition, setCondition } from './conditions.js';
+import { findCondition, removeCondition, setCondition } from '../kube/conditions.js';
 import type { Outcome } from './outcome.js';
 
 export interface StepContext {

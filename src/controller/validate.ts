@@ -7,7 +7,8 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import type { MailSyncSpec, SecretKeyRef } from '../api/spec.js';
-import { isNotFound, type KubeClient, paths } from './kube-client.js';
+import { isNotFound, type KubeClient } from '../kube/kube-client.js';
+import { paths } from './paths.js';
 
 export interface ValidationProblem {
   /** Condition reason. */

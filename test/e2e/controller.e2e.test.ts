@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
 import type { Condition } from '../../src/api/status.js';
-import { type KubeClient, paths } from '../../src/controller/kube-client.js';
 import { jobNameForPair, pairHash } from '../../src/controller/pair-hash.js';
+import { paths } from '../../src/controller/paths.js';
+import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import {
   clusterSkipReason,

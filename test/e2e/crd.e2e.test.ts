@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
-import { type KubeClient, paths } from '../../src/controller/kube-client.js';
+import { paths } from '../../src/controller/paths.js';
+import type { KubeClient } from '../../src/kube/kube-client.js';
 import {
   clusterSkipReason,
   connect,

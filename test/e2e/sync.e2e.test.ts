@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
 import type { Condition } from '../../src/api/status.js';
-import { type KubeClient, paths, readAll } from '../../src/controller/kube-client.js';
+import { paths } from '../../src/controller/paths.js';
+import { type KubeClient, readAll } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import {

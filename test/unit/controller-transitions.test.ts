@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { MailSyncStatus } from '../../src/api/status.js';
-import { findCondition } from '../../src/controller/conditions.js';
 import {
   runAborted,
   runBlocked,
@@ -9,6 +8,7 @@ import {
   runStarted,
   runWaiting,
 } from '../../src/controller/transitions.js';
+import { findCondition } from '../../src/kube/conditions.js';
 
 const t0 = { generation: 1, now: '2026-01-01T00:00:00Z' };
 const t1 = { generation: 1, now: '2026-01-01T00:01:00Z' };

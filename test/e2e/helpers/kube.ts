@@ -8,8 +8,9 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { buildCrd } from '../../../src/api/crd.js';
 import { CRD_NAME, type MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
-import { isAlreadyExists, isNotFound, KubeApiError, KubeClient, paths } from '../../../src/controller/kube-client.js';
-import { loadConnectionSource } from '../../../src/controller/kube-config.js';
+import { paths } from '../../../src/controller/paths.js';
+import { isAlreadyExists, isNotFound, KubeApiError, KubeClient } from '../../../src/kube/kube-client.js';
+import { loadConnectionSource } from '../../../src/kube/kube-config.js';
 
 export const KUBECONFIG = process.env.KUBECONFIG;
 export const IMAGE = process.env.MAILSYNC_IMAGE;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, ExponentialBackoff, runWorkers, WorkQueue } from '../../src/controller/workqueue.js';
+import { type Clock, ExponentialBackoff, runWorkers, WorkQueue } from '../../src/kube/workqueue.js';
 
 /** A clock that only moves when the test says so. */
 class FakeClock implements Clock {

@@ -5,7 +5,8 @@
  * decision (it knows whether the container still runs).
  */
 import { createInterface } from 'node:readline';
-import { type KubeClient, paths } from './kube-client.js';
+import type { KubeClient } from './kube-client.js';
+import { paths } from './paths.js';
 
 export interface FollowOptions {
   namespace: string;

@@ -6,6 +6,7 @@
  * clean abort, merge patches on subresources, typed errors with the API's
  * Status reason, keep-alive, and a request counter for the benchmark.
  * client-node stays the source of the object types (type-only imports).
+ * Resource paths are in paths.ts.
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -61,7 +62,7 @@ export class KubeClient {
 
   constructor(
     readonly source: ConnectionSource,
-    readonly userAgent = 'mailsync-controller',
+    readonly userAgent = 'kube-client',
   ) {}
 
   async #connect(): Promise<Live> {
@@ -194,23 +195,3 @@ function apiError(status: number, text: string, what: string): KubeApiError {
     return new KubeApiError(status, String(status), `${what}: HTTP ${status} ${text.slice(0, 200)}`);
   }
 }
-
-/** API paths. */
-export const paths = {
-  mailSyncs: (ns?: string) =>
-    ns ? `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailsyncs` : '/apis/mailsync.io/v1alpha1/mailsyncs',
-  mailSync: (ns: string, name: string) => `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailsyncs/${name}`,
-  mailSyncStatus: (ns: string, name: string) => `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailsyncs/${name}/status`,
-  jobs: (ns?: string) => (ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : '/apis/batch/v1/jobs'),
-  job: (ns: string, name: string) => `/apis/batch/v1/namespaces/${ns}/jobs/${name}`,
-  pods: (ns?: string) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
-  pod: (ns: string, name: string) => `/api/v1/namespaces/${ns}/pods/${name}`,
-  podLog: (ns: string, name: string) => `/api/v1/namespaces/${ns}/pods/${name}/log`,
-  configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
-  configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
-  secret: (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`,
-  events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
-  event: (ns: string, name: string) => `/api/v1/namespaces/${ns}/events/${name}`,
-  lease: (ns: string, name: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`,
-  leases: (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
-};

@@ -2,7 +2,16 @@
  * metav1.Condition handling: set a condition without touching
  * lastTransitionTime unless its status really changes (kstatus semantics).
  */
-import type { Condition } from '../api/status.js';
+
+/** metav1.Condition (resource types declare the same shape; TypeScript matches them structurally). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
 
 export interface ConditionInput {
   type: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMergePatch, mergePatch } from '../../src/controller/merge-patch.js';
+import { applyMergePatch, mergePatch } from '../../src/kube/merge-patch.js';
 
 describe('status merge patch', () => {
   it('is undefined when nothing changed (no write)', () => {

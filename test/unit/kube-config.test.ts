@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubeconfigSource } from '../../src/controller/kube-config.js';
+import { kubeconfigSource } from '../../src/kube/kube-config.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const kubeconfig = (user: string) => `

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCondition, removeCondition, setCondition } from '../../src/controller/conditions.js';
+import { findCondition, removeCondition, setCondition } from '../../src/kube/conditions.js';
 
 describe('condition transitions', () => {
   const t1 = '2026-01-01T00:00:00Z';

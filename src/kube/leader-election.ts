@@ -8,7 +8,8 @@
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient, paths } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from './kube-client.js';
+import { paths } from './paths.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
