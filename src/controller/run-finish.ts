@@ -3,13 +3,14 @@
  * worker's final summary is in, then record the outcome: status, Event,
  * delta state for the next run, metrics.
  */
-
+import type { V1Job } from '@kubernetes/client-node';
 import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
+import { isNotFound, paths } from './kube-client.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import type { JobView } from './run-plan.js';
 import { followRun } from './run-track.js';
@@ -74,9 +75,31 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   return { requeueAfter: 500 };
 }
 
+/**
+ * The Job cache can lag behind: the status write of a run just started may
+ * come back (and reconcile again) before the new Job does. Ask the API
+ * before calling the run lost: our Job, not being deleted, is still there.
+ */
+async function jobStillThere(input: StepInput): Promise<boolean> {
+  const { ctx, mailSync, status } = input;
+  if (!status.jobName) return false;
+  try {
+    const job = await ctx.client.get<V1Job>(paths.job(mailSync.metadata.namespace!, status.jobName));
+    const ours = job.metadata?.ownerReferences?.some((r) => r.controller && r.uid === mailSync.metadata.uid);
+    return ours === true && !job.metadata?.deletionTimestamp;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 /** Status says a run is going on but its Job is gone: record it as failed, keeping what the log told. */
 export async function recordLostRun(input: StepInput): Promise<ReconcileResult> {
   const { ctx, mailSync, status, log } = input;
+  if (await jobStillThere(input)) {
+    log.debug({ job: status.jobName }, 'Job not in the cache yet');
+    return { requeueAfter: 1000 };
+  }
   const summary = status.summary;
   const outcome: Outcome = summary?.reason
     ? {

@@ -332,6 +332,36 @@ describe('a finished run', () => {
 });
 
 describe('a run whose Job vanished', () => {
+  it('is not a run whose Job the cache does not show yet: the API is asked before recording it lost', async () => {
+    const w = new World([mailSync(), secret()]);
+    w.freezeCaches();
+    await w.reconcile('joe');
+    expect(w.job(JOB)).toBeDefined();
+    const mark = w.mark();
+    // The MailSync's status change arrives before the Job's ADDED event.
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 1000 });
+    expect(w.writes(mark)).toEqual([]);
+    expect(w.events(mark)).toEqual([]);
+    expect(w.status().phase).toBe('Pending');
+    w.thawCaches();
+    await w.reconcile('joe');
+    expect(condition(w.status(), 'Ready')?.reason).toBe('PodPending');
+    expect(w.status().lastError).toBeUndefined();
+    expect((await w.ctx.metrics.failures.get()).values).toEqual([]);
+  });
+
+  it('a Job of that name that is not ours, or is being deleted, does not hold the run', async () => {
+    const ann = mailSync({ name: 'ann', uid: 'uid-ann' });
+    const deleting = runJob(joe, { deleting: true });
+    for (const job of [runJob(ann), deleting]) {
+      const w = new World([joe, secret()]);
+      w.freezeCaches();
+      w.kube.put(job);
+      expect(await w.reconcile('joe')).toEqual({ requeueAfter: 500 });
+      expect(w.status()).toMatchObject({ phase: 'Failed', lastError: { reason: 'JobDeleted' } });
+    }
+  });
+
   it.each<{ name: string; status: object; reason: string; phase: string }>([
     { name: 'without a summary', status: {}, reason: 'JobDeleted', phase: 'Failed' },
     {

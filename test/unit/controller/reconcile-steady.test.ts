@@ -37,7 +37,13 @@ function withRun(status = startedStatus(base), pod: Parameters<typeof workerPod>
 }
 
 describe('reconciling twice in a row writes nothing the second time', () => {
-  it.each<{ name: string; objects: () => StoredObject[]; phase: string; rounds?: number }>([
+  it.each<{ name: string; objects: () => StoredObject[]; phase: string; rounds?: number; staleCache?: boolean }>([
+    {
+      name: 'new: Job created, not in the cache yet',
+      objects: () => [base, secret()],
+      phase: 'Pending',
+      staleCache: true,
+    },
     {
       name: 'Job seen, no pod yet',
       objects: () => {
@@ -96,8 +102,9 @@ describe('reconciling twice in a row writes nothing the second time', () => {
       objects: () => withRun(startedStatus(base), {}, { deleting: '2026-01-01T00:00:00Z' }),
       phase: 'Running',
     },
-  ])('$name', async ({ objects, phase, rounds = 1 }) => {
+  ])('$name', async ({ objects, phase, rounds = 1, staleCache }) => {
     const w = new World(objects());
+    if (staleCache) w.freezeCaches();
     for (let i = 0; i < rounds; i++) {
       await w.reconcile('joe');
       await w.settle(5000);
