@@ -12,8 +12,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { KubeApiError, KubeClient, type Query, type RequestOptions } from '../../../src/controller/kube-client.js';
-import { applyMergePatch } from '../../../src/controller/merge-patch.js';
+import { KubeApiError, KubeClient, type Query, type RequestOptions } from '../../../src/kube/kube-client.js';
+import { applyMergePatch } from '../../../src/kube/merge-patch.js';
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete' | 'log';
 

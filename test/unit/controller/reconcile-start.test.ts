@@ -8,7 +8,7 @@
 import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
-import { KubeApiError } from '../../../src/controller/kube-client.js';
+import { KubeApiError } from '../../../src/kube/kube-client.js';
 import type { StoredObject } from './fake-kube.js';
 import {
   configMapOf,

@@ -13,13 +13,14 @@ import type { MailSyncStatus } from '../../../src/api/status.js';
 import { ClusterView } from '../../../src/controller/cluster-view.js';
 import { type ControllerContext, PairClaims } from '../../../src/controller/context.js';
 import { trimJob, trimPod } from '../../../src/controller/controller.js';
-import { EventRecorder } from '../../../src/controller/event-recorder.js';
-import type { InformerSet, KubeObject } from '../../../src/controller/informers.js';
 import { LogStreamManager } from '../../../src/controller/log-stream-manager.js';
+import { MailSyncEvents } from '../../../src/controller/mailsync-events.js';
 import { reconcile } from '../../../src/controller/reconcile.js';
 import { StatusWriter } from '../../../src/controller/status-writer.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
-import type { ReconcileResult } from '../../../src/controller/workqueue.js';
+import { EventRecorder } from '../../../src/kube/event-recorder.js';
+import type { InformerSet, KubeObject } from '../../../src/kube/informers.js';
+import type { ReconcileResult } from '../../../src/kube/workqueue.js';
 import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
 import { type Action, FakeKube, type StoredObject } from './fake-kube.js';
 import { NS, T0, WORKER } from './fixtures.js';
@@ -76,7 +77,7 @@ export class World {
         cache<V1Pod>(() => read('pods')().map((p) => trimPod(p as V1Pod) as StoredObject)),
       ),
       status: new StatusWriter(this.kube, log, options.statusIntervalMs ?? 5000),
-      events: new EventRecorder(this.kube, log, 'test-host'),
+      events: new MailSyncEvents(new EventRecorder(this.kube, log, 'mailsync-controller', 'test-host')),
       streams: new LogStreamManager(this.kube, log, { onUpdate: (uid) => this.streamUpdates.push(uid) }),
       metrics,
       worker: WORKER,
