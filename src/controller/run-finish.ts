@@ -6,12 +6,13 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
+import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
-import { isNotFound, paths } from './kube-client.js';
 import { computeOutcome, type Outcome } from './outcome.js';
+import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
 import { followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
