@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { formatLine } from './human-format.js';
-import type { LogFormat } from './imapsync-args.js';
+import type { LogFormat } from './imapsync/parse-state.js';
 
 /** Keys that must never reach the log, whoever logs them (defence in depth: nobody should). */
 const REDACT = ['password', 'pass', 'token', 'secret', 'accessToken', 'authorization'].flatMap((k) => [k, `*.${k}`]);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { imapsyncPasswordEnvFallback, parseSyncArgs, SECRET_ENV } from '../../src/cli/imapsync-args.js';
-import { IMAPSYNC_COMPAT } from '../../src/cli/imapsync-compat.js';
+import { IMAPSYNC_COMPAT } from '../../src/cli/imapsync/compat-options.js';
+import { parseSyncArgs } from '../../src/cli/imapsync/parse.js';
+import { SECRET_ENV, type SyncArgs } from '../../src/cli/imapsync/parse-state.js';
+import { imapsyncPasswordEnvFallback } from '../../src/cli/imapsync/password-env.js';
+import { emptyOverrides, type SpecOverrides } from '../../src/cli/spec-overrides.js';
 import { ConfigError } from '../../src/sync/errors.js';
 
 const files = new Set(['/run/token1', './token2']);
@@ -15,336 +18,353 @@ const parseError = (...argv: string[]) => {
   throw new Error(`expected ${argv.join(' ')} to fail`);
 };
 
-describe('imapsync credentials options', () => {
-  it('maps host, port, user and passfile of each side', () => {
-    const { overrides } = parse(
-      '--host1',
-      'imap.old.example',
-      '--port1',
-      '993',
-      '--user1',
-      'joe',
-      '--passfile1',
-      '/secure/p1',
-      '--host2=imap.new.example',
-      '--port2=143',
-      '--user2=joe@new',
-      '--passfile2=/secure/p2',
-    );
-    expect(overrides.source).toMatchObject({
-      host: 'imap.old.example',
-      port: 993,
-      user: 'joe',
-      passwordFile: '/secure/p1',
-    });
-    expect(overrides.destination).toMatchObject({
-      host: 'imap.new.example',
-      port: 143,
-      user: 'joe@new',
-      passwordFile: '/secure/p2',
-    });
-  });
+const PW1 = SECRET_ENV.password.source;
+const PW2 = SECRET_ENV.password.destination;
+/** What a credential option leaves on its side: its own field, the config file's others removed. */
+const credential = (fields: Record<string, string>) => ({
+  passwordFile: undefined,
+  passwordEnv: undefined,
+  oauth2TokenFile: undefined,
+  ...fields,
+});
 
-  it('accepts a single dash and any case, like Getopt::Long', () => {
-    const { overrides } = parse('-host1', 'a', '--USER1', 'u', '-Ssl1');
-    expect(overrides.source).toMatchObject({ host: 'a', user: 'u', tls: 'implicit' });
-  });
-
-  it('puts --password1/2 in an environment variable, never in the spec, and warns about ps', () => {
-    const args = parse('--password1', 'hunter2', '--password2=s3cret');
-    expect(args.secretEnv).toEqual({
-      [SECRET_ENV.password.source]: 'hunter2',
-      [SECRET_ENV.password.destination]: 's3cret',
-    });
-    expect(args.overrides.source.passwordEnv).toBe(SECRET_ENV.password.source);
-    expect(args.overrides.destination.passwordEnv).toBe(SECRET_ENV.password.destination);
-    expect(JSON.stringify(args.overrides)).not.toContain('hunter2');
-    expect(args.notices.join('\n')).toMatch(/--password1 .*ps/);
-    expect(args.notices.join('\n')).not.toContain('hunter2');
-  });
-
-  it('replaces the config file credential of a side given on the command line', () => {
-    const { overrides } = parse('--passfile1', '/p');
-    expect(Object.hasOwn(overrides.source, 'passwordEnv')).toBe(true);
-    expect(overrides.source.passwordEnv).toBeUndefined();
-    expect(overrides.source.oauth2TokenFile).toBeUndefined();
-  });
-
-  it('refuses two passwords for one side', () => {
-    expect(parseError('--password1', 'a', '--passfile1', '/p')).toMatch(/--password1 and --passfile1/);
-  });
-
-  it('takes --oauthaccesstoken as a file when the file exists', () => {
-    const { overrides, secretEnv, literalTokens } = parse(
-      '--oauthaccesstoken1',
-      '/run/token1',
-      '--oauthaccesstoken2',
-      './token2',
-    );
-    expect(literalTokens).toEqual({});
-    expect(overrides.source).toMatchObject({ oauth2TokenFile: '/run/token1', authMechanism: 'XOAUTH2' });
-    expect(overrides.destination).toMatchObject({ oauth2TokenFile: './token2', authMechanism: 'XOAUTH2' });
-    expect(secretEnv).toEqual({});
-  });
-
-  it('keeps a literal --oauthaccesstoken out of the spec, and ignores a dummy --password next to it', () => {
-    const args = parse('--oauthaccesstoken2', 'ya29.token-value', '--password2', 'dummy');
-    expect(args.literalTokens).toEqual({ destination: 'ya29.token-value' });
-    expect(args.secretEnv).toEqual({});
-    expect(args.overrides.destination.authMechanism).toBe('XOAUTH2');
-    expect(args.overrides.destination.passwordEnv).toBeUndefined();
-    expect(JSON.stringify(args.overrides)).not.toContain('ya29');
-    expect(args.notices.join('\n')).toMatch(/--password2 ignored: --oauthaccesstoken2/);
-    expect(args.notices.join('\n')).not.toContain('ya29');
-  });
-
-  it('reports a token path that does not exist instead of sending it as a token', () => {
-    expect(parseError('--oauthaccesstoken1', '/run/missing-token')).toMatch(
-      /token file \/run\/missing-token does not exist/,
-    );
-  });
-
-  it('maps --authmech and --authuser', () => {
-    const { overrides } = parse('--authmech1', 'plain', '--authuser1', 'admin', '--authmech2', 'LOGIN');
-    expect(overrides.source).toMatchObject({ authMechanism: 'PLAIN', authUser: 'admin' });
-    expect(overrides.destination.authMechanism).toBe('LOGIN');
-    expect(parseError('--authmech1', 'CRAM-MD5')).toMatch(/CRAM-MD5 is not supported: use LOGIN, PLAIN or XOAUTH2/);
+describe('options mapped onto the spec (the overrides, exactly)', () => {
+  it.each<[string, string[], Partial<SpecOverrides>]>([
+    ['no option', [], {}],
+    [
+      'host, port, user and passfile of each side, as --opt value and --opt=value',
+      [
+        ...['--host1', 'imap.old.example', '--port1', '993', '--user1', 'joe', '--passfile1', '/secure/p1'],
+        ...['--host2=imap.new.example', '--port2=143', '--user2=joe@new', '--passfile2=/secure/p2'],
+      ],
+      {
+        source: { host: 'imap.old.example', port: 993, user: 'joe', ...credential({ passwordFile: '/secure/p1' }) },
+        destination: {
+          host: 'imap.new.example',
+          port: 143,
+          user: 'joe@new',
+          ...credential({ passwordFile: '/secure/p2' }),
+        },
+      },
+    ],
+    [
+      'a single dash and any case, like Getopt::Long',
+      ['-host1', 'a', '--USER1', 'u', '-Ssl1'],
+      { source: { host: 'a', user: 'u', tls: 'implicit' } },
+    ],
+    [
+      '--password1/2: an environment variable of our own, never the password',
+      ['--password1', 'hunter2', '--password2=s3cret'],
+      { source: credential({ passwordEnv: PW1 }), destination: credential({ passwordEnv: PW2 }) },
+    ],
+    [
+      '--passfile1 replaces the config file credential of its side',
+      ['--passfile1', '/p'],
+      { source: credential({ passwordFile: '/p' }) },
+    ],
+    [
+      '--oauthaccesstoken naming an existing file',
+      ['--oauthaccesstoken1', '/run/token1', '--oauthaccesstoken2', './token2'],
+      {
+        source: { ...credential({ oauth2TokenFile: '/run/token1' }), authMechanism: 'XOAUTH2' },
+        destination: { ...credential({ oauth2TokenFile: './token2' }), authMechanism: 'XOAUTH2' },
+      },
+    ],
+    [
+      'a literal --oauthaccesstoken (kept out of the spec) wins over a dummy --password',
+      ['--oauthaccesstoken2', 'ya29.token-value', '--password2', 'dummy'],
+      { destination: { ...credential({}), authMechanism: 'XOAUTH2' } },
+    ],
+    [
+      '--authmech (any case) and --authuser',
+      ['--authmech1', 'plain', '--authuser1', 'admin', '--authmech2', 'LOGIN'],
+      { source: { authMechanism: 'PLAIN', authUser: 'admin' }, destination: { authMechanism: 'LOGIN' } },
+    ],
+    ['--ssl1', ['--ssl1'], { source: { tls: 'implicit' } }],
+    ['--tls1', ['--tls1'], { source: { tls: 'starttls' } }],
+    ['--nossl1', ['--nossl1'], { source: { tls: 'starttls' } }],
+    ['--notls1', ['--notls1'], { source: { tls: 'implicit' } }],
+    ['--ssl1 --notls1', ['--ssl1', '--notls1'], { source: { tls: 'implicit' } }],
+    ['--tls1 --nossl1', ['--tls1', '--nossl1'], { source: { tls: 'starttls' } }],
+    ['--nossl1 --notls1', ['--nossl1', '--notls1'], { source: { tls: 'none', allowPlaintext: true } }],
+    [
+      'our own TLS options',
+      ['--cafile1', '/ca.pem', '--insecure2', '--allow-plaintext1'],
+      { source: { caFile: '/ca.pem', allowPlaintext: true }, destination: { insecureSkipVerify: true } },
+    ],
+    ['--sslargs SSL_verify_mode=0', ['--sslargs1', 'SSL_verify_mode=0'], { source: { insecureSkipVerify: true } }],
+    ['--sslargs SSL_ca_file', ['--sslargs1', 'SSL_ca_file=/ca.pem'], { source: { caFile: '/ca.pem' } }],
+    ['--sslargs SSL_verify_mode=1 (notice only)', ['--sslargs2', 'SSL_verify_mode=1'], {}],
+    ['--timeout1', ['--timeout1', '30'], { source: { timeoutSeconds: 30 } }],
+    [
+      '--timeout 0 (no timeout) as the maximum, on both sides',
+      ['--timeout', '0'],
+      { source: { timeoutSeconds: 3600 }, destination: { timeoutSeconds: 3600 } },
+    ],
+    [
+      'repeatable folder options, in order',
+      [
+        ...['--folder', 'INBOX', '--folder', 'Sent', '--include', '^Work', '--include=^Home', '--exclude', 'Junk|Spam'],
+        ...['--regextrans2', 's/^INBOX\\.(.+)/$1/', '--regextrans2', 's,/,_,g', '--subfolder2', 'Imported'],
+      ],
+      {
+        folders: {
+          only: ['INBOX', 'Sent'],
+          include: ['^Work', '^Home'],
+          exclude: ['Junk|Spam'],
+          rename: [
+            expect.objectContaining({ from: '^INBOX\\.(.+)' }),
+            expect.objectContaining({ from: '/', to: '_', flags: 'g' }),
+          ],
+          subfolder: 'Imported',
+        },
+      },
+    ],
+    ['--automap', ['--automap'], { folders: { automap: true } }],
+    ['--noautomap', ['--noautomap'], { folders: { automap: false } }],
+    ['--subscribe', ['--subscribe'], { folders: { subscribe: true } }],
+    ['--nosubscribe', ['--nosubscribe'], { folders: { subscribe: false } }],
+    [
+      'identity, delete, filter, throttle, budget and concurrency options',
+      [
+        ...['--useheader', 'Message-Id', '--useheader', 'Date', '--delete1', '--delete2', '--noresyncflags'],
+        ...['--maxsize', '25000000', '--minsize', '10', '--maxage', '365', '--minage', '1.5'],
+        ...['--maxbytespersecond', '100000', '--maxmessagespersecond', '2.5', '--exitwhenover', '500000000'],
+        ...['--errorsmax', '10', '--folder-concurrency', '4'],
+      ],
+      {
+        top: {
+          identityHeaders: ['Message-Id', 'Date'],
+          deleteOnSource: true,
+          deleteOnDestination: true,
+          errorsMax: 10,
+          syncFlags: false,
+        },
+        filters: { maxSize: 25000000, minSize: 10, maxAgeDays: 365, minAgeDays: 1.5 },
+        throttle: { maxBytesPerSecond: 100000, maxMessagesPerSecond: 2.5, maxBytesPerRun: 500000000 },
+        performance: { folderConcurrency: 4 },
+      },
+    ],
+    ['--resyncflags', ['--resyncflags'], { top: { syncFlags: true } }],
+    ['--delete, the old name of --delete1', ['--delete'], { top: { deleteOnSource: true } }],
+    ['--noexpunge2 alone (a notice only)', ['--noexpunge2'], {}],
+    ['--dry', ['--dry'], { top: { mode: 'dryRun' } }],
+    ['--justfolders', ['--justfolders'], { top: { mode: 'foldersOnly' } }],
+    ['--justlogin', ['--justlogin'], { top: { mode: 'loginOnly' } }],
+    ['--justfoldersizes', ['--justfoldersizes'], { top: { mode: 'folderSizesOnly' } }],
+    ['--dry --justfolders (the most cautious wins)', ['--dry', '--justfolders'], { top: { mode: 'dryRun' } }],
+    ['--justfolders --justlogin', ['--justfolders', '--justlogin'], { top: { mode: 'loginOnly' } }],
+    ['--dry --justfoldersizes', ['--dry', '--justfoldersizes'], { top: { mode: 'folderSizesOnly' } }],
+  ])('%s', (_name, argv, expected) => {
+    expect(parse(...argv).overrides).toStrictEqual({ ...emptyOverrides(), ...expected });
   });
 });
 
-describe('imapsync TLS options', () => {
-  it.each([
-    [['--ssl1'], { tls: 'implicit' }],
-    [['--tls1'], { tls: 'starttls' }],
-    [['--nossl1'], { tls: 'starttls' }],
-    [['--notls1'], { tls: 'implicit' }],
-    [['--ssl1', '--notls1'], { tls: 'implicit' }],
-    [['--tls1', '--nossl1'], { tls: 'starttls' }],
-    [['--nossl1', '--notls1'], { tls: 'none', allowPlaintext: true }],
-  ])('%j', (argv, expected) => {
-    expect(parse(...argv).overrides.source).toEqual(expected);
-  });
+const DEFAULT_ARGS = { help: false, version: false, debug: false, secretEnv: {}, literalTokens: {} };
 
-  it('says plainly that --nossl --notls means no encryption', () => {
-    expect(parse('--nossl2', '--notls2').notices.join('\n')).toMatch(/destination connection is not encrypted/);
+describe('the other fields of the parsed arguments (exactly)', () => {
+  it.each<[string, string[], Partial<Omit<SyncArgs, 'overrides' | 'notices'>>]>([
+    ['no option', [], {}],
+    [
+      '--config, --state-file, --log-format and --debug',
+      ['--config', 'a.yaml', '--state-file=s.json', '--log-format', 'json', '--debug'],
+      { configFile: 'a.yaml', stateFile: 's.json', logFormat: 'json', debug: true },
+    ],
+    ['--log-format human', ['--log-format=human'], { logFormat: 'human' }],
+    ['--help', ['--help'], { help: true }],
+    ['-h', ['-h'], { help: true }],
+    ['--version', ['--version'], { version: true }],
+    ['the --debug* family turns on --debug', ['--debugimap', '--debugssl', '4'], { debug: true }],
+    [
+      '--password1/2 into the environment to set',
+      ['--password1', 'hunter2', '--password2=s3cret'],
+      { secretEnv: { [PW1]: 'hunter2', [PW2]: 's3cret' } },
+    ],
+    ['--oauthaccesstoken files: nothing to set or write', ['--oauthaccesstoken1', '/run/token1'], {}],
+    [
+      'a literal --oauthaccesstoken to write to a file; the dummy password is dropped',
+      ['--oauthaccesstoken2', 'ya29.token-value', '--password2', 'dummy'],
+      { literalTokens: { destination: 'ya29.token-value' } },
+    ],
+  ])('%s', (_name, argv, expected) => {
+    const { overrides: _o, notices: _n, ...rest } = parse(...argv);
+    expect(rest).toStrictEqual({ ...DEFAULT_ARGS, ...expected });
   });
+});
 
-  it.each([
+const PS_WARNING = (n: string) =>
+  `--password${n} puts the password on the command line, where other users can read it (ps); ` +
+  `prefer --passfile${n} or the environment variable IMAPSYNC_PASSWORD${n}`;
+
+describe('notices printed at start (exactly, in order)', () => {
+  it.each<[string, string[], (string | RegExp)[]]>([
+    ['no option', ['--host1', 'a'], []],
+    [
+      '--password1/2 warn about ps',
+      ['--password1', 'hunter2', '--password2=s3cret'],
+      [PS_WARNING('1'), PS_WARNING('2')],
+    ],
+    [
+      'a literal token warns about ps; the dummy password next to it is ignored',
+      ['--oauthaccesstoken2', 'ya29.token-value', '--password2', 'dummy'],
+      [
+        /^--oauthaccesstoken2 puts the access token on the command line.*\(ps\)/,
+        PS_WARNING('2'),
+        '--password2 ignored: --oauthaccesstoken2 is used to log in',
+      ],
+    ],
+    [
+      '--nossl --notls says plainly that nothing is encrypted',
+      ['--nossl2', '--notls2'],
+      ['--nossl2 --notls2: the destination connection is not encrypted (password in clear text)'],
+    ],
+    [
+      '--sslargs SSL_verify_mode=1',
+      ['--sslargs2', 'SSL_verify_mode=1'],
+      ['--sslargs2 SSL_verify_mode=1: certificates are always verified (unless --insecure2)'],
+    ],
+    [
+      '--sslargs SSL_version',
+      ['--sslargs1', 'SSL_version=TLSv1'],
+      ['--sslargs1 SSL_version=TLSv1: TLS 1.2 or newer is always negotiated'],
+    ],
+    [
+      '--timeout 0, once per side',
+      ['--timeout', '0'],
+      [/^--timeout 0 \(no timeout\) is not supported; using the maximum/, /^--timeout 0 \(no timeout\)/],
+    ],
+    ['--delete', ['--delete'], [/^--delete is the old name of --delete1/]],
+    ['--noexpunge2', ['--noexpunge2'], [/^--noexpunge2 has no effect/]],
+    [
+      '--dry --justfolders',
+      ['--dry', '--justfolders'],
+      ['--dry --justfolders: dry run of the whole sync (nothing is changed; message counts are reported)'],
+    ],
+    [
+      'the --debug* family',
+      ['--debugimap', '--debugssl', '4'],
+      [/^--debugimap turns on --debug \(IMAP traces are never printed/, /^--debugssl turns on --debug/],
+    ],
+    [
+      'imapsync options without effect, each with the reason',
+      ['--syncinternaldates', '--nofoldersizes', '--tmpdir', '/var/tmp', '--addheader', '--skipsize'],
+      [
+        '--syncinternaldates has no effect: INTERNALDATE is always copied',
+        /^--nofoldersizes has no effect: /,
+        /^--tmpdir has no effect: /,
+        /^--addheader has no effect: /,
+        /^--skipsize has no effect: /,
+      ],
+    ],
+  ])('%s', (_name, argv, expected) => {
+    const matchers = expected.map((e) => (typeof e === 'string' ? e : expect.stringMatching(e)));
+    expect(parse(...argv).notices).toEqual(matchers);
+  });
+});
+
+describe('bad command lines: a ConfigError naming the option', () => {
+  it.each<[string[], string | RegExp]>([
+    [['--password1', 'a', '--passfile1', '/p'], /--password1 and --passfile1 both give the source password/],
+    [['--oauthaccesstoken1', '/run/missing-token'], /token file \/run\/missing-token does not exist/],
+    [['--authmech1', 'CRAM-MD5'], /CRAM-MD5 is not supported: use LOGIN, PLAIN or XOAUTH2/],
     [['--ssl1', '--nossl1'], /--ssl1 and --nossl1 contradict/],
     [['--tls2', '--notls2'], /--tls2 and --notls2 contradict/],
     [['--ssl1', '--tls1'], /exclude each other/],
-  ])('refuses %j', (argv, message) => {
-    expect(parseError(...argv)).toMatch(message);
-  });
-
-  it('maps our own TLS options', () => {
-    const { overrides } = parse('--cafile1', '/ca.pem', '--insecure2', '--allow-plaintext1');
-    expect(overrides.source).toEqual({ caFile: '/ca.pem', allowPlaintext: true });
-    expect(overrides.destination).toEqual({ insecureSkipVerify: true });
-  });
-
-  it('maps the common --sslargs', () => {
-    expect(parse('--sslargs1', 'SSL_verify_mode=0').overrides.source).toEqual({ insecureSkipVerify: true });
-    expect(parse('--sslargs1', 'SSL_ca_file=/ca.pem').overrides.source).toEqual({ caFile: '/ca.pem' });
-    expect(parse('--sslargs2', 'SSL_verify_mode=1').notices[0]).toMatch(/always verified/);
-    expect(parseError('--sslargs1', 'SSL_cipher_list=RC4')).toMatch(/--sslargs1 SSL_cipher_list is not supported/);
-  });
-
-  it('maps timeouts; 0 (no timeout) becomes the maximum with a notice', () => {
-    expect(parse('--timeout1', '30').overrides.source.timeoutSeconds).toBe(30);
-    const both = parse('--timeout', '0');
-    expect(both.overrides.source.timeoutSeconds).toBe(3600);
-    expect(both.overrides.destination.timeoutSeconds).toBe(3600);
-    expect(both.notices[0]).toMatch(/no timeout/);
-  });
-});
-
-describe('imapsync folder options', () => {
-  it('collects repeatable options in order', () => {
-    const { overrides } = parse(
-      '--folder',
-      'INBOX',
-      '--folder',
-      'Sent',
-      '--include',
-      '^Work',
-      '--include=^Home',
-      '--exclude',
-      'Junk|Spam',
-      '--regextrans2',
-      's/^INBOX\\.(.+)/$1/',
-      '--regextrans2',
-      's,/,_,g',
-      '--subfolder2',
-      'Imported',
-    );
-    expect(overrides.folders.only).toEqual(['INBOX', 'Sent']);
-    expect(overrides.folders.include).toEqual(['^Work', '^Home']);
-    expect(overrides.folders.exclude).toEqual(['Junk|Spam']);
-    expect(overrides.folders.rename).toHaveLength(2);
-    expect(overrides.folders.rename?.[0]?.from).toBe('^INBOX\\.(.+)');
-    expect(overrides.folders.rename?.[1]).toMatchObject({ from: '/', to: '_', flags: 'g' });
-    expect(overrides.folders.subfolder).toBe('Imported');
-  });
-
-  it('has automap on by default and accepts --automap and --noautomap', () => {
-    expect(parse().overrides.folders.automap).toBeUndefined();
-    expect(parse('--automap').overrides.folders.automap).toBe(true);
-    expect(parse('--noautomap').overrides.folders.automap).toBe(false);
-  });
-
-  it('reports a bad --regextrans2', () => {
-    expect(parseError('--regextrans2', 's/(/x/')).toMatch(/--regextrans2 .*invalid regular expression/);
-    expect(parseError('--regextrans2', 'INBOX')).toMatch(/--regextrans2/);
+    [['--sslargs1', 'SSL_cipher_list=RC4'], /--sslargs1 SSL_cipher_list is not supported/],
+    [['--regextrans2', 's/(/x/'], /--regextrans2 .*invalid regular expression/],
+    [['--regextrans2', 'INBOX'], /--regextrans2/],
+    [['--maxsize', '10MB'], "--maxsize needs a whole number, got '10MB'"],
+    [['--port1', '-1'], /--port1 needs a whole number/],
+    [['--maxmessagespersecond', 'fast'], /needs a number/],
+    [['--delete2', '--noexpunge2'], /--noexpunge2 with --delete2 is not supported/],
+    [['--delete1', '--noexpunge1'], /--noexpunge1 with --delete1/],
+    [['--log-format', 'xml'], /--log-format must be json or human/],
+    [['--hots1', 'x'], 'unknown option --hots1 (did you mean --host1?)'],
+    [['--frobnicate'], 'unknown option --frobnicate'],
+    [['--dry=yes'], '--dry takes no value'],
+    [['--host1'], '--host1 needs a value'],
+    [['--host1', '--user1', 'joe'], '--host1 needs a value'],
+    [['imap.example'], /unexpected argument 'imap.example'/],
+    [['--', 'x'], /unexpected argument 'x'/],
+    [['--syncacls'], /^--syncacls is not supported: /],
+    [['--useuid'], /^--useuid is not supported: .*--state-file/],
+    [['--regexmess', 's/a/b/'], /^--regexmess is not supported/],
+    [['--gmail1'], /^--gmail1 is not supported: provider presets/],
+  ])('%j', (argv, expected) => {
+    const message = parseError(...argv);
+    if (typeof expected === 'string') expect(message).toBe(expected);
+    else expect(message).toMatch(expected);
   });
 });
 
-describe('imapsync message options', () => {
-  it('maps identity, delete, filter, throttle and budget options', () => {
-    const { overrides } = parse(
-      '--useheader',
-      'Message-Id',
-      '--useheader',
-      'Date',
-      '--delete1',
-      '--delete2',
-      '--maxsize',
-      '25000000',
-      '--minsize',
-      '10',
-      '--maxage',
-      '365',
-      '--minage',
-      '1.5',
-      '--maxbytespersecond',
-      '100000',
-      '--maxmessagespersecond',
-      '2.5',
-      '--exitwhenover',
-      '500000000',
-      '--errorsmax',
-      '10',
-      '--noresyncflags',
-      '--folder-concurrency',
-      '4',
-    );
-    expect(overrides.top).toEqual({
-      identityHeaders: ['Message-Id', 'Date'],
-      deleteOnSource: true,
-      deleteOnDestination: true,
-      errorsMax: 10,
-      syncFlags: false,
-    });
-    expect(overrides.filters).toEqual({ maxSize: 25000000, minSize: 10, maxAgeDays: 365, minAgeDays: 1.5 });
-    expect(overrides.throttle).toEqual({
-      maxBytesPerSecond: 100000,
-      maxMessagesPerSecond: 2.5,
-      maxBytesPerRun: 500000000,
-    });
-    expect(overrides.performance).toEqual({ folderConcurrency: 4 });
-  });
-
-  it('maps the subscription, old delete and flag options', () => {
-    expect(parse('--subscribe').overrides.folders.subscribe).toBe(true);
-    expect(parse('--nosubscribe').overrides.folders.subscribe).toBe(false);
-    expect(parse('--resyncflags').overrides.top.syncFlags).toBe(true);
-    const old = parse('--delete');
-    expect(old.overrides.top.deleteOnSource).toBe(true);
-    expect(old.notices[0]).toMatch(/old name of --delete1/);
-  });
-
-  it('refuses values that are not numbers', () => {
-    expect(parseError('--maxsize', '10MB')).toBe("--maxsize needs a whole number, got '10MB'");
-    expect(parseError('--port1', '-1')).toMatch(/--port1 needs a whole number/);
-    expect(parseError('--maxmessagespersecond', 'fast')).toMatch(/needs a number/);
-  });
-
-  it.each([
-    [['--dry'], 'dryRun'],
-    [['--justfolders'], 'foldersOnly'],
-    [['--justlogin'], 'loginOnly'],
-    [['--justfoldersizes'], 'folderSizesOnly'],
-    [['--dry', '--justfolders'], 'dryRun'],
-    [['--justfolders', '--justlogin'], 'loginOnly'],
-    [['--dry', '--justfoldersizes'], 'folderSizesOnly'],
-  ])('%j runs mode %s', (argv, mode) => {
-    expect(parse(...argv).overrides.top.mode).toBe(mode);
-  });
-
-  it('treats --noexpunge as a no-op, except with the matching delete', () => {
-    expect(parse('--noexpunge2').notices[0]).toMatch(/--noexpunge2 has no effect/);
-    expect(parseError('--delete2', '--noexpunge2')).toMatch(/--noexpunge2 with --delete2 is not supported/);
-    expect(parseError('--delete1', '--noexpunge1')).toMatch(/--noexpunge1 with --delete1/);
+describe('secrets given on the command line', () => {
+  it.each<[string[], string]>([
+    [['--password1', 'hunter2'], 'hunter2'],
+    [['--password2=s3cret'], 's3cret'],
+    [['--oauthaccesstoken2', 'ya29.token-value'], 'ya29'],
+  ])('%j: kept for the process, never in the spec or a notice', (argv, secret) => {
+    const args = parse(...argv);
+    expect(JSON.stringify([args.secretEnv, args.literalTokens])).toContain(secret);
+    expect(JSON.stringify(args.overrides)).not.toContain(secret);
+    expect(args.notices.join('\n')).not.toContain(secret);
   });
 });
 
-describe('our own options', () => {
-  it('reads --config, --state-file, --log-format and --debug', () => {
-    const args = parse('--config', 'a.yaml', '--state-file=s.json', '--log-format', 'json', '--debug');
-    expect(args).toMatchObject({ configFile: 'a.yaml', stateFile: 's.json', logFormat: 'json', debug: true });
-    expect(parseError('--log-format', 'xml')).toMatch(/--log-format must be json or human/);
-  });
-
-  it('reads --help and --version', () => {
-    expect(parse('--help').help).toBe(true);
-    expect(parse('-h').help).toBe(true);
-    expect(parse('--version').version).toBe(true);
-  });
-});
-
-describe('bad command lines', () => {
-  it('names an unknown option and suggests the closest one', () => {
-    expect(parseError('--hots1', 'x')).toBe('unknown option --hots1 (did you mean --host1?)');
-    expect(parseError('--frobnicate')).toBe('unknown option --frobnicate');
-  });
-
-  it('refuses a value for a flag and a missing value', () => {
-    expect(parseError('--dry=yes')).toBe('--dry takes no value');
-    expect(parseError('--host1')).toBe('--host1 needs a value');
-    expect(parseError('--host1', '--user1', 'joe')).toBe('--host1 needs a value');
-  });
-
-  it('refuses stray arguments', () => {
-    expect(parseError('imap.example')).toMatch(/unexpected argument 'imap.example'/);
-    expect(parseError('--', 'x')).toMatch(/unexpected argument 'x'/);
-  });
-});
-
-describe('other imapsync options', () => {
-  it('accepts the no-effect ones with a notice saying why', () => {
-    const args = parse('--syncinternaldates', '--nofoldersizes', '--tmpdir', '/var/tmp', '--addheader', '--skipsize');
-    expect(args.notices).toHaveLength(5);
-    expect(args.notices[0]).toMatch(/^--syncinternaldates has no effect: INTERNALDATE is always copied/);
-    expect(args.notices[2]).toMatch(/^--tmpdir has no effect/);
-  });
-
-  it('refuses the unsupported ones with the reason', () => {
-    expect(parseError('--syncacls')).toMatch(/^--syncacls is not supported: /);
-    expect(parseError('--useuid')).toMatch(/^--useuid is not supported: .*--state-file/);
-    expect(parseError('--regexmess', 's/a/b/')).toMatch(/^--regexmess is not supported/);
-    expect(parseError('--gmail1')).toMatch(/^--gmail1 is not supported: provider presets/);
-  });
-
-  it('turns the --debug* family into --debug', () => {
-    const args = parse('--debugimap', '--debugssl', '4');
-    expect(args.debug).toBe(true);
-    expect(args.notices[0]).toMatch(/IMAP traces are never printed/);
-  });
-
-  it('has a reason for every entry of the table', () => {
-    for (const [name, option] of Object.entries(IMAPSYNC_COMPAT)) {
-      expect(option.why.length, name).toBeGreaterThan(10);
-    }
+describe('the imapsync options mailsync does not map (compat-options.ts)', () => {
+  it('is a table of the usual size', () => {
     expect(Object.keys(IMAPSYNC_COMPAT).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(Object.entries(IMAPSYNC_COMPAT))('--%s: accepted with its reason, or refused with it', (name, option) => {
+    expect(option.why.length).toBeGreaterThan(10);
+    const argv = option.takesValue ? [`--${name}`, 'x', '--dry'] : [`--${name}`, '--dry'];
+    if (option.kind === 'notice') {
+      const args = parse(...argv);
+      expect(args.notices).toEqual([`--${name} has no effect: ${option.why}`]);
+      // The value was consumed: the option after it still counts.
+      expect(args.overrides.top.mode).toBe('dryRun');
+    } else {
+      expect(parseError(...argv)).toBe(`--${name} is not supported: ${option.why}`);
+    }
   });
 });
 
 describe('IMAPSYNC_PASSWORD1/2', () => {
-  it('fills a side that has no credential', () => {
-    const spec = { source: { host: 'a', user: 'u' }, destination: { host: 'b', user: 'v', passwordFile: '/p' } };
-    const notices = imapsyncPasswordEnvFallback(spec, { IMAPSYNC_PASSWORD1: 'x', IMAPSYNC_PASSWORD2: 'y' });
-    expect(spec.source).toEqual({ host: 'a', user: 'u', passwordEnv: 'IMAPSYNC_PASSWORD1' });
-    expect(spec.destination).toEqual({ host: 'b', user: 'v', passwordFile: '/p' });
-    expect(notices).toEqual(['source password taken from the environment variable IMAPSYNC_PASSWORD1']);
+  it.each<[string, Record<string, unknown>, Record<string, string>, Record<string, unknown>, string[]]>([
+    [
+      'fills a side that has no credential, not one that has',
+      { source: { host: 'a', user: 'u' }, destination: { host: 'b', user: 'v', passwordFile: '/p' } },
+      { IMAPSYNC_PASSWORD1: 'x', IMAPSYNC_PASSWORD2: 'y' },
+      {
+        source: { host: 'a', user: 'u', passwordEnv: 'IMAPSYNC_PASSWORD1' },
+        destination: { host: 'b', user: 'v', passwordFile: '/p' },
+      },
+      ['source password taken from the environment variable IMAPSYNC_PASSWORD1'],
+    ],
+    [
+      'a Secret reference is a credential too',
+      { source: { host: 'a', oauth2TokenSecretRef: { name: 's', key: 'k' } } },
+      { IMAPSYNC_PASSWORD1: 'x' },
+      { source: { host: 'a', oauth2TokenSecretRef: { name: 's', key: 'k' } } },
+      [],
+    ],
+    [
+      'nothing without the variable',
+      { destination: { host: 'b' } },
+      { IMAPSYNC_PASSWORD1: 'x' },
+      { destination: { host: 'b' } },
+      [],
+    ],
+    [
+      'a side that is not an object is left to validation',
+      { source: 'a' },
+      { IMAPSYNC_PASSWORD1: 'x' },
+      { source: 'a' },
+      [],
+    ],
+  ])('%s', (_name, spec, env, expectedSpec, expectedNotices) => {
+    const notices = imapsyncPasswordEnvFallback(spec, env);
+    expect(spec).toEqual(expectedSpec);
+    expect(notices).toEqual(expectedNotices);
   });
 });

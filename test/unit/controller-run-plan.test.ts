@@ -2,7 +2,7 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../src/api/status.js';
-import { type JobView, jobBusy, planRun, viewJob } from '../../src/controller/run-plan.js';
+import { type JobView, jobBusy, type Plan, planRun, viewJob } from '../../src/controller/run-plan.js';
 
 const ms = (over: Partial<MailSync['metadata']> = {}, spec: Partial<MailSync['spec']> = {}): MailSync => ({
   apiVersion: 'mailsync.io/v1alpha1',
@@ -46,14 +46,6 @@ const job = (opts: {
   return viewJob(j, pods);
 };
 
-const plan = (
-  mailSync: MailSync,
-  status: MailSyncStatus,
-  ownJobs: JobView[] = [],
-  pairJobs: JobView[] = ownJobs,
-  ownerDone = true,
-) => planRun({ mailSync, status, jobName: 'mailsync-h', ownJobs, pairJobs, ownerDone: () => ownerDone });
-
 const recorded: MailSyncStatus = {
   phase: 'Succeeded',
   runGeneration: 1,
@@ -61,77 +53,124 @@ const recorded: MailSyncStatus = {
   startTime: 't0',
   completionTime: 't1',
 };
+const failed: MailSyncStatus = { ...recorded, phase: 'Failed' };
+const inProgress: MailSyncStatus = { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' };
 
-describe('run planning', () => {
-  it('starts the first run when nothing holds the pair', () => {
-    expect(plan(ms(), {}).action).toBe('start');
+const running = job({ podPhase: 'Running' });
+const finishedFailed = job({ condition: 'Failed', podPhase: 'Failed' });
+const oldPairFinished = job({ name: 'mailsync-old', condition: 'Complete', podPhase: 'Succeeded' });
+const othersRunning = job({ ownerUid: 'uid-b', ownerName: 'b', podPhase: 'Running' });
+const othersFinished = job({ ownerUid: 'uid-b', ownerName: 'b', condition: 'Complete', podPhase: 'Succeeded' });
+const othersFinishedElsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', condition: 'Complete' });
+const othersRunningElsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', podPhase: 'Running' });
+
+interface Case {
+  mailSync?: MailSync;
+  status?: MailSyncStatus;
+  ownJobs?: JobView[];
+  /** Default: the own Jobs. */
+  pairJobs?: JobView[];
+  /** Has the owner of another's finished Job recorded its outcome? Default: yes. */
+  ownerDone?: boolean;
+}
+
+describe('run planning: given the MailSync, its status and the Jobs, the next step', () => {
+  it.each<[string, Case, Plan]>([
+    ['the first run, when nothing holds the pair', {}, { action: 'start', cleanup: [] }],
+    [
+      'the first run of a new account pair removes the finished Jobs of the old one',
+      { ownJobs: [oldPairFinished], status: recorded, mailSync: ms({ generation: 2 }) },
+      { action: 'start', cleanup: [oldPairFinished] },
+    ],
+    ['its own running Job: follow it', { status: inProgress, ownJobs: [running] }, { action: 'track', job: running }],
+    [
+      'another MailSync’s running Job holds the account pair: wait, naming it',
+      { pairJobs: [othersRunning] },
+      { action: 'wait', holder: othersRunning },
+    ],
+    [
+      'another MailSync’s finished Job has the name, its outcome not recorded by its owner yet: wait',
+      { pairJobs: [othersFinished], ownerDone: false },
+      { action: 'wait', holder: othersFinished },
+    ],
+    [
+      'another MailSync’s finished Job has the name, its outcome recorded: clear it',
+      { pairJobs: [othersFinished], ownerDone: true },
+      { action: 'clear', jobs: [othersFinished] },
+    ],
+    [
+      'its own finished Job, outcome not recorded: record it',
+      { status: inProgress, ownJobs: [finishedFailed] },
+      { action: 'finalize', job: finishedFailed },
+    ],
+    [
+      'its own finished Job, outcome recorded: nothing to do',
+      { status: failed, ownJobs: [finishedFailed] },
+      { action: 'idle' },
+    ],
+    [
+      'a failed run is not retried while the spec stays the same',
+      { status: failed, ownJobs: [finishedFailed], pairJobs: [finishedFailed] },
+      { action: 'idle' },
+    ],
+    [
+      'a new generation: its own finished Job has the name the new one needs, clear it',
+      { mailSync: ms({ generation: 2 }), status: failed, ownJobs: [finishedFailed] },
+      { action: 'clear', jobs: [finishedFailed] },
+    ],
+    [
+      'a new generation with nothing in the way: start',
+      { mailSync: ms({ generation: 2 }), status: failed },
+      { action: 'start', cleanup: [] },
+    ],
+    [
+      'the spec changes during a run: keep following it (applies to the next run)',
+      { mailSync: ms({ generation: 2 }), status: inProgress, ownJobs: [running] },
+      { action: 'track', job: running },
+    ],
+    ['status says running but the Job vanished: record it as lost', { status: inProgress }, { action: 'lost' }],
+    [
+      'deleted: abort, and let the MailSync go',
+      { mailSync: ms({ deletionTimestamp: new Date() }), status: recorded },
+      { action: 'abort', keep: false },
+    ],
+    [
+      'suspended: abort, and keep the MailSync',
+      { mailSync: ms({}, { suspend: true }), status: recorded },
+      { action: 'abort', keep: true },
+    ],
+    [
+      'a finished Job of the same pair in another namespace is not in the way',
+      { pairJobs: [othersFinishedElsewhere] },
+      { action: 'start', cleanup: [] },
+    ],
+    [
+      'a running Job of the same pair in another namespace still holds the pair',
+      { pairJobs: [othersRunningElsewhere] },
+      { action: 'wait', holder: othersRunningElsewhere },
+    ],
+  ])('%s', (_name, c, expected) => {
+    const ownJobs = c.ownJobs ?? [];
+    const plan = planRun({
+      mailSync: c.mailSync ?? ms(),
+      status: c.status ?? {},
+      jobName: 'mailsync-h',
+      ownJobs,
+      pairJobs: c.pairJobs ?? ownJobs,
+      ownerDone: () => c.ownerDone ?? true,
+    });
+    expect(plan).toEqual(expected);
   });
+});
 
-  it('follows its own running Job', () => {
-    const running = job({ podPhase: 'Running' });
-    expect(
-      plan(ms(), { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' }, [running]),
-    ).toMatchObject({ action: 'track', job: running });
-  });
-
-  it('waits while another MailSync’s Job holds the account pair, naming it', () => {
-    const other = job({ ownerUid: 'uid-b', ownerName: 'b', podPhase: 'Running' });
-    expect(plan(ms(), {}, [], [other])).toMatchObject({ action: 'wait', holder: { ownerName: 'b' } });
-  });
-
-  it('replaces the other MailSync’s finished Job once its owner has recorded the outcome', () => {
-    const other = job({ ownerUid: 'uid-b', ownerName: 'b', condition: 'Complete', podPhase: 'Succeeded' });
-    expect(plan(ms(), {}, [], [other], false)).toMatchObject({ action: 'wait' });
-    expect(plan(ms(), {}, [], [other], true)).toMatchObject({ action: 'clear', jobs: [other] });
-  });
-
-  it('records the outcome of its finished Job once', () => {
-    const done = job({ condition: 'Failed', podPhase: 'Failed' });
-    const inProgress: MailSyncStatus = { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' };
-    expect(plan(ms(), inProgress, [done]).action).toBe('finalize');
-    expect(plan(ms(), { ...recorded, phase: 'Failed' }, [done]).action).toBe('idle');
-  });
-
-  it('does not retry a failed run until the spec changes; a new generation starts a new run', () => {
-    const done = job({ condition: 'Failed', podPhase: 'Failed' });
-    const failed = { ...recorded, phase: 'Failed' as const };
-    expect(plan(ms(), failed, [done]).action).toBe('idle');
-    // generation 2: our own finished Job has the name the new one needs
-    expect(plan(ms({ generation: 2 }), failed, [done])).toMatchObject({ action: 'clear', jobs: [done] });
-    expect(plan(ms({ generation: 2 }), failed, []).action).toBe('start');
-  });
-
-  it('keeps following the running Job when the spec changes meanwhile (applies to the next run)', () => {
-    const running = job({ podPhase: 'Running' });
-    expect(
-      plan(ms({ generation: 2 }), { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' }, [
-        running,
-      ]).action,
-    ).toBe('track');
-  });
-
-  it('records a run whose Job vanished', () => {
-    expect(plan(ms(), { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' }, []).action).toBe(
-      'lost',
-    );
-  });
-
-  it('aborts on deletion and on suspend', () => {
-    expect(plan(ms({ deletionTimestamp: new Date() }), recorded)).toEqual({ action: 'abort', keep: false });
-    expect(plan(ms({}, { suspend: true }), recorded)).toEqual({ action: 'abort', keep: true });
-  });
-
-  it('treats a suspended Job without live pods as no longer busy', () => {
-    expect(jobBusy(job({ suspend: true }))).toBe(false);
-    expect(jobBusy(job({ suspend: true, podPhase: 'Running' }))).toBe(true);
-    expect(jobBusy(job({ condition: 'Complete', podPhase: 'Succeeded' }))).toBe(false);
-    expect(jobBusy(job({ deleting: true }))).toBe(false);
-  });
-
-  it('ignores Jobs of the same pair in other namespaces for the name, but still waits for them', () => {
-    const elsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', condition: 'Complete' });
-    expect(plan(ms(), {}, [], [elsewhere]).action).toBe('start');
-    const busyElsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', podPhase: 'Running' });
-    expect(plan(ms(), {}, [], [busyElsewhere]).action).toBe('wait');
+describe('a Job is busy while it has, or may still get, a running worker', () => {
+  it.each<[string, JobView, boolean]>([
+    ['suspended, without live pods', job({ suspend: true }), false],
+    ['suspended, with a running pod', job({ suspend: true, podPhase: 'Running' }), true],
+    ['complete', job({ condition: 'Complete', podPhase: 'Succeeded' }), false],
+    ['being deleted', job({ deleting: true }), false],
+    ['active', job({}), true],
+  ])('%s: %s', (_name, view, busy) => {
+    expect(jobBusy(view)).toBe(busy);
   });
 });
