@@ -229,9 +229,14 @@ describe('notices printed at start (exactly, in order)', () => {
       ['--sslargs1 SSL_version=TLSv1: TLS 1.2 or newer is always negotiated'],
     ],
     [
-      '--timeout 0, once per side',
+      '--timeout 0 for both sides: said once',
       ['--timeout', '0'],
-      [/^--timeout 0 \(no timeout\) is not supported; using the maximum/, /^--timeout 0 \(no timeout\)/],
+      ['--timeout 0 (no timeout) is not supported; using the maximum, 3600 seconds'],
+    ],
+    [
+      '--timeout1 0',
+      ['--timeout1', '0'],
+      ['--timeout1 0 (no timeout) is not supported; using the maximum, 3600 seconds'],
     ],
     ['--delete', ['--delete'], [/^--delete is the old name of --delete1/]],
     ['--noexpunge2', ['--noexpunge2'], [/^--noexpunge2 has no effect/]],

@@ -128,9 +128,6 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   // Older imapsync: one timeout for both sides.
   timeout: {
     value: 'int',
-    apply: (s, v, name) => {
-      setTimeoutSeconds(s, 'source', name, Number(v));
-      setTimeoutSeconds(s, 'destination', name, Number(v));
-    },
+    apply: (s, v, name) => setTimeoutSeconds(s, ['source', 'destination'], name, Number(v)),
   },
 };

@@ -96,14 +96,10 @@ function applyAuthMechanism(s: ParseState, value: string, name: string, side: Si
   endpoint(s, side).authMechanism = mech;
 }
 
-/** imapsync's 0 means no timeout, which mailsync does not have: the maximum instead. */
-export function setTimeoutSeconds(s: ParseState, side: Side, name: string, seconds: number): void {
-  if (seconds === 0) {
-    s.notices.push(`--${name} 0 (no timeout) is not supported; using the maximum, 3600 seconds`);
-    endpoint(s, side).timeoutSeconds = 3600;
-    return;
-  }
-  endpoint(s, side).timeoutSeconds = seconds;
+/** imapsync's 0 means no timeout, which mailsync does not have: the maximum instead (said once). */
+export function setTimeoutSeconds(s: ParseState, sides: readonly Side[], name: string, seconds: number): void {
+  if (seconds === 0) s.notices.push(`--${name} 0 (no timeout) is not supported; using the maximum, 3600 seconds`);
+  for (const side of sides) endpoint(s, side).timeoutSeconds = seconds === 0 ? 3600 : seconds;
 }
 
 /** imapsync passes IO::Socket::SSL arguments through; the common ones have a mailsync equivalent. */
@@ -144,7 +140,7 @@ export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
   tls: tlsFlag('tls'),
   nossl: tlsFlag('nossl'),
   notls: tlsFlag('notls'),
-  timeout: { value: 'int', apply: (s, v, name, side) => setTimeoutSeconds(s, side, name, Number(v)) },
+  timeout: { value: 'int', apply: (s, v, name, side) => setTimeoutSeconds(s, [side], name, Number(v)) },
   cafile: endpointString('caFile'),
   insecure: endpointFlag('insecureSkipVerify'),
   'allow-plaintext': endpointFlag('allowPlaintext'),
