@@ -98,6 +98,7 @@ export class FakeKube extends KubeClient {
   readonly #logs = new Map<string, string[]>();
   readonly #followers = new Map<string, Set<PassThrough>>();
   readonly #faults: Fault[] = [];
+  readonly #gates: { verb: Verb; resource: string; open: Promise<void> }[] = [];
   #version = 100;
   #uids = 0;
 
@@ -179,6 +180,17 @@ export class FakeKube extends KubeClient {
     this.#faults.push({ ...target, status, reason: reason ?? REASONS[status] ?? String(status), times });
   }
 
+  /** Calls of `verb` on `resource` wait (a slow API) until the returned function is called. */
+  hold(target: { verb: Verb; resource: string }): () => void {
+    let release!: () => void;
+    const gate = { ...target, open: new Promise<void>((resolve) => (release = resolve)) };
+    this.#gates.push(gate);
+    return () => {
+      this.#gates.splice(this.#gates.indexOf(gate), 1);
+      release();
+    };
+  }
+
   // --- what the controller called --------------------------------------------------------------
 
   /** Calls that change something (everything but get, list and log). */
@@ -191,6 +203,8 @@ export class FakeKube extends KubeClient {
   override async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const target = this.#parse(method, path, options);
     this.#record(target, options);
+    const gate = this.#gates.find((g) => g.verb === target.verb && g.resource === target.resource);
+    if (gate) await gate.open;
     this.#checkFault(target);
     return clone(this.#serve(target, options)) as T;
   }

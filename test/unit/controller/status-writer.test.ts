@@ -1,0 +1,198 @@
+/**
+ * The status writer: phase and condition changes are written at once,
+ * progress and log lines at most once per window (coalesced), nothing when
+ * nothing changed; only the difference is sent, guarded by the UID; a
+ * failed write is retried, a vanished MailSync forgotten. Fake time.
+ */
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MailSync } from '../../../src/api/mailsync.js';
+import type { MailSyncStatus } from '../../../src/api/status.js';
+import { StatusWriter } from '../../../src/controller/status-writer.js';
+import { FakeKube } from './fake-kube.js';
+import { mailSync, NS } from './fixtures.js';
+import { useFakeClock } from './world.js';
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+const WINDOW = 5000;
+const ready = (reason: string) => ({
+  type: 'Ready',
+  status: 'False' as const,
+  reason,
+  message: reason,
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+});
+
+function setup(status: MailSyncStatus = { phase: 'Running', progress: { messagesCopied: 0 } }) {
+  const ms = mailSync({ status });
+  const kube = new FakeKube([ms]);
+  const logs: string[] = [];
+  let writes = 0;
+  const writer = new StatusWriter(kube, pino({ level: 'debug' }, { write: (l: string) => logs.push(l) }), WINDOW, {
+    onWrite: () => writes++,
+  });
+  const patches = () =>
+    kube.actions
+      .filter((a) => a.verb === 'patch' && a.subresource === 'status')
+      .map((a) => a.body as { metadata: { uid: string }; status: MailSyncStatus });
+  const stored = () => kube.object<MailSync>('mailsyncs', NS, 'joe')?.status;
+  return { ms, kube, writer, patches, stored, logs, writes: () => writes };
+}
+
+describe('when a change is written', () => {
+  it.each<{ name: string; changes: ((s: MailSyncStatus) => void)[]; at: number | 'never' }>([
+    { name: 'a phase change', changes: [(s) => (s.phase = 'Succeeded')], at: 0 },
+    { name: 'a new condition', changes: [(s) => (s.conditions = [ready('Running')])], at: 0 },
+    { name: 'progress', changes: [(s) => (s.progress = { messagesCopied: 5 })], at: WINDOW },
+    { name: 'new log lines', changes: [(s) => (s.logTail = ['a line'])], at: WINDOW },
+    { name: 'the same value again', changes: [(s) => (s.progress = { messagesCopied: 0 })], at: 'never' },
+    {
+      name: 'progress undone within the window',
+      changes: [(s) => (s.progress = { messagesCopied: 5 }), (s) => (s.progress = { messagesCopied: 0 })],
+      at: 'never',
+    },
+  ])('$name: after $at ms', async ({ changes, at }) => {
+    const { ms, writer, patches } = setup();
+    // A first write opens a window.
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+
+    for (const change of changes) writer.update(ms, change);
+    await vi.advanceTimersByTimeAsync(0);
+    if (at === 0) {
+      expect(patches()).toHaveLength(2);
+      return;
+    }
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toHaveLength(at === 'never' ? 1 : 2);
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toHaveLength(at === 'never' ? 1 : 2);
+  });
+});
+
+describe('what is written', () => {
+  it('only the difference, as a merge patch (removed fields as null), guarded by the UID', async () => {
+    const { ms, writer, patches, stored } = setup({ phase: 'Waiting', waitingFor: 'mail/ann', logTail: ['x'] });
+    writer.update(ms, (s) => {
+      s.phase = 'Pending';
+      delete s.waitingFor;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toEqual([{ metadata: { uid: 'uid-joe' }, status: { phase: 'Pending', waitingFor: null } }]);
+    expect(stored()).toEqual({ phase: 'Pending', logTail: ['x'] });
+  });
+
+  it('coalesces many progress updates in one window into one write of the latest', async () => {
+    const { ms, writer, patches, writes } = setup();
+    writer.update(ms, (s) => (s.logTail = ['opens the window']));
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 1; i <= 50; i++) {
+      writer.update(ms, (s) => (s.progress = { messagesCopied: i }));
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(patches().map((p) => p.status.progress?.messagesCopied)).toEqual([undefined, 50]);
+    expect(writes()).toBe(2);
+  });
+
+  it('an urgent change takes the pending progress with it', async () => {
+    const { ms, writer, patches } = setup();
+    writer.update(ms, (s) => (s.logTail = ['opens the window']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 9 }));
+    writer.update(ms, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()[1]?.status).toEqual({ phase: 'Succeeded', progress: { messagesCopied: 9 } });
+    await vi.advanceTimersByTimeAsync(2 * WINDOW);
+    expect(patches()).toHaveLength(2);
+  });
+
+  it('flush writes a pending change now; current() shows what the controller decided before it is written', async () => {
+    const { ms, writer, patches } = setup();
+    writer.update(ms, (s) => (s.logTail = ['opens the window']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 3 }));
+    expect(writer.current(ms).progress).toEqual({ messagesCopied: 3 });
+    expect(patches()).toHaveLength(1);
+    await writer.flush(ms);
+    expect(patches()).toHaveLength(2);
+  });
+
+  it('one write at a time: a change made during a slow write goes out after it', async () => {
+    const { ms, kube, writer, patches, stored } = setup();
+    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
+    writer.update(ms, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.conditions = [ready('Succeeded')]));
+    const flushing = writer.flush(ms);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+    release();
+    await flushing;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches().map((p) => Object.keys(p.status))).toEqual([['phase'], ['conditions']]);
+    expect(stored()).toMatchObject({ phase: 'Succeeded', conditions: [{ reason: 'Succeeded' }] });
+  });
+});
+
+describe('when the API does not take it', () => {
+  it('a failed write is logged and retried after the window, then written', async () => {
+    const { ms, kube, writer, patches, stored, logs } = setup();
+    kube.fail({ verb: 'patch', resource: 'mailsyncs' }, 500, undefined, 2);
+    writer.update(ms, (s) => (s.phase = 'Failed'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+    expect(logs.join('')).toContain('status write failed; retrying');
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(patches()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(patches()).toHaveLength(3);
+    expect(stored()?.phase).toBe('Failed');
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toHaveLength(3);
+  });
+
+  it('a MailSync that is gone (404) is forgotten: no retry', async () => {
+    const { ms, kube, writer, patches } = setup();
+    kube.remove('mailsyncs', NS, 'joe');
+    writer.update(ms, (s) => (s.phase = 'Failed'));
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toHaveLength(1);
+    // Forgotten: what it knows now comes from the object again.
+    expect(writer.current(ms).phase).toBe('Running');
+  });
+
+  it('a new MailSync of the same name (other UID) starts from its own status, never from the old one', async () => {
+    const { ms, kube, writer, patches } = setup();
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 7 }));
+    const recreated = mailSync({ uid: 'uid-joe-2', status: {} });
+    kube.remove('mailsyncs', NS, 'joe');
+    kube.put(recreated);
+    expect(writer.current(recreated)).toEqual({});
+    writer.update(recreated, (s) => (s.phase = 'Pending'));
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toEqual([{ metadata: { uid: 'uid-joe-2' }, status: { phase: 'Pending' } }]);
+  });
+
+  it('forget drops what is pending; flushAll writes everything and then stops writing', async () => {
+    const { ms, writer, patches } = setup();
+    writer.update(ms, (s) => (s.logTail = ['opens the window']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    writer.forget(`${NS}/joe`);
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toHaveLength(1);
+
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
+    await writer.flushAll();
+    expect(patches()).toHaveLength(2);
+    writer.update(ms, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(10 * WINDOW);
+    expect(patches()).toHaveLength(2);
+  });
+});
