@@ -48,12 +48,6 @@ export const SPEC_VALIDATIONS: JsonObject[] = [
     message: 'filters.minSize must not be greater than filters.maxSize',
   },
   {
-    rule:
-      '!has(self.filters) || !has(self.filters.minAgeDays) || !has(self.filters.maxAgeDays) || ' +
-      'self.filters.minAgeDays <= self.filters.maxAgeDays',
-    message: 'filters.minAgeDays must not be greater than filters.maxAgeDays',
-  },
-  {
     rule: '!(has(self.deleteOnSource) && self.deleteOnSource && has(self.verify) && !self.verify)',
     message: 'deleteOnSource needs verify: true (a source message is only deleted once verified on the destination)',
   },

@@ -6,6 +6,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import {
+  type AuthMechanism,
   DEFAULT_IDENTITY_HEADERS,
   Endpoint,
   type Filters,
@@ -54,6 +55,14 @@ export const ENDPOINT_DEFAULTS = {
   timeoutSeconds: schemaDefault<number>(endpoint.timeoutSeconds, 'timeoutSeconds'),
   connectTimeoutSeconds: schemaDefault<number>(endpoint.connectTimeoutSeconds, 'connectTimeoutSeconds'),
 } as const;
+
+/** The SASL mechanism of an endpoint: XOAUTH2 for a token, PLAIN for an admin login, LOGIN otherwise. */
+export function effectiveMechanism(
+  endpoint: Pick<Endpoint, 'authMechanism' | 'authUser'>,
+  token: boolean,
+): AuthMechanism {
+  return endpoint.authMechanism ?? (token ? 'XOAUTH2' : endpoint.authUser !== undefined ? 'PLAIN' : 'LOGIN');
+}
 
 /** Defaults of the fields only the controller reads. */
 export const KUBE_DEFAULTS = {

@@ -185,7 +185,12 @@ export const Filters = Type.Object(
     maxAgeDays: Type.Optional(
       Type.Number({ minimum: 0, description: 'Skip messages older than this (INTERNALDATE).' }),
     ),
-    minAgeDays: Type.Optional(Type.Number({ minimum: 0, description: 'Skip messages newer than this.' })),
+    minAgeDays: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description: 'Skip messages newer than this. Above maxAgeDays, both ends are kept (as imapsync).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -5,9 +5,10 @@
  */
 import { statSync } from 'node:fs';
 import { EXIT_CODES, type Reason, reasonForExitCode } from '../api/exit-codes.js';
+import { loadSpec, readConfigFile } from '../api/spec-load.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
+import { checkSecretsReachable } from '../sync/credentials.js';
 import { ConfigError, MailsyncError, type Side } from '../sync/errors.js';
-import { checkSecretsReachable, readConfigFile, validateSpec } from './config.js';
 import { loadRunSync } from './engine-loader.js';
 import { parseSyncArgs } from './imapsync/parse.js';
 import type { SyncArgs } from './imapsync/parse-state.js';
@@ -47,7 +48,7 @@ export function buildSpec(args: SyncArgs, env: NodeJS.ProcessEnv) {
   const fileSpec = args.configFile ? readConfigFile(args.configFile) : {};
   const merged = applyOverrides(fileSpec, args.overrides);
   const envNotices = imapsyncPasswordEnvFallback(merged, env);
-  const validated = validateSpec(merged, { context: 'local' });
+  const validated = loadSpec(merged, { context: 'local' });
   checkSecretsReachable(validated.spec, env);
   return { ...validated, notices: [...args.notices, ...envNotices, ...validated.notices] };
 }

@@ -4,11 +4,15 @@
  * call of `secret()`, so a token refreshed on disk (a sidecar, a rotated
  * Kubernetes Secret) is used by the next connection.
  *
- * Errors name the file or the variable, never the content.
+ * The endpoint is valid already (src/api/spec-problems.ts: exactly one
+ * credential). Errors name the field and the file or the variable, never the
+ * content.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from '../api/secret-refs.js';
-import type { Endpoint } from '../api/spec.js';
+import type { Endpoint, MailSyncSpec } from '../api/spec.js';
+import { SIDES } from '../api/spec.js';
+import { describeFsError } from '../api/spec-load.js';
 import { ConfigError, type Side } from './errors.js';
 
 export type SecretKind = 'password' | 'token';
@@ -20,14 +24,6 @@ export interface Credential {
   secret: () => Promise<string>;
 }
 
-function why(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return code ?? 'unreadable';
-}
-
 /**
  * A password file holds the password, possibly followed by line breaks (echo
  * adds one): they are not part of it. Other whitespace is kept. A token is
@@ -37,28 +33,30 @@ export function secretFromFileContent(content: string, kind: SecretKind): string
   return kind === 'token' ? content.trim() : content.replace(/[\r\n]+$/, '');
 }
 
+const unreadable = (side: Side, field: string, file: string, err: unknown) =>
+  new ConfigError(`spec.${side}.${field}: cannot read ${file}: ${describeFsError(err)}`, { side });
+const emptyFile = (side: Side, field: string, file: string) =>
+  new ConfigError(`spec.${side}.${field}: ${file} is empty`, { side });
+
 export async function readSecretFile(file: string, kind: SecretKind, side: Side, field: string): Promise<string> {
   let content: string;
   try {
     content = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${side}.${field}: cannot read ${file}: ${why(err)}`, { side });
+    throw unreadable(side, field, file, err);
   }
   const secret = secretFromFileContent(content, kind);
-  if (secret === '') throw new ConfigError(`${side}.${field}: ${file} is empty`, { side });
+  if (secret === '') throw emptyFile(side, field, file);
   return secret;
 }
 
-/** Rejects Kubernetes-only Secret references (the worker turns them into files before the engine runs). */
-export function rejectSecretRefs(endpoint: Endpoint, side: Side): void {
-  for (const { ref, localAlternative } of SECRET_REF_FIELDS) {
-    if (endpoint[ref] !== undefined) {
-      throw new ConfigError(
-        `${side}.${ref} names a Kubernetes Secret, which is only read in Kubernetes; use ${localAlternative} here`,
-        { side },
-      );
-    }
+function envSecret(name: string, side: Side, env: Readonly<Record<string, string | undefined>>): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    const state = value === undefined ? 'is not set' : 'is empty';
+    throw new ConfigError(`spec.${side}.passwordEnv: the environment variable ${name} ${state}`, { side });
   }
+  return value;
 }
 
 /**
@@ -71,11 +69,6 @@ export async function credentialOf(
   side: Side,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Credential> {
-  const given = LOCAL_CREDENTIAL_FIELDS.filter((f) => endpoint[f] !== undefined);
-  if (given.length === 0) {
-    throw new ConfigError(`${side}: no credential: set passwordFile, passwordEnv or oauth2TokenFile`, { side });
-  }
-  if (given.length > 1) throw new ConfigError(`${side}: set only one of ${given.join(', ')}`, { side });
   let credential: Credential;
   if (endpoint.oauth2TokenFile !== undefined) {
     const file = endpoint.oauth2TokenFile;
@@ -91,21 +84,43 @@ export async function credentialOf(
       origin: `passwordFile ${file}`,
       secret: () => readSecretFile(file, 'password', side, 'passwordFile'),
     };
+  } else if (endpoint.passwordEnv !== undefined) {
+    const name = endpoint.passwordEnv;
+    credential = { kind: 'password', origin: `passwordEnv ${name}`, secret: async () => envSecret(name, side, env) };
   } else {
-    const name = endpoint.passwordEnv!;
-    credential = {
-      kind: 'password',
-      origin: `passwordEnv ${name}`,
-      secret: async () => {
-        const value = env[name];
-        if (value === undefined) {
-          throw new ConfigError(`${side}.passwordEnv: environment variable ${name} is not set`, { side });
-        }
-        if (value === '') throw new ConfigError(`${side}.passwordEnv: environment variable ${name} is empty`, { side });
-        return value;
-      },
-    };
+    throw new ConfigError(`spec.${side}: no credential: set passwordFile, passwordEnv or oauth2TokenFile`, { side });
   }
   await credential.secret();
   return credential;
+}
+
+function checkFile(side: Side, field: string, file: string): void {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTFILE' });
+    accessSync(file, constants.R_OK);
+    size = st.size;
+  } catch (err) {
+    throw unreadable(side, field, file, err);
+  }
+  if (size === 0 && field !== 'caFile') throw emptyFile(side, field, file);
+}
+
+/**
+ * The credential and CA files exist and are readable, the environment
+ * variables are set: checked by the CLI and the worker before the engine
+ * starts, so a typo is a one-line configuration error (exit 2).
+ */
+export function checkSecretsReachable(
+  spec: Pick<MailSyncSpec, 'source' | 'destination'>,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  for (const side of SIDES) {
+    const ep = spec[side];
+    if (ep.passwordFile !== undefined) checkFile(side, 'passwordFile', ep.passwordFile);
+    if (ep.oauth2TokenFile !== undefined) checkFile(side, 'oauth2TokenFile', ep.oauth2TokenFile);
+    if (ep.caFile !== undefined) checkFile(side, 'caFile', ep.caFile);
+    if (ep.passwordEnv !== undefined) envSecret(ep.passwordEnv, side, env);
+  }
 }

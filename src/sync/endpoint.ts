@@ -13,10 +13,11 @@
  * back to a weaker mode because a certificate is bad would defeat its purpose.
  */
 import { type Endpoint, IMAP_PORT, IMPLICIT_TLS_PORT } from '../api/spec.js';
-import { ENDPOINT_DEFAULTS } from '../api/spec-defaults.js';
+import { ENDPOINT_DEFAULTS, effectiveMechanism } from '../api/spec-defaults.js';
+import { endpointProblems } from '../api/spec-problems.js';
 import { connectError } from './connect-errors.js';
-import { credentialOf, rejectSecretRefs } from './credentials.js';
-import { ConfigError, type Side, TlsError } from './errors.js';
+import { credentialOf } from './credentials.js';
+import { configErrorFrom, type Side, TlsError } from './errors.js';
 import { describeTlsError } from './tls-errors.js';
 import { tlsOptionsFor } from './tls-options.js';
 import { type PlainProbe, probeImplicitTls, probePlaintext } from './tls-probe.js';
@@ -38,26 +39,6 @@ export interface ResolveOptions {
 
 type Mechanism = ResolvedEndpoint['mechanism'];
 type Security = ResolvedEndpoint['security'];
-
-/** Default: XOAUTH2 for a token, PLAIN for an admin login, LOGIN otherwise. Rejects impossible combinations. */
-export function mechanismFor(endpoint: Endpoint, side: Side, kind: 'password' | 'token'): Mechanism {
-  const chosen = endpoint.authMechanism ?? (kind === 'token' ? 'XOAUTH2' : endpoint.authUser ? 'PLAIN' : 'LOGIN');
-  if (chosen === 'XOAUTH2' && kind !== 'token') {
-    throw new ConfigError(`${side}.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenFile), not a password`, {
-      side,
-    });
-  }
-  if (chosen !== 'XOAUTH2' && kind === 'token') {
-    throw new ConfigError(`${side}.authMechanism: ${chosen} cannot log in with an OAuth2 token; use XOAUTH2`, { side });
-  }
-  if (endpoint.authUser !== undefined && chosen !== 'PLAIN') {
-    throw new ConfigError(
-      `${side}.authUser: an admin login needs authMechanism PLAIN (SASL authorization identity), not ${chosen}`,
-      { side },
-    );
-  }
-  return chosen;
-}
 
 function tlsRequired(side: Side, host: string, port: number): TlsError {
   return new TlsError(
@@ -144,15 +125,12 @@ export async function resolveEndpoint(
   options: ResolveOptions,
 ): Promise<ResolvedEndpoint> {
   const { logger } = options;
-  rejectSecretRefs(endpoint, side);
+  // The same rules and words as every other check of a spec (a Secret reference here, two credentials, ...).
+  const problems = endpointProblems(endpoint, side, 'local');
+  if (problems.length > 0) throw configErrorFrom(problems);
   const credential = await credentialOf(endpoint, side, options.env);
-  const mechanism = mechanismFor(endpoint, side, credential.kind);
+  const mechanism = effectiveMechanism(endpoint, credential.kind === 'token');
   const mode = endpoint.tls ?? ENDPOINT_DEFAULTS.tls;
-  if (mode === 'none' && !endpoint.allowPlaintext) {
-    throw new ConfigError(`${side}.tls: none needs allowPlaintext: true (the password would travel in clear text)`, {
-      side,
-    });
-  }
   const tls = await tlsOptionsFor(endpoint, side, logger);
   const connectTimeoutMs = (endpoint.connectTimeoutSeconds ?? ENDPOINT_DEFAULTS.connectTimeoutSeconds) * 1000;
   const commandTimeoutMs = (endpoint.timeoutSeconds ?? ENDPOINT_DEFAULTS.timeoutSeconds) * 1000;

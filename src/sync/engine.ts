@@ -28,10 +28,19 @@ import type { DryRunTotals, FolderSize, Summary, Verdict } from '../api/events.j
 import { EXIT_CODES } from '../api/exit-codes.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { applyDefaults, type EffectiveSpec } from '../api/spec-defaults.js';
+import { specProblems } from '../api/spec-problems.js';
 import { abortSignalName, isAbortError, RunStop, raceAbort } from './abort.js';
 import { resolveEndpoint } from './endpoint.js';
-import { AuthError, asMailsyncError, ConfigError, ConnectError, MailsyncError, type Side, TlsError } from './errors.js';
-import { validateFilters } from './filters.js';
+import {
+  AuthError,
+  asMailsyncError,
+  ConfigError,
+  ConnectError,
+  configErrorFrom,
+  MailsyncError,
+  type Side,
+  TlsError,
+} from './errors.js';
 import { prepareFolders } from './folder-phase.js';
 import { type FolderRunContext, type FolderTally, newTally, syncFolder } from './folder-sync.js';
 import { describeSizes, measureFolderSizes, modeTraits } from './modes.js';
@@ -110,7 +119,7 @@ class Run {
   connectedSides = new Set<Side>();
 
   constructor(
-    rawSpec: MailSyncSpec,
+    readonly rawSpec: MailSyncSpec,
     readonly logger: Logger,
     readonly options: RunOptions,
   ) {
@@ -156,7 +165,9 @@ class Run {
 
   private async body(): Promise<void> {
     const { spec, reporter, stop } = this;
-    validateFilters(spec.filters);
+    // The CLI and the worker checked the spec already; a direct caller gets the same checks and words.
+    const problems = specProblems(this.rawSpec, 'local');
+    if (problems.length > 0) throw configErrorFrom(problems);
     this.endpoints = await raceAbort(this.resolveEndpoints(), this.signal);
     const control = this.newSlot(true);
     const abortable = <T>(work: Promise<T>) => raceAbort(work, this.signal);

@@ -8,6 +8,7 @@
  */
 import { EXIT_CODES, type Reason } from '../api/exit-codes.js';
 import type { Side } from '../api/spec.js';
+import { problemsText, SpecError, type SpecProblem } from '../api/spec-problems.js';
 
 export type { Side };
 
@@ -62,9 +63,16 @@ export function exitCodeFor(reason: Reason, side?: Side): number {
   return side === 'destination' ? code.destination : code.source;
 }
 
+/** Problems of the spec (src/api/spec-problems.ts) as one ConfigError, with their side when they share one. */
+export function configErrorFrom(problems: readonly SpecProblem[]): ConfigError {
+  const { side } = new SpecError(problems);
+  return new ConfigError(problemsText(problems), side === undefined ? undefined : { side });
+}
+
 /** Turn anything thrown into a MailsyncError without losing the typed ones. */
 export function asMailsyncError(err: unknown): MailsyncError {
   if (err instanceof MailsyncError) return err;
+  if (err instanceof SpecError) return configErrorFrom(err.problems);
   const message = err instanceof Error ? err.message : String(err);
   return new MailsyncError('InternalError', message, { cause: err });
 }

@@ -13,7 +13,6 @@
  * and those older than 365 days.
  */
 import type { Filters } from '../api/spec.js';
-import { ConfigError } from './errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,16 +51,4 @@ export function hasFilters(filters: Filters | undefined): boolean {
       filters.maxAgeDays !== undefined ||
       filters.minAgeDays !== undefined)
   );
-}
-
-/**
- * Reject filters that select nothing at all: certainly a mistake. Only sizes
- * can do that (minSize above maxSize); ages above each other are a union.
- */
-export function validateFilters(filters: Filters | undefined): void {
-  if (!filters) return;
-  const { maxSize, minSize } = filters;
-  if (maxSize !== undefined && minSize !== undefined && minSize > maxSize) {
-    throw new ConfigError(`filters: minSize (${minSize}) is above maxSize (${maxSize}); no message would be synced`);
-  }
 }

@@ -18,6 +18,7 @@
  * changes `\L` `\U` `\u` `\l`) give a ConfigError naming the rule.
  */
 import type { RenameRule } from '../api/spec.js';
+import { invalidRegexReason } from '../api/spec-problems.js';
 import { ConfigError } from './errors.js';
 
 const BRACKETS: Record<string, string> = { '{': '}', '(': ')', '[': ']', '<': '>' };
@@ -255,22 +256,17 @@ export interface CompiledRenameRule {
   regex: RegExp;
 }
 
-/** Compile the spec's rename rules; `option` names them in errors (e.g. `folders.rename`). */
-export function compileRenameRules(
-  rules: readonly RenameRule[] | undefined,
-  option = 'folders.rename',
-): CompiledRenameRule[] {
+/**
+ * Compile the spec's rename rules (checked by src/api/spec-problems.ts already; a rule that still does not compile
+ * is a ConfigError in the same words).
+ */
+export function compileRenameRules(rules: readonly RenameRule[] | undefined): CompiledRenameRule[] {
   return (rules ?? []).map((rule, index) => {
-    if (rule.flags !== undefined && !/^[gimsuy]*$/.test(rule.flags)) {
-      throw new ConfigError(`${option}[${index}]: invalid flags ${JSON.stringify(rule.flags)} (allowed: gimsuy)`);
+    const why = invalidRegexReason(rule.from, rule.flags);
+    if (why !== undefined) {
+      throw new ConfigError(`spec.folders.rename[${index}].from: invalid regular expression: ${why}`);
     }
-    try {
-      return { rule, regex: new RegExp(rule.from, rule.flags) };
-    } catch (err) {
-      throw new ConfigError(
-        `${option}[${index}]: invalid regular expression ${JSON.stringify(rule.from)}: ${(err as Error).message}`,
-      );
-    }
+    return { rule, regex: new RegExp(rule.from, rule.flags) };
   });
 }
 

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import tls, { type ConnectionOptions } from 'node:tls';
 import type { Endpoint } from '../api/spec.js';
+import { describeFsError } from '../api/spec-load.js';
 import { ConfigError, type Side } from './errors.js';
 
 export interface TlsLogger {
@@ -39,12 +40,10 @@ async function readCaFile(file: string, side: Side): Promise<string[]> {
   try {
     content = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new ConfigError(`${side}.caFile: cannot read ${file}: ${why}`, { side });
+    throw new ConfigError(`spec.${side}.caFile: cannot read ${file}: ${describeFsError(err)}`, { side });
   }
   const pems = content.match(PEM_CERTIFICATE) ?? [];
-  if (pems.length === 0) throw new ConfigError(`${side}.caFile: ${file} holds no PEM certificate`, { side });
+  if (pems.length === 0) throw new ConfigError(`spec.${side}.caFile: ${file} holds no PEM certificate`, { side });
   return pems;
 }
 
@@ -68,7 +67,7 @@ export async function tlsOptionsFor(endpoint: Endpoint, side: Side, logger: TlsL
     secureContext = secureContextFor(extra);
   } catch (err) {
     throw new ConfigError(
-      `${side}.caFile: ${endpoint.caFile} is not a valid PEM CA bundle: ${(err as Error).message}`,
+      `spec.${side}.caFile: ${endpoint.caFile} is not a valid PEM CA bundle: ${(err as Error).message}`,
       {
         side,
       },

@@ -10,13 +10,14 @@ import type { Logger } from 'pino';
 import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
-import { checkSecretsReachable, readConfigFile, validateSpec } from '../cli/config.js';
+import { loadSpec, readConfigFile } from '../api/spec-load.js';
 import { loadRunSync } from '../cli/engine-loader.js';
 import { createLogger } from '../cli/log-output.js';
 import { errorLines } from '../cli/report-error.js';
 import type { CommandIo } from '../cli/sync-command.js';
 import { WORKER_USAGE } from '../cli/usage.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
+import { checkSecretsReachable } from '../sync/credentials.js';
 import { asMailsyncError, ConfigError } from '../sync/errors.js';
 import { readPreviousState } from './previous-state.js';
 
@@ -83,7 +84,7 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
     const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
     const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || SECRETS_DIR);
-    const { spec, notices } = validateSpec(raw, { context: 'worker' });
+    const { spec, notices } = loadSpec(raw, { context: 'worker' });
     checkSecretsReachable(spec, env);
     for (const notice of notices) logger.warn(notice);
     const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveMountedSecrets } from '../../src/api/secret-refs.js';
-import { validateSpec } from '../../src/cli/config.js';
+import { loadSpec } from '../../src/api/spec-load.js';
 import { ConfigError, TlsError } from '../../src/sync/errors.js';
 import { failureSummary } from '../../src/worker/main.js';
 
@@ -47,7 +47,7 @@ describe('resolveMountedSecrets', () => {
   });
 
   it('gives a spec the worker validates', () => {
-    const { spec, notices } = validateSpec(resolveMountedSecrets(crdSpec(), '/s'), { context: 'worker' });
+    const { spec, notices } = loadSpec(resolveMountedSecrets(crdSpec(), '/s'), { context: 'worker' });
     expect(spec.source.passwordFile).toBe('/s/source/password');
     expect(spec.destination.oauth2TokenFile).toBe('/s/destination/oauth2-token');
     expect(spec).not.toHaveProperty('suspend');

@@ -1,5 +1,5 @@
 /**
- * Pure parts of connection setup: mechanism choice, secret file content,
+ * Pure parts of connection setup: secret file content,
  * SASL payloads, imapflow options, and the classification of failures into
  * typed errors with words (and without the secret).
  */
@@ -7,7 +7,6 @@ import { describe, expect, test } from 'vitest';
 import type { Endpoint } from '../../src/api/spec.js';
 import { describeNetworkError } from '../../src/sync/connect-errors.js';
 import { secretFromFileContent } from '../../src/sync/credentials.js';
-import { mechanismFor } from '../../src/sync/endpoint.js';
 import { AuthError, ConfigError, ConnectError, TlsError } from '../../src/sync/errors.js';
 import { saslPlainResponse, xoauth2Response } from '../../src/sync/sasl.js';
 import { imapflowAuth, scrubSecret, sessionError, sessionOptions } from '../../src/sync/session.js';
@@ -30,36 +29,6 @@ const resolved = (over: Partial<ResolvedEndpoint> = {}): ResolvedEndpoint => ({
 });
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 const err = (props: Record<string, unknown>, message = 'Command failed') => Object.assign(new Error(message), props);
-
-describe('mechanismFor', () => {
-  test('defaults: LOGIN for a password, PLAIN for an admin login, XOAUTH2 for a token', () => {
-    expect(mechanismFor(base, 'source', 'password')).toBe('LOGIN');
-    expect(mechanismFor({ ...base, authUser: 'admin' }, 'source', 'password')).toBe('PLAIN');
-    expect(mechanismFor(base, 'source', 'token')).toBe('XOAUTH2');
-    expect(mechanismFor({ ...base, authMechanism: 'PLAIN' }, 'source', 'password')).toBe('PLAIN');
-  });
-
-  test('impossible combinations are ConfigErrors naming the side', () => {
-    const cases: Array<[Endpoint, 'password' | 'token', RegExp]> = [
-      [{ ...base, authMechanism: 'XOAUTH2' }, 'password', /XOAUTH2 needs an OAuth2 token/],
-      [{ ...base, authMechanism: 'LOGIN' }, 'token', /LOGIN cannot log in with an OAuth2 token/],
-      [{ ...base, authUser: 'admin', authMechanism: 'LOGIN' }, 'password', /admin login needs authMechanism PLAIN/],
-      [{ ...base, authUser: 'admin' }, 'token', /admin login needs authMechanism PLAIN .*not XOAUTH2/],
-    ];
-    for (const [endpoint, kind, message] of cases) {
-      let thrown: unknown;
-      try {
-        mechanismFor(endpoint, 'destination', kind);
-      } catch (e) {
-        thrown = e;
-      }
-      expect(thrown).toBeInstanceOf(ConfigError);
-      expect((thrown as ConfigError).side).toBe('destination');
-      expect((thrown as Error).message).toMatch(message);
-      expect((thrown as Error).message).toMatch(/^destination\./);
-    }
-  });
-});
 
 describe('secretFromFileContent', () => {
   test('a password loses its trailing line breaks only', () => {

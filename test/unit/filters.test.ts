@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/sync/errors.js';
-import { filterReason, hasFilters, passesFilters, validateFilters } from '../../src/sync/filters.js';
+import { filterReason, hasFilters, passesFilters } from '../../src/sync/filters.js';
 
 const now = new Date('2024-06-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
@@ -39,12 +38,5 @@ describe('filters', () => {
     expect(filterReason({ size: 1, internalDate: daysAgo(364) }, filters, now)).toBe('maxAge');
     expect(filterReason({ size: 1, internalDate: daysAgo(365) }, filters, now)).toBeUndefined();
     expect(filterReason({ size: 1, internalDate: daysAgo(1000) }, filters, now)).toBeUndefined();
-  });
-
-  it('rejects sizes that can select nothing', () => {
-    expect(() => validateFilters({ minSize: 10, maxSize: 5 })).toThrowError(ConfigError);
-    expect(() => validateFilters({ minSize: 10, maxSize: 5 })).toThrowError(/minSize \(10\) is above maxSize \(5\)/);
-    expect(() => validateFilters({ minSize: 5, maxSize: 5, minAgeDays: 10, maxAgeDays: 1 })).not.toThrow();
-    expect(() => validateFilters(undefined)).not.toThrow();
   });
 });

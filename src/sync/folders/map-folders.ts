@@ -50,7 +50,7 @@ function destinationByName(
   const renamed = applyRenameRules(translated, rules);
   if (renamed === '') {
     throw new ConfigError(
-      `folders.rename: the rules turn source folder ${JSON.stringify(folder.path)} into an empty name`,
+      `spec.folders.rename: the rules turn source folder ${JSON.stringify(folder.path)} into an empty name`,
     );
   }
   return isInbox(renamed) ? 'INBOX' : canonicalPath(renamed, treeDelimiter(destination));
@@ -91,14 +91,14 @@ function assertNoMerges(pairs: readonly FolderPair[], delimiter: string): void {
     if (sources.length < 2) continue;
     const names = sources.map((name) => JSON.stringify(name)).join(' and ');
     throw new ConfigError(
-      `folders: source folders ${names} would all sync into destination folder ${JSON.stringify(destination)}; ` +
+      `spec.folders: source folders ${names} would all sync into destination folder ${JSON.stringify(destination)}; ` +
         'merging folders is not supported (verification and deletes work per folder): exclude one or add a rename rule',
     );
   }
 }
 
 export function mapFolders(source: MailboxTree, destination: MailboxTree, options: Folders): FolderPair[] {
-  const rules = compileRenameRules(options.rename, 'folders.rename');
+  const rules = compileRenameRules(options.rename);
   const sourceDelimiter = treeDelimiter(source);
   const selected = selectSourceFolders(source, options).sort((a, b) =>
     comparePaths(a.path, b.path, a.delimiter || sourceDelimiter),

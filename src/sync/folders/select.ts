@@ -12,6 +12,7 @@
  * created by foldersToCreate).
  */
 import type { Folders } from '../../api/spec.js';
+import { invalidRegexReason } from '../../api/spec-problems.js';
 import { ConfigError } from '../errors.js';
 import type { FolderInfo, MailboxTree } from '../types.js';
 import { isInbox } from './paths.js';
@@ -20,16 +21,19 @@ export function isSelectable(folder: FolderInfo): boolean {
   return !folder.flags.some((flag) => /^\\(noselect|nonexistent)$/i.test(flag));
 }
 
-/** Compile the patterns of one option; an invalid one is a ConfigError naming the option and the pattern. */
-export function compileFolderPatterns(patterns: readonly string[] | undefined, option: string): RegExp[] {
-  return (patterns ?? []).map((pattern) => {
-    try {
-      return new RegExp(pattern);
-    } catch (err) {
-      throw new ConfigError(
-        `${option}: invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`,
-      );
-    }
+/**
+ * Compile the patterns of one option (checked by src/api/spec-problems.ts already; one that still does not
+ * compile is a ConfigError in the same words).
+ */
+export function compileFolderPatterns(
+  patterns: readonly string[] | undefined,
+  option: 'include' | 'exclude',
+): RegExp[] {
+  return (patterns ?? []).map((pattern, index) => {
+    const why = invalidRegexReason(pattern);
+    if (why !== undefined)
+      throw new ConfigError(`spec.folders.${option}[${index}]: invalid regular expression: ${why}`);
+    return new RegExp(pattern);
   });
 }
 
@@ -43,14 +47,14 @@ function sameFolderName(a: string, b: string): boolean {
  * would end "successfully" with the mail the user asked for left behind.
  */
 export function selectSourceFolders(tree: MailboxTree, options: Folders): FolderInfo[] {
-  const include = compileFolderPatterns(options.include, 'folders.include');
-  const exclude = compileFolderPatterns(options.exclude, 'folders.exclude');
+  const include = compileFolderPatterns(options.include, 'include');
+  const exclude = compileFolderPatterns(options.exclude, 'exclude');
   const selectable = tree.folders.filter(isSelectable);
   if (options.only !== undefined) {
     for (const name of options.only) {
       if (!selectable.some((folder) => sameFolderName(folder.path, name))) {
         throw new ConfigError(
-          `folders.only: source folder ${JSON.stringify(name)} does not exist or cannot be selected`,
+          `spec.folders.only: source folder ${JSON.stringify(name)} does not exist or cannot be selected`,
         );
       }
     }

@@ -1,12 +1,12 @@
 /**
- * TypeBox validation errors as short readable lines with the field's path:
- * "source.port: must be <= 65535 (got 70000)". Values are shown only for
+ * TypeBox validation errors as short readable problems with the field's path:
+ * "spec.source.port: must be <= 65535 (got 70000)". Values are shown only for
  * numbers and enums: a misplaced string could be a secret.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 
-/** '/folders/include/0' -> 'folders.include[0]'. */
+/** '/folders/include/0' -> 'folders.include[0]'; '' -> ''. */
 export function jsonPathToField(path: string): string {
   let out = '';
   for (const part of path.split('/').slice(1)) {
@@ -14,7 +14,7 @@ export function jsonPathToField(path: string): string {
     if (/^\d+$/.test(key)) out += `[${key}]`;
     else out += out ? `.${key}` : key;
   }
-  return out || '(top level)';
+  return out;
 }
 
 function literalChoices(schema: TSchema): string[] | undefined {
@@ -88,14 +88,16 @@ function describe(e: ValueError): string {
   }
 }
 
-/** One line per invalid field (the first problem of each field), in document order. */
-export function schemaErrors(schema: TSchema, value: unknown): string[] {
+/** One problem per invalid field (the first of each field), in document order, paths under `root`. */
+export function schemaErrors(schema: TSchema, value: unknown, root = 'spec'): { path: string; message: string }[] {
   const seen = new Set<string>();
-  const lines: string[] = [];
+  const problems: { path: string; message: string }[] = [];
   for (const e of Value.Errors(schema, value)) {
     if (seen.has(e.path)) continue;
     seen.add(e.path);
-    lines.push(`${jsonPathToField(e.path)}: ${describe(e)}`);
+    const field = jsonPathToField(e.path);
+    const path = field === '' ? root : field.startsWith('[') ? `${root}${field}` : `${root}.${field}`;
+    problems.push({ path, message: describe(e) });
   }
-  return lines;
+  return problems;
 }
