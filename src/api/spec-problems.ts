@@ -15,6 +15,7 @@
  * files: credentials are files or environment variables).
  */
 import { accountKey, sameAccount } from './endpoint-identity.js';
+import { EXIT_CODES } from './exit-codes.js';
 import { schemaErrors } from './schema-errors.js';
 import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from './secret-refs.js';
 import { type Endpoint, LOCAL, MailSyncSpec, SIDES, type Side } from './spec.js';
@@ -128,9 +129,11 @@ function regexProblems(spec: MailSyncSpec): SpecProblem[] {
     if (why !== undefined) problems.push({ path, message: `invalid regular expression: ${why}` });
   };
   for (const key of ['include', 'exclude'] as const) {
-    spec.folders?.[key]?.forEach((pattern, i) => check(`spec.folders.${key}[${i}]`, pattern));
+    for (const [i, pattern] of (spec.folders?.[key] ?? []).entries()) check(`spec.folders.${key}[${i}]`, pattern);
   }
-  spec.folders?.rename?.forEach((rule, i) => check(`spec.folders.rename[${i}].from`, rule.from, rule.flags));
+  for (const [i, rule] of (spec.folders?.rename ?? []).entries()) {
+    check(`spec.folders.rename[${i}].from`, rule.from, rule.flags);
+  }
   return problems;
 }
 
@@ -183,6 +186,7 @@ export function specProblems(raw: unknown, context: SpecContext): SpecProblem[] 
 /** A spec that cannot run, with its problems: reason InvalidConfiguration (exit code 2, src/api/exit-codes.ts). */
 export class SpecError extends Error {
   readonly reason = 'InvalidConfiguration' as const;
+  readonly exitCode = EXIT_CODES.InvalidConfiguration;
   readonly problems: readonly SpecProblem[];
   /** The side when every problem belongs to the same one. */
   readonly side?: Side;

@@ -37,7 +37,6 @@ export interface ResolveOptions {
   wellKnownPorts?: { implicitTls: number; imap: number };
 }
 
-type Mechanism = ResolvedEndpoint['mechanism'];
 type Security = ResolvedEndpoint['security'];
 
 function tlsRequired(side: Side, host: string, port: number): TlsError {

@@ -153,13 +153,13 @@ describe('mailsync without servers', () => {
     expectOneLineError(
       r,
       2,
-      /^mailsync: error: folders\.exclude\[0\]: invalid regular expression: .*Unterminated group/,
+      /^mailsync: error: spec\.folders\.exclude\[0\]: invalid regular expression: .*Unterminated group/,
     );
   });
 
   it('refuses a missing password file', async () => {
     const r = await run(['sync', ...minimal, '--passfile2', '/nonexistent/pass2']);
-    expectOneLineError(r, 2, /destination\.passwordFile: cannot read \/nonexistent\/pass2: no such file/);
+    expectOneLineError(r, 2, /spec\.destination\.passwordFile: cannot read \/nonexistent\/pass2: no such file/);
   });
 
   it('refuses a bad config file with the field path', async () => {
@@ -172,7 +172,7 @@ describe('mailsync without servers', () => {
     expectOneLineError(
       r,
       2,
-      /^mailsync: error: 2 problems: source\.port: must be <= 65535 .*destination\.user: is required/,
+      /^mailsync: error: 2 problems: spec\.source\.port: must be <= 65535 .*spec\.destination\.user: is required/,
     );
   });
 
@@ -205,7 +205,7 @@ describe('mailsync without servers', () => {
       String(port),
       '--ssl2',
       '--user2',
-      'u',
+      'v',
       '--passfile2',
       passfile,
       '--log-format',
@@ -306,7 +306,7 @@ spec:
     const summary = summaryOf(r.stdout);
     expect(summary).toMatchObject({ mode: 'dryRun', messagesTransferred: 0 });
     expect(summary.dryRun?.wouldCopy).toBe(5);
-    expect(r.stdout).toMatch(/suspend is only used by the Kubernetes controller/);
+    expect(r.stdout).toMatch(/spec\.suspend: only used by the Kubernetes controller/);
     const dst = await listMailbox(pair.b, 'carol');
     expect(dst.flatMap((f) => f.messages)).toHaveLength(0);
   });
@@ -466,12 +466,12 @@ describe('mailsync worker without servers', () => {
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l.event === 'error')).toMatchObject({ reason: 'InvalidConfiguration', side: 'source' });
     expect(summaryOf(r.stdout)).toMatchObject({ verdict: 'failed', reason: 'InvalidConfiguration', exitCode: 2 });
-    expect(r.stderr).toMatch(/source\.passwordFile: cannot read .*no-secrets\/source\/password: no such file/);
+    expect(r.stderr).toMatch(/spec\.source\.passwordFile: cannot read .*no-secrets\/source\/password: no such file/);
   });
 
   it('reports a missing spec file', async () => {
     const r = await run(['worker'], { env: { MAILSYNC_SPEC_FILE: path.join(tmp, 'missing.json') } });
     expect(r.code).toBe(2);
-    expect(summaryOf(r.stdout).message).toMatch(/cannot read config file .*missing\.json: no such file/);
+    expect(summaryOf(r.stdout).message).toMatch(/missing\.json: cannot read the config file: no such file/);
   });
 });

@@ -421,7 +421,7 @@ describe('configuration errors name the file or variable, never the content', ()
       resolveEndpoint({ ...(await pair.a.endpoint('alice')), passwordFile: '/nonexistent/pw' }, 'source', opts()),
     );
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe('source.passwordFile: cannot read /nonexistent/pw: no such file');
+    expect(err.message).toBe('spec.source.passwordFile: cannot read /nonexistent/pw: no such file');
   });
 
   test('unset environment variable', async () => {
@@ -433,7 +433,7 @@ describe('configuration errors name the file or variable, never the content', ()
       ),
     );
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe('destination.passwordEnv: environment variable MAILSYNC_NOT_SET_X is not set');
+    expect(err.message).toBe('spec.destination.passwordEnv: the environment variable MAILSYNC_NOT_SET_X is not set');
   });
 
   test('missing CA file', async () => {
@@ -441,7 +441,7 @@ describe('configuration errors name the file or variable, never the content', ()
       resolveEndpoint({ ...(await pair.a.endpoint('alice')), caFile: '/nonexistent/ca.pem' }, 'source', opts()),
     );
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toBe('source.caFile: cannot read /nonexistent/ca.pem: no such file');
+    expect(err.message).toBe('spec.source.caFile: cannot read /nonexistent/ca.pem: no such file');
   });
 
   test('Kubernetes Secret references outside Kubernetes', async () => {

@@ -235,6 +235,7 @@ describe('SpecError', () => {
     expect(error.message).toBe(text);
     expect(error.side).toBe(side);
     expect(error.reason).toBe('InvalidConfiguration');
+    expect(error.exitCode).toBe(2);
   });
 
   it('becomes a ConfigError (exit code 2) wherever errors are classified', () => {

@@ -4,16 +4,14 @@
  * typed errors with words (and without the secret).
  */
 import { describe, expect, test } from 'vitest';
-import type { Endpoint } from '../../src/api/spec.js';
 import { describeNetworkError } from '../../src/sync/connect-errors.js';
 import { secretFromFileContent } from '../../src/sync/credentials.js';
-import { AuthError, ConfigError, ConnectError, TlsError } from '../../src/sync/errors.js';
+import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
 import { saslPlainResponse, xoauth2Response } from '../../src/sync/sasl.js';
 import { imapflowAuth, scrubSecret, sessionError, sessionOptions } from '../../src/sync/session.js';
 import { describeTlsError, isCertificateError, isTlsProtocolError } from '../../src/sync/tls-errors.js';
 import type { ResolvedEndpoint } from '../../src/sync/types.js';
 
-const base: Endpoint = { host: 'imap.example.test', user: 'alice', passwordFile: '/pw' };
 const resolved = (over: Partial<ResolvedEndpoint> = {}): ResolvedEndpoint => ({
   side: 'source',
   host: 'imap.example.test',

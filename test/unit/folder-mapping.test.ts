@@ -301,10 +301,16 @@ describe('mapFolders: selection', () => {
     expect(err.reason).toBe('InvalidConfiguration');
   });
 
-  it('an invalid regex is a ConfigError naming the option and the pattern', () => {
-    expect(configError(() => sources({ include: ['Archive('] })).message).toMatch(/folders\.include.*"Archive\("/);
-    expect(configError(() => sources({ exclude: ['[a-'] })).message).toMatch(/folders\.exclude.*"\[a-"/);
-    expect(configError(() => sources({ rename: [{ from: '(', to: 'x' }] })).message).toMatch(/folders\.rename\[0\]/);
+  it('an invalid regex is a ConfigError naming the field and the pattern, in the words of specProblems', () => {
+    expect(configError(() => sources({ include: ['Archive('] })).message).toBe(
+      'spec.folders.include[0]: invalid regular expression: /Archive(/: Unterminated group',
+    );
+    expect(configError(() => sources({ exclude: ['ok', '[a-'] })).message).toBe(
+      'spec.folders.exclude[1]: invalid regular expression: /[a-/: Unterminated character class',
+    );
+    expect(configError(() => sources({ rename: [{ from: '(', to: 'x' }] })).message).toMatch(
+      /^spec\.folders\.rename\[0\]\.from: invalid regular expression: /,
+    );
   });
 });
 
