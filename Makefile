@@ -14,7 +14,7 @@ install: ## install npm dependencies (Node 24 comes with them, as the devDepende
 build: ## compile TypeScript to dist/
 	$(NPM) run build
 
-lint: ## biome lint + format check
+lint: ## biome lint + format check, import rules (.dependency-cruiser.cjs)
 	$(NPM) run lint
 
 crds: build ## regenerate crds/ from src/api (and the Helm chart's copy)
