@@ -5,6 +5,7 @@
  * Jobs' pods, and worker log lines.
  */
 import type { V1Job, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { vi } from 'vitest';
 import type { Summary } from '../../../src/api/events.js';
 import { FINALIZER, type MailSync, WORKER_CONTAINER } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
@@ -256,3 +257,8 @@ export function recordedStatus(
 
 export const folderLine = (at: string, folder: string, messages: number) =>
   logLine(at, { event: 'folder.begin', folder, destinationFolder: folder, messages });
+
+/** Start the fake clock at T0 (call in beforeEach; vi.useRealTimers in afterEach). */
+export function useFakeClock(): void {
+  vi.useFakeTimers({ now: new Date(T0) });
+}

@@ -23,9 +23,10 @@ import {
   startedStatus,
   summary,
   summaryLine,
+  useFakeClock,
   workerPod,
 } from './fixtures.js';
-import { condition, useFakeClock, World } from './world.js';
+import { condition, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());

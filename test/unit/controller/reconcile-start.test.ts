@@ -22,9 +22,10 @@ import {
   SECRET_VALUE,
   secret,
   startedStatus,
+  useFakeClock,
   workerPod,
 } from './fixtures.js';
-import { condition, useFakeClock, World } from './world.js';
+import { condition, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());

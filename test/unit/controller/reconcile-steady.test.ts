@@ -19,9 +19,10 @@ import {
   secret,
   startedStatus,
   summaryLine,
+  useFakeClock,
   workerPod,
 } from './fixtures.js';
-import { condition, useFakeClock, World } from './world.js';
+import { condition, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());

@@ -10,8 +10,7 @@ import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
 import { StatusWriter } from '../../../src/controller/status-writer.js';
 import { FakeKube } from './fake-kube.js';
-import { mailSync, NS } from './fixtures.js';
-import { useFakeClock } from './world.js';
+import { mailSync, NS, useFakeClock } from './fixtures.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());

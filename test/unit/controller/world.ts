@@ -23,7 +23,7 @@ import type { InformerSet, KubeObject } from '../../../src/kube/informers.js';
 import type { ReconcileResult } from '../../../src/kube/workqueue.js';
 import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
 import { type Action, FakeKube, type StoredObject } from './fake-kube.js';
-import { NS, T0, WORKER } from './fixtures.js';
+import { NS, WORKER } from './fixtures.js';
 
 /** An informer cache reading the fake store (or a frozen copy of it). */
 class StoreCache<T extends StoredObject> {
@@ -46,11 +46,6 @@ export interface RecordedEvent {
   type: string;
   reason: string;
   message: string;
-}
-
-/** Start the fake clock at T0 (call in beforeEach; vi.useRealTimers in afterEach). */
-export function useFakeClock(): void {
-  vi.useFakeTimers({ now: new Date(T0) });
 }
 
 export class World {
