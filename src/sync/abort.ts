@@ -109,8 +109,8 @@ export class RunStop {
 
 /**
  * Wait for `work` unless the signal aborts first (then reject with its reason).
- * For imapflow commands, which take no signal: the command is abandoned, not
- * cancelled; its session is logged out (or closed) at the end of the run.
+ * For IMAP commands, which take no signal: the command is abandoned, not
+ * cancelled; its connection is logged out (or closed) at the end of the run.
  */
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {

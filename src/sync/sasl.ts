@@ -1,7 +1,6 @@
 /**
- * SASL initial responses (base64), for clients that write AUTHENTICATE
- * themselves (the raw APPEND connection). imapflow builds the same payloads
- * internally for the sessions opened by session.ts.
+ * SASL initial responses (base64) for the raw connection's AUTHENTICATE
+ * (imap-raw/authenticate.ts).
  */
 
 /**

@@ -1,6 +1,6 @@
 /**
- * TLS options of an endpoint, usable as they are in `tls.connect()` (imapflow
- * passes them through; the raw APPEND client spreads them too).
+ * TLS options of an endpoint, usable as they are in `tls.connect()` (the raw
+ * IMAP client and the `tls: auto` probes spread them).
  *
  * Trust: Node's own CA bundle plus the operating system's store plus the
  * endpoint's `caFile`. They are compiled once into a SecureContext, so each

@@ -124,6 +124,7 @@ export class WorkerSlot {
     const endpoint = this.endpoints[side];
     const opening = RawImapConnection.open(endpoint, {
       logger,
+      signal,
       compress: compressionWorthwhile(this.options.compress, endpoint.host),
     }).then((connection): RawSide => {
       const reader = new FolderReader(connection);

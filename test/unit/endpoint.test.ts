@@ -1,14 +1,18 @@
 /**
  * Pure parts of connection setup: secret file content,
- * SASL payloads, imapflow options, and the classification of failures into
- * typed errors with words (and without the secret).
+ * SASL payloads, the login step against a scripted server, and the
+ * classification of failures into typed errors with words (and without the
+ * secret).
  */
 import { describe, expect, test } from 'vitest';
 import { describeNetworkError } from '../../src/sync/connect-errors.js';
 import { secretFromFileContent } from '../../src/sync/credentials.js';
 import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
+import { authenticate } from '../../src/sync/imap-raw/authenticate.js';
+import type { CommandChannel, ContinuationOutcome, TaggedResult } from '../../src/sync/imap-raw/command-channel.js';
+import { OpenStepError, openError, startTlsMissing } from '../../src/sync/imap-raw/open-errors.js';
+import { TransportOpenError } from '../../src/sync/imap-raw/transport.js';
 import { saslPlainResponse, xoauth2Response } from '../../src/sync/sasl.js';
-import { imapflowAuth, scrubSecret, sessionError, sessionOptions } from '../../src/sync/session.js';
 import { describeTlsError, isCertificateError, isTlsProtocolError } from '../../src/sync/tls-errors.js';
 import type { ResolvedEndpoint } from '../../src/sync/types.js';
 
@@ -51,46 +55,6 @@ describe('SASL payloads', () => {
   });
 });
 
-describe('imapflow options', () => {
-  test('auth per mechanism; an admin login authenticates as authUser for user', () => {
-    expect(imapflowAuth(resolved(), 's')).toEqual({ user: 'alice', pass: 's', loginMethod: 'LOGIN' });
-    expect(imapflowAuth(resolved({ mechanism: 'PLAIN' }), 's')).toEqual({
-      user: 'alice',
-      pass: 's',
-      loginMethod: 'AUTH=PLAIN',
-    });
-    expect(imapflowAuth(resolved({ mechanism: 'PLAIN', authUser: 'admin' }), 's')).toEqual({
-      user: 'admin',
-      pass: 's',
-      authzid: 'alice',
-      loginMethod: 'AUTH=PLAIN',
-    });
-    expect(imapflowAuth(resolved({ mechanism: 'XOAUTH2' }), 'tok')).toEqual({ user: 'alice', accessToken: 'tok' });
-  });
-
-  test('security mode, timeouts and compression', () => {
-    const logger = { debug() {} };
-    const implicit = sessionOptions(resolved(), 's', { logger });
-    expect(implicit).toMatchObject({
-      secure: true,
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 120_000,
-      disableCompression: false,
-      disableAutoIdle: true,
-    });
-    expect(sessionOptions(resolved({ security: 'starttls', port: 143 }), 's', { logger })).toMatchObject({
-      secure: false,
-      doSTARTTLS: true,
-    });
-    expect(sessionOptions(resolved({ security: 'none', port: 143 }), 's', { logger })).toMatchObject({
-      secure: false,
-      doSTARTTLS: false,
-    });
-    expect(sessionOptions(resolved(), 's', { logger, compress: false }).disableCompression).toBe(true);
-  });
-});
-
 describe('TLS errors in words', () => {
   test('unknown CA, expired, not yet valid, hostname mismatch, not TLS', () => {
     const host = 'imap.example.test';
@@ -120,77 +84,144 @@ describe('TLS errors in words', () => {
   });
 });
 
-describe('sessionError', () => {
-  test('refused credentials: AuthError naming side, server and user, without the tag', () => {
-    const e = sessionError(
-      err({ authenticationFailed: true, response: '2 NO [AUTHENTICATIONFAILED] Authentication failed.' }),
-      resolved({ side: 'destination' }),
-      'hunter2',
+/**
+ * A server that answers every complete command line with `answer` (tagged,
+ * and as the "done" outcome of a pending continuation wait, as the real
+ * connection does). Records what was written.
+ */
+class ScriptedServer implements CommandChannel {
+  written = '';
+  readonly where: string;
+  readonly encrypted = true;
+  private readonly tagged = new Map<string, (result: TaggedResult) => void>();
+  private continuation?: (outcome: ContinuationOutcome) => void;
+  constructor(
+    readonly endpoint: ResolvedEndpoint,
+    readonly capabilities: ReadonlySet<string>,
+    private readonly answer: TaggedResult,
+  ) {
+    this.where = `${endpoint.host}:${endpoint.port} (${endpoint.side})`;
+  }
+  nextTag() {
+    return 'T1';
+  }
+  expectTagged(tag: string) {
+    return new Promise<TaggedResult>((resolve) => this.tagged.set(tag, resolve));
+  }
+  waitContinuation(_tag: string) {
+    return new Promise<ContinuationOutcome>((resolve) => {
+      this.continuation = resolve;
+    });
+  }
+  async write(data: Buffer | string) {
+    this.written += String(data);
+    if (!this.written.endsWith('\r\n')) return;
+    this.continuation?.({ kind: 'done', result: this.answer });
+    this.tagged.get('T1')?.(this.answer);
+  }
+  flush() {}
+  async beginLiteral() {
+    return undefined;
+  }
+  mayUseNonSyncLiteral() {
+    return true;
+  }
+  scrub(text: string) {
+    return text.split('hunter2').join('***');
+  }
+}
+
+const CAPS = new Set(['IMAP4REV1', 'SASL-IR', 'AUTH=PLAIN']);
+
+async function loginFailure(over: Partial<ResolvedEndpoint>, answer: TaggedResult, caps = CAPS): Promise<Error> {
+  return authenticate(new ScriptedServer(resolved(over), caps, answer), 'hunter2').then(
+    () => {
+      throw new Error('expected the login to fail');
+    },
+    (e: Error) => e,
+  );
+}
+
+describe('login refusals in words (authenticate.ts)', () => {
+  test('refused credentials: AuthError naming side, server, user and mechanism', async () => {
+    const e = await loginFailure(
+      { side: 'destination' },
+      { status: 'NO', code: { name: 'AUTHENTICATIONFAILED', args: '' }, text: 'Authentication failed.' },
     );
     expect(e).toBeInstanceOf(AuthError);
-    expect(e.side).toBe('destination');
-    expect(e.exitCode).toBe(15);
+    expect((e as AuthError).exitCode).toBe(15);
     expect(e.message).toBe(
-      'destination server imap.example.test:993 refused the login of user "alice" (LOGIN): [AUTHENTICATIONFAILED] Authentication failed.',
+      'destination server imap.example.test:993 refused the login of user "alice" (LOGIN): Authentication failed.',
     );
   });
 
-  test('a server echoing the secret gets it redacted', () => {
-    const e = sessionError(
-      err({ authenticationFailed: true, response: 'A1 NO bad password hunter2 (aHVudGVyMg==)' }),
-      resolved(),
-      'hunter2',
-    );
+  test('a server echoing the secret gets it scrubbed', async () => {
+    const e = await loginFailure({}, { status: 'NO', text: 'bad password hunter2' });
     expect(e.message).not.toContain('hunter2');
-    expect(e.message).not.toContain('aHVudGVyMg==');
-    expect(e.message).toContain('[redacted]');
-    expect(scrubSecret('x hunter2 y', 'hunter2')).toBe('x [redacted] y');
+    expect(e.message).toContain('bad password ***');
   });
 
-  test('a temporary auth backend failure is a ConnectError (retryable), not an AuthError', () => {
-    const e = sessionError(
-      err({ authenticationFailed: true, serverResponseCode: 'UNAVAILABLE', response: '1 NO [UNAVAILABLE] Temporary' }),
-      resolved(),
-      's',
-    );
+  test('a temporary auth backend failure is a ConnectError (retryable), not an AuthError', async () => {
+    const e = await loginFailure({}, { status: 'NO', code: { name: 'UNAVAILABLE', args: '' }, text: 'Temporary' });
     expect(e).toBeInstanceOf(ConnectError);
     expect(e.message).toContain('failed temporarily');
   });
 
-  test('admin login and mechanism appear in the message', () => {
-    const e = sessionError(
-      err({ authenticationFailed: true, response: 'NO denied' }),
-      resolved({ mechanism: 'PLAIN', authUser: 'admin' }),
-      's',
-    );
+  test('admin login and mechanism appear in the message', async () => {
+    const e = await loginFailure({ mechanism: 'PLAIN', authUser: 'admin' }, { status: 'NO', text: 'denied' });
     expect(e.message).toContain('refused the login of user "alice" as admin "admin" (AUTHENTICATE PLAIN)');
   });
 
-  test('missing OAuth2 mechanism', () => {
-    const e = sessionError(new Error('Unsupported authentication mechanism'), resolved({ mechanism: 'XOAUTH2' }), 't');
+  test('missing OAuth2 mechanism: AuthError before anything is sent', async () => {
+    const server = new ScriptedServer(resolved({ mechanism: 'XOAUTH2' }), CAPS, { status: 'OK', text: '' });
+    const e = await authenticate(server, 'tok').catch((error: Error) => error);
     expect(e).toBeInstanceOf(AuthError);
-    expect(e.message).toContain('does not offer AUTH=XOAUTH2 or AUTH=OAUTHBEARER');
+    expect((e as Error).message).toContain('does not offer AUTH=XOAUTH2 or AUTH=OAUTHBEARER');
+    expect(server.written).toBe('');
   });
+});
 
-  test('certificate, STARTTLS missing, handshake failures: TlsError', () => {
-    expect(sessionError(err({ code: 'CERT_HAS_EXPIRED' }), resolved(), 's')).toBeInstanceOf(TlsError);
-    const starttls = sessionError(
-      err({ tlsFailed: true }, 'Server does not support STARTTLS'),
-      resolved({ security: 'starttls', port: 143 }),
-      's',
+describe('open failures in words (open-errors.ts)', () => {
+  const scrub = (text: string) => text.split('hunter2').join('***');
+  const transport = (cause: Error, phase: 'tcp' | 'tls') => new TransportOpenError(cause.message, phase, { cause });
+
+  test('certificate and handshake failures: TlsError naming the server', () => {
+    const expired = openError(resolved(), transport(err({ code: 'CERT_HAS_EXPIRED' }), 'tls'), scrub);
+    expect(expired).toBeInstanceOf(TlsError);
+    expect(expired.message).toBe(
+      'source server imap.example.test:993: certificate of imap.example.test has expired (CERT_HAS_EXPIRED)',
     );
-    expect(starttls).toBeInstanceOf(TlsError);
-    expect(starttls.message).toMatch(/^TLSRequired: source server imap\.example\.test:143 does not offer STARTTLS/);
-    expect(sessionError(err({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), resolved(), 's')).toBeInstanceOf(TlsError);
+    const notTls = openError(resolved(), transport(err({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), 'tls'), scrub);
+    expect(notTls).toBeInstanceOf(TlsError);
+    expect(notTls.message).toMatch(/does not speak TLS on this port/);
+    const missing = startTlsMissing(resolved({ security: 'starttls', port: 143 }));
+    expect(missing.message).toMatch(/^TLSRequired: source server imap\.example\.test:143 does not offer STARTTLS/);
   });
 
-  test('network failures: ConnectError in words', () => {
-    const refused = sessionError(err({ code: 'ECONNREFUSED' }, 'connect ECONNREFUSED'), resolved(), 's');
+  test('network failures and timeouts: ConnectError in words', () => {
+    const refused = openError(
+      resolved(),
+      transport(err({ code: 'ECONNREFUSED' }, 'connect ECONNREFUSED'), 'tcp'),
+      scrub,
+    );
     expect(refused).toBeInstanceOf(ConnectError);
     expect(refused.exitCode).toBe(10);
     expect(refused.message).toBe('source server imap.example.test:993: connection refused (ECONNREFUSED)');
-    expect(describeNetworkError(err({ code: 'GREETING_TIMEOUT' }))).toMatch(/no IMAP greeting/);
+    const handshake = openError(
+      resolved(),
+      transport(new Error('TLS handshake timed out after 1000 ms'), 'tls'),
+      scrub,
+    );
+    expect(handshake).toBeInstanceOf(ConnectError);
+    expect(handshake.message).toContain('no answer in time (TLS handshake timed out after 1000 ms)');
+    const greeting = openError(resolved(), new OpenStepError('no greeting within 1000 ms', 'GREETING_TIMEOUT'), scrub);
+    expect(greeting.message).toMatch(/no IMAP greeting came in time .*\(GREETING_TIMEOUT\)$/);
     expect(describeNetworkError(err({ code: 'EHOSTUNREACH' }))).toBe('host unreachable (EHOSTUNREACH)');
     expect(describeNetworkError(new Error('odd'))).toBe('odd');
+  });
+
+  test('typed errors pass through unchanged', () => {
+    const auth = new AuthError('x', { side: 'source' });
+    expect(openError(resolved(), auth, scrub)).toBe(auth);
   });
 });

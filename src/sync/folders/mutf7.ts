@@ -2,9 +2,8 @@
  * IMAP modified UTF-7 (RFC 3501 section 5.1.3), the wire encoding of mailbox
  * names on servers without UTF8=ACCEPT.
  *
- * imapflow decodes LIST results already, so FolderInfo paths are plain
- * strings; these functions are for code that writes IMAP commands itself
- * (the raw APPEND writer names the mailbox in `APPEND <mailbox> ...`).
+ * FolderInfo paths are plain (UTF-8) strings; the raw client encodes them in
+ * every command that names a mailbox and decodes them in LIST/STATUS answers.
  *
  * Encoding: printable US-ASCII (0x20-0x7e) except `&` stands for itself, `&`
  * becomes `&-`, and every run of other characters becomes `&` + base64 of its

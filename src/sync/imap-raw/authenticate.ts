@@ -46,7 +46,6 @@ export async function authenticate(connection: CommandChannel, secret: string): 
     result = await saslAuthenticate(connection, sasl, response);
   }
   if (result.status !== 'OK') {
-    // Same wording as the imapflow sessions (session.ts): the first login of a run is a raw one.
     const text = connection.scrub(result.text);
     const { host, port } = connection.endpoint;
     const how = mechanism === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${mechanism}`;

@@ -8,13 +8,14 @@
  * that ends up in an error is scrubbed of it, in case a server echoes it.
  */
 import type { Logger } from 'pino';
-import { ConnectError, MailsyncError, TlsError } from '../errors.js';
+import { AbortedError, ConnectError, TlsError } from '../errors.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
 import { featuresOf, type ServerFeatures } from './capabilities.js';
 import type { CommandChannel, ContinuationOutcome, TaggedResult } from './command-channel.js';
+import { OpenStepError, openError, startTlsMissing } from './open-errors.js';
 import { type LiteralTarget, parseCapabilities, type Response, ResponseReader } from './response-parser.js';
-import { Transport, TransportOpenError } from './transport.js';
+import { Transport } from './transport.js';
 
 export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
@@ -22,6 +23,8 @@ export interface RawConnectionOptions {
   logger: RawLogger;
   /** Ask for COMPRESS=DEFLATE when the server offers it. */
   compress?: boolean;
+  /** Aborting closes a connection still being opened (open() rejects with AbortedError). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -66,14 +69,21 @@ export class RawImapConnection implements CommandChannel {
 
   /** Connect, upgrade to TLS if asked, authenticate, and optionally compress. */
   static async open(endpoint: ResolvedEndpoint, options: RawConnectionOptions): Promise<RawImapConnection> {
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortedError();
     const connection = new RawImapConnection(endpoint, options);
+    const abort = () => connection.destroy('aborted');
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       await connection.connect();
+      if (signal?.aborted) throw new AbortedError();
       return connection;
     } catch (error) {
-      const typed = connection.typedOpenError(error);
+      const typed = signal?.aborted ? new AbortedError() : openError(endpoint, error, (text) => connection.scrub(text));
       connection.destroy('open failed');
       throw typed;
+    } finally {
+      signal?.removeEventListener('abort', abort);
     }
   }
 
@@ -283,7 +293,10 @@ export class RawImapConnection implements CommandChannel {
 
   private readGreeting(timeoutMs: number): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no greeting within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new OpenStepError(`no greeting within ${timeoutMs} ms`, 'GREETING_TIMEOUT')),
+        timeoutMs,
+      );
       const done = (response: Response) => {
         clearTimeout(timer);
         if (response.kind === 'untagged' && response.status === 'BYE') {
@@ -308,19 +321,10 @@ export class RawImapConnection implements CommandChannel {
   private async startTls(): Promise<void> {
     const side = this.endpoint.side;
     if (this.capabilities.size === 0) await this.refreshCapabilities();
-    if (!this.capabilities.has('STARTTLS')) {
-      throw new TlsError(`${this.where} does not offer STARTTLS`, { side });
-    }
+    if (!this.capabilities.has('STARTTLS')) throw startTlsMissing(this.endpoint);
     const result = await this.command('STARTTLS');
     if (result.status !== 'OK') throw new TlsError(`${this.where} refused STARTTLS: ${result.text}`, { side });
-    try {
-      await this.transport!.startTls(this.endpoint.tls, this.endpoint.host, this.endpoint.connectTimeoutMs);
-    } catch (error) {
-      throw new TlsError(`TLS handshake with ${this.where} failed: ${(error as Error).message}`, {
-        side,
-        cause: error,
-      });
-    }
+    await this.transport!.startTls(this.endpoint.tls, this.endpoint.host, this.endpoint.connectTimeoutMs);
     // RFC 3501 6.2.1: forget what was announced before TLS.
     await this.refreshCapabilities();
   }
@@ -417,16 +421,5 @@ export class RawImapConnection implements CommandChannel {
     if (idle > this.endpoint.commandTimeoutMs) {
       this.transport?.destroy(new Error(`no response for ${Math.round(idle / 1000)} s (command timeout)`));
     }
-  }
-
-  /** Map whatever failed during open() onto the engine's typed errors. */
-  private typedOpenError(error: unknown): MailsyncError {
-    const side = this.endpoint.side;
-    if (error instanceof MailsyncError) return error;
-    const message = this.scrub(error instanceof Error ? error.message : String(error));
-    if (error instanceof TransportOpenError && error.phase === 'tls') {
-      return new TlsError(`TLS with ${this.where} failed: ${message}`, { side, cause: error });
-    }
-    return new ConnectError(`cannot connect to ${this.where}: ${message}`, { side, cause: error });
   }
 }
