@@ -32,11 +32,13 @@ describe('deletes', () => {
   test('deleteOnDestination: extra destination messages and surplus duplicates go; the mirror is exact', async () => {
     const users = await newUsers(servers.a, servers.b);
     const dup = makeMessage({ messageId: '<dup@example.org>' });
-    await appendMessages(servers.a, users.sourceUser, 'INBOX', [{ raw: makeMessage() }, { raw: dup }]);
+    // One INTERNALDATE for every copy: appends on both servers may straddle a second boundary.
+    const date = new Date('2024-03-05T07:08:09Z');
+    await appendMessages(servers.a, users.sourceUser, 'INBOX', [{ raw: makeMessage() }, { raw: dup, date }]);
     await appendMessages(servers.b, users.destinationUser, 'INBOX', [
       { raw: makeMessage({ subject: 'only on the destination' }) },
-      { raw: dup },
-      { raw: dup },
+      { raw: dup, date },
+      { raw: dup, date },
     ]);
     const summary = await runSync(await specFor(users, { deleteOnDestination: true }), quiet());
     expectSuccess(summary);
