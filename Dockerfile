@@ -15,7 +15,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build \
- && test -f dist/cli/main.js \
+ && test -f dist/main.js \
  && mkdir -p bin
 
 # --- production dependencies only ------------------------------------------------------
@@ -40,4 +40,4 @@ USER 10001:10001
 # ENTRYPOINT flag, so a pod's own NODE_OPTIONS (the chart's controller sets 4) replaces it.
 ENV NODE_OPTIONS=--max-semi-space-size=2
 # subcommands: controller | worker | sync
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "/app/dist/main.js"]

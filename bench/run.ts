@@ -207,7 +207,7 @@ function line(m: Measure): string {
 async function main(): Promise<void> {
   ensureTools();
   const mailsync = path.join(ROOT, 'bin/mailsync');
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('run `make build` first');
+  if (!existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('run `make build` first');
   const dir = mkdtempSync(path.join(tmpdir(), 'mailsync-bench-'));
   const pair = await startDovecotPair({ a: { maxUserIpConnections: 100 }, b: { maxUserIpConnections: 100 } });
   const results: Measure[] = [];

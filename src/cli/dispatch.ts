@@ -1,37 +1,16 @@
 /**
- * `mailsync <command>`: the subcommands. Returns the exit code, or `undefined`
- * for a command that keeps running (the controller).
+ * The CLI's commands: `mailsync sync`, help, version, and an imapsync command
+ * line. (`mailsync worker` and `mailsync controller` are other programs:
+ * src/main.ts starts them.)
  */
-import { runWorker } from '../worker/main.js';
 import { errorLines } from './report-error.js';
 import { type CommandIo, runSyncCommand } from './sync-command.js';
-import { MAIN_USAGE, SYNC_USAGE, WORKER_USAGE } from './usage.js';
+import { MAIN_USAGE, SYNC_USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 
-const HELP: Record<string, string> = { sync: SYNC_USAGE, worker: WORKER_USAGE };
+const HELP: Record<string, string> = { sync: SYNC_USAGE };
 
-async function runController(argv: readonly string[], io: CommandIo): Promise<number | undefined> {
-  // The controller is optional in a build of the CLI alone: a variable specifier keeps tsc from requiring it.
-  const specifier = '../controller/main.js';
-  let mod: { main?: (argv: readonly string[]) => unknown };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes('controller/main')) {
-      io.stderr('mailsync: error: the controller is not part of this build (dist/controller/main.js is missing)\n');
-      return 1;
-    }
-    throw err;
-  }
-  // A module with `main` is started here; one without has started itself on import.
-  if (typeof mod.main === 'function') {
-    const result = await mod.main(argv);
-    if (typeof result === 'number') return result;
-  }
-  return undefined;
-}
-
-export async function dispatch(argv: readonly string[], io: CommandIo): Promise<number | undefined> {
+export async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -50,10 +29,6 @@ export async function dispatch(argv: readonly string[], io: CommandIo): Promise<
         return 0;
       case 'sync':
         return await runSyncCommand(rest, io);
-      case 'worker':
-        return await runWorker(rest, io);
-      case 'controller':
-        return await runController(rest, io);
       default:
         // `mailsync --host1 ...`: an imapsync command line with the command name changed.
         if (command.startsWith('-')) return await runSyncCommand(argv, io);

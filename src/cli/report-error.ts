@@ -2,7 +2,7 @@
  * How the CLI tells a user that something went wrong: one line with the
  * cause, one line with what to do. Stack traces only with --debug.
  */
-import { asMailsyncError, type MailsyncError } from '../sync/errors.js';
+import { asMailsyncError, errorHeadline, type MailsyncError } from '../sync/errors.js';
 
 const SIDE_OPTION = { source: '1', destination: '2' } as const;
 
@@ -38,9 +38,7 @@ function causeChain(err: unknown): string {
 /** The lines to print on stderr for a failure. */
 export function errorLines(err: unknown, options: { debug?: boolean; command?: string } = {}): string[] {
   const e = asMailsyncError(err);
-  // Configuration messages name the field (source.port...); others say which side failed.
-  const label = e.reason === 'InvalidConfiguration' ? 'error' : e.side ? `${e.reason} (${e.side})` : e.reason;
-  const lines = [`mailsync: ${label}: ${e.message}`];
+  const lines = [`mailsync: ${errorHeadline(e)}`];
   lines.push(hintFor(e, options.command));
   if (options.debug) lines.push(causeChain(err));
   return lines;

@@ -8,8 +8,8 @@ import { EXIT_CODES, type Reason, reasonForExitCode } from '../api/exit-codes.js
 import { loadSpec, readConfigFile } from '../api/spec-load.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
+import { loadRunSync } from '../sync/engine-loader.js';
 import { ConfigError, MailsyncError, type Side } from '../sync/errors.js';
-import { loadRunSync } from './engine-loader.js';
 import { parseSyncArgs } from './imapsync/parse.js';
 import type { SyncArgs } from './imapsync/parse-state.js';
 import { imapsyncPasswordEnvFallback } from './imapsync/password-env.js';

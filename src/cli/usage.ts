@@ -66,12 +66,3 @@ Limits:
 
 Other imapsync options are accepted with a notice or refused with the reason:
 see docs/imapsync-options.md.`;
-
-export const WORKER_USAGE = `Usage: mailsync worker
-
-Runs one sync inside a Kubernetes worker pod; no options, JSON logs on stdout.
-  MAILSYNC_SPEC_FILE    the spec (JSON or YAML)        default /etc/mailsync/spec.json
-  MAILSYNC_SECRETS_DIR  mounted Secret keys            default /var/run/mailsync/secrets
-  MAILSYNC_STATE_FILE   delta state of the last run (JSON, read-only is fine), optional
-  MAILSYNC_DEBUG=1      debug log lines
-See docs/worker.md.`;

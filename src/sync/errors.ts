@@ -76,3 +76,13 @@ export function asMailsyncError(err: unknown): MailsyncError {
   const message = err instanceof Error ? err.message : String(err);
   return new MailsyncError('InternalError', message, { cause: err });
 }
+
+/**
+ * The one-line description of a failure, as the CLI and the worker print it after "mailsync: ": configuration
+ * problems say "error" (their message names the field), others their reason and side.
+ */
+export function errorHeadline(err: unknown): string {
+  const e = asMailsyncError(err);
+  const label = e.reason === 'InvalidConfiguration' ? 'error' : e.side ? `${e.reason} (${e.side})` : e.reason;
+  return `${label}: ${e.message}`;
+}

@@ -11,15 +11,13 @@ import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { loadSpec, readConfigFile } from '../api/spec-load.js';
-import { loadRunSync } from '../cli/engine-loader.js';
-import { createLogger } from '../cli/log-output.js';
-import { errorLines } from '../cli/report-error.js';
-import type { CommandIo } from '../cli/sync-command.js';
-import { WORKER_USAGE } from '../cli/usage.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
-import { asMailsyncError, ConfigError } from '../sync/errors.js';
+import { loadRunSync } from '../sync/engine-loader.js';
+import { asMailsyncError, ConfigError, errorHeadline } from '../sync/errors.js';
+import { jsonEventLogger } from '../sync/event-logger.js';
 import { readPreviousState } from './previous-state.js';
+import { WORKER_USAGE } from './usage.js';
 
 export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
 
@@ -72,13 +70,20 @@ function logFailure(logger: Logger, err: unknown): Summary {
   return summary;
 }
 
-export async function runWorker(argv: readonly string[], io: CommandIo): Promise<number> {
+/** What the worker needs of its process (the entry point passes the real one; tests their own). */
+export interface WorkerIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout(`${WORKER_USAGE}\n`);
     return 0;
   }
   const env = io.env;
-  const logger = createLogger('json', { debug: env.MAILSYNC_DEBUG === '1' });
+  const logger = jsonEventLogger({ debug: env.MAILSYNC_DEBUG === '1' });
   let prepared: { spec: MailSyncSpec; state: unknown };
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
@@ -93,7 +98,7 @@ export async function runWorker(argv: readonly string[], io: CommandIo): Promise
     prepared = { spec, state: previous.state };
   } catch (err) {
     const summary = logFailure(logger, err);
-    io.stderr(`${errorLines(err, { command: 'worker' })[0]}\n`);
+    io.stderr(`mailsync: ${errorHeadline(err)}\n`);
     return summary.exitCode;
   }
   const stop = abortOnProcessSignals({

@@ -37,7 +37,7 @@ function newestMtime(dir: string, ext: string): number {
 
 /** Build dist/ when a source file is newer than it. Someone else's half-written file may fail tsc: report, go on. */
 async function ensureBuilt(): Promise<void> {
-  const main = path.join(ROOT, 'dist/cli/main.js');
+  const main = path.join(ROOT, 'dist/main.js');
   if (existsSync(main) && newestMtime(path.join(ROOT, 'dist'), '.js') >= newestMtime(path.join(ROOT, 'src'), '.ts')) {
     return;
   }
