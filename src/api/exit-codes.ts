@@ -16,6 +16,14 @@ export const EXIT_CODES = {
   ByteCapReached: 22,
   VerificationFailed: 23,
   Aborted: 30,
+  /**
+   * `mailsync worker` only: stopped by SIGTERM/SIGINT before the run ended.
+   * The worker cannot tell who sent the signal (a drain, an eviction, a
+   * deleted pod, or the controller aborting): the Job ignores this code (a
+   * new pod continues the run) and the controller, which knows whether it
+   * asked for the stop, ends the run as Aborted only when it did.
+   */
+  Interrupted: 31,
 } as const;
 
 export type Reason = keyof typeof EXIT_CODES;

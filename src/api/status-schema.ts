@@ -94,6 +94,19 @@ export const LogStreamPositionSchema = Type.Object({
   done: Type.Optional(Type.Boolean({ description: 'The container ended and its whole log was applied.' })),
 });
 
+export const InterruptionSchema = Type.Object(
+  {
+    pod: Type.String(),
+    reason: Type.String({
+      description:
+        'DisruptionTarget reason (EvictionByEvictionAPI, PreemptionByScheduler...), PodDeleted or WorkerTerminated.',
+    }),
+    message: Type.String(),
+    time: Type.String({ format: 'date-time', description: 'When the controller saw the new pod take over.' }),
+  },
+  { description: 'A worker pod stopped by something other than an abort; the run went on in a new pod.' },
+);
+
 export const MailSyncStatusSchema = Type.Object({
   phase: Type.Optional(literalUnion(PHASES, 'Pending, Waiting, Running, Succeeded, Failed or Aborted.')),
   conditions: Type.Optional(
@@ -128,6 +141,21 @@ export const MailSyncStatusSchema = Type.Object({
   abortStartTime: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the controller began aborting the run (suspend).' }),
   ),
+  attempts: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Worker pods the run has had: 1, plus one per retry (backoffLimit) and per interruption.',
+    }),
+  ),
+  interruptions: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "Times the run's worker was interrupted (drain, eviction, deleted pod...) and a new pod continued it.",
+    }),
+  ),
+  lastInterruption: Type.Optional(InterruptionSchema),
+  workerPod: Type.Optional(Type.String({ description: 'The newest worker pod counted in attempts.' })),
 });
 
 /** Compile-time: what the schema allows is what the controller's type says (both ways, for the fields). */

@@ -78,6 +78,16 @@ export interface LogStreamPosition {
   done?: boolean;
 }
 
+/** A worker pod stopped by something other than an abort; the run went on in a new pod. */
+export interface Interruption {
+  pod: string;
+  /** DisruptionTarget reason (EvictionByEvictionAPI, PreemptionByScheduler...), PodDeleted or WorkerTerminated. */
+  reason: string;
+  message: string;
+  /** When the controller saw the new pod take over. */
+  time: string;
+}
+
 export interface MailSyncStatus {
   phase?: Phase;
   conditions?: Condition[];
@@ -99,4 +109,11 @@ export interface MailSyncStatus {
   lastError?: LastError;
   /** When the controller began aborting the run (suspend). */
   abortStartTime?: string;
+  /** Worker pods the run has had: 1, plus one per retry (backoffLimit) and per interruption. */
+  attempts?: number;
+  /** Times the run's worker was interrupted (drain, eviction, deleted pod...) and a new pod continued it. */
+  interruptions?: number;
+  lastInterruption?: Interruption;
+  /** The newest worker pod counted in attempts. */
+  workerPod?: string;
 }

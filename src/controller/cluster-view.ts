@@ -5,25 +5,17 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
 import type { InformerSet } from '../kube/informers.js';
+import { DeletedPods } from './deleted-pods.js';
+import { olderFirst, podJobUid } from './pods.js';
 import { type JobView, viewJob } from './run-plan.js';
-
-const JOB_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'];
-
-export function podJobUid(pod: V1Pod): string | undefined {
-  const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'Job' && r.controller);
-  if (owner?.uid) return owner.uid;
-  for (const label of JOB_UID_LABELS) {
-    const value = pod.metadata?.labels?.[label];
-    if (value) return value;
-  }
-  return undefined;
-}
 
 export class ClusterView {
   constructor(
     readonly mailSyncs: InformerSet<MailSync>,
     readonly jobs: InformerSet<V1Job>,
     readonly pods: InformerSet<V1Pod>,
+    /** Fed with the pods the informer saw deleted. */
+    readonly deletedPods = new DeletedPods(),
   ) {}
 
   mailSync(namespace: string, name: string): MailSync | undefined {
@@ -39,6 +31,13 @@ export class ClusterView {
   /** Worker pods labelled with this MailSync's UID, whether or not their Job still exists. */
   podsOfMailSync(uid: string): V1Pod[] {
     return this.pods.list().filter((p) => p.metadata?.labels?.[LABEL_MAILSYNC_UID] === uid);
+  }
+
+  /** Every worker pod of a run the controller knows of, deleted ones included (last known state), oldest first. */
+  workerPodsOfRun(job: JobView): V1Pod[] {
+    const live = new Set(job.pods.map((p) => p.metadata?.uid));
+    const gone = this.deletedPods.ofJob(job.uid).filter((p) => !live.has(p.metadata?.uid));
+    return [...job.pods, ...gone].sort(olderFirst);
   }
 
   view(job: V1Job): JobView {

@@ -115,7 +115,10 @@ export class Controller {
     this.jobs.onChange((job) =>
       this.#enqueueFor(job.metadata?.labels, job.metadata?.uid, job.metadata?.ownerReferences),
     );
-    this.pods.onChange((pod) => this.#enqueueFor(pod.metadata?.labels, undefined, undefined));
+    this.pods.onChange((pod, type) => {
+      if (type === 'delete') this.ctx.view.deletedPods.remember(pod);
+      this.#enqueueFor(pod.metadata?.labels, undefined, undefined);
+    });
   }
 
   /** The owner of a Job or pod, and every MailSync waiting for its account pair. */

@@ -9,7 +9,14 @@
  *   /var/run/mailsync/secrets/{source,destination}/{password,oauth2-token,ca.crt}  Secrets, read-only
  *   /tmp                       emptyDir (the root filesystem is read-only)
  */
-import type { V1ConfigMap, V1Job, V1OwnerReference, V1Volume, V1VolumeProjection } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1Job,
+  V1OwnerReference,
+  V1PodFailurePolicyRule,
+  V1Volume,
+  V1VolumeProjection,
+} from '@kubernetes/client-node';
 import { EXIT_CODES, PERMANENT_REASONS } from '../api/exit-codes.js';
 import {
   ANNOTATION_RUN_GENERATION,
@@ -54,7 +61,11 @@ export interface JobInput {
   worker: WorkerOptions;
 }
 
-/** Exit codes after which a retry cannot help (bad password, TLS, config), or must not happen (abort, byte cap). */
+/**
+ * Exit codes after which a retry cannot help (bad password, TLS, config), or
+ * must not happen (byte cap; Aborted is the CLI's code, kept for a worker of
+ * an older image).
+ */
 export function nonRetriableExitCodes(): number[] {
   const codes = new Set<number>();
   for (const reason of [...PERMANENT_REASONS, 'ByteCapReached', 'Aborted']) {
@@ -66,6 +77,32 @@ export function nonRetriableExitCodes(): number[] {
     }
   }
   return [...codes].sort((a, b) => a - b);
+}
+
+/**
+ * How the Job treats a failed worker pod (first matching rule wins):
+ * - Ignore (a new pod, not counted against backoffLimit) when the pod was
+ *   disrupted (DisruptionTarget: evicted, drained, preempted, its node lost)
+ *   or the worker stopped on a SIGTERM (exit Interrupted: e.g. `kubectl
+ *   delete pod`). Such a run is interrupted, not failed: the new pod
+ *   continues from what the destination already has. When the controller
+ *   itself aborts, it suspends the Job first, so no new pod comes.
+ * - FailJob at once when a retry cannot help (credentials, TLS, config).
+ * - Anything else counts against backoffLimit (the Job's default).
+ * interruption.ts reads pods with these same rules.
+ */
+export function podFailureRules(): V1PodFailurePolicyRule[] {
+  return [
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    {
+      action: 'Ignore',
+      onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: [EXIT_CODES.Interrupted] },
+    },
+    {
+      action: 'FailJob',
+      onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: nonRetriableExitCodes() },
+    },
+  ];
 }
 
 export function ownerReference(mailSync: MailSync): V1OwnerReference {
@@ -192,16 +229,7 @@ export function buildJob(input: JobInput): V1Job {
       ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
       // No second pod while the first one is still terminating (two workers on one account pair).
       podReplacementPolicy: 'Failed',
-      podFailurePolicy: {
-        rules: [
-          {
-            action: 'FailJob',
-            onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: nonRetriableExitCodes() },
-          },
-          // A pod evicted by a node drain is not the worker's fault.
-          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-        ],
-      },
+      podFailurePolicy: { rules: podFailureRules() },
       template: {
         metadata: { labels },
         spec: {

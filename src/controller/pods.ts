@@ -2,6 +2,19 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { WORKER_CONTAINER } from '../api/mailsync.js';
 
+const JOB_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'];
+
+/** The UID of the Job that owns a pod. */
+export function podJobUid(pod: V1Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'Job' && r.controller);
+  if (owner?.uid) return owner.uid;
+  for (const label of JOB_UID_LABELS) {
+    const value = pod.metadata?.labels?.[label];
+    if (value) return value;
+  }
+  return undefined;
+}
+
 function workerStatus(pod: V1Pod) {
   return pod.status?.containerStatuses?.find((c) => c.name === WORKER_CONTAINER);
 }
@@ -24,4 +37,20 @@ export function podWaitingReason(pod: V1Pod | undefined): string | undefined {
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   if (scheduled) return `${scheduled.reason ?? 'Unschedulable'}${scheduled.message ? `: ${scheduled.message}` : ''}`;
   return pod.status?.phase;
+}
+
+function terminal(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/**
+ * Oldest first. Creation times have second precision: of two pods created in
+ * the same second, the one that has ended came first (a Job replaces a pod
+ * only once it has ended).
+ */
+export function olderFirst(a: V1Pod, b: V1Pod): number {
+  const age =
+    new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime();
+  if (age !== 0) return age;
+  return Number(terminal(b)) - Number(terminal(a));
 }

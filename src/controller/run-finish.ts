@@ -14,7 +14,7 @@ import { saveDeltaState } from './delta-state.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
-import { followRun } from './run-track.js';
+import { countRunAttempts, followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
 import { runFinished, stepContext } from './transitions.js';
 
@@ -62,7 +62,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
     if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
   }
-  const next = runFinished(status, stepContext(mailSync, ctx.now()), outcome, live);
+  const next = runFinished(countRunAttempts(input, job, status), stepContext(mailSync, ctx.now()), outcome, live);
   await commitStatus(input, next, {
     flush: true,
     eventMessage: `${outcome.reason}: ${outcome.message} (${summaryTotals(live.summary)})`,

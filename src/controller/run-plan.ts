@@ -7,6 +7,7 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_RUN_GENERATION, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import { type JobState, jobState } from './outcome.js';
+import { olderFirst } from './pods.js';
 
 export interface JobView {
   job: V1Job;
@@ -33,10 +34,7 @@ export function jobBusy(view: JobView): boolean {
 
 export function viewJob(job: V1Job, pods: V1Pod[]): JobView {
   const owner = job.metadata?.ownerReferences?.find((r) => r.controller);
-  const sorted = [...pods].sort(
-    (a, b) =>
-      new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
-  );
+  const sorted = [...pods].sort(olderFirst);
   return {
     job,
     namespace: job.metadata?.namespace ?? '',

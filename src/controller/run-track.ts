@@ -2,9 +2,11 @@
  * A run of this MailSync is going on: follow its worker pod's log and show
  * the Job's progress in status (Pending until the pod runs, then Running).
  */
-
+import type { MailSyncStatus } from '../api/status.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
+import { countAttempts, replacementEvent } from './interruption.js';
+import { podFailureRules } from './job-builder.js';
 import { podWaitingReason, workerRunning, workerStarted } from './pods.js';
 import type { RunLog } from './run-log.js';
 import type { JobView } from './run-plan.js';
@@ -28,6 +30,32 @@ export function followRun(input: StepInput, job: JobView): RunLog | undefined {
   });
 }
 
+/**
+ * Count the run's worker pods (status.attempts, interruptions) and record an
+ * Event for each pod replaced since the last count: Resumed (interrupted:
+ * drained, evicted, deleted...; the new pod continues the run) or Retried (a
+ * failure counted against backoffLimit).
+ */
+export function countRunAttempts(input: StepInput, job: JobView, status: MailSyncStatus): MailSyncStatus {
+  const { ctx, mailSync, log } = input;
+  const sameRun = status.jobName === job.name && status.runGeneration === jobRunGeneration(job);
+  const { attempts: _a, interruptions: _i, lastInterruption: _l, workerPod: _w, ...fresh } = status;
+  const base = sameRun ? status : fresh;
+  const counted = countAttempts({
+    status: base,
+    pods: ctx.view.workerPodsOfRun(job),
+    rules: podFailureRules(),
+    now: stepContext(mailSync, ctx.now()).now,
+  });
+  if (!counted) return base;
+  for (const replaced of counted.replaced) {
+    const event = replacementEvent(replaced);
+    ctx.events.record(mailSync, replaced.end.kind === 'failed' ? 'Warning' : 'Normal', event.reason, event.message);
+    log.info({ pod: replaced.pod, next: replaced.next, cause: replaced.end.reason }, event.message);
+  }
+  return { ...base, ...counted.status };
+}
+
 export async function trackRun(input: StepInput, job: JobView, aborting?: string): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key } = input;
   ctx.currentJob.set(key, job.uid);
@@ -36,7 +64,8 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
   const runLog = followRun(input, job);
   const latest = job.pods[job.pods.length - 1];
   const step = stepContext(mailSync, ctx.now());
-  let next = runProgressing(status, step, {
+  const counted = countRunAttempts(input, job, status);
+  let next = runProgressing(counted, step, {
     jobName: job.name,
     pairHash: job.job.metadata?.labels?.['mailsync.io/pair'] ?? input.pairHash,
     runGeneration: jobRunGeneration(job) ?? status.runGeneration ?? step.generation,
@@ -48,6 +77,7 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
     aborting,
   });
   if (runLog) next = { ...next, ...runLog.snapshot() };
-  await commitStatus(input, next);
+  // A new pod took over: written at once, so that a restarted controller does not count it again.
+  await commitStatus(input, next, { flush: counted.workerPod !== status.workerPod });
   return {};
 }

@@ -69,6 +69,10 @@ export function runStarted(
     waitingFor: _waitingFor,
     abortStartTime: _abortStartTime,
     pendingGeneration: _pendingGeneration,
+    attempts: _attempts,
+    interruptions: _interruptions,
+    lastInterruption: _lastInterruption,
+    workerPod: _workerPod,
     ...rest
   } = status;
   const next: MailSyncStatus = {

@@ -2,17 +2,23 @@
  * Stopping a run. The engine takes an AbortSignal (tests abort in-process);
  * the CLI and the worker wire SIGTERM/SIGINT to it with `abortOnProcessSignals`:
  * the first signal asks for a graceful stop (no new messages, the APPEND in
- * flight finishes or is dropped cleanly, log out, final summary, exit 30); a
- * second signal exits at once, because whoever sends it has stopped waiting.
+ * flight finishes or is dropped cleanly, log out, final summary); a second
+ * signal exits at once, because whoever sends it has stopped waiting.
+ * The CLI reports such a stop as Aborted (exit 30: the user asked for it);
+ * the worker as Interrupted (exit 31): a pod gets SIGTERM from a drain or an
+ * eviction as well as from an abort, and only the controller knows which.
  */
 import { EXIT_CODES } from '../api/exit-codes.js';
 import { AbortedError } from './errors.js';
 
+/** How a stop by signal is reported: Aborted (the CLI) or Interrupted (the worker pod). */
+export type SignalStopReason = 'Aborted' | 'Interrupted';
+
 /** The abort reason when a process signal stopped the run: carries the signal's name for the `abort` event. */
 export class SignalAbortedError extends AbortedError {
   readonly signalName: string;
-  constructor(signalName: string) {
-    super(`aborted by ${signalName}`);
+  constructor(signalName: string, reason: SignalStopReason = 'Aborted') {
+    super(`${reason === 'Interrupted' ? 'stopped' : 'aborted'} by ${signalName}`, reason);
     this.signalName = signalName;
   }
 }
@@ -22,6 +28,12 @@ export function abortSignalName(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof SignalAbortedError) return reason.signalName;
   return 'abort';
+}
+
+/** How a signal-aborted run reports its stop (Aborted unless the wiring said Interrupted). */
+export function signalStopReason(signal: AbortSignal): SignalStopReason {
+  const reason: unknown = signal.reason;
+  return reason instanceof SignalAbortedError && reason.reason === 'Interrupted' ? 'Interrupted' : 'Aborted';
 }
 
 export interface ProcessSignalWiring {
@@ -34,16 +46,18 @@ export interface ProcessSignalOptions {
   signals?: NodeJS.Signals[];
   /** Called once on the second signal, just before the process exits (keep it synchronous). */
   onForcedExit?: (signalName: string) => void;
-  exitCode?: number;
+  /** How the run reports the stop (summary reason and exit code, also of a second signal). Default Aborted. */
+  reason?: SignalStopReason;
 }
 
 export function abortOnProcessSignals(options: ProcessSignalOptions = {}): ProcessSignalWiring {
   const controller = new AbortController();
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  const exitCode = options.exitCode ?? EXIT_CODES.Aborted;
+  const reason = options.reason ?? 'Aborted';
+  const exitCode = EXIT_CODES[reason];
   const handler = (name: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
-      controller.abort(new SignalAbortedError(name));
+      controller.abort(new SignalAbortedError(name, reason));
       return;
     }
     options.onForcedExit?.(name);

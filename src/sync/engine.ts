@@ -17,7 +17,8 @@
  * - Abort: the caller aborts `options.signal` (the CLI/worker wire SIGTERM and
  *   SIGINT to it with abort.ts). No new message is taken, the APPEND in
  *   flight finishes or is dropped whole, sessions log out, the summary says
- *   verdict 'aborted', reason Aborted, exit code 30.
+ *   verdict 'aborted', reason Aborted, exit code 30 (Interrupted, 31, when
+ *   the signal wiring says so: the worker pod, see abort.ts).
  * - The run never ends "success" with source messages missing on the
  *   destination: every folder is verified (identities as multisets) unless
  *   `verify: false`.
@@ -29,7 +30,7 @@ import { EXIT_CODES } from '../api/exit-codes.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { applyDefaults, type EffectiveSpec } from '../api/spec-defaults.js';
 import { specProblems } from '../api/spec-problems.js';
-import { abortSignalName, isAbortError, RunStop, raceAbort } from './abort.js';
+import { abortSignalName, isAbortError, RunStop, raceAbort, signalStopReason } from './abort.js';
 import { resolveEndpoint } from './endpoint.js';
 import {
   AuthError,
@@ -449,6 +450,13 @@ class Run {
     const stopReason = this.stop.reason;
     if (failure) {
       outcome = verdict('failed', failure.reason, failure.exitCode, failure.message);
+    } else if (stopReason === 'Aborted' && signalStopReason(this.signal) === 'Interrupted') {
+      outcome = verdict(
+        'aborted',
+        'Interrupted',
+        EXIT_CODES.Interrupted,
+        `stopped by ${abortSignalName(this.signal)} after copying ${c.messagesTransferred} messages`,
+      );
     } else if (stopReason === 'Aborted') {
       outcome = verdict(
         'aborted',

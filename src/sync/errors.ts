@@ -50,10 +50,10 @@ export class AuthError extends MailsyncError {
     super('AuthenticationFailed', message, options);
   }
 }
-/** The run was stopped by SIGTERM/SIGINT. */
+/** The run was stopped by SIGTERM/SIGINT (reason Interrupted in a worker pod, see abort.ts). */
 export class AbortedError extends MailsyncError {
-  constructor(message = 'aborted by signal') {
-    super('Aborted', message);
+  constructor(message = 'aborted by signal', reason: 'Aborted' | 'Interrupted' = 'Aborted') {
+    super(reason, message);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `mailsync worker`: the entrypoint of a worker pod. Reads the spec the
  * controller mounted, turns the Secret references into the mounted files,
- * runs the engine with SIGTERM wired to a graceful stop, logs JSON events on
+ * runs the engine with SIGTERM wired to a graceful stop (reported as
+ * Interrupted, exit 31: the controller decides between resume and abort), logs JSON events on
  * stdout (the controller follows them) and exits with the summary's code.
  * The pod has no Kubernetes API access; everything arrives as files.
  * File conventions: docs/worker.md.
@@ -101,7 +102,9 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
     io.stderr(`mailsync: ${errorHeadline(err)}\n`);
     return summary.exitCode;
   }
+  // Interrupted, not Aborted: SIGTERM comes from drains and evictions as well as from an abort (docs/exit-codes.md).
   const stop = abortOnProcessSignals({
+    reason: 'Interrupted',
     onForcedExit: (name) => logger.warn(`second ${name}: exiting at once`),
   });
   try {

@@ -154,8 +154,18 @@ describe('Job building', () => {
     }
     expect(codes).not.toContain(EXIT_CODES.ConnectFailed.source);
     expect(codes).not.toContain(0);
+    expect(codes).not.toContain(EXIT_CODES.Interrupted);
     const rules = buildJob(input(mailSync())).spec!.podFailurePolicy!.rules;
-    expect(rules[0]).toMatchObject({ action: 'FailJob', onExitCodes: { operator: 'In', values: codes } });
+    expect(rules[2]).toMatchObject({ action: 'FailJob', onExitCodes: { operator: 'In', values: codes } });
+  });
+
+  it('ignores interruptions (disrupted pod, worker stopped by SIGTERM) before anything else: a new pod continues', () => {
+    const spec = buildJob(input(mailSync())).spec!;
+    expect(spec.podReplacementPolicy).toBe('Failed');
+    expect(spec.podFailurePolicy!.rules.slice(0, 2)).toEqual([
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'Ignore', onExitCodes: { containerName: 'worker', operator: 'In', values: [EXIT_CODES.Interrupted] } },
+    ]);
   });
 
   it('builds the ConfigMap with the spec and, when given, the state', () => {

@@ -52,4 +52,12 @@ describe('run outcome', () => {
   it('reports an abort as Aborted', () => {
     expect(computeOutcome({ job: job('Failed'), pod: pod(30) }).phase).toBe('Aborted');
   });
+
+  it('never reads an interruption as an abort: only the controller decides that a run was aborted', () => {
+    // The Job ignores exit 31 and makes a new pod; should a Job still end with it, the run failed.
+    expect(computeOutcome({ job: job('Failed'), pod: pod(31) })).toMatchObject({
+      phase: 'Failed',
+      reason: 'Interrupted',
+    });
+  });
 });
