@@ -447,6 +447,64 @@ spec:
     expect(r.stdout).not.toContain(SOURCE_PASSWORD);
     expect(r.stdout).not.toContain(DESTINATION_PASSWORD);
   });
+  it('as a worker pod, SIGTERM stops cleanly as Interrupted (31), not Aborted: the controller decides', async (ctx) => {
+    skipWithoutEngine(ctx);
+    await pair.a.addUser('dora', SOURCE_PASSWORD);
+    await pair.b.addUser('dora', DESTINATION_PASSWORD);
+    // Dovecot re-reads its passwd-file at most once a second (on a login).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await appendMessages(
+      pair.a,
+      'dora',
+      'INBOX',
+      Array.from({ length: 40 }, (_, i) => ({ raw: message(100 + i) })),
+    );
+    const secrets = path.join(tmp, 'dora-secrets');
+    for (const [side, password] of [
+      ['source', SOURCE_PASSWORD],
+      ['destination', DESTINATION_PASSWORD],
+    ] as const) {
+      const dir = path.join(secrets, side);
+      await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+      writeFileSync(path.join(dir, 'password'), password, { mode: 0o600 });
+      writeFileSync(path.join(dir, 'ca.crt'), pair.a.caPem);
+    }
+    const side = (server: DovecotPair['a']) => ({
+      host: server.host,
+      port: server.implicitTlsPort,
+      tls: 'implicit',
+      user: 'dora',
+      passwordSecretRef: { name: 'dora', key: 'password' },
+      caSecretRef: { name: 'ca', key: 'ca.crt' },
+    });
+    const specFile = path.join(tmp, 'dora-spec.json');
+    writeFileSync(
+      specFile,
+      JSON.stringify({
+        source: side(pair.a),
+        destination: side(pair.b),
+        throttle: { maxMessagesPerSecond: 5 },
+        performance: { batchMessages: 1 },
+      }),
+    );
+    let signalled = false;
+    const r = await run(['worker'], {
+      env: { MAILSYNC_SPEC_FILE: specFile, MAILSYNC_SECRETS_DIR: secrets },
+      onStdout: (child, text) => {
+        if (!signalled && text.includes('"event":"folder.plan"')) {
+          signalled = true;
+          setTimeout(() => child.kill('SIGTERM'), 1500);
+        }
+      },
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(31);
+    expect(jsonLines(r.stdout).find((l) => l.event === 'abort')).toMatchObject({ signal: 'SIGTERM' });
+    const summary = summaryOf(r.stdout);
+    expect(summary).toMatchObject({ verdict: 'aborted', reason: 'Interrupted', exitCode: 31 });
+    expect(summary.message).toMatch(/^stopped by SIGTERM after copying \d+ messages$/);
+    expect(summary.messagesTransferred).toBeGreaterThan(0);
+    expect(summary.messagesTransferred).toBeLessThan(40);
+  });
 });
 
 describe('mailsync worker without servers', () => {
