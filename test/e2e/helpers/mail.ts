@@ -55,17 +55,20 @@ export async function addUserOnBoth(pair: DovecotPair, user: string, passwords: 
   await new Promise((r) => setTimeout(r, 1100));
 }
 
-/** Per-folder multisets of source and destination, keyed by the folder name without prefix/separator. */
-export async function mailboxes(pair: DovecotPair, user: string) {
-  const normalise = (server: DovecotServer, path: string) =>
+/** Per-folder multisets of one mailbox, keyed by the folder name without prefix/separator. */
+export async function mailboxView(server: DovecotServer, user: string): Promise<Record<string, string[]>> {
+  const normalise = (path: string) =>
     (server.prefix && path.startsWith(server.prefix) ? path.slice(server.prefix.length) : path)
       .split(server.separator)
       .join('/');
-  const view = async (server: DovecotServer) =>
-    Object.fromEntries(
-      (await listMailbox(server, user))
-        .filter((f) => f.messages.length > 0)
-        .map((f) => [normalise(server, f.path), messageMultiset(f)]),
-    );
-  return { source: await view(pair.a), destination: await view(pair.b) };
+  return Object.fromEntries(
+    (await listMailbox(server, user))
+      .filter((f) => f.messages.length > 0)
+      .map((f) => [normalise(f.path), messageMultiset(f)]),
+  );
+}
+
+/** Per-folder multisets of source and destination (the same user on both servers). */
+export async function mailboxes(pair: DovecotPair, user: string) {
+  return { source: await mailboxView(pair.a, user), destination: await mailboxView(pair.b, user) };
 }
