@@ -22,8 +22,15 @@ describe('status computation', () => {
       summary: { reason: 'AuthenticationFailed' },
       completionTime: 'old',
       logTail: ['old line'],
+      attempts: 3,
+      interruptions: 2,
+      lastInterruption: { pod: 'p', reason: 'PodDeleted', message: 'm', time: 'old' },
+      workerPod: 'p2',
     };
     const s = runStarted(previous, t0, run);
+    for (const counted of ['attempts', 'interruptions', 'lastInterruption', 'workerPod']) {
+      expect(s, 'a new run counts its own worker pods').not.toHaveProperty(counted);
+    }
     expect(s).toMatchObject({
       phase: 'Pending',
       runGeneration: 1,
