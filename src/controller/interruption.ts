@@ -38,7 +38,10 @@ function exitCodes(pod: V1Pod, containerName?: string): number[] {
     .filter((code): code is number => code !== undefined);
 }
 
-/** The action of the first matching podFailurePolicy rule (Kubernetes' semantics), if any. */
+/**
+ * The action of the first matching podFailurePolicy rule, if any: Kubernetes'
+ * matchPodFailurePolicy (pkg/controller/job/pod_failure_policy.go).
+ */
 export function matchPodFailureRule(
   rules: readonly V1PodFailurePolicyRule[],
   pod: V1Pod,
@@ -46,11 +49,10 @@ export function matchPodFailureRule(
   for (const rule of rules) {
     if (rule.onExitCodes) {
       const { containerName, operator, values } = rule.onExitCodes;
-      const codes = exitCodes(pod, containerName);
+      // Exit code 0 never matches (a container that succeeded did not fail the pod).
+      const codes = exitCodes(pod, containerName).filter((code) => code !== 0);
       const hit =
-        operator === 'In'
-          ? codes.some((code) => values.includes(code))
-          : codes.some((code) => code !== 0 && !values.includes(code));
+        operator === 'In' ? codes.some((code) => values.includes(code)) : codes.some((code) => !values.includes(code));
       if (hit) return rule.action;
     }
     if (rule.onPodConditions?.length) {
