@@ -14,8 +14,9 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
-import { type KubeClient, paths, readAll } from '../../src/controller/kube-client.js';
+import { paths } from '../../src/controller/paths.js';
 import { RunLog } from '../../src/controller/run-log.js';
+import { type KubeClient, readAll } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import {
