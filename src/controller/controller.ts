@@ -34,6 +34,8 @@ export interface ControllerOptions {
   informerRestartMs: number;
   /** Minimum time between two non-urgent status writes of one MailSync. */
   statusIntervalMs: number;
+  /** Worker logs followed live at once (the rest are polled); default 100. */
+  maxLogFollows?: number;
   /** How often to log the API request counters (default 30 s). */
   requestStatsMs?: number;
 }
@@ -81,10 +83,16 @@ export class Controller {
       added: () => metrics.queueAdds.inc({ name: QUEUE_NAME }),
       retried: () => metrics.queueRetries.inc({ name: QUEUE_NAME }),
     });
-    const streams = new LogStreamManager(client, log.child({ component: 'logs' }), {
-      onUpdate: (jobUid) => this.#onRunLogUpdate(jobUid),
-      onActiveChange: (n) => metrics.logStreamsActive.set(n),
-    });
+    const streams = new LogStreamManager(
+      client,
+      log.child({ component: 'logs' }),
+      {
+        onUpdate: (jobUid) => this.#onRunLogUpdate(jobUid),
+        onActiveChange: (n) => metrics.logStreamsActive.set(n),
+        onPolledChange: (n) => metrics.logStreamsPolled.set(n),
+      },
+      options.maxLogFollows !== undefined ? { maxFollows: options.maxLogFollows } : {},
+    );
     this.ctx = {
       client,
       log,

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { WORKER_CONTAINER } from '../api/mailsync.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client.js';
 import { followLog } from '../kube/log-follower.js';
+import { followedRuns, nextPoll } from './log-read-plan.js';
 import { paths } from './paths.js';
 import { RunLog, type RunLogInit } from './run-log.js';
 
@@ -17,6 +18,8 @@ export interface TrackRequest {
   jobUid: string;
   namespace: string;
   pod: string;
+  /** The pod's worker container has ended (as the caller's cache says): read its log to the end. */
+  ended?: boolean;
   /** The status to resume from (tail, progress, summary, position) when this process has no RunLog yet. */
   resume?: RunLogInit;
 }
@@ -24,16 +27,41 @@ export interface TrackRequest {
 interface Stream {
   log: RunLog;
   namespace: string;
-  /** Pod being followed now, and the one to follow next (a retry pod). */
-  following?: string;
+  /** The pod whose log is applied now, and the one to read once that log ended (a retry pod). */
+  pod: string;
   next?: string;
+  /** Start order of `pod` (higher = newer): the newest runs are followed. */
+  order: number;
+  ended: boolean;
+  /** Pod being followed now (one reader at a time: a follow or a poll). */
+  following?: string;
+  polling: boolean;
+  lastReadAt?: number;
   abort?: AbortController;
 }
 
 export interface LogStreamHooks {
   onUpdate(jobUid: string): void;
+  /** Logs followed live right now. */
   onActiveChange?(active: number): void;
+  /** Logs read by polling (over the follow bound) right now. */
+  onPolledChange?(polled: number): void;
 }
+
+export interface LogStreamOptions {
+  /** At most this many logs followed at once (the most recently started runs); the rest are polled. */
+  maxFollows: number;
+  /** A polled log is read at most this often. */
+  pollIntervalMs: number;
+  /** Polls in flight at once. */
+  pollConcurrency: number;
+}
+
+export const DEFAULT_LOG_STREAM_OPTIONS: LogStreamOptions = {
+  maxFollows: 100,
+  pollIntervalMs: 5000,
+  pollConcurrency: 4,
+};
 
 const RECONNECT_DELAY_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -41,15 +69,23 @@ const MAX_RECONNECT_DELAY_MS = 15_000;
 export class LogStreamManager {
   readonly #streams = new Map<string, Stream>();
   readonly #dirty = new Set<string>();
+  readonly options: LogStreamOptions;
   #flushScheduled = false;
   #active = 0;
+  #polls = 0;
+  #polled = -1;
+  #order = 0;
+  #pollTimer?: NodeJS.Timeout;
   #stopped = false;
 
   constructor(
     readonly client: KubeClient,
     readonly log: Logger,
     readonly hooks: LogStreamHooks,
-  ) {}
+    options: Partial<LogStreamOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_LOG_STREAM_OPTIONS, ...options };
+  }
 
   get(jobUid: string): RunLog | undefined {
     return this.#streams.get(jobUid)?.log;
@@ -63,15 +99,23 @@ export class LogStreamManager {
   track(request: TrackRequest): RunLog {
     let stream = this.#streams.get(request.jobUid);
     if (!stream) {
-      stream = { log: new RunLog(request.resume), namespace: request.namespace };
+      stream = {
+        log: new RunLog(request.resume),
+        namespace: request.namespace,
+        pod: request.pod,
+        order: ++this.#order,
+        ended: request.ended === true,
+        polling: false,
+      };
       this.#streams.set(request.jobUid, stream);
+    } else if (stream.pod !== request.pod) {
+      if (this.#finished(stream)) this.#moveTo(stream, request.pod, request.ended === true);
+      else stream.next = request.pod;
+    } else if (request.ended && !stream.ended) {
+      stream.ended = true;
+      stream.lastReadAt = undefined;
     }
-    if (this.#stopped) return stream.log;
-    if (stream.following === undefined) {
-      if (stream.log.pod !== request.pod || !stream.log.done) this.#follow(request.jobUid, stream, request.pod);
-    } else if (stream.following !== request.pod) {
-      stream.next = request.pod;
-    }
+    if (!this.#stopped) this.#rebalance();
     return stream.log;
   }
 
@@ -80,11 +124,18 @@ export class LogStreamManager {
     return this.#streams.get(jobUid)?.following !== undefined;
   }
 
+  /** Is this run's log read by polling (not followed) now? */
+  isPolled(jobUid: string): boolean {
+    const stream = this.#streams.get(jobUid);
+    return stream !== undefined && stream.following === undefined && !this.#finished(stream);
+  }
+
   /** Forget a run (its MailSync is done with it). */
   forget(jobUid: string): void {
     const stream = this.#streams.get(jobUid);
     stream?.abort?.abort();
     this.#streams.delete(jobUid);
+    if (!this.#stopped) this.#rebalance();
   }
 
   /** Forget every run not in `keep`. */
@@ -94,7 +145,150 @@ export class LogStreamManager {
 
   stopAll(): void {
     this.#stopped = true;
+    clearTimeout(this.#pollTimer);
     for (const stream of this.#streams.values()) stream.abort?.abort();
+  }
+
+  /** The log of the stream's pod was read to its end (nothing left to read unless a next pod comes). */
+  #finished(stream: Stream): boolean {
+    return stream.log.pod === stream.pod && stream.log.done;
+  }
+
+  #moveTo(stream: Stream, pod: string, ended: boolean): void {
+    stream.pod = pod;
+    stream.next = undefined;
+    stream.ended = ended;
+    stream.order = ++this.#order;
+    stream.lastReadAt = undefined;
+  }
+
+  /** Follow the newest runs (up to the bound), stop following the others, and poll those. */
+  #rebalance(): void {
+    const live = [...this.#streams].filter(([, s]) => !this.#finished(s));
+    const follow = followedRuns(
+      live.map(([id, s]) => ({ id, order: s.order })),
+      this.options.maxFollows,
+    );
+    for (const [id, stream] of live) {
+      if (follow.has(id)) {
+        if (stream.following === undefined && !stream.polling) this.#follow(id, stream);
+      } else if (stream.following !== undefined) {
+        // Demoted: the follow ends (its applied position is kept) and polls take over from there.
+        stream.abort?.abort();
+      }
+    }
+    this.#schedulePolls();
+  }
+
+  #schedulePolls(): void {
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    if (this.#stopped) return;
+    const candidates = () =>
+      [...this.#streams].filter(([, s]) => s.following === undefined && !s.polling && !this.#finished(s));
+    let waiting = candidates();
+    this.#reportPolled(
+      [...this.#streams.values()].filter((s) => s.following === undefined && !this.#finished(s)).length,
+    );
+    while (this.#polls < this.options.pollConcurrency && waiting.length > 0) {
+      const choice = nextPoll(
+        waiting.map(([id, s]) => ({
+          id,
+          order: s.order,
+          urgent: s.ended && s.lastReadAt === undefined,
+          ...(s.lastReadAt !== undefined ? { lastReadAt: s.lastReadAt } : {}),
+        })),
+        Date.now(),
+        this.options.pollIntervalMs,
+      );
+      if (!choice) return;
+      if ('waitMs' in choice) {
+        this.#pollTimer = setTimeout(() => this.#schedulePolls(), choice.waitMs);
+        this.#pollTimer.unref();
+        return;
+      }
+      const stream = this.#streams.get(choice.id)!;
+      this.#poll(choice.id, stream);
+      waiting = candidates();
+    }
+  }
+
+  #reportPolled(polled: number): void {
+    if (polled === this.#polled) return;
+    this.#polled = polled;
+    this.hooks.onPolledChange?.(polled);
+  }
+
+  /** One read of a polled log from its last applied line (no follow). */
+  #poll(jobUid: string, stream: Stream): void {
+    const abort = new AbortController();
+    const pod = stream.pod;
+    const endedBefore = stream.ended;
+    stream.polling = true;
+    stream.abort = abort;
+    this.#polls++;
+    let applied = 0;
+    const read = async () => {
+      const sinceTime = stream.log.beginPod(pod);
+      if (stream.log.done) return;
+      try {
+        await followLog(this.client, {
+          namespace: stream.namespace,
+          pod,
+          container: WORKER_CONTAINER,
+          sinceTime,
+          follow: false,
+          signal: abort.signal,
+          onLine: (line) => {
+            if (stream.log.apply(line)) {
+              applied++;
+              this.#changed(jobUid);
+            }
+          },
+        });
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        if (isNotFound(error)) {
+          stream.log.note('--- worker pod gone: log no longer available ---');
+          stream.log.markDone();
+          return;
+        }
+        if (!(error instanceof KubeApiError && error.status === 400)) {
+          this.log.warn({ namespace: stream.namespace, pod, err: String(error) }, 'log read failed; retrying');
+        }
+        return;
+      }
+      if (abort.signal.aborted) return;
+      // The container had ended before this read began: the log was read to its end.
+      if (endedBefore) stream.log.markDone();
+      // Nothing new: maybe the container ended without the caller telling us; ask.
+      else if (applied === 0) {
+        const state = await this.#containerState(stream.namespace, pod);
+        if (state === 'terminated') stream.ended = true;
+        else if (state === 'gone') {
+          stream.log.note('--- worker pod gone: log no longer available ---');
+          stream.log.markDone();
+        }
+      }
+    };
+    void read().finally(() => {
+      this.#polls--;
+      stream.polling = false;
+      // Ended during this read: read once more at once, to the end.
+      stream.lastReadAt = stream.ended && !endedBefore ? undefined : Date.now();
+      if (stream.abort === abort) stream.abort = undefined;
+      this.#afterRead(jobUid, stream, abort.signal);
+    });
+  }
+
+  /** A follow or a poll ended: report the end of a log, move on to a retry pod, and rebalance. */
+  #afterRead(jobUid: string, stream: Stream, signal: AbortSignal): void {
+    if (this.#streams.get(jobUid) !== stream) return;
+    if (this.#finished(stream)) {
+      this.#changed(jobUid);
+      if (stream.next && stream.next !== stream.pod && !signal.aborted) this.#moveTo(stream, stream.next, false);
+    }
+    if (!this.#stopped) this.#rebalance();
   }
 
   #changed(jobUid: string): void {
@@ -114,20 +308,18 @@ export class LogStreamManager {
     this.hooks.onActiveChange?.(this.#active);
   }
 
-  #follow(jobUid: string, stream: Stream, pod: string): void {
+  #follow(jobUid: string, stream: Stream): void {
     const abort = new AbortController();
+    const pod = stream.pod;
     stream.following = pod;
     stream.abort = abort;
     this.#setActive(1);
     void this.#run(jobUid, stream, pod, abort.signal).finally(() => {
       this.#setActive(-1);
       if (stream.following === pod) stream.following = undefined;
-      this.#changed(jobUid);
-      const next = stream.next;
-      stream.next = undefined;
-      if (next && next !== pod && !abort.signal.aborted && this.#streams.get(jobUid) === stream) {
-        this.#follow(jobUid, stream, next);
-      }
+      if (stream.abort === abort) stream.abort = undefined;
+      stream.lastReadAt = Date.now();
+      this.#afterRead(jobUid, stream, abort.signal);
     });
   }
 

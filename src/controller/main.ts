@@ -12,6 +12,7 @@ import { DEFAULT_LEASE, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
+import { DEFAULT_LOG_STREAM_OPTIONS } from './log-stream-manager.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -29,6 +30,8 @@ Options (environment variable in brackets):
   --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
   --lease-namespace NS       Lease namespace (default: the pod's namespace) [MAILSYNC_LEASE_NAMESPACE, POD_NAMESPACE]
   --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
+  --max-log-follows N        worker logs followed live at once, the most recently started runs; the
+                             others are polled in turn (default 100; 0 = poll all) [MAILSYNC_MAX_LOG_FOLLOWS]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
 `;
 
@@ -43,6 +46,7 @@ export interface ControllerConfig {
   leaseName: string;
   leaseNamespace: string;
   resyncSeconds: number;
+  maxLogFollows: number;
   logLevel: string;
 }
 
@@ -72,6 +76,7 @@ export function parseControllerArgs(
       'lease-name': { type: 'string' },
       'lease-namespace': { type: 'string' },
       'resync-seconds': { type: 'string' },
+      'max-log-follows': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -100,6 +105,11 @@ export function parseControllerArgs(
     leaseName: values['lease-name'] ?? env.MAILSYNC_LEASE_NAME ?? 'mailsync-controller',
     leaseNamespace: values['lease-namespace'] ?? env.MAILSYNC_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? 'default',
     resyncSeconds: positiveInt('--resync-seconds', values['resync-seconds'] ?? env.MAILSYNC_RESYNC_SECONDS ?? '60'),
+    maxLogFollows: positiveInt(
+      '--max-log-follows',
+      values['max-log-follows'] ?? env.MAILSYNC_MAX_LOG_FOLLOWS ?? String(DEFAULT_LOG_STREAM_OPTIONS.maxFollows),
+      0,
+    ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
   };
 }
@@ -138,6 +148,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     resyncMs: config.resyncSeconds * 1000,
     informerRestartMs: 5 * 60_000,
     statusIntervalMs: 5000,
+    maxLogFollows: config.maxLogFollows,
     requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
   });
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
@@ -161,6 +172,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     {
       namespaces: config.namespaces.length ? config.namespaces : 'all',
       concurrency: config.concurrency,
+      maxLogFollows: config.maxLogFollows,
       workerImage: config.workerImage,
       workerHostNetwork: config.workerHostNetwork,
       leaderElect: config.leaderElect,

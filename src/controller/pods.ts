@@ -25,6 +25,11 @@ export function workerStarted(pod: V1Pod): boolean {
   return Boolean(state?.running || state?.terminated);
 }
 
+/** The worker container has ended (its log will not grow). */
+export function workerEnded(pod: V1Pod): boolean {
+  return Boolean(workerStatus(pod)?.state?.terminated);
+}
+
 export function workerRunning(pod: V1Pod): boolean {
   return Boolean(workerStatus(pod)?.state?.running) && !pod.metadata?.deletionTimestamp;
 }

@@ -7,7 +7,7 @@ import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import { countAttempts, replacementEvent } from './interruption.js';
 import { podFailureRules } from './job-builder.js';
-import { podWaitingReason, workerRunning, workerStarted } from './pods.js';
+import { podWaitingReason, workerEnded, workerRunning, workerStarted } from './pods.js';
 import type { RunLog } from './run-log.js';
 import type { JobView } from './run-plan.js';
 import { jobRunGeneration } from './run-plan.js';
@@ -24,6 +24,7 @@ export function followRun(input: StepInput, job: JobView): RunLog | undefined {
     jobUid: job.uid,
     namespace: job.namespace,
     pod: pod.metadata!.name!,
+    ended: workerEnded(pod),
     resume: sameRun
       ? { logTail: status.logTail, progress: status.progress, summary: status.summary, position: status.logStream }
       : undefined,

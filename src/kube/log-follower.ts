@@ -30,7 +30,14 @@ export async function followLog(client: KubeClient, options: FollowOptions): Pro
     },
     signal: options.signal,
   });
+  if (options.signal.aborted) {
+    response.destroy();
+    return;
+  }
   const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
+  // An aborted response may close without 'end' or 'error': close the reader so the loop below ends.
+  const stop = () => lines.close();
+  options.signal.addEventListener('abort', stop, { once: true });
   try {
     for await (const line of lines) {
       if (options.signal.aborted) break;
@@ -40,6 +47,7 @@ export async function followLog(client: KubeClient, options: FollowOptions): Pro
     // An abort or a dropped connection ends the stream like EOF; the caller decides what next.
     if (!options.signal.aborted && !isConnectionReset(error)) throw error;
   } finally {
+    options.signal.removeEventListener('abort', stop);
     lines.close();
     response.destroy();
   }

@@ -82,6 +82,11 @@ export class ControllerMetrics {
     help: 'Worker pod logs being followed right now.',
     registers: [this.registry],
   });
+  readonly logStreamsPolled = new Gauge({
+    name: 'mailsync_log_streams_polled',
+    help: 'Worker pod logs read by polling right now (running syncs over --max-log-follows).',
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'mailsync_leader',
     help: '1 when this replica is the leader (reconciles), else 0.',
@@ -97,6 +102,7 @@ export class ControllerMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.leader.set(0);
     this.logStreamsActive.set(0);
+    this.logStreamsPolled.set(0);
     this.queueDepth.set({ name: QUEUE_NAME }, 0);
     for (const phase of PHASES) this.syncs.set({ phase }, 0);
   }

@@ -38,6 +38,7 @@ describe('the controller parses the chart arguments', () => {
     expect(controllerConfig([])).toMatchObject({
       namespaces: [],
       concurrency: 4,
+      maxLogFollows: 100,
       workerImage: 'mailsync-operator:0.1.0',
       workerHostNetwork: false,
       workerImagePullPolicy: 'IfNotPresent',
@@ -59,6 +60,8 @@ describe('the controller parses the chart arguments', () => {
         '--set',
         'concurrency=9',
         '--set',
+        'maxLogFollows=7',
+        '--set',
         'workerImage=reg.example/worker:2',
         '--set',
         'image.pullPolicy=Never',
@@ -78,6 +81,7 @@ describe('the controller parses the chart arguments', () => {
     ).toMatchObject({
       namespaces: ['team-a', 'team-b'],
       concurrency: 9,
+      maxLogFollows: 7,
       workerImage: 'reg.example/worker:2',
       workerHostNetwork: true,
       workerImagePullPolicy: 'Never',

@@ -212,6 +212,8 @@ export class FakeKube extends KubeClient {
   override async open(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
     const target = this.#parse(method, path, options);
     this.#record(target, options);
+    const gate = this.#gates.find((g) => g.verb === target.verb && g.resource === target.resource);
+    if (gate) await gate.open;
     this.#checkFault(target);
     if (target.verb !== 'log') throw new Error(`FakeKube: streaming ${method} ${path} is not supported`);
     return this.#log(target, options) as unknown as IncomingMessage;

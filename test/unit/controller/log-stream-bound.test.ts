@@ -1,0 +1,208 @@
+/**
+ * More runs than the follow bound: the newest are followed, the others
+ * polled from their last applied line in a fair rotation; a run moving
+ * between followed and polled loses no line and applies none twice; an ended
+ * container is read to its end. The log API is the in-memory FakeKube;
+ * time is fake (no timed assertions: the clock is advanced by hand).
+ */
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LogStreamManager, type LogStreamOptions } from '../../../src/controller/log-stream-manager.js';
+import { FakeKube } from './fake-kube.js';
+import { folderLine, mailSync, NS, runJob, summaryLine, workerPod } from './fixtures.js';
+import { useFakeClock } from './world.js';
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+const job = runJob(mailSync());
+const at = (second: number, fraction = '') => `2026-01-01T00:00:${String(second).padStart(2, '0')}${fraction}Z`;
+const line = (second: number, folder: string, fraction = '') => folderLine(at(second, fraction), folder, second);
+const tick = () => vi.advanceTimersByTimeAsync(0);
+
+function setup(pods: string[], options: Partial<LogStreamOptions>) {
+  const kube = new FakeKube(pods.map((name) => workerPod(job, { name, container: 'running' })));
+  const updates: string[] = [];
+  const polled: number[] = [];
+  const manager = new LogStreamManager(
+    kube,
+    pino({ level: 'silent' }),
+    { onUpdate: (uid) => updates.push(uid), onPolledChange: (n) => polled.push(n) },
+    { pollIntervalMs: 5000, pollConcurrency: 4, ...options },
+  );
+  /** Run `pod` is tracked under the job UID `run-<pod>`. */
+  const track = (pod: string, ended = false) => manager.track({ jobUid: `run-${pod}`, namespace: NS, pod, ended });
+  const reads = (pod?: string) => kube.actions.filter((a) => a.verb === 'log' && (pod === undefined || a.name === pod));
+  const tail = (pod: string) => manager.get(`run-${pod}`)?.snapshot().logTail ?? [];
+  const setEnded = (pod: string) =>
+    kube.modify('pods', NS, pod, (p) => {
+      p.status = workerPod(job, { name: pod, container: 'terminated' }).status;
+    });
+  return { kube, manager, updates, polled, track, reads, tail, setEnded };
+}
+
+/** Every tail line naming one of `names`, in order, once each. */
+function expectExactly(tail: string[], names: string[]): void {
+  expect(tail).toHaveLength(names.length);
+  names.forEach((name, i) => {
+    expect(tail[i]).toContain(name);
+  });
+}
+
+describe('over the follow bound', () => {
+  it('follows the most recently started runs and polls the others (no follow, from their position)', async () => {
+    const { kube, manager, track, reads, polled } = setup(['a', 'b', 'c'], { maxFollows: 2 });
+    track('a');
+    track('b');
+    track('c');
+    await tick();
+    expect(manager.isFollowing('run-b')).toBe(true);
+    expect(manager.isFollowing('run-c')).toBe(true);
+    expect(manager.isFollowing('run-a')).toBe(false);
+    expect(manager.isPolled('run-a')).toBe(true);
+    expect(kube.openLogStreams).toBe(2);
+    expect(polled.at(-1)).toBe(1);
+    // a was followed first (it was alone); its follow ended when c came; a poll reads it an interval later.
+    expect(reads('a').at(-1)?.query).toMatchObject({ follow: true });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(reads('a').at(-1)?.query).toMatchObject({ follow: false, timestamps: true });
+    expect(kube.openLogStreams).toBe(2);
+  });
+
+  it('a polled run is read at most once per interval, each read from the last applied line, no line twice', async () => {
+    const { kube, track, reads, tail } = setup(['a', 'b'], { maxFollows: 1 });
+    kube.appendLog(NS, 'a', line(1, 'INBOX'));
+    track('a');
+    await tick();
+    track('b');
+    await tick();
+    const before = reads('a').length;
+    kube.appendLog(NS, 'a', line(2, 'Sent'), line(2, 'Drafts', '.5'));
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(reads('a')).toHaveLength(before);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(reads('a')).toHaveLength(before + 1);
+    expect(reads('a').at(-1)?.query).toMatchObject({ follow: false, sinceTime: at(1) });
+    kube.appendLog(NS, 'a', line(2, 'Trash', '.9'), line(3, 'Junk'));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(reads('a').at(-1)?.query?.sinceTime).toBe(at(2));
+    expectExactly(tail('a'), ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk']);
+  });
+
+  it('a followed run demoted by a newer one continues by polling: no line lost or doubled', async () => {
+    const { kube, manager, track, tail } = setup(['a', 'b'], { maxFollows: 1 });
+    kube.appendLog(NS, 'a', line(1, 'INBOX'), line(2, 'Sent', '.1'));
+    track('a');
+    await tick();
+    // Same second as the last line applied on the follow: told apart by counting.
+    kube.appendLog(NS, 'a', line(2, 'Drafts', '.1'));
+    await tick();
+    track('b');
+    await tick();
+    expect(manager.isFollowing('run-a')).toBe(false);
+    kube.appendLog(NS, 'a', line(2, 'Trash', '.3'), line(4, 'Junk'));
+    await vi.advanceTimersByTimeAsync(5000);
+    expectExactly(tail('a'), ['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk']);
+  });
+
+  it('when a followed run ends and is forgotten, the newest polled run is followed again from its position', async () => {
+    const { kube, manager, track, reads, tail } = setup(['a', 'b'], { maxFollows: 1 });
+    kube.appendLog(NS, 'a', line(1, 'INBOX'));
+    track('a');
+    await tick();
+    track('b');
+    await tick();
+    kube.appendLog(NS, 'a', line(3, 'Sent'));
+    await vi.advanceTimersByTimeAsync(5000);
+    manager.forget('run-b');
+    await tick();
+    expect(manager.isFollowing('run-a')).toBe(true);
+    expect(reads('a').at(-1)?.query).toMatchObject({ follow: true, sinceTime: at(3) });
+    kube.appendLog(NS, 'a', line(4, 'Drafts'));
+    await tick();
+    expectExactly(tail('a'), ['INBOX', 'Sent', 'Drafts']);
+  });
+
+  it('reads the polled runs in a fair rotation, never more than the poll concurrency at once', async () => {
+    const pods = ['a', 'b', 'c', 'd', 'e'];
+    const { kube, track, reads } = setup(pods, { maxFollows: 0, pollConcurrency: 2, pollIntervalMs: 5000 });
+    const release = kube.hold({ verb: 'log', resource: 'pods' });
+    for (const pod of pods) track(pod);
+    await tick();
+    // Two reads wait at the gate; nothing else has started.
+    expect(reads()).toHaveLength(2);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(5000);
+    const order = reads().map((r) => r.name);
+    // Every run read once before any run twice, in rotation.
+    expect(order.slice(0, 5).sort()).toEqual(pods);
+    expect(order.slice(5, 10).sort()).toEqual(pods);
+    expect(order.slice(0, 5)).toEqual(order.slice(5, 10));
+  });
+});
+
+describe('the end of a polled run', () => {
+  it('a container the caller says ended is read at once to its end; the log is done and told', async () => {
+    const { kube, manager, track, updates, setEnded } = setup(['a', 'b'], { maxFollows: 1 });
+    kube.appendLog(NS, 'a', line(1, 'INBOX'));
+    track('a');
+    await tick();
+    track('b');
+    await tick();
+    kube.appendLog(NS, 'a', summaryLine(at(9)));
+    setEnded('a');
+    updates.length = 0;
+    track('a', true);
+    await tick();
+    const runLog = manager.get('run-a')!;
+    expect(runLog.done).toBe(true);
+    expect(runLog.summary).toMatchObject({ reason: 'Succeeded' });
+    expect(updates).toContain('run-a');
+    expect(manager.isPolled('run-a')).toBe(false);
+  });
+
+  it('a container that ended unannounced is found by the read that brought nothing, then read to its end', async () => {
+    const { kube, manager, track, setEnded } = setup(['a', 'b'], { maxFollows: 1 });
+    kube.appendLog(NS, 'a', line(1, 'INBOX'));
+    track('a');
+    await tick();
+    track('b');
+    await tick();
+    await vi.advanceTimersByTimeAsync(5000);
+    setEnded('a');
+    kube.appendLog(NS, 'a', summaryLine(at(9)));
+    // The next read brings the summary, the one after nothing: the pod is asked, then read to its end.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(manager.get('run-a')?.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(5000);
+    await tick();
+    expect(manager.get('run-a')?.done).toBe(true);
+    expect(manager.get('run-a')?.summary).toMatchObject({ reason: 'Succeeded' });
+  });
+
+  it('a polled pod that is gone ends its log with a note', async () => {
+    const { kube, manager, track, tail } = setup(['a', 'b'], { maxFollows: 1 });
+    track('a');
+    await tick();
+    track('b');
+    await tick();
+    kube.remove('pods', NS, 'a');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(manager.get('run-a')?.done).toBe(true);
+    expect(tail('a').at(-1)).toContain('worker pod gone');
+  });
+
+  it('stopAll stops polling too', async () => {
+    const { kube, manager, track, reads } = setup(['a', 'b'], { maxFollows: 1 });
+    track('a');
+    track('b');
+    await tick();
+    manager.stopAll();
+    const count = reads().length;
+    kube.appendLog(NS, 'a', line(5, 'INBOX'));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(reads()).toHaveLength(count);
+  });
+});
