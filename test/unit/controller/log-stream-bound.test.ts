@@ -9,8 +9,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogStreamManager, type LogStreamOptions } from '../../../src/controller/log-stream-manager.js';
 import { FakeKube } from './fake-kube.js';
-import { folderLine, mailSync, NS, runJob, summaryLine, workerPod } from './fixtures.js';
-import { useFakeClock } from './world.js';
+import { folderLine, mailSync, NS, runJob, summaryLine, useFakeClock, workerPod } from './fixtures.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
