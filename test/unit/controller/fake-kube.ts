@@ -7,7 +7,8 @@
  * depends on: AlreadyExists on create, NotFound, resourceVersion and UID
  * preconditions on merge patches (Conflict), the status subresource,
  * finalizers holding a deletion, pods lingering with a deletionTimestamp
- * for their grace period, and pod logs with sinceTime/follow.
+ * for their grace period, pod logs with sinceTime/follow, and list + watch
+ * (with label selectors) for informers.
  * Any verb can be told to fail with a status code (`fail`).
  */
 import type { IncomingMessage } from 'node:http';
@@ -15,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { KubeApiError, KubeClient, type Query, type RequestOptions } from '../../../src/kube/kube-client.js';
 import { applyMergePatch } from '../../../src/kube/merge-patch.js';
 
-export type Verb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete' | 'log';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'log';
 
 export interface Action {
   verb: Verb;
@@ -63,6 +64,8 @@ const PREFIX: Record<string, string> = {
 const apiPrefix = (resource: string) => PREFIX[resource] ?? '/api/v1';
 
 const PATH = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/;
+/** A collection in every namespace (what informers watch when no namespace is given). */
+const ALL_NAMESPACES = /^\/(?:api\/v1|apis\/[^/]+\/[^/]+)\/([^/]+)$/;
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -92,13 +95,14 @@ function containerState(pod: StoredObject | undefined, container: string): 'wait
 
 export class FakeKube extends KubeClient {
   readonly actions: Action[] = [];
-  /** Log follows stay open even when the container has ended (a hung stream). */
+  /** Log follows stay open even when the container has ended or its pod is gone (a hung stream). */
   holdLogStreams = false;
   readonly #objects = new Map<string, StoredObject>();
   readonly #logs = new Map<string, string[]>();
   readonly #followers = new Map<string, Set<PassThrough>>();
   readonly #faults: Fault[] = [];
   readonly #gates: { verb: Verb; resource: string; open: Promise<void> }[] = [];
+  readonly #watchers = new Set<{ resource: string; namespace: string; selector?: string; stream: PassThrough }>();
   #version = 100;
   #uids = 0;
 
@@ -119,7 +123,10 @@ export class FakeKube extends KubeClient {
     stored.metadata ??= {};
     stored.metadata.uid ??= `uid-${resource}-${stored.metadata.name}`;
     stored.metadata.resourceVersion = this.#nextVersion();
-    this.#objects.set(this.#key(resource, stored.metadata.namespace ?? '', stored.metadata.name ?? ''), stored);
+    const key = this.#key(resource, stored.metadata.namespace ?? '', stored.metadata.name ?? '');
+    const existed = this.#objects.has(key);
+    this.#objects.set(key, stored);
+    this.#notify(resource, existed ? 'MODIFIED' : 'ADDED', stored);
     return stored;
   }
 
@@ -133,9 +140,13 @@ export class FakeKube extends KubeClient {
     return [...this.#objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v as T);
   }
 
-  /** Remove an object for good (the kubelet finished a pod, the garbage collector removed a Job...). */
+  /** Remove an object for good (the kubelet finished a pod: its log follows end; a Job garbage-collected...). */
   remove(resource: string, namespace: string, name: string): void {
-    this.#objects.delete(this.#key(resource, namespace, name));
+    const key = this.#key(resource, namespace, name);
+    const obj = this.#objects.get(key);
+    this.#objects.delete(key);
+    if (resource === 'pods' && !this.holdLogStreams) this.endLogStreams(namespace, name);
+    if (obj) this.#notify(resource, 'DELETED', obj);
   }
 
   /** Change a stored object in place (a pod starting, a Job completing). */
@@ -144,6 +155,7 @@ export class FakeKube extends KubeClient {
     if (!obj) throw new Error(`no ${resource} ${namespace}/${name}`);
     change(obj);
     obj.metadata!.resourceVersion = this.#nextVersion();
+    this.#notify(resource, 'MODIFIED', obj);
   }
 
   // --- pod logs --------------------------------------------------------------------------------
@@ -193,9 +205,9 @@ export class FakeKube extends KubeClient {
 
   // --- what the controller called --------------------------------------------------------------
 
-  /** Calls that change something (everything but get, list and log). */
+  /** Calls that change something (everything but get, list, watch and log). */
   writes(): Action[] {
-    return this.actions.filter((a) => a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'log');
+    return this.actions.filter((a) => !['get', 'list', 'watch', 'log'].includes(a.verb));
   }
 
   // --- KubeClient ------------------------------------------------------------------------------
@@ -215,6 +227,7 @@ export class FakeKube extends KubeClient {
     const gate = this.#gates.find((g) => g.verb === target.verb && g.resource === target.resource);
     if (gate) await gate.open;
     this.#checkFault(target);
+    if (target.verb === 'watch') return this.#watch(target, options) as unknown as IncomingMessage;
     if (target.verb !== 'log') throw new Error(`FakeKube: streaming ${method} ${path} is not supported`);
     return this.#log(target, options) as unknown as IncomingMessage;
   }
@@ -238,7 +251,8 @@ export class FakeKube extends KubeClient {
   }
 
   #parse(method: string, path: string, options: RequestOptions): Action {
-    const match = PATH.exec(path);
+    const all = ALL_NAMESPACES.exec(path);
+    const match = PATH.exec(path) ?? (all ? [path, '', all[1]] : null);
     if (!match) throw new Error(`FakeKube: unsupported path ${path}`);
     const [, namespace, resource, name, subresource] = match as unknown as [string, string, string, string?, string?];
     const verb: Verb =
@@ -247,7 +261,9 @@ export class FakeKube extends KubeClient {
           ? 'log'
           : name
             ? 'get'
-            : 'list'
+            : options.query?.watch === true
+              ? 'watch'
+              : 'list'
         : method === 'POST'
           ? 'create'
           : method === 'PUT'
@@ -272,7 +288,10 @@ export class FakeKube extends KubeClient {
       case 'get':
         return this.#existing(key, target);
       case 'list':
-        return { items: this.list(resource).filter((o) => o.metadata?.namespace === namespace) };
+        return {
+          metadata: { resourceVersion: String(this.#version) },
+          items: this.list(resource).filter((o) => this.#matches(o, namespace, options.query?.labelSelector)),
+        };
       case 'create':
         return this.#create(target, options.body as StoredObject);
       case 'patch':
@@ -308,6 +327,7 @@ export class FakeKube extends KubeClient {
     if (target.resource === 'jobs' || target.resource === 'mailsyncs') obj.metadata.generation = 1;
     if (target.resource === 'jobs') obj.status = {};
     this.#objects.set(key, obj);
+    this.#notify(target.resource, 'ADDED', obj);
     return obj;
   }
 
@@ -330,8 +350,10 @@ export class FakeKube extends KubeClient {
     if (patch.spec !== undefined && next.metadata!.generation !== undefined) next.metadata!.generation++;
     if (next.metadata?.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
       this.#objects.delete(key);
+      this.#notify(target.resource, 'DELETED', next);
     } else {
       this.#objects.set(key, next);
+      this.#notify(target.resource, 'MODIFIED', next);
     }
     return next;
   }
@@ -344,9 +366,12 @@ export class FakeKube extends KubeClient {
       obj.metadata!.deletionTimestamp ??= new Date().toISOString();
       if (target.resource === 'pods') obj.metadata!.deletionGracePeriodSeconds = grace;
       obj.metadata!.resourceVersion = this.#nextVersion();
+      this.#notify(target.resource, 'MODIFIED', obj);
       return obj;
     }
     this.#objects.delete(key);
+    if (target.resource === 'pods' && !this.holdLogStreams) this.endLogStreams(target.namespace, target.name);
+    this.#notify(target.resource, 'DELETED', obj);
     return obj;
   }
 
@@ -378,6 +403,41 @@ export class FakeKube extends KubeClient {
       stream.end();
     }
     return stream;
+  }
+
+  /** In the namespace ('' = any) and matching a selector of "key" or "key=value" terms. */
+  #matches(obj: StoredObject, namespace: string, selector: unknown): boolean {
+    if (namespace && obj.metadata?.namespace !== namespace) return false;
+    if (typeof selector !== 'string' || selector === '') return true;
+    const labels = (obj.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
+    return selector.split(',').every((term) => {
+      const [label, value] = term.split('=') as [string, string?];
+      return value === undefined ? label in labels : labels[label] === value;
+    });
+  }
+
+  /** A watch from now on: every change of a matching object as a JSON line. */
+  #watch(target: Action, options: RequestOptions): PassThrough {
+    const stream = new PassThrough();
+    const watcher = {
+      resource: target.resource,
+      namespace: target.namespace,
+      selector: options.query?.labelSelector as string | undefined,
+      stream,
+    };
+    this.#watchers.add(watcher);
+    const detach = () => this.#watchers.delete(watcher);
+    stream.on('close', detach);
+    stream.on('end', detach);
+    options.signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+    return stream;
+  }
+
+  #notify(resource: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: StoredObject): void {
+    for (const watcher of this.#watchers) {
+      if (watcher.resource !== resource || !this.#matches(obj, watcher.namespace, watcher.selector)) continue;
+      watcher.stream.write(`${JSON.stringify({ type, object: obj })}\n`);
+    }
   }
 
   #key(resource: string, namespace: string, name: string): string {

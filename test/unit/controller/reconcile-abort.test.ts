@@ -138,6 +138,7 @@ describe.each(['delete', 'suspend'] as const)('abort by %s', (how) => {
     const { w } = running(how);
     await w.reconcile('joe');
     // The pod is gone, the log stream has not ended yet.
+    w.kube.holdLogStreams = true;
     w.kube.remove('pods', NS, POD);
     let mark = w.mark();
     expect(await w.reconcile('joe')).toEqual({ requeueAfter: 500 });

@@ -133,7 +133,7 @@ export class World {
   writes(since = 0): string[] {
     return this.kube.actions
       .slice(since)
-      .filter((a) => a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'log' && a.resource !== 'events')
+      .filter((a) => !['get', 'list', 'watch', 'log'].includes(a.verb) && a.resource !== 'events')
       .map(describeAction);
   }
 

@@ -1,0 +1,111 @@
+/**
+ * The running controller on the in-memory API: informers (list + watch)
+ * feed the work queue, workers reconcile, log lines reach status between
+ * reconciles, and a MailSync waiting for its account pair is woken by the
+ * holder's Job going away, not by the periodic resync. Fake time.
+ */
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MailSync } from '../../../src/api/mailsync.js';
+import { Controller } from '../../../src/controller/controller.js';
+import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
+import { FakeKube, type StoredObject } from './fake-kube.js';
+import {
+  jobNameOf,
+  mailSync,
+  NS,
+  progressLine,
+  runJob,
+  secret,
+  summaryLine,
+  useFakeClock,
+  WORKER,
+  workerPod,
+} from './fixtures.js';
+
+beforeEach(useFakeClock);
+afterEach(() => vi.useRealTimers());
+
+const RESYNC_MS = 10 * 60_000;
+const JOB = jobNameOf(mailSync());
+const POD = `${JOB}-abcde`;
+
+async function running(objects: StoredObject[]) {
+  const kube = new FakeKube(objects);
+  const log = pino({ level: 'info' }, { write: () => {} });
+  const controller = new Controller(kube, log, new ControllerMetrics({ defaultMetrics: false }), {
+    namespaces: [],
+    concurrency: 2,
+    worker: WORKER,
+    resyncMs: RESYNC_MS,
+    informerRestartMs: RESYNC_MS,
+    statusIntervalMs: 5000,
+  });
+  await controller.start();
+  const status = (name = 'joe') => kube.object<MailSync>('mailsyncs', NS, name)?.status ?? {};
+  /** Let the controller work for `ms` of fake time. */
+  const run = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+  return { kube, controller, status, run };
+}
+
+describe('the controller on the in-memory API', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('takes a MailSync from creation to Succeeded, with live progress from the worker log', async () => {
+    const { kube, controller, status, run } = await running([mailSync({ finalizer: false }), secret()]);
+    stop = () => controller.stop();
+    await run(1000);
+    expect(kube.object('jobs', NS, JOB)).toBeDefined();
+    expect(status().phase).toBe('Pending');
+
+    // The Job controller starts the worker; it reports progress.
+    const job = runJob(mailSync());
+    kube.put(workerPod(kube.object('jobs', NS, JOB) as typeof job));
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
+    await run(1000);
+    expect(status().phase).toBe('Running');
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:04Z', 60, 100));
+    await run(6000);
+    // No reconcile in between was needed: the log hook updated status.
+    expect(status().progress?.display).toBe('60/100');
+
+    // The worker ends and the Job completes.
+    kube.appendLog(NS, POD, summaryLine('2026-01-01T00:00:09Z'));
+    kube.modify('pods', NS, POD, (p) => {
+      p.status = workerPod(job, { container: 'terminated' }).status;
+    });
+    kube.endLogStreams();
+    kube.modify('jobs', NS, JOB, (j) => {
+      j.status = runJob(mailSync(), { state: 'complete' }).status;
+    });
+    await run(5000);
+    expect(status()).toMatchObject({ phase: 'Succeeded', summary: { messagesTransferred: 120 } });
+  });
+
+  it('starts a waiting MailSync as soon as the holder is deleted, well before the resync', async () => {
+    const ann = mailSync({ name: 'ann' });
+    const annJob = runJob(ann);
+    const annPod = workerPod(annJob, { name: 'ann-pod' });
+    const { kube, controller, status, run } = await running([ann, annJob, annPod, mailSync(), secret()]);
+    stop = () => controller.stop();
+    await run(1000);
+    expect(status('joe')).toMatchObject({ phase: 'Waiting', waitingFor: `${NS}/ann` });
+    expect(status('ann').phase).toBe('Running');
+
+    // kubectl delete ms ann: TERM to its worker, which stops; the pod goes.
+    await kube.delete(`/apis/mailsync.io/v1alpha1/namespaces/${NS}/mailsyncs/ann`);
+    await run(1000);
+    expect(kube.object('pods', NS, 'ann-pod')?.metadata?.deletionTimestamp).toBeDefined();
+    kube.remove('pods', NS, 'ann-pod');
+    await run(15_000);
+    expect(kube.object('mailsyncs', NS, 'ann')).toBeUndefined();
+    const job = kube.object('jobs', NS, JOB);
+    expect(job?.metadata?.uid).not.toBe(annJob.metadata?.uid);
+    expect((job?.metadata as { ownerReferences?: { name: string }[] })?.ownerReferences?.[0]?.name).toBe('joe');
+    expect(status('joe').phase).toBe('Pending');
+  });
+});
