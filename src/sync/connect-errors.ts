@@ -1,6 +1,7 @@
 /**
  * Network failures in words, as ConnectError (a retry may help). Shared by
- * option resolution (the `tls: auto` probes) and session opening.
+ * option resolution (the `tls: auto` probes) and connection opening
+ * (imap-raw/open-errors.ts).
  */
 import { ConnectError, type Side } from './errors.js';
 

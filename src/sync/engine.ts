@@ -16,7 +16,7 @@
  *   (It rejects only on a bug that prevents reporting at all.)
  * - Abort: the caller aborts `options.signal` (the CLI/worker wire SIGTERM and
  *   SIGINT to it with abort.ts). No new message is taken, the APPEND in
- *   flight finishes or is dropped whole, sessions log out, the summary says
+ *   flight finishes or is dropped whole, connections log out, the summary says
  *   verdict 'aborted', reason Aborted, exit code 30 (Interrupted, 31, when
  *   the signal wiring says so: the worker pod, see abort.ts).
  * - The run never ends "success" with source messages missing on the

@@ -5,7 +5,7 @@
  * (`StoreFailed`), so a refused change is never counted as made.
  */
 
-import { expectOk } from './command-errors.js';
+import { expectOk, ImapCommandError } from './command-errors.js';
 import type { RawImapConnection } from './connection.js';
 import { isAppendableFlag, uidSet } from './imap-syntax.js';
 
@@ -19,7 +19,14 @@ export async function storeFlags(
 ): Promise<void> {
   if (uids.length === 0 || flags.length === 0) return;
   const bad = flags.filter((flag) => !isAppendableFlag(flag));
-  if (bad.length > 0) throw new RangeError(`flags that cannot be sent in STORE: ${bad.join(' ')}`);
+  if (bad.length > 0) {
+    // Not sent: one bad atom would make the server refuse the whole command.
+    throw new ImapCommandError(
+      'StoreFailed',
+      `UID STORE on ${connection.where} not sent: not IMAP flags: ${bad.join(' ')}`,
+      connection.endpoint.side,
+    );
+  }
   const command = `UID STORE ${uidSet(uids)} ${change === 'add' ? '+' : '-'}FLAGS.SILENT (${flags.join(' ')})`;
   const result = await connection.command(command);
   expectOk(connection, 'StoreFailed', `UID STORE ${change === 'add' ? '+' : '-'}FLAGS (${flags.join(' ')})`, result);
