@@ -1,11 +1,15 @@
 /**
- * What a command needs from a raw IMAP connection: tags, tagged answers,
- * continuation requests and writes. `RawImapConnection` implements it; the
- * login step (`authenticate.ts`) depends on this interface only, so the
- * connection can run the login without the two files importing each other.
+ * What commands need from a raw IMAP connection, as interfaces that
+ * `RawImapConnection` implements:
+ * - CommandChannel: tags, tagged answers, continuation requests and writes,
+ *   for the login step (`authenticate.ts`), which so does not import the
+ *   connection (no import cycle);
+ * - CommandRunner: one command line and its untagged responses, for the
+ *   commands after login (`store.ts`, `search.ts`, `expunge.ts`), so they
+ *   can also be tested against a scripted server.
  */
 import type { ResolvedEndpoint } from '../types.js';
-import type { ResponseCode, Status } from './response-parser.js';
+import type { LiteralTarget, Response, ResponseCode, Status } from './response-parser.js';
 
 export interface TaggedResult {
   status: Status;
@@ -35,5 +39,29 @@ export interface CommandChannel {
   beginLiteral(tag: string, size: number, nonSynchronizing: boolean): Promise<TaggedResult | undefined>;
   mayUseNonSyncLiteral(size: number): boolean;
   /** Server text with the secret replaced, before it goes into an error or a log line. */
+  scrub(text: string): string;
+}
+
+/**
+ * Untagged responses for the command in flight (FETCH data, SELECT codes...):
+ * `literal` decides where a literal's bytes go (see ResponseReader).
+ */
+export interface UntaggedListener {
+  response: (response: Response) => void;
+  literal?: LiteralTarget;
+}
+
+export interface CommandRunner {
+  readonly endpoint: ResolvedEndpoint;
+  /** CAPABILITY atoms, upper-cased. */
+  readonly capabilities: ReadonlySet<string>;
+  /** `host:port (side)`, for messages. */
+  readonly where: string;
+  readonly isClosed: boolean;
+  /** Send a command without literals and wait for its tagged response. */
+  command(line: string): Promise<TaggedResult>;
+  /** Receive the untagged responses until `listen(undefined)` (one listener at a time). */
+  listen(listener: UntaggedListener | undefined): void;
+  /** Server text with the secret replaced. */
   scrub(text: string): string;
 }

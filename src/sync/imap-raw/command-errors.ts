@@ -6,7 +6,7 @@
  * is scrubbed of the secret before it goes into a message.
  */
 import { ConnectError, type Side } from '../errors.js';
-import type { CommandChannel, TaggedResult } from './command-channel.js';
+import type { CommandRunner, TaggedResult } from './command-channel.js';
 
 export type ImapCommandReason =
   /** SELECT/EXAMINE refused. */
@@ -39,7 +39,7 @@ export class ImapCommandError extends Error {
 
 /** The error for `what` (e.g. `UID STORE in INBOX`) answered by `result` (NO or BAD). */
 export function commandFailure(
-  channel: CommandChannel & { readonly isClosed: boolean },
+  channel: CommandRunner,
   reason: ImapCommandReason,
   what: string,
   result: TaggedResult,
@@ -55,11 +55,6 @@ export function commandFailure(
 }
 
 /** Throws the typed error unless the answer is OK. */
-export function expectOk(
-  channel: CommandChannel & { readonly isClosed: boolean },
-  reason: ImapCommandReason,
-  what: string,
-  result: TaggedResult,
-): void {
+export function expectOk(channel: CommandRunner, reason: ImapCommandReason, what: string, result: TaggedResult): void {
   if (result.status !== 'OK') throw commandFailure(channel, reason, what, result);
 }

@@ -12,9 +12,15 @@ import { AbortedError, ConnectError, TlsError } from '../errors.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
 import { featuresOf, type ServerFeatures } from './capabilities.js';
-import type { CommandChannel, ContinuationOutcome, TaggedResult } from './command-channel.js';
+import type {
+  CommandChannel,
+  CommandRunner,
+  ContinuationOutcome,
+  TaggedResult,
+  UntaggedListener,
+} from './command-channel.js';
 import { OpenStepError, openError, startTlsMissing } from './open-errors.js';
-import { type LiteralTarget, parseCapabilities, type Response, ResponseReader } from './response-parser.js';
+import { parseCapabilities, type Response, ResponseReader } from './response-parser.js';
 import { Transport } from './transport.js';
 
 export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
@@ -27,21 +33,12 @@ export interface RawConnectionOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Untagged responses for the command in flight (FETCH data, SELECT codes...):
- * `literal` decides where a literal's bytes go (see ResponseReader).
- */
-export interface UntaggedListener {
-  response: (response: Response) => void;
-  literal?: LiteralTarget;
-}
-
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: Error) => void;
 }
 
-export class RawImapConnection implements CommandChannel {
+export class RawImapConnection implements CommandChannel, CommandRunner {
   /** CAPABILITY atoms, upper-cased; refreshed after STARTTLS and authentication. */
   capabilities = new Set<string>();
   private transport?: Transport;

@@ -13,19 +13,19 @@
  * caller splits long UID lists (a few hundred per call) and counts each call
  * that resolved as done.
  */
+import type { CommandRunner } from './command-channel.js';
 import { expectOk, ImapCommandError } from './command-errors.js';
-import type { RawImapConnection } from './connection.js';
 import { uidSet } from './imap-syntax.js';
 import { uidSearch } from './search.js';
 import { storeFlags } from './store.js';
 
 export async function expungeMessages(
-  connection: RawImapConnection,
+  connection: CommandRunner,
   folder: string,
   uids: readonly number[],
 ): Promise<void> {
   if (uids.length === 0) return;
-  if (connection.features.uidplus) {
+  if (connection.capabilities.has('UIDPLUS')) {
     await storeFlags(connection, uids, 'add', ['\\Deleted']);
     const result = await connection.command(`UID EXPUNGE ${uidSet(uids)}`);
     expectOk(connection, 'ExpungeFailed', `UID EXPUNGE in ${folder}`, result);
@@ -44,7 +44,7 @@ export async function expungeMessages(
   expectOk(connection, 'ExpungeFailed', `EXPUNGE in ${folder}`, result);
 }
 
-async function refuseIfOthersDeleted(connection: RawImapConnection, folder: string, ours: ReadonlySet<number>) {
+async function refuseIfOthersDeleted(connection: CommandRunner, folder: string, ours: ReadonlySet<number>) {
   const others = (await uidSearch(connection, 'DELETED')).filter((uid) => !ours.has(uid));
   if (others.length === 0) return;
   throw new ImapCommandError(

@@ -3,10 +3,10 @@
  * example `DELETED`), ascending. A NO or BAD rejects with ImapCommandError
  * (`FetchFailed`).
  */
+import type { CommandRunner } from './command-channel.js';
 import { expectOk } from './command-errors.js';
-import type { RawImapConnection } from './connection.js';
 
-export async function uidSearch(connection: RawImapConnection, criteria: string): Promise<number[]> {
+export async function uidSearch(connection: CommandRunner, criteria: string): Promise<number[]> {
   const uids = new Set<number>();
   connection.listen({
     response: (response) => {

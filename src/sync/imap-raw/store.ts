@@ -5,14 +5,14 @@
  * (`StoreFailed`), so a refused change is never counted as made.
  */
 
+import type { CommandRunner } from './command-channel.js';
 import { expectOk, ImapCommandError } from './command-errors.js';
-import type { RawImapConnection } from './connection.js';
 import { isAppendableFlag, uidSet } from './imap-syntax.js';
 
 export type FlagChange = 'add' | 'remove';
 
 export async function storeFlags(
-  connection: RawImapConnection,
+  connection: CommandRunner,
   uids: readonly number[],
   change: FlagChange,
   flags: readonly string[],
