@@ -133,7 +133,7 @@ function convert(schema: JsonObject): JsonObject {
 }
 
 /** Stable, readable key order: type first, then the rest alphabetically (makes the YAML diff-friendly). */
-function orderKeys(node: JsonObject): JsonObject {
+export function orderKeys(node: JsonObject): JsonObject {
   const keys = Object.keys(node).sort((a, b) => (a === 'type' ? -1 : b === 'type' ? 1 : a.localeCompare(b)));
   const ordered: JsonObject = {};
   for (const key of keys) ordered[key] = node[key] as Json;

@@ -1,0 +1,148 @@
+/**
+ * The MailMigration `spec`: many account pairs migrated as one resource.
+ *
+ * `template` holds the MailSync spec fields every account shares (hosts,
+ * ports, TLS, options, and an admin login where the servers allow one); the
+ * accounts give the user names, and optionally their own passwords and
+ * overrides. Each account becomes a child MailSync whose spec is the template
+ * merged with the account (see src/controller/migration/desired-accounts.ts).
+ * The CRD (crds/mailsync.io_mailmigrations.yaml) is generated from this file.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { MAX_INLINE_ACCOUNTS } from './migration.js';
+import { Endpoint, MailSyncSpec, SecretKeyRef } from './spec.js';
+
+/** A side of the template: every Endpoint field but the user (per account), all optional. */
+const TemplateEndpoint = Type.Partial(Type.Omit(Endpoint, ['user']));
+
+const { source: _s, destination: _d, suspend: _suspend, ...sharedFields } = MailSyncSpec.properties;
+
+export const MailSyncTemplate = Type.Object(
+  {
+    source: Type.Optional({
+      ...TemplateEndpoint,
+      description:
+        'Source server settings shared by all accounts; authUser + passwordSecretRef: one admin login for all.',
+    }),
+    destination: Type.Optional({
+      ...TemplateEndpoint,
+      description:
+        'Destination server settings shared by all accounts; authUser + passwordSecretRef: one admin login for all.',
+    }),
+    ...sharedFields,
+  },
+  { additionalProperties: false },
+);
+export type MailSyncTemplate = Static<typeof MailSyncTemplate>;
+
+const AccountSide = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 512, description: 'Login name (the mailbox).' }),
+    passwordSecretRef: Type.Optional({
+      ...SecretKeyRef,
+      description: "This account's password (else the template's admin login).",
+    }),
+    oauth2TokenSecretRef: Type.Optional({ ...SecretKeyRef, description: "This account's OAuth2 access token." }),
+  },
+  { additionalProperties: false },
+);
+
+export const InlineAccount = Type.Object(
+  {
+    source: { ...AccountSide, description: 'The source mailbox.' },
+    destination: Type.Optional({
+      ...Type.Partial(AccountSide),
+      description: 'The destination mailbox (default: the same user name as the source).',
+    }),
+    overrides: Type.Optional({
+      ...MailSyncTemplate,
+      description: 'Fields of the template that differ for this account (merged over it, lists replaced).',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type InlineAccount = Static<typeof InlineAccount>;
+
+export const ACCOUNT_FILE_FORMATS = ['imapsync', 'csv'] as const;
+export type AccountFileFormat = (typeof ACCOUNT_FILE_FORMATS)[number];
+
+export const AccountsFrom = Type.Object(
+  {
+    secretRef: {
+      ...SecretKeyRef,
+      description: 'Secret key holding the account file (it has passwords: a Secret, never a ConfigMap).',
+    },
+    format: Type.Optional(
+      Type.Union(
+        ACCOUNT_FILE_FORMATS.map((f) => Type.Literal(f)),
+        {
+          default: 'imapsync',
+          description:
+            "imapsync: FAQ.Massive's file.txt, host1;user1;password1;host2;user2;password2;[imapsync options]. " +
+            'csv: a header line, columns host1, port1, user1, password1, host2, port2, user2, password2, options.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AccountsFrom = Static<typeof AccountsFrom>;
+
+export const Concurrency = Type.Object(
+  {
+    total: Type.Optional(Type.Integer({ minimum: 1, description: 'Syncs of this migration running at once.' })),
+    perSourceHost: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Syncs of this migration running at once against one source host.' }),
+    ),
+    perDestinationHost: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Syncs of this migration running at once against one destination host.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Concurrency = Static<typeof Concurrency>;
+
+export const MailMigrationSpec = Type.Object(
+  {
+    template: { ...MailSyncTemplate, description: 'The MailSync spec fields shared by every account.' },
+    accounts: Type.Optional(
+      Type.Array(InlineAccount, {
+        maxItems: MAX_INLINE_ACCOUNTS,
+        description: 'The account pairs, inline (or use accountsFrom).',
+      }),
+    ),
+    accountsFrom: Type.Optional({
+      ...AccountsFrom,
+      description: 'The account pairs from a file in a Secret (or use accounts).',
+    }),
+    schedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Cron schedule of the delta passes after the presync pass (5 fields, as a CronJob). ' +
+          'A time reached while a pass runs is skipped.',
+      }),
+    ),
+    timeZone: Type.Optional(
+      Type.String({ minLength: 1, description: 'IANA time zone of the schedule (default UTC), e.g. Europe/Paris.' }),
+    ),
+    finalPass: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true: once the running pass ends, one more pass over every account, then the migration ends.',
+      }),
+    ),
+    concurrency: Type.Optional({ ...Concurrency, description: 'Caps on the running syncs of this migration.' }),
+    suspend: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true: no new pass starts and running syncs are aborted; false resumes.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MailMigrationSpec = Static<typeof MailMigrationSpec>;

@@ -1,0 +1,60 @@
+/**
+ * The MailMigration resource: many account pairs migrated as one (issue 9).
+ * Names, labels and annotations shared by the migration controller, the
+ * MailSync controller (passes, caps) and the CLI (report, import); the
+ * TypeScript shape of the object. The schemas are in migration-spec.ts and
+ * migration-status.ts (TypeBox, loaded only where a value is validated).
+ */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { type API_VERSION, GROUP } from './mailsync.js';
+import type { MailMigrationSpec } from './migration-spec.js';
+import type { MailMigrationStatus } from './migration-status.js';
+
+export const MIGRATION_KIND = 'MailMigration';
+export const MIGRATION_LIST_KIND = 'MailMigrationList';
+export const MIGRATION_PLURAL = 'mailmigrations';
+export const MIGRATION_SINGULAR = 'mailmigration';
+export const MIGRATION_SHORT_NAMES = ['mm'];
+export const MIGRATION_CRD_NAME = `${MIGRATION_PLURAL}.${GROUP}`;
+
+/** On child MailSyncs and per-account Secrets: the name of the owning MailMigration. */
+export const LABEL_MIGRATION = 'mailsync.io/migration';
+/**
+ * On a MailSync: a run is requested (a pass of its migration, or "run now" by
+ * hand, as Flux's reconcile.fluxcd.io/requestedAt). The MailSync controller
+ * starts a delta run when the value differs from `status.lastRequestedAt`.
+ */
+export const ANNOTATION_REQUESTED_AT = 'mailsync.io/requested-at';
+/** On a child MailSync: the line of the account in the account file (for messages and the report). */
+export const ANNOTATION_ACCOUNT_LINE = 'mailsync.io/account-line';
+
+export const MIGRATION_PHASES = ['Pending', 'Running', 'Scheduled', 'Completed', 'Suspended'] as const;
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
+/** presync: the first pass, while users still work on the old server; delta: scheduled; final: the cut-over. */
+export const PASS_KINDS = ['presync', 'delta', 'final'] as const;
+export type PassKind = (typeof PASS_KINDS)[number];
+
+/** At most this many passes are kept in status.passes (the newest). */
+export const PASS_HISTORY = 10;
+/** At most this many failure reasons and invalid accounts are listed in status. */
+export const MAX_FAILURE_REASONS = 10;
+export const MAX_INVALID_ACCOUNTS = 20;
+/** Inline accounts at most (a bound the API server needs to cost the CEL rules); more go in accountsFrom. */
+export const MAX_INLINE_ACCOUNTS = 5000;
+
+/** Condition types of a MailMigration. */
+export const MigrationCondition = {
+  /** False with the reason when the accounts cannot be read (missing Secret, bad rows, bad schedule...). */
+  AccountsValid: 'AccountsValid',
+  /** True once the final pass ended. */
+  Completed: 'Completed',
+} as const;
+
+export interface MailMigration {
+  apiVersion: typeof API_VERSION;
+  kind: typeof MIGRATION_KIND;
+  metadata: V1ObjectMeta;
+  spec: MailMigrationSpec;
+  status?: MailMigrationStatus;
+}
