@@ -10,9 +10,10 @@
  */
 import type { AccountRow, RowError } from './accounts-file.js';
 import { deepMerge } from './deep-merge.js';
-import type { InvalidAccount } from './migration-status.js';
+import { sameAccount } from './endpoint-identity.js';
 import { childName } from './migration-child-name.js';
 import type { InlineAccount, MailMigrationSpec, MailSyncTemplate } from './migration-spec.js';
+import type { InvalidAccount } from './migration-status.js';
 import type { Endpoint, MailSyncSpec, SecretKeyRef } from './spec.js';
 
 type Side = 'source' | 'destination';
@@ -64,12 +65,7 @@ interface AccountInputOne {
 }
 
 /** The credentials of one side: the account's own, else the template's (an admin login). */
-function applyCredentials(
-  endpoint: Partial<Endpoint>,
-  which: Side,
-  side: AccountSideInput,
-  secretName: string,
-): void {
+function applyCredentials(endpoint: Partial<Endpoint>, which: Side, side: AccountSideInput, secretName: string): void {
   const own: Partial<Endpoint> | undefined = side.password
     ? { passwordSecretRef: { name: secretName, key: PASSWORD_KEY[which] } }
     : side.passwordSecretRef
@@ -117,10 +113,7 @@ function resolveOne(
       );
     }
   }
-  const sameHost = spec.source.host.trim().toLowerCase() === spec.destination.host.trim().toLowerCase();
-  if (sameHost && spec.source.user === spec.destination.user && spec.source.port === spec.destination.port) {
-    problems.push('source and destination are the same account');
-  }
+  if (sameAccount(spec.source, spec.destination)) problems.push('source and destination are the same account');
   if (problems.length > 0) return { problem: problems.join('; ') };
   const account: DesiredAccount = { name, line: input.line, spec };
   if (Object.keys(passwords).length > 0) account.passwords = passwords;

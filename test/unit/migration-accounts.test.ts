@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { parseAccountFile } from '../../src/api/accounts-file.js';
+import { type AccountInput, resolveAccounts } from '../../src/api/migration-accounts.js';
+import { childName } from '../../src/api/migration-child-name.js';
+import type { MailSyncTemplate } from '../../src/api/migration-spec.js';
+import { extraOptionsToSpec } from '../../src/cli/imapsync-extra-options.js';
+
+const template: MailSyncTemplate = {
+  source: { host: 'imap.old.example', tls: 'implicit' },
+  destination: { host: 'imap.new.example', authUser: 'admin', passwordSecretRef: { name: 'admin', key: 'pw' } },
+  folders: { exclude: ['^Junk'] },
+};
+
+const fromFile = (text: string, format: 'imapsync' | 'csv' = 'imapsync'): AccountInput => ({
+  kind: 'file',
+  ...parseAccountFile(text, format),
+});
+
+describe('child names', () => {
+  const a = { host: 'imap.old.example', user: 'joe' };
+  const b = { host: 'imap.new.example', user: 'joe' };
+
+  it('are <migration>-<10 hex>, stable for the same pair however it is spelled', () => {
+    const name = childName('acme', a, b);
+    expect(name).toMatch(/^acme-[0-9a-f]{10}$/);
+    expect(childName('acme', { ...a, host: 'IMAP.old.example.', port: 993 }, b)).toBe(name);
+    expect(childName('acme', a, { ...b, user: 'ann' })).not.toBe(name);
+  });
+
+  it.each([
+    ['a'.repeat(63), 'a'.repeat(52)],
+    [`${'a'.repeat(51)}-x`, 'a'.repeat(51)],
+    [`${'b'.repeat(51)}.-long-tail`, 'b'.repeat(51)],
+  ])('cut a long migration name to stay within 63 characters (%#)', (migration, prefix) => {
+    const name = childName(migration, a, b);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(name.startsWith(`${prefix}-`)).toBe(true);
+    expect(name).toMatch(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/);
+  });
+});
+
+describe('resolveAccounts', () => {
+  it('merges the template with each file row: the row password goes to a per-account Secret, the admin login elsewhere', () => {
+    const { accounts, invalid } = resolveAccounts(
+      'acme',
+      { template },
+      fromFile(';joe;old-pw;;joe@new.example;\n;ann;old-pw2;;ann@new.example;;--exclude ^Archive --folder INBOX\n'),
+      extraOptionsToSpec,
+    );
+    expect(invalid).toEqual([]);
+    const [joe, ann] = accounts;
+    expect(joe?.name).toBe(
+      childName(
+        'acme',
+        { host: 'imap.old.example', tls: 'implicit', user: 'joe' },
+        { host: 'imap.new.example', user: 'joe@new.example' },
+      ),
+    );
+    expect(joe?.spec).toEqual({
+      source: {
+        host: 'imap.old.example',
+        tls: 'implicit',
+        user: 'joe',
+        passwordSecretRef: { name: joe?.name, key: 'source' },
+      },
+      destination: {
+        host: 'imap.new.example',
+        user: 'joe@new.example',
+        authUser: 'admin',
+        passwordSecretRef: { name: 'admin', key: 'pw' },
+      },
+      folders: { exclude: ['^Junk'] },
+    });
+    expect(joe?.passwords).toEqual({ source: 'old-pw' });
+    expect(ann?.spec.folders).toEqual({ exclude: ['^Archive'], only: ['INBOX'] });
+    expect(ann?.line).toBe(2);
+  });
+
+  it('a row password replaces the admin login of that side', () => {
+    const { accounts } = resolveAccounts('m', { template }, fromFile(';joe;a;;joe;b\n'), extraOptionsToSpec);
+    expect(accounts[0]?.spec.destination).toEqual({
+      host: 'imap.new.example',
+      user: 'joe',
+      passwordSecretRef: { name: accounts[0]?.name, key: 'destination' },
+    });
+    expect(accounts[0]?.passwords).toEqual({ source: 'a', destination: 'b' });
+  });
+
+  it('takes inline accounts with their own Secret references and overrides', () => {
+    const { accounts, invalid } = resolveAccounts(
+      'm',
+      { template },
+      {
+        kind: 'inline',
+        accounts: [
+          { source: { user: 'joe', passwordSecretRef: { name: 'joe', key: 'old' } } },
+          {
+            source: { user: 'ann', passwordSecretRef: { name: 'ann', key: 'old' } },
+            destination: { user: 'ann@new.example' },
+            overrides: { destination: { host: 'imap2.new.example' }, folders: { exclude: [] } },
+          },
+        ],
+      },
+      extraOptionsToSpec,
+    );
+    expect(invalid).toEqual([]);
+    expect(accounts[0]?.spec.destination.user).toBe('joe');
+    expect(accounts[0]?.passwords).toBeUndefined();
+    expect(accounts[1]?.spec.destination).toMatchObject({ host: 'imap2.new.example', user: 'ann@new.example' });
+    expect(accounts[1]?.spec.folders).toEqual({ exclude: [] });
+  });
+
+  it.each([
+    ['no password on either side', 'h;joe;;h2;joe;', 'no source password'],
+    ['no host anywhere', ';joe;a;;joe;b', 'no destination host'],
+    ['a password in the options column', 'h;joe;a;h2;joe;b;--password1 s3cr3t', '--password1 is not accepted'],
+    ['a local file in the options column', 'h;joe;a;h2;joe;b;--passfile2 /etc/pw', '--passfile2 names a file'],
+    ['an unknown option', 'h;joe;a;h2;joe;b;--foldr INBOX', 'unknown option --foldr'],
+    ['the same account on both sides', 'h;joe;a;h;joe;b', 'the same account'],
+  ])('reports %s with the line, never a password', (_name, line, message) => {
+    const noHostTemplate: MailSyncTemplate = { folders: {} };
+    const { accounts, invalid } = resolveAccounts(
+      'm',
+      { template: noHostTemplate },
+      fromFile(`h;ok;pw;h2;ok;pw\n${line}\n`),
+      extraOptionsToSpec,
+    );
+    expect(accounts).toHaveLength(1);
+    expect(invalid).toEqual([{ line: 2, message: expect.stringContaining(message) }]);
+    expect(invalid[0]?.message).not.toMatch(/s3cr3t|\bpw\b/);
+  });
+
+  it('keeps the first of two rows for the same pair and reports the second', () => {
+    const { accounts, invalid } = resolveAccounts(
+      'm',
+      { template },
+      fromFile(';joe;a;;joe;b\n# comment\n;JOE;x;;joe;y\n;joe;c;;joe;d\n'),
+      extraOptionsToSpec,
+    );
+    expect(accounts.map((a) => a.line)).toEqual([1, 3]);
+    expect(invalid).toEqual([{ line: 4, message: 'the same account pair as line 1' }]);
+  });
+
+  it('reports file-level and account-level problems together, in line order', () => {
+    const { invalid } = resolveAccounts(
+      'm',
+      { template },
+      fromFile(';;a;;b;c\n;joe;;;joe;\nx;y\n'),
+      extraOptionsToSpec,
+    );
+    expect(invalid.map((i) => i.line)).toEqual([1, 2, 3]);
+    expect(invalid[1]?.message).toContain('no source password');
+  });
+});
