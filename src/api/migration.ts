@@ -25,10 +25,21 @@ export const LABEL_MIGRATION = 'mailsync.io/migration';
  * starts a delta run when the value differs from `status.lastRequestedAt`.
  */
 export const ANNOTATION_REQUESTED_AT = 'mailsync.io/requested-at';
-/** On a child MailSync: the line of the account in the account file (for messages and the report). */
+/** On a child MailSync: the line of the account in the account file (or its index + 1 inline), for the report. */
 export const ANNOTATION_ACCOUNT_LINE = 'mailsync.io/account-line';
+/**
+ * On a child MailSync: the pass it was created in. Its first run belongs to that pass when the
+ * MailSync controller does not record `status.lastRequestedAt` (see /work/fleet-contract.md).
+ */
+export const ANNOTATION_CREATED_IN_PASS = 'mailsync.io/created-in-pass';
+/** On a child MailSync and a per-account Secret: hash of what the migration wants it to hold (update when it differs). */
+export const ANNOTATION_DESIRED_HASH = 'mailsync.io/desired-hash';
 
-export const MIGRATION_PHASES = ['Pending', 'Running', 'Scheduled', 'Completed', 'Suspended'] as const;
+/**
+ * Pending: no pass yet (accounts unreadable, or none). Running: a pass runs. Waiting: between
+ * passes (for the schedule or for finalPass). Completed: the final pass ended. Suspended: spec.suspend.
+ */
+export const MIGRATION_PHASES = ['Pending', 'Running', 'Waiting', 'Completed', 'Suspended'] as const;
 export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
 
 /** presync: the first pass, while users still work on the old server; delta: scheduled; final: the cut-over. */

@@ -1,0 +1,132 @@
+/**
+ * The objects a migration owns, as it wants them: one child MailSync per
+ * account and, for accounts whose passwords come from the account file, one
+ * Secret holding them (keys `source`, `destination`). Both carry the label
+ * mailsync.io/migration and a controller ownerReference to the migration, so
+ * deleting the migration deletes them (the MailSync finalizer aborts runs).
+ */
+import { createHash } from 'node:crypto';
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type MailSync } from '../../api/mailsync.js';
+import {
+  ANNOTATION_ACCOUNT_LINE,
+  ANNOTATION_CREATED_IN_PASS,
+  ANNOTATION_DESIRED_HASH,
+  ANNOTATION_REQUESTED_AT,
+  LABEL_MIGRATION,
+  type MailMigration,
+  MIGRATION_KIND,
+} from '../../api/migration.js';
+import type { DesiredAccount } from '../../api/migration-accounts.js';
+import type { MailSyncSpec } from '../../api/spec.js';
+
+export function migrationOwnerReference(mm: MailMigration): V1OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: MIGRATION_KIND,
+    name: mm.metadata.name ?? '',
+    uid: mm.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** The migration that controls an object (its controller ownerReference), by UID. */
+export function controllerUid(obj: { metadata?: { ownerReferences?: V1OwnerReference[] } }): string | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND)?.uid;
+}
+
+/** JSON with sorted keys: the same value always hashes the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function desiredHash(value: unknown): string {
+  return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 16);
+}
+
+/** The child's spec: the account's, suspended while the migration is. */
+export function childSpec(account: DesiredAccount, suspend: boolean): MailSyncSpec {
+  return suspend ? { ...account.spec, suspend: true } : account.spec;
+}
+
+/** A new child MailSync, its first run requested for `passId`. */
+export function newChild(mm: MailMigration, account: DesiredAccount, passId: string, suspend: boolean): MailSync {
+  const spec = childSpec(account, suspend);
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: {
+      name: account.name,
+      namespace: mm.metadata.namespace,
+      labels: { [LABEL_MIGRATION]: mm.metadata.name ?? '' },
+      annotations: {
+        [ANNOTATION_REQUESTED_AT]: passId,
+        [ANNOTATION_CREATED_IN_PASS]: passId,
+        [ANNOTATION_ACCOUNT_LINE]: String(account.line),
+        [ANNOTATION_DESIRED_HASH]: desiredHash(spec),
+      },
+      ownerReferences: [migrationOwnerReference(mm)],
+    },
+    spec,
+  };
+}
+
+/** An existing child with the spec it should have now (metadata kept, resourceVersion included). */
+export function updatedChild(existing: MailSync, account: DesiredAccount, suspend: boolean): MailSync {
+  const spec = childSpec(account, suspend);
+  return {
+    ...existing,
+    metadata: {
+      ...existing.metadata,
+      annotations: {
+        ...existing.metadata.annotations,
+        [ANNOTATION_ACCOUNT_LINE]: String(account.line),
+        [ANNOTATION_DESIRED_HASH]: desiredHash(spec),
+      },
+    },
+    spec,
+  };
+}
+
+export function childIsCurrent(existing: MailSync, account: DesiredAccount, suspend: boolean): boolean {
+  const annotations = existing.metadata.annotations ?? {};
+  return (
+    annotations[ANNOTATION_DESIRED_HASH] === desiredHash(childSpec(account, suspend)) &&
+    annotations[ANNOTATION_ACCOUNT_LINE] === String(account.line)
+  );
+}
+
+/** The Secret holds these passwords (compared as data: no hash of a password is ever written down). */
+export function secretIsCurrent(existing: V1Secret, desired: V1Secret): boolean {
+  const have = existing.data ?? {};
+  const want = desired.data ?? {};
+  const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
+  return [...keys].every((k) => have[k] === want[k]);
+}
+
+/** The per-account Secret of an account with passwords in the file (undefined: it needs none). */
+export function accountSecret(mm: MailMigration, account: DesiredAccount): V1Secret | undefined {
+  if (!account.passwords) return undefined;
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(account.passwords)) data[key] = Buffer.from(value).toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: account.name,
+      namespace: mm.metadata.namespace,
+      labels: { [LABEL_MIGRATION]: mm.metadata.name ?? '' },
+      ownerReferences: [migrationOwnerReference(mm)],
+    },
+    data,
+  };
+}
