@@ -13,6 +13,7 @@ import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
 import { DEFAULT_LOG_STREAM_OPTIONS } from './log-stream-manager.js';
+import { MigrationController } from './migration/migration-controller.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -151,6 +152,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     maxLogFollows: config.maxLogFollows,
     requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
   });
+  const migrations = new MigrationController(client, log.child({ component: 'migration' }), {
+    namespaces: config.namespaces,
+    concurrency: 2,
+    informerRestartMs: 5 * 60_000,
+    resyncMs: config.resyncSeconds * 1000,
+  });
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = config.leaderElect
     ? new LeaderElector(client, log.child({ component: 'leader' }), {
@@ -189,7 +196,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   });
   const startController = () => {
     metrics.leader.set(1);
-    controller.start().catch((error) => {
+    Promise.all([controller.start(), migrations.start()]).catch((error) => {
       log.error({ err: String(error) }, 'controller failed to start');
       exitCode = 1;
       resolveDone();
@@ -216,7 +223,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   await done;
-  await controller.stop().catch(() => {});
+  await Promise.all([controller.stop().catch(() => {}), migrations.stop().catch(() => {})]);
   metrics.leader.set(0);
   await elector?.stop();
   server?.close();

@@ -214,9 +214,16 @@ describe('Deployment', () => {
 
 describe('RBAC', () => {
   const MANAGER_RULES = [
-    { apiGroups: ['mailsync.io'], resources: ['mailsyncs'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+    {
+      apiGroups: ['mailsync.io'],
+      resources: ['mailsyncs'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+    },
     { apiGroups: ['mailsync.io'], resources: ['mailsyncs/status'], verbs: ['get', 'update', 'patch'] },
     { apiGroups: ['mailsync.io'], resources: ['mailsyncs/finalizers'], verbs: ['update'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailmigrations'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailmigrations/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailmigrations/finalizers'], verbs: ['update'] },
     {
       apiGroups: ['batch'],
       resources: ['jobs'],
@@ -224,7 +231,7 @@ describe('RBAC', () => {
     },
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
     {
       apiGroups: [''],
       resources: ['configmaps'],
@@ -264,12 +271,14 @@ describe('RBAC', () => {
     expect(leases.map((r) => [r.metadata.namespace, r.rules])).toEqual([[NAMESPACE, LEASE_RULES]]);
   });
 
-  it('grants no wildcard and never writes Secrets, in any value set', () => {
+  it('grants no wildcard and never patches Secrets (only the per-account ones of a migration are written), in any value set', () => {
     for (const args of Object.values(VALUE_SETS)) {
       const roles = render(args).filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
       for (const rule of roles.flatMap((r) => r.rules)) {
         expect([...rule.verbs, ...rule.resources, ...rule.apiGroups]).not.toContain('*');
-        if (rule.resources.includes('secrets')) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+        if (rule.resources.includes('secrets')) {
+          expect(rule.verbs).toEqual(['get', 'list', 'watch', 'create', 'update', 'delete']);
+        }
       }
     }
   });

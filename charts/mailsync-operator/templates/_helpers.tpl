@@ -79,14 +79,25 @@ namespace scope without a list watches the release namespace only.
 
 {{/* the rules of the manager role, shared by the ClusterRole and the per-namespace Roles */}}
 {{- define "mailsync.managerRules" -}}
+# the migration controller creates, updates and deletes the child MailSyncs of a MailMigration
 - apiGroups: [mailsync.io]
   resources: [mailsyncs]
-  verbs: [get, list, watch, update, patch]
+  verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [mailsync.io]
   resources: [mailsyncs/status]
   verbs: [get, update, patch]
 - apiGroups: [mailsync.io]
   resources: [mailsyncs/finalizers]
+  verbs: [update]
+- apiGroups: [mailsync.io]
+  resources: [mailmigrations]
+  verbs: [get, list, watch]
+- apiGroups: [mailsync.io]
+  resources: [mailmigrations/status]
+  verbs: [get, update, patch]
+# children carry an ownerReference with blockOwnerDeletion to their MailMigration
+- apiGroups: [mailsync.io]
+  resources: [mailmigrations/finalizers]
   verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
@@ -97,10 +108,12 @@ namespace scope without a list watches the release namespace only.
 - apiGroups: [""]
   resources: [pods/log]
   verbs: [get]
-# read only: the controller checks that referenced Secrets exist; the worker pods mount them
+# the controller checks that referenced Secrets exist (the worker pods mount them) and reads the
+# account file of a MailMigration; it writes only the per-account Secrets it owns (passwords of the
+# account file), labelled mailsync.io/migration and garbage-collected with their MailMigration
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch]
+  verbs: [get, list, watch, create, update, delete]
 # the engine's delta state between runs lives in a ConfigMap owned by the MailSync
 - apiGroups: [""]
   resources: [configmaps]

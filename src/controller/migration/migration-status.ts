@@ -5,7 +5,7 @@
 import { MAX_INVALID_ACCOUNTS, MigrationCondition } from '../../api/migration.js';
 import type { InvalidAccount, MailMigrationStatus } from '../../api/migration-status.js';
 import type { Condition } from '../../api/status.js';
-import { setCondition } from '../conditions.js';
+import { setCondition } from '../../kube/conditions.js';
 import type { PassDecision } from './pass-machine.js';
 
 export interface StatusInput {
