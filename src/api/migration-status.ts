@@ -56,7 +56,9 @@ export const MailMigrationStatusSchema = Type.Object({
   phase: Type.Optional(
     Type.Union(
       MIGRATION_PHASES.map((p) => Type.Literal(p)),
-      { description: 'Pending, Running (a pass runs), Waiting (for the schedule or finalPass), Completed or Suspended.' },
+      {
+        description: 'Pending, Running (a pass runs), Waiting (for the schedule or finalPass), Completed or Suspended.',
+      },
     ),
   ),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -46,7 +46,17 @@ const names = (p: ReturnType<typeof planChildren>) => ({
   conflicts: p.conflicts.map((c) => c.line),
 });
 
-const none = {
+interface PlanNames {
+  createChildren: (string | undefined)[];
+  updateChildren: (string | undefined)[];
+  deleteChildren: string[];
+  createSecrets: (string | undefined)[];
+  updateSecrets: (string | undefined)[];
+  deleteSecrets: string[];
+  conflicts: (number | undefined)[];
+}
+
+const none: PlanNames = {
   createChildren: [],
   updateChildren: [],
   deleteChildren: [],
@@ -65,7 +75,7 @@ describe('planChildren', () => {
   const joe = account('joe', 1, 'old-pw');
   const ann = account('ann', 2);
 
-  it.each<[string, Partial<ChildPlanInput>, Partial<typeof none>]>([
+  it.each<[string, Partial<ChildPlanInput>, Partial<PlanNames>]>([
     [
       'creates the children, and a Secret for file passwords',
       { accounts: [joe, ann] },
