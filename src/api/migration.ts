@@ -1,14 +1,11 @@
 /**
  * The MailMigration resource: many account pairs migrated as one (issue 9).
  * Names, labels and annotations shared by the migration controller, the
- * MailSync controller (passes, caps) and the CLI (report, import); the
- * TypeScript shape of the object. The schemas are in migration-spec.ts and
- * migration-status.ts (TypeBox, loaded only where a value is validated).
+ * MailSync controller (passes, caps) and the CLI (report, import). The
+ * object's shape is in migration-object.ts, the schemas in migration-spec.ts
+ * and migration-status.ts.
  */
-import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { type API_VERSION, GROUP } from './mailsync.js';
-import type { MailMigrationSpec } from './migration-spec.js';
-import type { MailMigrationStatus } from './migration-status.js';
+import { GROUP } from './mailsync.js';
 
 export const MIGRATION_KIND = 'MailMigration';
 export const MIGRATION_LIST_KIND = 'MailMigrationList';
@@ -61,11 +58,3 @@ export const MigrationCondition = {
   /** True once the final pass ended. */
   Completed: 'Completed',
 } as const;
-
-export interface MailMigration {
-  apiVersion: typeof API_VERSION;
-  kind: typeof MIGRATION_KIND;
-  metadata: V1ObjectMeta;
-  spec: MailMigrationSpec;
-  status?: MailMigrationStatus;
-}

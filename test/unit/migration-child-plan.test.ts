@@ -1,8 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
-import type { MailMigration } from '../../src/api/migration.js';
 import type { DesiredAccount } from '../../src/api/migration-accounts.js';
+import type { MailMigration } from '../../src/api/migration-object.js';
 import { accountSecret, newChild, updatedChild } from '../../src/controller/migration/child-objects.js';
 import { type ChildPlanInput, planChildren } from '../../src/controller/migration/child-plan.js';
 

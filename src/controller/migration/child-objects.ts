@@ -14,10 +14,10 @@ import {
   ANNOTATION_DESIRED_HASH,
   ANNOTATION_REQUESTED_AT,
   LABEL_MIGRATION,
-  type MailMigration,
   MIGRATION_KIND,
 } from '../../api/migration.js';
 import type { DesiredAccount } from '../../api/migration-accounts.js';
+import type { MailMigration } from '../../api/migration-object.js';
 import type { MailSyncSpec } from '../../api/spec.js';
 
 export function migrationOwnerReference(mm: MailMigration): V1OwnerReference {

@@ -9,8 +9,8 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import type { MailSync } from '../../api/mailsync.js';
-import type { MailMigration } from '../../api/migration.js';
 import type { DesiredAccount } from '../../api/migration-accounts.js';
+import type { MailMigration } from '../../api/migration-object.js';
 import type { InvalidAccount } from '../../api/migration-status.js';
 import {
   accountSecret,

@@ -8,7 +8,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type MailSync, objectKey } from '../../api/mailsync.js';
-import { LABEL_MIGRATION, type MailMigration } from '../../api/migration.js';
+import { LABEL_MIGRATION } from '../../api/migration.js';
+import type { MailMigration } from '../../api/migration-object.js';
 import type { MailMigrationStatus } from '../../api/migration-status.js';
 import { extraOptionsToSpec } from '../../cli/imapsync/extra-options.js';
 import { EventRecorder } from '../../kube/event-recorder.js';

@@ -5,8 +5,8 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import { parseAccountFile } from '../../api/accounts-file.js';
-import type { MailMigration } from '../../api/migration.js';
 import type { AccountInput } from '../../api/migration-accounts.js';
+import type { MailMigration } from '../../api/migration-object.js';
 import { isNotFound, type KubeClient } from '../../kube/kube-client.js';
 import { paths } from './paths.js';
 

@@ -9,13 +9,9 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, type MailSync, splitKey } from '../../api/mailsync.js';
-import {
-  ANNOTATION_ACCOUNT_LINE,
-  ANNOTATION_REQUESTED_AT,
-  type MailMigration,
-  MIGRATION_KIND,
-} from '../../api/migration.js';
+import { ANNOTATION_ACCOUNT_LINE, ANNOTATION_REQUESTED_AT, MIGRATION_KIND } from '../../api/migration.js';
 import { type OptionsToSpec, resolveAccounts } from '../../api/migration-accounts.js';
+import type { MailMigration } from '../../api/migration-object.js';
 import type { InvalidAccount, MailMigrationStatus } from '../../api/migration-status.js';
 import type { EventRecorder, ObjectReference } from '../../kube/event-recorder.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/kube-client.js';
