@@ -5,6 +5,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import { PATTERNS } from './spec.js';
 
 /** '/folders/include/0' -> 'folders.include[0]'; '' -> ''. */
 export function jsonPathToField(path: string): string {
@@ -22,6 +23,8 @@ function literalChoices(schema: TSchema): string[] | undefined {
   if (!anyOf?.every((s) => 'const' in s)) return undefined;
   return anyOf.map((s) => String((s as unknown as { const: unknown }).const));
 }
+
+const PATTERN_MEANINGS = new Map<string, string>(Object.values(PATTERNS).map((p) => [p.pattern, p.meaning]));
 
 const UNKNOWN_FIELD_HINTS: Record<string, string> = {
   password: 'a password is never written in the spec: use passwordFile or passwordEnv',
@@ -74,7 +77,7 @@ function describe(e: ValueError): string {
     case ValueErrorType.StringMaxLength:
       return `must be at most ${s.maxLength} characters long`;
     case ValueErrorType.StringPattern:
-      return `must match the pattern ${s.pattern}`;
+      return PATTERN_MEANINGS.get(String(s.pattern)) ?? `must match the pattern ${s.pattern}`;
     case ValueErrorType.Union: {
       const choices = literalChoices(e.schema);
       if (choices) {

@@ -28,13 +28,43 @@ export const IMAP_PORT = 143;
 /** The identity headers when `identityHeaders` is not given (as imapsync). */
 export const DEFAULT_IDENTITY_HEADERS: readonly string[] = ['Message-ID', 'Received'];
 
+/**
+ * Patterns of string fields, with what they mean in words (schema-errors.ts
+ * says the words, not the regex). Written for both JavaScript and the API
+ * server's RE2.
+ */
+export const PATTERNS = {
+  /** A Kubernetes object name (DNS-1123 subdomain): no "/" or ".." can reach an API path. */
+  objectName: {
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    meaning: 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+  },
+  secretKey: { pattern: '^[-._a-zA-Z0-9]+$', meaning: 'must be a Secret key (letters, digits, "-", "_" and ".")' },
+  /** User names go into IMAP commands and come back in messages: no CR, LF, NUL or other control character. */
+  noControl: { pattern: '^[^\\x00-\\x1F\\x7F]+$', meaning: 'must not contain control characters (CR, LF, NUL, ...)' },
+  host: { pattern: '^[^\\x00-\\x20\\x7F]+$', meaning: 'must not contain spaces or control characters' },
+  regexFlags: { pattern: '^[gimsuy]*$', meaning: 'may only hold the regular expression flags g, i, m, s, u and y' },
+  headerName: { pattern: '^[!-9;-~]+$', meaning: 'must be a header name (printable ASCII without ":" or spaces)' },
+  quantity: { pattern: '^[0-9.]+[a-zA-Z]*$', meaning: 'must be a quantity such as 500m or 128Mi' },
+} as const;
+
 const local = <T extends TSchema>(schema: T): T => ({ ...schema, [LOCAL]: true });
 const kube = <T extends TSchema>(schema: T): T => ({ ...schema, [KUBE]: true });
 
 export const SecretKeyRef = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of a Secret in the MailSync namespace.' }),
-    key: Type.String({ minLength: 1, maxLength: 253, description: 'Key inside the Secret.' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      pattern: PATTERNS.objectName.pattern,
+      description: 'Name of a Secret in the MailSync namespace.',
+    }),
+    key: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      pattern: PATTERNS.secretKey.pattern,
+      description: 'Key inside the Secret.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -58,7 +88,12 @@ export type AuthMechanism = Static<typeof AuthMechanism>;
 
 export const Endpoint = Type.Object(
   {
-    host: Type.String({ minLength: 1, maxLength: 253, description: 'IMAP server host name or address.' }),
+    host: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      pattern: PATTERNS.host.pattern,
+      description: 'IMAP server host name or address.',
+    }),
     port: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -73,11 +108,17 @@ export const Endpoint = Type.Object(
     insecureSkipVerify: Type.Optional(
       Type.Boolean({ default: false, description: 'Do not verify the server certificate (logs a warning).' }),
     ),
-    user: Type.String({ minLength: 1, maxLength: 512, description: 'Login name (the mailbox to sync).' }),
+    user: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      pattern: PATTERNS.noControl.pattern,
+      description: 'Login name (the mailbox to sync).',
+    }),
     authUser: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 512,
+        pattern: PATTERNS.noControl.pattern,
         description:
           'Admin/proxy login: authenticate as this user (with its password) on behalf of `user` (SASL PLAIN authzid).',
       }),
@@ -145,7 +186,7 @@ export const RenameRule = Type.Object(
       description: 'Regular expression (JavaScript syntax) matched on the destination name.',
     }),
     to: Type.String({ description: 'Replacement; $1, $2... refer to groups.' }),
-    flags: Type.Optional(Type.String({ pattern: '^[gimsuy]*$', description: 'Regex flags, e.g. "gi".' })),
+    flags: Type.Optional(Type.String({ pattern: PATTERNS.regexFlags.pattern, description: 'Regex flags, e.g. "gi".' })),
   },
   { additionalProperties: false },
 );
@@ -259,7 +300,7 @@ export const Performance = Type.Object(
 export type Performance = Static<typeof Performance>;
 
 /** A Kubernetes quantity ("500m", "128Mi" or a number). */
-const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9.]+[a-zA-Z]*$' })], {
+const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: PATTERNS.quantity.pattern })], {
   'x-kubernetes-int-or-string': true,
 });
 const ResourceList = Type.Object({}, { additionalProperties: Quantity });
@@ -274,7 +315,7 @@ export const MailSyncSpec = Type.Object(
     }),
     folders: Type.Optional({ ...Folders, description: 'Which folders, and where they go.' }),
     identityHeaders: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, pattern: '^[!-9;-~]+$' }), {
+      Type.Array(Type.String({ minLength: 1, pattern: PATTERNS.headerName.pattern }), {
         minItems: 1,
         description:
           'Headers whose values identify a message (imapsync --useheader). ' +

@@ -37,6 +37,43 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     ['spec.source.port: must be <= 65535 (got 70000)', 'spec.destination.user: is required'],
   ],
   [
+    'a Secret name that would leave its API path',
+    'kubernetes',
+    (s) => (s.source.passwordSecretRef = { name: '../../../api/v1/namespaces/kube-system/secrets/x', key: 'old' }),
+    ['spec.source.passwordSecretRef.name: must be a Kubernetes object name (lowercase letters, digits, "-" and ".")'],
+  ],
+  [
+    'a Secret name in capitals, a key with a slash',
+    'kubernetes',
+    (s) => (s.destination.passwordSecretRef = { name: 'Joe', key: 'a/b' }),
+    [
+      'spec.destination.passwordSecretRef.name: must be a Kubernetes object name (lowercase letters, digits, "-" and ".")',
+      'spec.destination.passwordSecretRef.key: must be a Secret key (letters, digits, "-", "_" and ".")',
+    ],
+  ],
+  [
+    'CR/LF or NUL in user names',
+    'local',
+    (s) => Object.assign(s.source, { user: 'joe\r\nA1 LOGOUT', authUser: 'admin\u0000' }),
+    [
+      'spec.source.user: must not contain control characters (CR, LF, NUL, ...)',
+      'spec.source.authUser: must not contain control characters (CR, LF, NUL, ...)',
+    ],
+  ],
+  ['a user name with a space', 'local', (s) => (s.source.user = 'Joe Smith'), []],
+  [
+    'a host with a space or a line break',
+    'local',
+    (s) => {
+      s.source.host = 'imap.example.org\r\n';
+      s.destination.host = 'imap example';
+    },
+    [
+      'spec.source.host: must not contain spaces or control characters',
+      'spec.destination.host: must not contain spaces or control characters',
+    ],
+  ],
+  [
     'tls none without allowPlaintext',
     'local',
     (s) => (s.source.tls = 'none'),

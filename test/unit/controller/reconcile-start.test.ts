@@ -81,7 +81,7 @@ describe('a new MailSync', () => {
       writes: ['patch mailsyncs/joe/status'],
       phase: 'Failed',
       reason: 'InvalidConfiguration',
-      message: 'spec.folders.rename[0].flags: must match the pattern ^[gimsuy]*$',
+      message: 'spec.folders.rename[0].flags: may only hold the regular expression flags g, i, m, s, u and y',
       event: 'Warning',
       result: {},
     },
