@@ -4,16 +4,19 @@
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
-import type { InformerSet } from '../kube/informers.js';
+import type { InformerSet, KubeObject } from '../kube/informers.js';
 import { DeletedPods } from './deleted-pods.js';
 import { olderFirst, podJobUid } from './pods.js';
 import { type JobView, viewJob } from './run-plan.js';
 
+/** What the view reads of an informer cache (tests hand in their own). */
+export type ObjectCache<T extends KubeObject> = Pick<InformerSet<T>, 'get' | 'list'>;
+
 export class ClusterView {
   constructor(
-    readonly mailSyncs: InformerSet<MailSync>,
-    readonly jobs: InformerSet<V1Job>,
-    readonly pods: InformerSet<V1Pod>,
+    readonly mailSyncs: ObjectCache<MailSync>,
+    readonly jobs: ObjectCache<V1Job>,
+    readonly pods: ObjectCache<V1Pod>,
     /** Fed with the pods the informer saw deleted. */
     readonly deletedPods = new DeletedPods(),
   ) {}

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
-import { ClusterView } from '../../../src/controller/cluster-view.js';
+import { ClusterView, type ObjectCache } from '../../../src/controller/cluster-view.js';
 import { type ControllerContext, PairClaims } from '../../../src/controller/context.js';
 import { trimJob, trimPod } from '../../../src/controller/controller.js';
 import { LogStreamManager } from '../../../src/controller/log-stream-manager.js';
@@ -19,28 +19,22 @@ import { reconcile } from '../../../src/controller/reconcile.js';
 import { StatusWriter } from '../../../src/controller/status-writer.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
 import { EventRecorder } from '../../../src/kube/event-recorder.js';
-import type { InformerSet, KubeObject } from '../../../src/kube/informers.js';
+import type { KubeObject } from '../../../src/kube/informers.js';
 import type { ReconcileResult } from '../../../src/kube/workqueue.js';
 import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
 import { type Action, FakeKube, type StoredObject } from './fake-kube.js';
 import { NS, WORKER } from './fixtures.js';
 
 /** An informer cache reading the fake store (or a frozen copy of it). */
-class StoreCache<T extends StoredObject> {
-  readonly informers = [];
-  constructor(readonly read: () => T[]) {}
-  onChange(): void {}
-  async start(): Promise<void> {}
-  stop(): void {}
-  get(name: string, namespace: string): T | undefined {
-    return this.read().find((o) => o.metadata?.name === name && o.metadata?.namespace === namespace);
+class StoreCache<T> implements ObjectCache<T & KubeObject> {
+  constructor(readonly read: () => StoredObject[]) {}
+  get(name: string, namespace: string): (T & KubeObject) | undefined {
+    return this.list().find((o) => o.metadata?.name === name && o.metadata?.namespace === namespace);
   }
-  list(): T[] {
-    return this.read();
+  list(): (T & KubeObject)[] {
+    return this.read() as (T & KubeObject)[];
   }
 }
-
-const cache = <T extends KubeObject>(read: () => StoredObject[]) => new StoreCache(read) as unknown as InformerSet<T>;
 
 export interface RecordedEvent {
   type: string;
@@ -67,9 +61,9 @@ export class World {
       client: this.kube,
       log,
       view: new ClusterView(
-        cache<MailSync>(read('mailsyncs')),
-        cache<V1Job>(() => read('jobs')().map((j) => trimJob(j as V1Job) as StoredObject)),
-        cache<V1Pod>(() => read('pods')().map((p) => trimPod(p as V1Pod) as StoredObject)),
+        new StoreCache<MailSync>(read('mailsyncs')),
+        new StoreCache<V1Job>(() => read('jobs')().map((j) => trimJob(j as V1Job) as StoredObject)),
+        new StoreCache<V1Pod>(() => read('pods')().map((p) => trimPod(p as V1Pod) as StoredObject)),
       ),
       status: new StatusWriter(this.kube, log, options.statusIntervalMs ?? 5000),
       events: new MailSyncEvents(new EventRecorder(this.kube, log, 'mailsync-controller', 'test-host')),
