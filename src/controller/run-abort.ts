@@ -138,7 +138,14 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
 
   if (keep) {
     // A finished run stays as it ended; suspend only stops what runs (and keeps new runs from starting).
-    if (!wasRunning && status.phase && ['Succeeded', 'Failed', 'Aborted'].includes(status.phase)) return {};
+    // Setting suspend made a new generation: observedGeneration says it was seen (kstatus, kubectl wait).
+    if (!wasRunning && status.phase && ['Succeeded', 'Failed', 'Aborted'].includes(status.phase)) {
+      const generation = mailSync.metadata.generation ?? 0;
+      if (status.observedGeneration !== generation) {
+        await commitStatus(input, { ...status, observedGeneration: generation }, { flush: true });
+      }
+      return {};
+    }
     const message = wasRunning ? `aborted (spec.suspend): ${summaryTotals(summary)}` : 'suspended (spec.suspend)';
     const next = runAborted(status, stepContext(mailSync, now), live ?? {}, message);
     await commitStatus(input, next, { flush: true });

@@ -224,13 +224,21 @@ describe('suspend', () => {
   });
 
   it.each(['Succeeded', 'Failed', 'Aborted'] as const)(
-    'after a run that ended %s: the status stays as it ended',
+    'after a run that ended %s: the status stays as it ended, observedGeneration follows the suspend',
     async (phase) => {
-      const ms = mailSync({ spec: { suspend: true }, status: recordedStatus(base, phase) });
-      const w = new World([ms, secret(), runJob(ms, { state: phase === 'Succeeded' ? 'complete' : 'failed' })]);
+      // Setting spec.suspend made generation 2; the run was for generation 1.
+      const ms = mailSync({ generation: 2, spec: { suspend: true }, status: recordedStatus(base, phase, 1) });
+      const job = runJob(ms, { generation: 1, state: phase === 'Succeeded' ? 'complete' : 'failed' });
+      const w = new World([ms, secret(), job]);
       expect(await w.reconcile('joe')).toEqual({});
-      expect(w.writes()).toEqual([]);
+      expect(w.statusPatches()).toEqual([{ observedGeneration: 2 }]);
+      expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
       expect(w.events()).toEqual([]);
+      expect(w.status().phase).toBe(phase);
+      // And that is all: the next look writes nothing.
+      const mark = w.mark();
+      await w.reconcile('joe');
+      expect(w.writes(mark)).toEqual([]);
     },
   );
 
