@@ -21,6 +21,8 @@ ETCD_PORT="${MAILSYNC_ETCD_PORT:-12379}"
 SERVICE_CIDR="127.0.0.0/24"     # first IP 127.0.0.1 -> KUBERNETES_SERVICE_HOST=127.0.0.1 in pods
 CTRD_SOCK="$DIR/containerd/containerd.sock"
 UP_TIMEOUT="${MAILSYNC_UP_TIMEOUT:-180}"
+# pods per node (the kubelet's default 110; `npm run bench:live` needs 600: MAILSYNC_MAX_PODS=600 make cluster-up)
+MAX_PODS="${MAILSYNC_MAX_PODS:-110}"
 # components in start order; down stops them in reverse
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet)
 # host paths that some component creates outside the state dir whatever its flags say
@@ -158,7 +160,7 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 shutdownGracePeriod: 0s
-maxPods: 110
+maxPods: $MAX_PODS
 serializeImagePulls: false
 syncFrequency: 10s
 fileCheckFrequency: 10s

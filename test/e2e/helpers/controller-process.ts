@@ -59,7 +59,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const metricsPort = await freePort();
   const entry =
     options.entry === 'dist'
-      ? [path.join(ROOT, 'dist', 'cli', 'main.js'), 'controller']
+      ? [path.join(ROOT, 'dist', 'main.js'), 'controller']
       : ['--import', 'tsx', path.join(HERE, 'run-controller.ts')];
   const args = [
     ...entry,
