@@ -1,0 +1,304 @@
+/**
+ * Live view at scale (`npm run bench:live`; not a test): N MailSyncs running
+ * at once on the one local node, and how fresh their status stays.
+ *
+ *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig npm run bench:live -- [--running 500]
+ *       [--max-log-follows 100] [--duration 420] [--window 120]
+ *
+ * The workers are STAND-INS (bench/live/standin/): 500 real Node workers do
+ * not fit in this machine's memory, so each pod replays one real worker's
+ * recorded JSON log (bench/live/worker-log.tsv) at its recorded pace, as
+ * Kubernetes' hollow nodes stand in for kubelets. Everything else is real:
+ * the controller (the build, leader election on), its Jobs and pods, the
+ * kubelet's log API.
+ *
+ * Measured, from a watch on the MailSyncs and pods (no polling by the bench):
+ * - progress age: for every MailSync whose worker runs, now minus the kubelet
+ *   timestamp of the last log line its status reflects (status.logStream),
+ *   sampled every 2 s during the window; an upper bound of the staleness
+ *   (the stand-in writes a line every 2 s, so the log itself is up to 2 s
+ *   ahead of that line at most), p50/p99/max;
+ * - time from the worker container's start to the MailSync's first status
+ *   saying Running, p50/p99/max, and how many had no status 10 s after;
+ * - the controller's peak RSS (VmHWM), its API requests/s (its own counters),
+ *   and whether it lost the lease (it exits when it does).
+ *
+ * The node must admit N pods plus what runs already: with the kubelet's 110,
+ * use --running 100, or restart the cluster with MAILSYNC_MAX_PODS=600.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import type { MailSync } from '../src/api/mailsync.js';
+import { paths } from '../src/controller/paths.js';
+import { InformerSet } from '../src/kube/informers.js';
+import { startController } from '../test/e2e/helpers/controller-process.js';
+import {
+  connect,
+  createNamespace,
+  createSecret,
+  deleteNamespace,
+  installCrd,
+  mailSyncObject,
+  sleep,
+  waitFor,
+} from '../test/e2e/helpers/kube.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const quiet = pino({ level: 'warn' });
+const STANDIN_IMAGE = 'mailsync-standin:local';
+const { values } = parseArgs({
+  options: {
+    running: { type: 'string', default: '500' },
+    'max-log-follows': { type: 'string', default: '100' },
+    duration: { type: 'string', default: '420' },
+    window: { type: 'string', default: '120' },
+    'skip-image': { type: 'boolean', default: false },
+  },
+});
+const running = Number(values.running);
+const maxFollows = Number(values['max-log-follows']);
+const duration = Number(values.duration);
+const windowSeconds = Number(values.window);
+
+if (!process.env.KUBECONFIG) {
+  console.error('bench/live.ts: KUBECONFIG is not set (the local cluster: make cluster-up)');
+  process.exit(2);
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+function containerStartedAt(pod: V1Pod): number | undefined {
+  const state = pod.status?.containerStatuses?.find((c) => c.name === 'worker')?.state;
+  const at = state?.running?.startedAt ?? state?.terminated?.startedAt;
+  return at ? new Date(at).getTime() : undefined;
+}
+
+const workerRunning = (pod: V1Pod) =>
+  Boolean(pod.status?.containerStatuses?.find((c) => c.name === 'worker')?.state?.running);
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:live: ${running} MailSyncs at once with a STAND-IN worker (${STANDIN_IMAGE}: replays a recorded ` +
+      `real worker log at its real pace; no IMAP), --max-log-follows ${maxFollows}`,
+  );
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (!values['skip-image']) {
+    execFileSync(path.join(ROOT, 'bench/live/build-standin.sh'), [String(duration)], { stdio: 'inherit' });
+  }
+  const { client } = await connect();
+  await installCrd(client);
+
+  const nodes = await client.get<{ items: V1Node[] }>('/api/v1/nodes');
+  const maxPods = Number(nodes.items[0]?.status?.allocatable?.pods ?? 0);
+  const podsNow = (await client.get<{ items: V1Pod[] }>('/api/v1/pods')).items.filter(
+    (p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending',
+  ).length;
+  if (running + podsNow > maxPods) {
+    console.error(
+      `bench:live: the node admits ${maxPods} pods and ${podsNow} run already: ${running} more do not fit. ` +
+        `Use --running ${Math.max(0, maxPods - podsNow - 5)}, or restart the cluster with ` +
+        `MAILSYNC_MAX_PODS=600 (make cluster-down; MAILSYNC_MAX_PODS=600 make cluster-up).`,
+    );
+    process.exit(2);
+  }
+
+  const ns = await createNamespace(client, 'bench-live');
+  await createSecret(client, ns, 'creds', { source: 'standin-source', destination: 'standin-destination' });
+  const leaseName = `bench-live-${Date.now()}`;
+  const controller = await startController({
+    namespaces: [ns],
+    image: STANDIN_IMAGE,
+    imagePullPolicy: 'Never',
+    concurrency: 8,
+    resyncSeconds: 60,
+    entry: 'dist',
+    leaderElect: true,
+    leaseName,
+    leaseNamespace: ns,
+    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', MAILSYNC_MAX_LOG_FOLLOWS: String(maxFollows) },
+  });
+  const pid = controller.process.pid!;
+
+  // What the bench sees, from watches.
+  const mailSyncs = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-ms', log: quiet });
+  const pods = new InformerSet<V1Pod>(client, [ns], paths.pods, {
+    name: 'bench-pods',
+    log: quiet,
+    labelSelector: 'mailsync.io/pair',
+  });
+  const firstStatusAt = new Map<string, number>();
+  const firstRunningAt = new Map<string, number>();
+  mailSyncs.onChange((ms) => {
+    const name = ms.metadata!.name!;
+    if (ms.status?.phase && !firstStatusAt.has(name)) firstStatusAt.set(name, Date.now());
+    if (ms.status?.phase === 'Running' && !firstRunningAt.has(name)) firstRunningAt.set(name, Date.now());
+  });
+  await Promise.all([mailSyncs.start(), pods.start()]);
+
+  const started = Date.now();
+  const names = Array.from({ length: running }, (_, i) => `standin-${String(i).padStart(4, '0')}`);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        const side = (key: string, port: number) => ({
+          host: '127.0.0.1',
+          port,
+          user: name,
+          passwordSecretRef: { name: 'creds', key },
+        });
+        await client.create(
+          paths.mailSyncs(ns),
+          mailSyncObject(ns, name, {
+            source: side('source', 1993),
+            destination: side('destination', 2993),
+            resources: { requests: { cpu: '1m', memory: '8Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+          }),
+        );
+      }
+    }),
+  );
+  console.log(`created ${running} MailSyncs in ${seconds(Date.now() - started)} s`);
+
+  const runningPods = () => pods.list().filter(workerRunning);
+  let lastCount = -1;
+  let stableSince = Date.now();
+  await waitFor(
+    `${running} worker pods running`,
+    async () => {
+      const count = runningPods().length;
+      if (count !== lastCount) {
+        lastCount = count;
+        stableSince = Date.now();
+      }
+      // All of them, or no more coming (the rest of the bench still says how many ran).
+      return count >= running || (count > 0 && Date.now() - stableSince > 60_000);
+    },
+    30 * 60_000,
+    1000,
+  );
+  const allRunningAt = Date.now();
+  console.log(`${runningPods().length} worker pods running after ${seconds(allRunningAt - started)} s`);
+
+  // The window: sample every 2 s the progress age of every MailSync whose worker runs.
+  const ages: number[] = [];
+  const maxAgeOf = new Map<string, number>();
+  let minRunning = Number.POSITIVE_INFINITY;
+  const requestTotals = () => {
+    const last = controller
+      .lines()
+      .filter((l) => l.msg === 'api requests')
+      .at(-1) as { at: number; requests: Record<string, number> } | undefined;
+    return last && { at: last.at, total: Object.values(last.requests).reduce((a, b) => a + b, 0) };
+  };
+  const requestsBefore = requestTotals();
+  const windowEnd = Date.now() + windowSeconds * 1000;
+  while (Date.now() < windowEnd) {
+    const now = Date.now();
+    const live = runningPods();
+    minRunning = Math.min(minRunning, live.length);
+    const byJob = new Map(mailSyncs.list().map((m) => [m.status?.jobName, m]));
+    for (const pod of live) {
+      const ms = byJob.get(pod.metadata?.labels?.['job-name']);
+      const startedAt = containerStartedAt(pod);
+      if (!startedAt || now - startedAt < 5000) continue;
+      const position = ms?.status?.logStream;
+      const lineAt =
+        position && position.pod === pod.metadata?.name && position.timestamp
+          ? Date.parse(position.timestamp)
+          : startedAt;
+      const age = now - lineAt;
+      ages.push(age);
+      const key = ms?.metadata?.name ?? pod.metadata!.name!;
+      maxAgeOf.set(key, Math.max(maxAgeOf.get(key) ?? 0, age));
+    }
+    await sleep(2000);
+  }
+  const requestsAfter = requestTotals();
+  const requestRate =
+    requestsBefore && requestsAfter && requestsAfter.at > requestsBefore.at
+      ? (requestsAfter.total - requestsBefore.total) / ((requestsAfter.at - requestsBefore.at) / 1000)
+      : Number.NaN;
+
+  // Pod start -> first status.
+  const toFirstRunning: number[] = [];
+  let noStatusAfter10s = 0;
+  const byJob = new Map(mailSyncs.list().map((m) => [m.status?.jobName, m]));
+  for (const pod of pods.list()) {
+    const startedAt = containerStartedAt(pod);
+    const ms = byJob.get(pod.metadata?.labels?.['job-name']);
+    if (!startedAt || !ms) continue;
+    const runningAt = firstRunningAt.get(ms.metadata!.name!);
+    const statusAt = firstStatusAt.get(ms.metadata!.name!);
+    if (runningAt !== undefined) toFirstRunning.push(Math.max(0, runningAt - startedAt));
+    if (statusAt === undefined || statusAt - startedAt > 10_000) noStatusAfter10s++;
+  }
+
+  const rss = peakRssMiB(pid);
+  const alive = controller.process.exitCode === null;
+  const lostLease = controller.lines().some((l) => String(l.msg).includes('lost the lease'));
+  const lease = await client.get<{ spec?: { holderIdentity?: string; leaseTransitions?: number } }>(
+    `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${leaseName}`,
+  );
+  const results = {
+    worker: `STAND-IN (${STANDIN_IMAGE}, replays bench/live/worker-log.tsv at the recorded pace)`,
+    'MailSyncs created': running,
+    'worker pods running at once (min over the window)': minRunning,
+    '--max-log-follows': maxFollows,
+    'until all running (s)': seconds(allRunningAt - started),
+    'window (s)': windowSeconds,
+    'progress age p50 (s)': seconds(percentile(ages, 50)),
+    'progress age p99 (s)': seconds(percentile(ages, 99)),
+    'progress age max (s)': seconds(Math.max(...ages)),
+    'MailSyncs whose progress was ever > 15 s old': [...maxAgeOf.values()].filter((a) => a > 15_000).length,
+    'pod start -> Running in status p50 (s)': seconds(percentile(toFirstRunning, 50)),
+    'pod start -> Running in status p99 (s)': seconds(percentile(toFirstRunning, 99)),
+    'pod start -> Running in status max (s)': seconds(Math.max(...toFirstRunning)),
+    'MailSyncs without status 10 s after their pod started': noStatusAfter10s,
+    'controller peak RSS (MiB)': rss.toFixed(0),
+    'controller API requests/s (window)': requestRate.toFixed(1),
+    'lease kept (controller alive, never lost, 0 transitions)':
+      alive && !lostLease && (lease.spec?.leaseTransitions ?? 0) === 0 ? 'yes' : 'NO',
+  };
+  console.log('\nbench:live (stand-in workers)');
+  console.table(results);
+  console.log(JSON.stringify(results));
+
+  mailSyncs.stop();
+  pods.stop();
+  await deleteNamespace(client, ns);
+  await waitFor(
+    `namespace ${ns} gone`,
+    async () => {
+      try {
+        await client.get(`/api/v1/namespaces/${ns}`);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    15 * 60_000,
+    2000,
+  ).catch((error) => console.warn(String(error)));
+  await controller.stop();
+  client.close();
+}
+
+await main();
+process.exit(0);
