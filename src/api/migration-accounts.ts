@@ -15,6 +15,7 @@ import { childName } from './migration-child-name.js';
 import type { InlineAccount, MailMigrationSpec, MailSyncTemplate } from './migration-spec.js';
 import type { InvalidAccount } from './migration-status.js';
 import type { Endpoint, MailSyncSpec, SecretKeyRef } from './spec.js';
+import { problemsText, specProblems } from './spec-problems.js';
 
 type Side = 'source' | 'destination';
 const SIDES: readonly Side[] = ['source', 'destination'];
@@ -115,6 +116,9 @@ function resolveOne(
   }
   if (sameAccount(spec.source, spec.destination)) problems.push('source and destination are the same account');
   if (problems.length > 0) return { problem: problems.join('; ') };
+  // Everything else the API server and the MailSync controller would refuse (schema, CEL rules, regexes).
+  const specIssues = specProblems(spec, 'kubernetes');
+  if (specIssues.length > 0) return { problem: problemsText(specIssues) };
   const account: DesiredAccount = { name, line: input.line, spec };
   if (Object.keys(passwords).length > 0) account.passwords = passwords;
   return { account };

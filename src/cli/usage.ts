@@ -4,6 +4,8 @@ export const MAIN_USAGE = `Usage: mailsync <command> [options]
 
 Commands:
   sync         copy one mailbox to another (imapsync's options, or --config file.yaml)
+  import       an account file (imapsync's file.txt or CSV) as a MailMigration (--apply: in the cluster)
+  report       one row per account of a MailMigration (table, CSV or JSON)
   worker       run the sync of a Kubernetes worker pod (reads the mounted spec)
   controller   run the Kubernetes controller
   version      print the version

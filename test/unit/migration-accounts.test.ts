@@ -117,6 +117,12 @@ describe('resolveAccounts', () => {
     ['a local file in the options column', 'h;joe;a;h2;joe;b;--passfile2 /etc/pw', '--passfile2 names a file'],
     ['an unknown option', 'h;joe;a;h2;joe;b;--foldr INBOX', 'unknown option --foldr'],
     ['the same account on both sides', 'h;joe;a;h;joe;b', 'the same account'],
+    [
+      'an invalid regex in the options column',
+      'h;joe;a;h2;joe;b;--exclude (',
+      'spec.folders.exclude[0]: invalid regular expression',
+    ],
+    ['a port out of range', 'h;joe;a;h2;joe;b;--port1 70000', 'spec.source.port'],
   ])('reports %s with the line, never a password', (_name, line, message) => {
     const noHostTemplate: MailSyncTemplate = { folders: {} };
     const { accounts, invalid } = resolveAccounts(
