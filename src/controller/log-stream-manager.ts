@@ -60,7 +60,7 @@ export interface LogStreamOptions {
 export const DEFAULT_LOG_STREAM_OPTIONS: LogStreamOptions = {
   maxFollows: 100,
   pollIntervalMs: 5000,
-  pollConcurrency: 4,
+  pollConcurrency: 8,
 };
 
 const RECONNECT_DELAY_MS = 1000;
@@ -98,6 +98,8 @@ export class LogStreamManager {
   /** Ensure `pod`'s log is being applied to the run's RunLog; returns the RunLog. */
   track(request: TrackRequest): RunLog {
     let stream = this.#streams.get(request.jobUid);
+    // Reconciles track often (every status write comes back as a watch event): rebalance only on news.
+    let news = true;
     if (!stream) {
       stream = {
         log: new RunLog(request.resume),
@@ -110,12 +112,15 @@ export class LogStreamManager {
       this.#streams.set(request.jobUid, stream);
     } else if (stream.pod !== request.pod) {
       if (this.#finished(stream)) this.#moveTo(stream, request.pod, request.ended === true);
-      else stream.next = request.pod;
+      else if (stream.next !== request.pod) stream.next = request.pod;
+      else news = false;
     } else if (request.ended && !stream.ended) {
       stream.ended = true;
       stream.lastReadAt = undefined;
+    } else {
+      news = false;
     }
-    if (!this.#stopped) this.#rebalance();
+    if (news && !this.#stopped) this.#rebalance();
     return stream.log;
   }
 
