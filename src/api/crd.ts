@@ -9,6 +9,7 @@
 import { stringify } from 'yaml';
 import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './mailsync.js';
 import { KUBE, LOCAL, MailSyncSpec } from './spec.js';
+import { RULE_TEXT } from './spec-rule-text.js';
 import { MailSyncStatusSchema } from './status-schema.js';
 
 export const CRD_FILE = `crds/${GROUP}_${PLURAL}.yaml`;
@@ -22,34 +23,32 @@ const DROPPED_KEYS = new Set(['$id', '$schema', 'patternProperties', LOCAL, KUBE
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Cross-field rules on the whole spec (CEL, checked by the API server). The
- * per-endpoint rules live on Endpoint in spec.ts.
+ * Cross-field rules on the whole spec (CEL, `self` is the spec; the endpoint's
+ * rules are on Endpoint in spec.ts). specProblems checks the same in the same
+ * words, and more (regexes, mechanisms, the default port in the same-account
+ * rule), before a Job is created.
  */
 export const SPEC_VALIDATIONS: JsonObject[] = [
-  {
-    rule: 'has(self.source.passwordSecretRef) || has(self.source.oauth2TokenSecretRef)',
-    message: 'source needs passwordSecretRef or oauth2TokenSecretRef (a Secret holding the password or token)',
-  },
-  {
-    rule: 'has(self.destination.passwordSecretRef) || has(self.destination.oauth2TokenSecretRef)',
-    message: 'destination needs passwordSecretRef or oauth2TokenSecretRef (a Secret holding the password or token)',
-  },
+  ...(['source', 'destination'] as const).map((side) => ({
+    rule: `has(self.${side}.passwordSecretRef) || has(self.${side}.oauth2TokenSecretRef)`,
+    message: `${side}: ${RULE_TEXT.noCredential(['passwordSecretRef', 'oauth2TokenSecretRef'])}`,
+  })),
   {
     rule:
       '!(self.source.host.lowerAscii() == self.destination.host.lowerAscii() && ' +
       'self.source.user == self.destination.user && ' +
       '(has(self.source.port) ? self.source.port : 0) == (has(self.destination.port) ? self.destination.port : 0))',
-    message: 'source and destination are the same account',
+    message: `destination: ${RULE_TEXT.sameAccount}`,
   },
   {
     rule:
       '!has(self.filters) || !has(self.filters.minSize) || !has(self.filters.maxSize) || ' +
       'self.filters.minSize <= self.filters.maxSize',
-    message: 'filters.minSize must not be greater than filters.maxSize',
+    message: `filters.minSize: ${RULE_TEXT.minSizeAboveMax}`,
   },
   {
     rule: '!(has(self.deleteOnSource) && self.deleteOnSource && has(self.verify) && !self.verify)',
-    message: 'deleteOnSource needs verify: true (a source message is only deleted once verified on the destination)',
+    message: `deleteOnSource: ${RULE_TEXT.deleteNeedsVerify}`,
   },
 ];
 

@@ -14,12 +14,13 @@
  * and `local` (the CLI, and the worker once the references became mounted
  * files: credentials are files or environment variables).
  */
-import { accountKey, sameAccount } from './endpoint-identity.js';
+import { sameAccount } from './endpoint-identity.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { schemaErrors } from './schema-errors.js';
 import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from './secret-refs.js';
 import { type Endpoint, LOCAL, MailSyncSpec, SIDES, type Side } from './spec.js';
 import { effectiveMechanism } from './spec-defaults.js';
+import { RULE_TEXT } from './spec-rule-text.js';
 
 export type SpecContext = 'kubernetes' | 'local';
 
@@ -97,23 +98,23 @@ export function endpointProblems(endpoint: Endpoint, side: Side, context: SpecCo
   const add = (field: string, message: string) => problems.push({ path: at(field), message, side });
 
   if (endpoint.tls === 'none' && !endpoint.allowPlaintext) {
-    add('tls', 'none needs allowPlaintext: true (the password would travel in clear text)');
+    add('tls', RULE_TEXT.tlsNone);
   }
   const fields = credentialFields(context);
   const given = fields.filter((field) => endpoint[field] !== undefined);
   if (given.length === 0) {
-    add('', `no credential: set ${fields.slice(0, -1).join(', ')} or ${fields.at(-1)}`);
+    add('', RULE_TEXT.noCredential(fields));
     return problems;
   }
   if (given.length > 1) {
-    add('', `set only one of ${given.join(', ')}`);
+    add('', RULE_TEXT.oneCredential(given));
     return problems;
   }
   const tokenField = context === 'local' ? 'oauth2TokenFile' : 'oauth2TokenSecretRef';
   const token = given[0] === tokenField;
   const mechanism = effectiveMechanism(endpoint, token);
   if (mechanism === 'XOAUTH2' && !token) {
-    add('authMechanism', `XOAUTH2 needs an OAuth2 token (${tokenField}), not a password`);
+    add('authMechanism', RULE_TEXT.xoauth2NeedsToken(tokenField));
   } else if (mechanism !== 'XOAUTH2' && token) {
     add('authMechanism', `${mechanism} cannot log in with an OAuth2 token; use XOAUTH2`);
   } else if (endpoint.authUser !== undefined && mechanism !== 'PLAIN') {
@@ -144,23 +145,14 @@ function regexProblems(spec: MailSyncSpec): SpecProblem[] {
 function specRuleProblems(spec: MailSyncSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
   if (sameAccount(spec.source, spec.destination)) {
-    problems.push({
-      path: 'spec.destination',
-      message: `the same account as spec.source (${accountKey(spec.source)}): a mailbox cannot be synced onto itself`,
-    });
+    problems.push({ path: 'spec.destination', message: RULE_TEXT.sameAccount });
   }
   const f = spec.filters;
   if (f?.minSize !== undefined && f.maxSize !== undefined && f.minSize > f.maxSize) {
-    problems.push({
-      path: 'spec.filters.minSize',
-      message: `${f.minSize} is bigger than maxSize (${f.maxSize}): no message would match`,
-    });
+    problems.push({ path: 'spec.filters.minSize', message: RULE_TEXT.minSizeAboveMax });
   }
   if (spec.deleteOnSource === true && spec.verify === false) {
-    problems.push({
-      path: 'spec.deleteOnSource',
-      message: 'needs verify: true (a source message is only deleted once verified on the destination)',
-    });
+    problems.push({ path: 'spec.deleteOnSource', message: RULE_TEXT.deleteNeedsVerify });
   }
   return problems;
 }

@@ -13,6 +13,7 @@
  *   CLI accepts and ignores them, so a MailSync spec can be run as is locally.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { RULE_TEXT } from './spec-rule-text.js';
 
 export const LOCAL = 'x-mailsync-local';
 export const KUBE = 'x-mailsync-kubernetes';
@@ -160,19 +161,19 @@ export const Endpoint = Type.Object(
   },
   {
     additionalProperties: false,
-    // CEL rules for the CRD (the CLI checks the same in config.ts).
+    // CEL rules for the CRD; specProblems (spec-problems.ts) checks the same, in the same words.
     'x-kubernetes-validations': [
       {
         rule: "!has(self.tls) || self.tls != 'none' || (has(self.allowPlaintext) && self.allowPlaintext)",
-        message: 'tls: none needs allowPlaintext: true (the password would travel in clear text)',
+        message: `tls: ${RULE_TEXT.tlsNone}`,
       },
       {
         rule: '!(has(self.passwordSecretRef) && has(self.oauth2TokenSecretRef))',
-        message: 'set either passwordSecretRef or oauth2TokenSecretRef, not both',
+        message: RULE_TEXT.oneCredential(['passwordSecretRef', 'oauth2TokenSecretRef']),
       },
       {
         rule: "!has(self.authMechanism) || self.authMechanism != 'XOAUTH2' || !has(self.passwordSecretRef)",
-        message: 'authMechanism XOAUTH2 needs oauth2TokenSecretRef, not passwordSecretRef',
+        message: `authMechanism: ${RULE_TEXT.xoauth2NeedsToken('oauth2TokenSecretRef')}`,
       },
     ],
   },

@@ -53,12 +53,12 @@ const BAD: [string, Mutate, RegExp][] = [
   [
     'password and token',
     (s) => (s.source.oauth2TokenSecretRef = { name: 'tok', key: 'k' }),
-    /set either passwordSecretRef or oauth2TokenSecretRef, not both/,
+    /set only one of passwordSecretRef, oauth2TokenSecretRef/,
   ],
   [
     'XOAUTH2 with a password',
     (s) => (s.source.authMechanism = 'XOAUTH2'),
-    /authMechanism XOAUTH2 needs oauth2TokenSecretRef/,
+    /authMechanism: XOAUTH2 needs an OAuth2 token \(oauth2TokenSecretRef\), not a password/,
   ],
   [
     'unknown mechanism',
@@ -68,7 +68,7 @@ const BAD: [string, Mutate, RegExp][] = [
   [
     'no credentials',
     (s) => delete s.destination.passwordSecretRef,
-    /destination needs passwordSecretRef or oauth2TokenSecretRef/,
+    /destination: no credential: set passwordSecretRef or oauth2TokenSecretRef/,
   ],
   [
     'secret ref without key',
@@ -83,7 +83,7 @@ const BAD: [string, Mutate, RegExp][] = [
   [
     'same account on both sides',
     (s) => (s.destination = { ...s.source, host: 'IMAP.SOURCE.EXAMPLE' }),
-    /source and destination are the same account/,
+    /destination: the same account as source: a mailbox cannot be synced onto itself/,
   ],
   [
     'secret name leaving its API path',
@@ -121,12 +121,12 @@ const BAD: [string, Mutate, RegExp][] = [
   [
     'min size over max size',
     (s) => (s.filters = { minSize: 10, maxSize: 5 }),
-    /filters\.minSize must not be greater than filters\.maxSize/,
+    /filters\.minSize: bigger than maxSize: no message would match/,
   ],
   [
     'delete on source without verify',
     (s) => Object.assign(s, { deleteOnSource: true, verify: false }),
-    /deleteOnSource needs verify: true/,
+    /deleteOnSource: needs verify: true/,
   ],
   [
     'zero message rate',

@@ -157,9 +157,7 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     'the same account on both sides, spelled differently',
     'local',
     (s) => Object.assign(s.destination, { host: 'IMAP.OLD.EXAMPLE.', port: 993 }),
-    [
-      'spec.destination: the same account as spec.source (imap.old.example:993/joe): a mailbox cannot be synced onto itself',
-    ],
+    ['spec.destination: the same account as source: a mailbox cannot be synced onto itself'],
   ],
   [
     'the same host with another user',
@@ -171,7 +169,7 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     'sizes that select nothing',
     'kubernetes',
     (s) => (s.filters = { minSize: 10, maxSize: 5 }),
-    ['spec.filters.minSize: 10 is bigger than maxSize (5): no message would match'],
+    ['spec.filters.minSize: bigger than maxSize: no message would match'],
   ],
   ['ages that select both ends (imapsync)', 'local', (s) => (s.filters = { minAgeDays: 365, maxAgeDays: 30 }), []],
   [

@@ -81,7 +81,7 @@ describe('CRD generation', () => {
     const source = props(spec).source as Node;
     expect((source['x-kubernetes-validations'] as Node[]).length).toBeGreaterThanOrEqual(3);
     const messages = (spec['x-kubernetes-validations'] as Node[]).map((r) => r.message);
-    expect(messages).toContain('source and destination are the same account');
+    expect(messages).toContain('destination: the same account as source: a mailbox cannot be synced onto itself');
   });
 
   it('declares conditions as a list-map keyed by type', () => {
