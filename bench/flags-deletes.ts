@@ -5,6 +5,8 @@
  *   npx tsx bench/flags-deletes.ts [--messages 3000] [--rounds 3] [--compare DIR]
  *
  * Per round and engine, on its own user pair (INBOX already copied):
+ *   copy    the source INBOX copied into a fresh destination user (the plain
+ *           copy path, to see that it did not change);
  *   flags   every source message gets \Flagged (or loses it, every other round):
  *           a run that updates N destination messages (syncFlags);
  *   delete  N extra messages on the destination: a deleteOnDestination run
@@ -108,8 +110,8 @@ try {
     const first = await engine.runSync(spec, { logger, progressIntervalMs: 0 });
     if (first.messagesTransferred !== N) throw new Error(`initial copy: ${first.message}`);
   }
-  const times = new Map<string, { flags: number[]; delete: number[] }>(
-    engines.map((e) => [e.label, { flags: [], delete: [] }]),
+  const times = new Map<string, { copy: number[]; flags: number[]; delete: number[] }>(
+    engines.map((e) => [e.label, { copy: [], flags: [], delete: [] }]),
   );
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? engines : [...engines].reverse();
@@ -117,12 +119,20 @@ try {
       const spec = users.get(engine.label)!;
       const sourceUser = spec.source.user;
       const destinationUser = spec.destination.user;
+      const fresh = `bcopy${round}x${engines.indexOf(engine)}`;
+      await pair.b.addUser(fresh, `pw-${fresh}`);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const copySpec = { ...spec, destination: await pair.b.endpoint(fresh) };
+      let start = performance.now();
+      const copied = await engine.runSync(copySpec, { logger, progressIntervalMs: 0 });
+      if (copied.messagesTransferred !== N || copied.verdict !== 'success') throw new Error(`copy: ${copied.message}`);
+      times.get(engine.label)!.copy.push((performance.now() - start) / 1000);
       await withClient(pair.a, sourceUser, async (client) => {
         await client.mailboxOpen('INBOX');
         if (round % 2 === 0) await client.messageFlagsAdd('1:*', ['\\Flagged']);
         else await client.messageFlagsRemove('1:*', ['\\Flagged']);
       });
-      let start = performance.now();
+      start = performance.now();
       expectOk(await engine.runSync(spec, { logger, progressIntervalMs: 0 }), 'flagsUpdated');
       times.get(engine.label)!.flags.push((performance.now() - start) / 1000);
 
@@ -168,7 +178,9 @@ try {
   const fmt = (xs: number[]) => `median ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')})`;
   console.log(`\n${N} messages, ${ROUNDS} rounds, two Dovecots on loopback (implicit TLS)`);
   for (const [label, t] of times) {
-    console.log(`${label}\n  flag update run: ${fmt(t.flags)}\n  delete run:      ${fmt(t.delete)}`);
+    console.log(
+      `${label}\n  copy run:        ${fmt(t.copy)}\n  flag update run: ${fmt(t.flags)}\n  delete run:      ${fmt(t.delete)}`,
+    );
   }
   console.log(
     `login + LOGOUT (median of ${LOGINS}): raw ${median(loginTimes.raw).toFixed(1)} ms, ` +
