@@ -186,6 +186,8 @@ export function buildCrd(): JsonObject {
             { name: 'Reason', type: 'string', jsonPath: '.status.lastError.reason', priority: 1 },
             { name: 'Pair', type: 'string', jsonPath: '.status.pairHash', priority: 1 },
             { name: 'Job', type: 'string', jsonPath: '.status.jobName', priority: 1 },
+            { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', priority: 1 },
+            { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', priority: 1 },
           ],
           schema: {
             openAPIV3Schema: {

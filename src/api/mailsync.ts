@@ -26,6 +26,19 @@ export const LABEL_MAILSYNC = 'mailsync.io/mailsync';
 export const LABEL_MAILSYNC_UID = 'mailsync.io/mailsync-uid';
 /** On Jobs: the MailSync generation this run was started for. */
 export const ANNOTATION_RUN_GENERATION = 'mailsync.io/run-generation';
+/** On Jobs: why the run started (generation, requested, retry, schedule). */
+export const ANNOTATION_RUN_TRIGGER = 'mailsync.io/run-trigger';
+/** On Jobs and their pods: the hosts the run connects to (per-host caps count them). */
+export const ANNOTATION_SOURCE_HOST = 'mailsync.io/source-host';
+export const ANNOTATION_DESTINATION_HOST = 'mailsync.io/destination-host';
+/**
+ * On a MailSync: run now. A new value (any string; a timestamp by
+ * convention, as Flux's reconcile.fluxcd.io/requestedAt) starts a delta run
+ * of the same spec; status.lastRequestedAt records the value answered.
+ */
+export const ANNOTATION_REQUESTED_AT = 'mailsync.io/requested-at';
+/** On MailSyncs created by a MailMigration (and their Jobs and pods): the migration's name. */
+export const LABEL_MIGRATION = 'mailsync.io/migration';
 
 /** Name of the worker container in the Job's pod. */
 export const WORKER_CONTAINER = 'worker';

@@ -300,6 +300,27 @@ export const Performance = Type.Object(
 );
 export type Performance = Static<typeof Performance>;
 
+export const Retry = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'Retries after the first attempt (0: none).' }),
+    ),
+    initialBackoffSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86400,
+        default: 10,
+        description: 'Backoff ceiling of the first retry; it doubles with each retry.',
+      }),
+    ),
+    maxBackoffSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 604800, default: 600, description: 'Largest backoff ceiling.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Retry = Static<typeof Retry>;
+
 /** A Kubernetes quantity ("500m", "128Mi" or a number). */
 const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: PATTERNS.quantity.pattern })], {
   'x-kubernetes-int-or-string': true,
@@ -342,6 +363,33 @@ export const MailSyncSpec = Type.Object(
     verify: Type.Optional(Type.Boolean({ default: true, description: 'Compare identities per folder at the end.' })),
     performance: Type.Optional({ ...Performance, description: 'Parallelism and batching.' }),
     suspend: Type.Optional(kube(Type.Boolean({ default: false, description: 'true aborts a running sync.' }))),
+    schedule: Type.Optional(
+      kube(
+        Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description:
+            'Cron schedule (5 fields or @hourly/@daily/..., as a CronJob): a delta run at each tick; a tick is skipped while a run is going on.',
+        }),
+      ),
+    ),
+    timeZone: Type.Optional(
+      kube(
+        Type.String({
+          minLength: 1,
+          maxLength: 64,
+          default: 'UTC',
+          description: 'IANA time zone of `schedule` (e.g. Europe/Berlin).',
+        }),
+      ),
+    ),
+    retry: Type.Optional(
+      kube({
+        ...Retry,
+        description:
+          'New runs after a retriable failure (connection, timeout, server busy...), with exponential backoff and full jitter. Authentication, TLS, configuration, byte cap and abort are never retried (docs/exit-codes.md).',
+      }),
+    ),
     gracePeriodSeconds: Type.Optional(
       kube(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'SIGTERM, then SIGKILL after this.' })),
     ),

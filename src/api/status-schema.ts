@@ -108,7 +108,7 @@ export const InterruptionSchema = Type.Object(
 );
 
 export const MailSyncStatusSchema = Type.Object({
-  phase: Type.Optional(literalUnion(PHASES, 'Pending, Waiting, Running, Succeeded, Failed or Aborted.')),
+  phase: Type.Optional(literalUnion(PHASES, 'Pending, Queued, Waiting, Running, Succeeded, Failed or Aborted.')),
   conditions: Type.Optional(
     Type.Array(ConditionSchema, {
       'x-kubernetes-list-type': 'map',
@@ -156,6 +156,28 @@ export const MailSyncStatusSchema = Type.Object({
   ),
   lastInterruption: Type.Optional(InterruptionSchema),
   workerPod: Type.Optional(Type.String({ description: 'The newest worker pod counted in attempts.' })),
+  lastRequestedAt: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description: 'The value of the run-now annotation (mailsync.io/requested-at) the last run was started for.',
+    }),
+  ),
+  retries: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Controller retries of the current run request (spec.retry): 0 for its first run, +1 per retry.',
+    }),
+  ),
+  nextRetryAt: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When the next retry of a failed run starts.' }),
+  ),
+  queuePosition: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Place in the queue for a run slot (phase Queued): 1 starts next.' }),
+  ),
+  lastScheduledAt: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The spec.schedule tick the last scheduled run was started for.' }),
+  ),
+  nextScheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'The next spec.schedule tick.' })),
 });
 
 /** Compile-time: what the schema allows is what the controller's type says (both ways, for the fields). */

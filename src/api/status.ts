@@ -6,7 +6,7 @@
  */
 import type { Summary } from './events.js';
 
-export const PHASES = ['Pending', 'Waiting', 'Running', 'Succeeded', 'Failed', 'Aborted'] as const;
+export const PHASES = ['Pending', 'Queued', 'Waiting', 'Running', 'Succeeded', 'Failed', 'Aborted'] as const;
 export type Phase = (typeof PHASES)[number];
 export const TERMINAL_PHASES: ReadonlySet<Phase> = new Set(['Succeeded', 'Failed', 'Aborted']);
 
@@ -24,6 +24,8 @@ export const ConditionType = {
   Running: 'Running',
   /** True while a spec change waits for the next run (the running one keeps its spec). */
   SpecChangePending: 'SpecChangePending',
+  /** After a failed run: True while a retry is scheduled (reason: the failure), False when none will come (RetriesExhausted, NotRetriable). */
+  Retrying: 'Retrying',
 } as const;
 
 /** metav1.Condition. */
@@ -116,4 +118,16 @@ export interface MailSyncStatus {
   lastInterruption?: Interruption;
   /** The newest worker pod counted in attempts. */
   workerPod?: string;
+  /** The value of the run-now annotation (mailsync.io/requested-at) the last run was started for. */
+  lastRequestedAt?: string;
+  /** Controller retries of the current run request (spec.retry): 0 for its first run, +1 per retry. */
+  retries?: number;
+  /** When the next retry of a failed run starts (absent: no retry scheduled). */
+  nextRetryAt?: string;
+  /** Place in the queue for a run slot (phase Queued): 1 starts next. */
+  queuePosition?: number;
+  /** The spec.schedule tick the last scheduled run was started for. */
+  lastScheduledAt?: string;
+  /** The next spec.schedule tick. */
+  nextScheduledAt?: string;
 }

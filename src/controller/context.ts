@@ -26,6 +26,8 @@ export interface ControllerContext {
   metrics: ControllerMetrics;
   worker: WorkerOptions;
   now(): Date;
+  /** Uniform in [0, 1): the jitter of retry backoffs (tests pass a fixed one). */
+  random(): number;
   /** MailSync key -> UID of the Job whose run its status shows. */
   currentJob: Map<string, string>;
   /** Waiting MailSync key -> UID of the Job it waits for (its log is mirrored). */

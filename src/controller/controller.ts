@@ -105,6 +105,7 @@ export class Controller {
       metrics,
       worker: options.worker,
       now: () => new Date(),
+      random: Math.random,
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),

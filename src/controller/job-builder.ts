@@ -19,11 +19,15 @@ import type {
 } from '@kubernetes/client-node';
 import { EXIT_CODES, PERMANENT_REASONS } from '../api/exit-codes.js';
 import {
+  ANNOTATION_DESTINATION_HOST,
   ANNOTATION_RUN_GENERATION,
+  ANNOTATION_RUN_TRIGGER,
+  ANNOTATION_SOURCE_HOST,
   API_VERSION,
   KIND,
   LABEL_MAILSYNC,
   LABEL_MAILSYNC_UID,
+  LABEL_MIGRATION,
   LABEL_PAIR,
   type MailSync,
   WORKER_CONTAINER,
@@ -31,6 +35,7 @@ import {
 import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
 import type { Endpoint, Side } from '../api/spec.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
+import { hostKey } from './admission/hosts.js';
 
 export const SPEC_DIR = '/etc/mailsync';
 export const SPEC_KEY = 'spec.json';
@@ -59,6 +64,8 @@ export interface JobInput {
   /** The ConfigMap holds a delta state from an earlier run: mount it. */
   hasState: boolean;
   worker: WorkerOptions;
+  /** Why this run starts (generation, requested, retry, schedule): an annotation for people and tests. */
+  trigger?: string;
 }
 
 /**
@@ -126,7 +133,17 @@ export function runLabels(mailSync: MailSync, pairHash: string): Record<string, 
   };
   const name = mailSync.metadata.name!;
   if (name.length <= 63) labels[LABEL_MAILSYNC] = name;
+  const migration = mailSync.metadata.labels?.[LABEL_MIGRATION];
+  if (migration) labels[LABEL_MIGRATION] = migration;
   return labels;
+}
+
+/** The hosts a run connects to, on the Job and its pods: the per-host caps count running syncs by them. */
+export function hostAnnotations(mailSync: MailSync): Record<string, string> {
+  return {
+    [ANNOTATION_SOURCE_HOST]: hostKey(mailSync.spec.source.host),
+    [ANNOTATION_DESTINATION_HOST]: hostKey(mailSync.spec.destination.host),
+  };
 }
 
 /** Each Secret key the endpoint names, projected as the file the worker expects (src/api/secret-refs.ts). */
@@ -219,7 +236,11 @@ export function buildJob(input: JobInput): V1Job {
       name: input.jobName,
       namespace: mailSync.metadata.namespace,
       labels,
-      annotations: { [ANNOTATION_RUN_GENERATION]: String(mailSync.metadata.generation ?? 0) },
+      annotations: {
+        [ANNOTATION_RUN_GENERATION]: String(mailSync.metadata.generation ?? 0),
+        ...(input.trigger ? { [ANNOTATION_RUN_TRIGGER]: input.trigger } : {}),
+        ...hostAnnotations(mailSync),
+      },
       ownerReferences: [ownerReference(mailSync)],
     },
     spec: {
@@ -231,7 +252,7 @@ export function buildJob(input: JobInput): V1Job {
       podReplacementPolicy: 'Failed',
       podFailurePolicy: { rules: podFailureRules() },
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: hostAnnotations(mailSync) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

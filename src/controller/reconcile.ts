@@ -40,6 +40,11 @@ function ownerDone(ctx: ControllerContext, job: JobView): boolean {
   return !(runInProgress(status) && status.jobName === job.name);
 }
 
+/** Delay until `at` (a retry or a schedule tick); long waits are re-checked daily (timers have limits, clocks drift). */
+export function wakeDelay(at: Date, now: Date): number {
+  return Math.min(Math.max(at.getTime() - now.getTime(), 0) + 100, 24 * 3600_000);
+}
+
 export async function reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   const cached = ctx.view.mailSync(namespace, name);
@@ -73,6 +78,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     ownJobs: ctx.view.jobsOfMailSync(uid),
     pairJobs: ctx.view.jobsOfPair(hash),
     ownerDone: (job) => ownerDone(ctx, job),
+    now: ctx.now(),
   });
   log.debug({ action: plan.action }, 'reconcile');
 
@@ -94,13 +100,19 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
       await deleteJobs(input, plan.jobs);
       return { requeueAfter: 1000 };
     case 'start':
-      return startRun(input, plan.cleanup);
+      return startRun(input, plan.cleanup, plan.next);
     case 'idle': {
       const generation = mailSync.metadata.generation ?? 0;
-      if (input.status.observedGeneration !== generation) {
-        await commitStatus(input, { ...input.status, observedGeneration: generation });
+      const { nextScheduledAt } = plan.next;
+      if (input.status.observedGeneration !== generation || input.status.nextScheduledAt !== nextScheduledAt) {
+        const { nextScheduledAt: _n, ...rest } = input.status;
+        await commitStatus(input, {
+          ...rest,
+          observedGeneration: generation,
+          ...(nextScheduledAt ? { nextScheduledAt } : {}),
+        });
       }
-      return {};
+      return plan.next.wakeAt ? { requeueAfter: wakeDelay(plan.next.wakeAt, ctx.now()) } : {};
     }
   }
 }

@@ -8,11 +8,13 @@ import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
+import type { MailSyncStatus } from '../api/status.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import { paths } from './paths.js';
+import { decideRetry, retrySettings, withRetryVerdict } from './retry.js';
 import type { JobView } from './run-plan.js';
 import { countRunAttempts, followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
@@ -40,6 +42,30 @@ function recordMetrics(input: StepInput, outcome: Outcome, summary: Summary | un
   if (outcome.phase === 'Failed') metrics.failures.inc({ reason: ControllerMetrics.failureLabel(outcome.reason) });
 }
 
+/** The retry verdict on a finished run (spec.retry), and a note for the Event. */
+function withRetry(
+  input: StepInput,
+  finished: MailSyncStatus,
+  outcome: Outcome,
+): { next: MailSyncStatus; note: string } {
+  const { ctx, mailSync, status } = input;
+  const settings = retrySettings(mailSync.spec.retry);
+  const verdict = decideRetry({
+    outcome,
+    attempts: (status.retries ?? 0) + 1,
+    settings,
+    now: ctx.now(),
+    random: ctx.random,
+  });
+  const next = withRetryVerdict(finished, stepContext(mailSync, ctx.now()), outcome, verdict, settings);
+  const note = verdict.retry
+    ? `; retry ${verdict.retryNumber} of ${settings.limit} at ${next.nextRetryAt}`
+    : verdict.why === 'RetriesExhausted'
+      ? `; no retry left (spec.retry.limit ${settings.limit})`
+      : '';
+  return { next, note };
+}
+
 export async function finishRun(input: StepInput, job: JobView): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key, log } = input;
   ctx.currentJob.set(key, job.uid);
@@ -62,10 +88,11 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
     if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
   }
-  const next = runFinished(countRunAttempts(input, job, status), stepContext(mailSync, ctx.now()), outcome, live);
+  const step = stepContext(mailSync, ctx.now());
+  const { next, note } = withRetry(input, runFinished(status, step, outcome, live), outcome);
   await commitStatus(input, next, {
     flush: true,
-    eventMessage: `${outcome.reason}: ${outcome.message} (${summaryTotals(live.summary)})`,
+    eventMessage: `${outcome.reason}: ${outcome.message} (${summaryTotals(live.summary)})${note}`,
   });
   recordMetrics(input, outcome, live.summary as Summary | undefined, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
@@ -115,13 +142,14 @@ export async function recordLostRun(input: StepInput): Promise<ReconcileResult> 
         message: `Job ${status.jobName} disappeared before its outcome was recorded`,
         permanent: false,
       };
-  const next = runFinished(status, stepContext(mailSync, ctx.now()), outcome, {
+  const finished = runFinished(status, stepContext(mailSync, ctx.now()), outcome, {
     summary: status.summary,
     progress: status.progress,
     logTail: status.logTail,
     logStream: status.logStream,
   });
-  await commitStatus(input, next, { flush: true });
+  const { next, note } = withRetry(input, finished, outcome);
+  await commitStatus(input, next, { flush: true, eventMessage: `${outcome.reason}: ${outcome.message}${note}` });
   recordMetrics(input, outcome, undefined, status.startTime);
   log.warn({ job: status.jobName }, 'run lost its Job');
   return { requeueAfter: 500 };

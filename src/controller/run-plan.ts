@@ -8,6 +8,7 @@ import { ANNOTATION_RUN_GENERATION, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import { type JobState, jobState } from './outcome.js';
 import { olderFirst } from './pods.js';
+import { decideTrigger, type TriggerDecision } from './run-trigger.js';
 
 export interface JobView {
   job: V1Job;
@@ -57,14 +58,14 @@ export type Plan =
   | { action: 'finalize'; job: JobView }
   /** Status says a run is going on, but its Job is gone (deleted behind our back, or TTL before we looked). */
   | { action: 'lost' }
-  /** Up to date: nothing to do. */
-  | { action: 'idle' }
+  /** Up to date: nothing to do (until `next.wakeAt`, if set). */
+  | { action: 'idle'; next: TriggerDecision }
   /** Another MailSync is syncing the same account pair. */
   | { action: 'wait'; holder: JobView }
   /** Finished Jobs stand where the new one must go (same name): delete them first. */
   | { action: 'clear'; jobs: JobView[] }
-  /** Start a new run. */
-  | { action: 'start'; cleanup: JobView[] };
+  /** Start a new run (`next.trigger` says why). */
+  | { action: 'start'; cleanup: JobView[]; next: TriggerDecision };
 
 export interface PlanInput {
   mailSync: MailSync;
@@ -76,6 +77,7 @@ export interface PlanInput {
   pairJobs: JobView[];
   /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
   ownerDone(job: JobView): boolean;
+  now: Date;
 }
 
 /** The MailSync generation a Job was started for (its annotation). */
@@ -88,10 +90,6 @@ export function jobRunGeneration(view: JobView): number | undefined {
 /** A run was started and its outcome is not recorded yet. */
 export function runInProgress(status: MailSyncStatus): boolean {
   return status.runGeneration !== undefined && status.startTime !== undefined && status.completionTime === undefined;
-}
-
-export function needsNewRun(mailSync: MailSync, status: MailSyncStatus): boolean {
-  return status.runGeneration === undefined || status.runGeneration < (mailSync.metadata.generation ?? 0);
 }
 
 /** A finished Job of ours whose outcome the status does not hold yet. */
@@ -119,7 +117,8 @@ export function planRun(input: PlanInput): Plan {
     return { action: 'lost' };
   }
 
-  if (!needsNewRun(mailSync, status)) return { action: 'idle' };
+  const next = decideTrigger(mailSync, status, input.now);
+  if (!next.trigger) return { action: 'idle', next };
 
   const namespace = mailSync.metadata.namespace;
   const uid = mailSync.metadata.uid;
@@ -137,5 +136,5 @@ export function planRun(input: PlanInput): Plan {
   }
   // Our finished Jobs of an earlier account pair are history: remove them with the new start.
   const cleanup = ownJobs.filter((j) => j.name !== jobName && !j.deleting);
-  return { action: 'start', cleanup };
+  return { action: 'start', cleanup, next };
 }

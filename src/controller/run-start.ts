@@ -12,6 +12,7 @@ import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from '.
 import { configMapName } from './pair-hash.js';
 import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
+import type { RunTrigger, TriggerDecision } from './run-trigger.js';
 import { commitStatus } from './status-commit.js';
 import { runBlocked, runStarted, stepContext } from './transitions.js';
 import { validateForRun } from './validate.js';
@@ -27,7 +28,14 @@ export async function deleteJobs(input: StepInput, jobs: JobView[]): Promise<voi
   }
 }
 
-export async function startRun(input: StepInput, cleanup: JobView[]): Promise<ReconcileResult> {
+const TRIGGER_WORDS: Record<RunTrigger, string | undefined> = {
+  generation: undefined,
+  requested: 'run-now request',
+  retry: 'retry',
+  schedule: 'scheduled run',
+};
+
+export async function startRun(input: StepInput, cleanup: JobView[], next: TriggerDecision): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key, log, pairHash, jobName } = input;
   const namespace = mailSync.metadata.namespace!;
   const step = stepContext(mailSync, ctx.now());
@@ -60,7 +68,8 @@ export async function startRun(input: StepInput, cleanup: JobView[]): Promise<Re
     }
   }
 
-  const job = buildJob({ mailSync, pairHash, jobName, configMapName: cmName, hasState, worker: ctx.worker });
+  const trigger = next.trigger ?? 'generation';
+  const job = buildJob({ mailSync, pairHash, jobName, configMapName: cmName, hasState, worker: ctx.worker, trigger });
   try {
     await ctx.client.create<V1Job>(paths.jobs(namespace), job);
   } catch (error) {
@@ -69,11 +78,17 @@ export async function startRun(input: StepInput, cleanup: JobView[]): Promise<Re
     if (isAlreadyExists(error)) return { requeueAfter: 1000 };
     throw error;
   }
-  log.info({ job: jobName, generation: step.generation, deltaState: hasState }, 'created Job');
+  log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, 'created Job');
   await deleteJobs(input, cleanup);
-  await commitStatus(input, runStarted(status, step, { jobName, pairHash }), {
+  const started = runStarted(status, step, { jobName, pairHash, trigger: next });
+  const notes = [
+    hasState ? 'delta pass' : undefined,
+    TRIGGER_WORDS[trigger],
+    trigger === 'retry' ? `attempt ${(started.retries ?? 0) + 1}` : undefined,
+  ].filter((n) => n !== undefined);
+  await commitStatus(input, started, {
     flush: true,
-    eventMessage: `created Job ${jobName} for generation ${step.generation}${hasState ? ' (delta pass)' : ''}`,
+    eventMessage: `created Job ${jobName} for generation ${step.generation}${notes.length ? ` (${notes.join(', ')})` : ''}`,
   });
   return {};
 }

@@ -11,6 +11,7 @@ import type { MailSync } from '../api/mailsync.js';
 import { ConditionType, type MailSyncStatus, type Phase } from '../api/status.js';
 import { findCondition, removeCondition, setCondition } from '../kube/conditions.js';
 import type { Outcome } from './outcome.js';
+import type { TriggerDecision } from './run-trigger.js';
 
 export interface StepContext {
   generation: number;
@@ -58,7 +59,7 @@ export function withPendingChange(status: MailSyncStatus, ctx: StepContext): Mai
 export function runStarted(
   status: MailSyncStatus,
   ctx: StepContext,
-  run: { jobName: string; pairHash: string },
+  run: { jobName: string; pairHash: string; trigger?: TriggerDecision },
 ): MailSyncStatus {
   const {
     progress: _progress,
@@ -73,8 +74,15 @@ export function runStarted(
     interruptions: _interruptions,
     lastInterruption: _lastInterruption,
     workerPod: _workerPod,
+    nextRetryAt: _nextRetryAt,
+    queuePosition: _queuePosition,
     ...rest
   } = status;
+  const trigger = run.trigger;
+  const retry = trigger?.trigger === 'retry';
+  let conditions = removeCondition(status.conditions, ConditionType.SpecChangePending);
+  // A retry keeps saying which failure it retries; any other run starts a fresh request.
+  if (!retry) conditions = removeCondition(conditions, ConditionType.Retrying);
   const next: MailSyncStatus = {
     ...rest,
     phase: 'Pending',
@@ -83,7 +91,11 @@ export function runStarted(
     pairHash: run.pairHash,
     startTime: ctx.now,
     logTail: [],
-    conditions: removeCondition(status.conditions, ConditionType.SpecChangePending),
+    conditions,
+    retries: retry ? (status.retries ?? 0) + 1 : 0,
+    ...(trigger?.requestedAt !== undefined ? { lastRequestedAt: trigger.requestedAt } : {}),
+    ...(trigger?.scheduledAt !== undefined ? { lastScheduledAt: trigger.scheduledAt } : {}),
+    ...(trigger?.nextScheduledAt !== undefined ? { nextScheduledAt: trigger.nextScheduledAt } : {}),
   };
   return withConditions(
     next,

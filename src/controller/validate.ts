@@ -12,6 +12,7 @@ import type { MailSyncSpec } from '../api/spec.js';
 import { problemsText, specProblems } from '../api/spec-problems.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { paths } from './paths.js';
+import { scheduleProblem } from './schedule.js';
 
 export interface ValidationProblem {
   /** Condition reason. */
@@ -63,6 +64,9 @@ export async function validateForRun(
 ): Promise<ValidationProblem | undefined> {
   const problems = specProblems(spec, 'kubernetes');
   if (problems.length > 0) return { reason: 'InvalidConfiguration', message: problemsText(problems), retry: false };
+  // spec.schedule is read by the controller only (cron syntax and time zone).
+  const schedule = scheduleProblem(spec);
+  if (schedule) return { reason: 'InvalidConfiguration', message: schedule, retry: false };
   for (const { ref, path } of secretRefsOf(spec)) {
     const keys = await secrets.keys(namespace, ref.name);
     if (keys === null) {

@@ -54,6 +54,9 @@ const recorded: MailSyncStatus = {
   completionTime: 't1',
 };
 const failed: MailSyncStatus = { ...recorded, phase: 'Failed' };
+const NOW = new Date('2026-01-01T12:00:00Z');
+const runNow = (value: string) => ms({ annotations: { 'mailsync.io/requested-at': value } });
+const retryAt = (iso: string): MailSyncStatus => ({ ...failed, nextRetryAt: iso });
 const inProgress: MailSyncStatus = { phase: 'Running', runGeneration: 1, jobName: 'mailsync-h', startTime: 't0' };
 
 const running = job({ podPhase: 'Running' });
@@ -76,11 +79,11 @@ interface Case {
 
 describe('run planning: given the MailSync, its status and the Jobs, the next step', () => {
   it.each<[string, Case, Plan]>([
-    ['the first run, when nothing holds the pair', {}, { action: 'start', cleanup: [] }],
+    ['the first run, when nothing holds the pair', {}, { action: 'start', cleanup: [], next: { trigger: 'generation' } }],
     [
       'the first run of a new account pair removes the finished Jobs of the old one',
       { ownJobs: [oldPairFinished], status: recorded, mailSync: ms({ generation: 2 }) },
-      { action: 'start', cleanup: [oldPairFinished] },
+      { action: 'start', cleanup: [oldPairFinished], next: { trigger: 'generation' } },
     ],
     ['its own running Job: follow it', { status: inProgress, ownJobs: [running] }, { action: 'track', job: running }],
     [
@@ -106,12 +109,12 @@ describe('run planning: given the MailSync, its status and the Jobs, the next st
     [
       'its own finished Job, outcome recorded: nothing to do',
       { status: failed, ownJobs: [finishedFailed] },
-      { action: 'idle' },
+      { action: 'idle', next: {} },
     ],
     [
       'a failed run is not retried while the spec stays the same',
       { status: failed, ownJobs: [finishedFailed], pairJobs: [finishedFailed] },
-      { action: 'idle' },
+      { action: 'idle', next: {} },
     ],
     [
       'a new generation: its own finished Job has the name the new one needs, clear it',
@@ -121,7 +124,7 @@ describe('run planning: given the MailSync, its status and the Jobs, the next st
     [
       'a new generation with nothing in the way: start',
       { mailSync: ms({ generation: 2 }), status: failed },
-      { action: 'start', cleanup: [] },
+      { action: 'start', cleanup: [], next: { trigger: 'generation' } },
     ],
     [
       'the spec changes during a run: keep following it (applies to the next run)',
@@ -142,12 +145,42 @@ describe('run planning: given the MailSync, its status and the Jobs, the next st
     [
       'a finished Job of the same pair in another namespace is not in the way',
       { pairJobs: [othersFinishedElsewhere] },
-      { action: 'start', cleanup: [] },
+      { action: 'start', cleanup: [], next: { trigger: 'generation' } },
     ],
     [
       'a running Job of the same pair in another namespace still holds the pair',
       { pairJobs: [othersRunningElsewhere] },
       { action: 'wait', holder: othersRunningElsewhere },
+    ],
+    [
+      'a retry whose backoff is over: its own finished Job has the name, clear it',
+      { status: retryAt('2026-01-01T11:59:59Z'), ownJobs: [finishedFailed] },
+      { action: 'clear', jobs: [finishedFailed] },
+    ],
+    [
+      'a retry whose backoff is over, nothing in the way: start (trigger retry)',
+      { status: retryAt('2026-01-01T12:00:00Z') },
+      { action: 'start', cleanup: [], next: { trigger: 'retry' } },
+    ],
+    [
+      'a retry still in backoff: idle until it ends',
+      { status: retryAt('2026-01-01T12:00:30Z'), ownJobs: [finishedFailed] },
+      { action: 'idle', next: { wakeAt: new Date('2026-01-01T12:00:30Z') } },
+    ],
+    [
+      'a run-now request not answered yet: start (trigger requested)',
+      { mailSync: runNow('b'), status: { ...recorded, lastRequestedAt: 'a' } },
+      { action: 'start', cleanup: [], next: { trigger: 'requested', requestedAt: 'b' } },
+    ],
+    [
+      'a run-now request already answered: nothing to do',
+      { mailSync: runNow('a'), status: { ...recorded, lastRequestedAt: 'a' } },
+      { action: 'idle', next: { requestedAt: 'a' } },
+    ],
+    [
+      'a run-now request during a run: keep following it (answered by the next run)',
+      { mailSync: runNow('b'), status: { ...inProgress, lastRequestedAt: 'a' }, ownJobs: [running] },
+      { action: 'track', job: running },
     ],
   ])('%s', (_name, c, expected) => {
     const ownJobs = c.ownJobs ?? [];
@@ -158,6 +191,7 @@ describe('run planning: given the MailSync, its status and the Jobs, the next st
       ownJobs,
       pairJobs: c.pairJobs ?? ownJobs,
       ownerDone: () => c.ownerDone ?? true,
+      now: NOW,
     });
     expect(plan).toEqual(expected);
   });

@@ -73,7 +73,7 @@ describe('CRD generation', () => {
     expect(props(spec).gracePeriodSeconds).toMatchObject({ type: 'integer', default: 30 });
     expect(props(status).phase).toMatchObject({
       type: 'string',
-      enum: ['Pending', 'Waiting', 'Running', 'Succeeded', 'Failed', 'Aborted'],
+      enum: ['Pending', 'Queued', 'Waiting', 'Running', 'Succeeded', 'Failed', 'Aborted'],
     });
   });
 
