@@ -9,6 +9,7 @@ import type { MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { Admission } from './admission/admission.js';
 import type { ClusterView } from './cluster-view.js';
 import type { WorkerOptions } from './job-builder.js';
 import type { LogStreamManager } from './log-stream-manager.js';
@@ -33,6 +34,8 @@ export interface ControllerContext {
   /** Waiting MailSync key -> UID of the Job it waits for (its log is mirrored). */
   mirrors: Map<string, string>;
   claims: PairClaims;
+  /** Run slots under the caps (--max-running, --max-running-per-host, MailMigration spec.concurrency). */
+  admission: Admission;
   /** Key names of referenced Secrets (validation before a run). */
   secrets: SecretKeys;
   /** UIDs whose finalizer this process has added (the cache may not show it yet). */

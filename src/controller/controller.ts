@@ -13,6 +13,9 @@ import { InformerSet } from '../kube/informers.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from '../kube/workqueue.js';
 import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
+import { Admission } from './admission/admission.js';
+import { MigrationCaps } from './admission/migration-caps.js';
+import { runningSlots } from './admission/running.js';
 import { ClusterView } from './cluster-view.js';
 import { type ControllerContext, PairClaims } from './context.js';
 import type { WorkerOptions } from './job-builder.js';
@@ -38,6 +41,10 @@ export interface ControllerOptions {
   maxLogFollows?: number;
   /** How often to log the API request counters (default 30 s). */
   requestStatsMs?: number;
+  /** Running syncs at most, controller-wide (undefined or 0: no cap). */
+  maxRunning?: number;
+  /** Running syncs at most per IMAP host (source or destination), controller-wide. */
+  maxRunningPerHost?: number;
 }
 
 export class Controller {
@@ -46,6 +53,7 @@ export class Controller {
   readonly mailSyncs: InformerSet<MailSync>;
   readonly jobs: InformerSet<V1Job>;
   readonly pods: InformerSet<V1Pod>;
+  readonly migrationCaps: MigrationCaps;
   readonly #uidToKey = new Map<string, string>();
   #timers: NodeJS.Timeout[] = [];
   #workers?: Promise<void>;
@@ -78,6 +86,7 @@ export class Controller {
       relistEveryMs,
       log: informerLog,
     });
+    this.migrationCaps = new MigrationCaps(client, options.namespaces, informerLog, relistEveryMs);
     this.queue = new WorkQueue(QUEUE_NAME, undefined, new ExponentialBackoff(1000, 120_000), {
       depth: (n) => metrics.queueDepth.set({ name: QUEUE_NAME }, n),
       added: () => metrics.queueAdds.inc({ name: QUEUE_NAME }),
@@ -109,6 +118,14 @@ export class Controller {
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),
+      admission: new Admission(
+        { maxRunning: options.maxRunning, maxRunningPerHost: options.maxRunningPerHost },
+        {
+          running: () => runningSlots(this.jobs.list(), this.pods.list(), (uid) => this.#mailSyncByUid(uid)),
+          groupCaps: (group) => this.migrationCaps.caps(group),
+        },
+        (key) => this.queue.add(key),
+      ),
       secrets: new SecretKeys(client),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),
@@ -121,13 +138,24 @@ export class Controller {
       }
       this.queue.add(key);
     });
-    this.jobs.onChange((job) =>
-      this.#enqueueFor(job.metadata?.labels, job.metadata?.uid, job.metadata?.ownerReferences),
-    );
+    this.jobs.onChange((job) => {
+      this.#enqueueFor(job.metadata?.labels, job.metadata?.uid, job.metadata?.ownerReferences);
+      this.ctx.admission.poke();
+    });
     this.pods.onChange((pod, type) => {
       if (type === 'delete') this.ctx.view.deletedPods.remember(pod);
       this.#enqueueFor(pod.metadata?.labels, undefined, undefined);
+      this.ctx.admission.poke();
     });
+    // A migration's caps changed: queued syncs may go.
+    this.migrationCaps.onChange(() => this.ctx.admission.poke());
+  }
+
+  #mailSyncByUid(uid: string): MailSync | undefined {
+    const key = this.#uidToKey.get(uid);
+    if (!key) return undefined;
+    const slash = key.indexOf('/');
+    return this.mailSyncs.get(key.slice(slash + 1), key.slice(0, slash));
   }
 
   /** The owner of a Job or pod, and every MailSync waiting for its account pair. */
@@ -191,7 +219,7 @@ export class Controller {
 
   async start(): Promise<void> {
     const started = Date.now();
-    await Promise.all([this.jobs.start(), this.pods.start()]);
+    await Promise.all([this.jobs.start(), this.pods.start(), this.migrationCaps.start()]);
     await this.mailSyncs.start();
     this.log.info(
       {
@@ -245,6 +273,8 @@ export class Controller {
     for (const t of this.#timers) clearInterval(t);
     this.queue.shutdown();
     this.ctx.streams.stopAll();
+    this.ctx.admission.stop();
+    this.migrationCaps.stop();
     this.mailSyncs.stop();
     this.jobs.stop();
     this.pods.stop();

@@ -33,6 +33,10 @@ Options (environment variable in brackets):
   --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
   --max-log-follows N        worker logs followed live at once, the most recently started runs; the
                              others are polled in turn (default 100; 0 = poll all) [MAILSYNC_MAX_LOG_FOLLOWS]
+  --max-running N            at most N syncs running at once, all namespaces (default 0 = no cap) [MAILSYNC_MAX_RUNNING]
+  --max-running-per-host N   at most N syncs running at once against one IMAP host, source or
+                             destination (default 0 = no cap); more wait with phase Queued
+                             [MAILSYNC_MAX_RUNNING_PER_HOST]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
 `;
 
@@ -48,6 +52,9 @@ export interface ControllerConfig {
   leaseNamespace: string;
   resyncSeconds: number;
   maxLogFollows: number;
+  /** 0: no cap. */
+  maxRunning: number;
+  maxRunningPerHost: number;
   logLevel: string;
 }
 
@@ -78,6 +85,8 @@ export function parseControllerArgs(
       'lease-namespace': { type: 'string' },
       'resync-seconds': { type: 'string' },
       'max-log-follows': { type: 'string' },
+      'max-running': { type: 'string' },
+      'max-running-per-host': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -109,6 +118,12 @@ export function parseControllerArgs(
     maxLogFollows: positiveInt(
       '--max-log-follows',
       values['max-log-follows'] ?? env.MAILSYNC_MAX_LOG_FOLLOWS ?? String(DEFAULT_LOG_STREAM_OPTIONS.maxFollows),
+      0,
+    ),
+    maxRunning: positiveInt('--max-running', values['max-running'] ?? env.MAILSYNC_MAX_RUNNING ?? '0', 0),
+    maxRunningPerHost: positiveInt(
+      '--max-running-per-host',
+      values['max-running-per-host'] ?? env.MAILSYNC_MAX_RUNNING_PER_HOST ?? '0',
       0,
     ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
@@ -151,6 +166,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     statusIntervalMs: 5000,
     maxLogFollows: config.maxLogFollows,
     requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
+    maxRunning: config.maxRunning,
+    maxRunningPerHost: config.maxRunningPerHost,
   });
   const migrations = new MigrationController(client, log.child({ component: 'migration' }), {
     namespaces: config.namespaces,
@@ -180,6 +197,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       namespaces: config.namespaces.length ? config.namespaces : 'all',
       concurrency: config.concurrency,
       maxLogFollows: config.maxLogFollows,
+      maxRunning: config.maxRunning || 'none',
+      maxRunningPerHost: config.maxRunningPerHost || 'none',
       workerImage: config.workerImage,
       workerHostNetwork: config.workerHostNetwork,
       leaderElect: config.leaderElect,

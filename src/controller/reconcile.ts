@@ -54,6 +54,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     if (jobUid) ctx.streams.forget(jobUid);
     ctx.currentJob.delete(key);
     ctx.mirrors.delete(key);
+    ctx.admission.forget(key);
     ctx.status.forget(key);
     return {};
   }
@@ -84,6 +85,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
 
   // A new run waiting behind another MailSync is not "waiting" once its path is clear.
   if (plan.action !== 'wait') ctx.mirrors.delete(key);
+  // Only a run about to start waits for a run slot.
+  if (plan.action !== 'start' && plan.action !== 'clear') ctx.admission.forget(key);
 
   switch (plan.action) {
     case 'abort':

@@ -6,6 +6,8 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { isAlreadyExists, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
+import { describeHold } from './admission/decide.js';
+import { groupOf, hostKey } from './admission/hosts.js';
 import type { StepInput } from './context.js';
 import { readConfigMap } from './delta-state.js';
 import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from './job-builder.js';
@@ -14,7 +16,7 @@ import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
 import type { RunTrigger, TriggerDecision } from './run-trigger.js';
 import { commitStatus } from './status-commit.js';
-import { runBlocked, runStarted, stepContext } from './transitions.js';
+import { runBlocked, runQueued, runStarted, stepContext } from './transitions.js';
 import { validateForRun } from './validate.js';
 
 export async function deleteJobs(input: StepInput, jobs: JobView[]): Promise<void> {
@@ -35,10 +37,32 @@ const TRIGGER_WORDS: Record<RunTrigger, string | undefined> = {
   schedule: 'scheduled run',
 };
 
+/**
+ * First run: create the ConfigMap; later runs: it exists (with the delta
+ * state): update the spec in it. Returns whether it holds a delta state.
+ */
+async function writeConfigMap(input: StepInput): Promise<boolean> {
+  const { ctx, mailSync, pairHash } = input;
+  const namespace = mailSync.metadata.namespace!;
+  const cmName = configMapName(mailSync.metadata.name!);
+  try {
+    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
+    return false;
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  const existing = await readConfigMap(ctx.client, mailSync);
+  if (existing?.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
+    await ctx.client.mergePatch(paths.configMap(namespace, cmName), { data: { [SPEC_KEY]: workerSpecJson(mailSync) } });
+  }
+  return existing?.data?.[STATE_KEY] !== undefined;
+}
+
 export async function startRun(input: StepInput, cleanup: JobView[], next: TriggerDecision): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key, log, pairHash, jobName } = input;
   const namespace = mailSync.metadata.namespace!;
   const step = stepContext(mailSync, ctx.now());
+  const trigger = next.trigger ?? 'generation';
 
   const problem = await validateForRun(ctx.secrets, namespace, mailSync.spec);
   if (problem) {
@@ -50,30 +74,45 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
   // Claim the pair before creating (another MailSync of the pair may be reconciled concurrently).
   const claimedBy = ctx.claims.holder(pairHash, key);
   if (claimedBy) return { requeueAfter: 2000 };
+
+  // A run slot under the caps, decided and reserved without an await in between.
+  const uid = mailSync.metadata.uid!;
+  const slot = ctx.admission.request({
+    key,
+    uid,
+    group: groupOf(mailSync.metadata),
+    sourceHost: hostKey(mailSync.spec.source.host),
+    destinationHost: hostKey(mailSync.spec.destination.host),
+    since: new Date(mailSync.metadata.creationTimestamp ?? 0).getTime(),
+  });
+  if (!slot.admitted) {
+    await commitStatus(
+      input,
+      runQueued(status, step, { position: slot.position, why: describeHold(slot.hold), pairHash }),
+    );
+    return {};
+  }
   ctx.claims.claim(pairHash, key);
 
-  // First run: create the ConfigMap; later runs: it exists (with the delta state): update the spec in it.
-  const cmName = configMapName(mailSync.metadata.name!);
-  let hasState = false;
+  let hasState: boolean;
   try {
-    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
+    hasState = await writeConfigMap(input);
+    await ctx.client.create<V1Job>(
+      paths.jobs(namespace),
+      buildJob({
+        mailSync,
+        pairHash,
+        jobName,
+        configMapName: configMapName(mailSync.metadata.name!),
+        hasState,
+        worker: ctx.worker,
+        trigger,
+      }),
+    );
   } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-    const existing = await readConfigMap(ctx.client, mailSync);
-    hasState = existing?.data?.[STATE_KEY] !== undefined;
-    if (existing?.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
-      await ctx.client.mergePatch(paths.configMap(namespace, cmName), {
-        data: { [SPEC_KEY]: workerSpecJson(mailSync) },
-      });
-    }
-  }
-
-  const trigger = next.trigger ?? 'generation';
-  const job = buildJob({ mailSync, pairHash, jobName, configMapName: cmName, hasState, worker: ctx.worker, trigger });
-  try {
-    await ctx.client.create<V1Job>(paths.jobs(namespace), job);
-  } catch (error) {
+    // No Job: the pair and the run slot are free again.
     ctx.claims.release(pairHash, key);
+    ctx.admission.release(uid);
     // Someone else's Job (or our previous one, still being deleted) has the name: look again shortly.
     if (isAlreadyExists(error)) return { requeueAfter: 1000 };
     throw error;

@@ -174,6 +174,23 @@ export function runWaiting(
   );
 }
 
+/** Over a cap: the run waits for a slot (phase Queued, its place in line). */
+export function runQueued(
+  status: MailSyncStatus,
+  ctx: StepContext,
+  queue: { position: number; why: string; pairHash: string },
+): MailSyncStatus {
+  const { waitingFor: _w, ...rest } = status;
+  const next: MailSyncStatus = { ...rest, phase: 'Queued', queuePosition: queue.position, pairHash: queue.pairHash };
+  // The position is left out of the messages: it changes often, a condition change is written at once.
+  return withConditions(
+    next,
+    ctx,
+    { status: 'False', reason: 'Queued', message: `waiting for a run slot: ${queue.why}` },
+    { status: 'False', reason: 'Queued', message: 'waiting for a run slot' },
+  );
+}
+
 /** The run ended: phase and reason from the outcome; the summary and last log lines stay. */
 export function runFinished(
   status: MailSyncStatus,

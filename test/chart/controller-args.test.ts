@@ -47,6 +47,8 @@ describe('the controller parses the chart arguments', () => {
       leaseName: 'mailsync-mailsync-operator',
       leaseNamespace: NAMESPACE,
       logLevel: 'info',
+      maxRunning: 0,
+      maxRunningPerHost: 0,
     });
   });
 
@@ -77,6 +79,10 @@ describe('the controller parses the chart arguments', () => {
         'leaderElection.enabled=false',
         '--set',
         'extraArgs={--resync-seconds=30}',
+        '--set',
+        'maxRunning=200',
+        '--set',
+        'maxRunningPerHost=50',
       ]),
     ).toMatchObject({
       namespaces: ['team-a', 'team-b'],
@@ -89,6 +95,8 @@ describe('the controller parses the chart arguments', () => {
       leaderElect: false,
       logLevel: 'debug',
       resyncSeconds: 30,
+      maxRunning: 200,
+      maxRunningPerHost: 50,
     });
   });
 

@@ -55,6 +55,10 @@ const BAD_VALUES: [string[], string[]][] = [
     ["at '/concurrency'", 'minimum: got 0, want 1'],
   ],
   [
+    ['--set', 'maxRunningPerHost=-1'],
+    ["at '/maxRunningPerHost'", 'minimum: got -1, want 0'],
+  ],
+  [
     ['--set', 'watchNamespaces={Team_A}'],
     ["at '/watchNamespaces/0'", 'does not match pattern'],
   ],

@@ -1,0 +1,78 @@
+/**
+ * The caps of MailMigrations (spec.concurrency), read from an informer on
+ * mailmigrations. The controller waits for its first list before it
+ * reconciles (no sync is admitted past a cap nobody has read yet); without
+ * the MailMigration CRD (or without the right to read it) there are no
+ * migration caps, and the informer keeps trying in the background.
+ */
+import type { Logger } from 'pino';
+import { InformerSet } from '../informers.js';
+import { isNotFound, KubeApiError, type KubeClient } from '../kube-client.js';
+import type { GroupCaps } from './decide.js';
+
+/** What this file reads of a MailMigration (the full type is the migration controller's). */
+export interface MigrationCapsView {
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+  spec?: { concurrency?: GroupCaps };
+}
+
+export const mailMigrationsPath = (ns?: string) =>
+  ns ? `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailmigrations` : '/apis/mailsync.io/v1alpha1/mailmigrations';
+
+/** Only the caps are cached (thousands of inline accounts are not). */
+function trim(obj: MigrationCapsView): MigrationCapsView {
+  return { metadata: obj.metadata, spec: { concurrency: obj.spec?.concurrency } };
+}
+
+export class MigrationCaps {
+  readonly informers: InformerSet<MigrationCapsView>;
+
+  constructor(
+    readonly client: KubeClient,
+    readonly namespaces: readonly string[],
+    readonly log: Logger,
+    relistEveryMs: number,
+  ) {
+    this.informers = new InformerSet<MigrationCapsView>(client, namespaces, mailMigrationsPath, {
+      name: 'mailmigrations',
+      transform: trim,
+      relistEveryMs,
+      log,
+    });
+  }
+
+  /** The caps of the migration "namespace/name". */
+  caps(group: string): GroupCaps | undefined {
+    const slash = group.indexOf('/');
+    return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.spec?.concurrency;
+  }
+
+  onChange(handler: () => void): void {
+    this.informers.onChange(handler);
+  }
+
+  /** Resolves once the caps are known (listed, or the CRD is not installed: no migrations). */
+  async start(): Promise<void> {
+    const targets = this.namespaces.length === 0 ? [undefined] : this.namespaces;
+    let installed = true;
+    try {
+      await this.client.get(mailMigrationsPath(targets[0]), { limit: 1 });
+    } catch (error) {
+      const forbidden = error instanceof KubeApiError && error.status === 403;
+      if (!isNotFound(error) && !forbidden) throw error;
+      installed = false;
+      this.log.warn(
+        { err: String(error) },
+        forbidden
+          ? 'no permission to read MailMigrations: migration caps are not applied (check the RBAC)'
+          : 'MailMigration CRD not installed: no migration caps (watching for it)',
+      );
+    }
+    if (installed) await this.informers.start();
+    else void this.informers.start();
+  }
+
+  stop(): void {
+    this.informers.stop();
+  }
+}

@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Admission, type RunningSlot } from '../../src/controller/admission/admission.js';
+import type { GroupCaps } from '../../src/controller/admission/decide.js';
+import { runningSlots } from '../../src/controller/admission/running.js';
+
+const candidate = (key: string, since: number, group = '', host = 'imap.x') => ({
+  key,
+  uid: `uid-${key}`,
+  group,
+  sourceHost: host,
+  destinationHost: 'dest.y',
+  since,
+});
+
+function gate(caps: { maxRunning?: number; maxRunningPerHost?: number }, groupCaps: Record<string, GroupCaps> = {}) {
+  const cache: RunningSlot[] = [];
+  const enqueued: string[] = [];
+  let now = 1000;
+  const admission = new Admission(
+    caps,
+    { running: () => [...cache], groupCaps: (g) => groupCaps[g] },
+    (key) => enqueued.push(key),
+    () => now,
+  );
+  return { admission, cache, enqueued, tick: (ms: number) => (now += ms) };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('the run-slot gate', () => {
+  it('admits everything at once when no cap applies (no bookkeeping)', () => {
+    const { admission } = gate({});
+    for (let i = 0; i < 5; i++) expect(admission.request(candidate(`k${i}`, i))).toEqual({ admitted: true });
+    expect(admission.waiting).toBe(0);
+  });
+
+  it('reserves a slot at once: back-to-back requests (reconciles in flight) never pass the cap', () => {
+    const { admission } = gate({ maxRunningPerHost: 2 });
+    const answers = ['a', 'b', 'c', 'd'].map((k, i) => admission.request(candidate(k, i)).admitted);
+    expect(answers).toEqual([true, true, false, false]);
+    expect(admission.request(candidate('c', 2))).toMatchObject({
+      admitted: false,
+      position: 1,
+      hold: { cap: 'maxRunningPerHost', host: 'imap.x' },
+    });
+    expect(admission.request(candidate('d', 3))).toMatchObject({ admitted: false, position: 2 });
+  });
+
+  it('a reservation counts until the cache shows the Job, then the Job counts (once)', () => {
+    const { admission, cache } = gate({ maxRunning: 1 });
+    expect(admission.request(candidate('a', 1)).admitted).toBe(true);
+    expect(admission.running()).toHaveLength(1);
+    cache.push({ ...candidate('a', 1) });
+    expect(admission.running()).toHaveLength(1);
+    expect(admission.request(candidate('b', 2)).admitted).toBe(false);
+    // The run ends: its Job leaves the cache, the next one may go.
+    cache.length = 0;
+    expect(admission.request(candidate('b', 2)).admitted).toBe(true);
+  });
+
+  it('a failed Job creation gives the slot back and wakes the queue', () => {
+    vi.useFakeTimers();
+    const { admission, enqueued } = gate({ maxRunning: 1 });
+    expect(admission.request(candidate('a', 1)).admitted).toBe(true);
+    expect(admission.request(candidate('b', 2)).admitted).toBe(false);
+    admission.release('uid-a');
+    vi.advanceTimersByTime(500);
+    expect(enqueued).toEqual(['b']);
+  });
+
+  it('a reservation whose Job never shows up expires', () => {
+    const { admission, tick } = gate({ maxRunning: 1 });
+    expect(admission.request(candidate('a', 1)).admitted).toBe(true);
+    tick(61_000);
+    expect(admission.request(candidate('b', 2)).admitted).toBe(true);
+  });
+
+  it('serves the oldest waiting first: a younger request enqueues the older one instead', () => {
+    const { admission, cache, enqueued } = gate({ maxRunning: 1 });
+    cache.push({ ...candidate('running', 0) });
+    expect(admission.request(candidate('old', 1)).admitted).toBe(false);
+    cache.length = 0;
+    expect(admission.request(candidate('young', 2)).admitted).toBe(false);
+    expect(enqueued).toEqual(['old']);
+    expect(admission.request(candidate('old', 1)).admitted).toBe(true);
+  });
+
+  it('forgets syncs that stop waiting; counts the waiting per group for the metrics', () => {
+    const { admission } = gate({ maxRunning: 0 }, { 'ns/m': { total: 1 } });
+    expect(admission.request(candidate('a', 1, 'ns/m')).admitted).toBe(true);
+    expect(admission.request(candidate('b', 2, 'ns/m')).admitted).toBe(false);
+    expect(admission.request(candidate('c', 3, 'ns/m')).admitted).toBe(false);
+    expect(admission.request(candidate('s', 4)).admitted).toBe(true);
+    expect(admission.waitingByGroup()).toEqual(new Map([['ns/m', 2]]));
+    admission.forget('b');
+    expect(admission.waitingByGroup()).toEqual(new Map([['ns/m', 1]]));
+  });
+});
+
+describe('running syncs from the caches', () => {
+  const meta = (uid: string, extra: Record<string, unknown> = {}) => ({
+    name: `job-${uid}`,
+    namespace: 'ns',
+    labels: { 'mailsync.io/mailsync-uid': uid, 'mailsync.io/mailsync': uid, 'mailsync.io/migration': 'm' },
+    annotations: { 'mailsync.io/source-host': 'src.x', 'mailsync.io/destination-host': 'dst.y' },
+    ...extra,
+  });
+  it.each([
+    ['an active Job', [{ metadata: meta('a'), status: {} }], [], ['a']],
+    [
+      'a finished Job',
+      [{ metadata: meta('a'), status: { conditions: [{ type: 'Complete', status: 'True' }] } }],
+      [],
+      [],
+    ],
+    ['a suspended Job', [{ metadata: meta('a'), spec: { suspend: true, template: {} }, status: {} }], [], []],
+    ['a live pod whose Job is gone', [], [{ metadata: meta('a'), status: { phase: 'Running' } }], ['a']],
+    [
+      'a Job and its pod count once',
+      [{ metadata: meta('a'), status: {} }],
+      [{ metadata: meta('a'), status: { phase: 'Pending' } }],
+      ['a'],
+    ],
+    ['an ended pod', [], [{ metadata: meta('a'), status: { phase: 'Failed' } }], []],
+  ])('%s', (_what, jobs, pods, uids) => {
+    const slots = runningSlots(jobs as never, pods as never, () => undefined);
+    expect(slots.map((s) => s.uid)).toEqual(uids);
+    for (const slot of slots) {
+      expect(slot).toMatchObject({ group: 'ns/m', sourceHost: 'src.x', destinationHost: 'dst.y', key: 'ns/a' });
+    }
+  });
+});
