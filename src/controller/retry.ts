@@ -12,7 +12,7 @@
 import { isRetriable } from '../api/retry-policy.js';
 import type { Retry } from '../api/spec.js';
 import { ConditionType, type MailSyncStatus } from '../api/status.js';
-import { removeCondition, setCondition } from './conditions.js';
+import { removeCondition, setCondition } from '../kube/conditions.js';
 import type { Outcome } from './outcome.js';
 import type { StepContext } from './transitions.js';
 

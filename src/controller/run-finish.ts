@@ -6,9 +6,9 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { summaryTotals } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
+import type { MailSyncStatus } from '../api/status.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
-import type { MailSyncStatus } from '../api/status.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
 import { saveDeltaState } from './delta-state.js';

@@ -6,8 +6,8 @@
  * migration caps, and the informer keeps trying in the background.
  */
 import type { Logger } from 'pino';
-import { InformerSet } from '../informers.js';
-import { isNotFound, KubeApiError, type KubeClient } from '../kube-client.js';
+import { InformerSet } from '../../kube/informers.js';
+import { isNotFound, KubeApiError, type KubeClient } from '../../kube/kube-client.js';
 import type { GroupCaps } from './decide.js';
 
 /** What this file reads of a MailMigration (the full type is the migration controller's). */

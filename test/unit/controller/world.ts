@@ -5,11 +5,15 @@
  * are the real ones. Time is vitest's fake clock: `settle()` runs what the
  * controller scheduled (status writes, log streams), without waiting.
  */
+
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import { vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
+import { Admission } from '../../../src/controller/admission/admission.js';
+import type { Caps, GroupCaps } from '../../../src/controller/admission/decide.js';
+import { runningSlots } from '../../../src/controller/admission/running.js';
 import { ClusterView, type ObjectCache } from '../../../src/controller/cluster-view.js';
 import { type ControllerContext, PairClaims } from '../../../src/controller/context.js';
 import { trimJob, trimPod } from '../../../src/controller/controller.js';
@@ -52,7 +56,10 @@ export class World {
   readonly logOutput: string[] = [];
   #frozen?: Map<string, StoredObject[]>;
 
-  constructor(objects: StoredObject[] = [], options: { statusIntervalMs?: number } = {}) {
+  constructor(
+    objects: StoredObject[] = [],
+    options: { statusIntervalMs?: number; caps?: Caps; groupCaps?: Record<string, GroupCaps>; random?: number } = {},
+  ) {
     this.kube = new FakeKube(objects);
     const log = pino({ level: 'debug' }, { write: (line: string) => this.logOutput.push(line) });
     const metrics = new ControllerMetrics({ defaultMetrics: false });
@@ -71,12 +78,21 @@ export class World {
       metrics,
       worker: WORKER,
       now: () => new Date(),
+      random: () => options.random ?? 0.5,
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),
       secrets: new SecretKeys(this.kube),
       finalizerAdded: new Set(),
       enqueue: (key) => this.enqueued.push(key),
+      admission: new Admission(
+        options.caps ?? {},
+        {
+          running: () => runningSlots(read('jobs')() as V1Job[], read('pods')() as V1Pod[], () => undefined),
+          groupCaps: (group) => options.groupCaps?.[group],
+        },
+        (key) => this.enqueued.push(key),
+      ),
     };
   }
 
