@@ -79,7 +79,11 @@ interface Case {
 
 describe('run planning: given the MailSync, its status and the Jobs, the next step', () => {
   it.each<[string, Case, Plan]>([
-    ['the first run, when nothing holds the pair', {}, { action: 'start', cleanup: [], next: { trigger: 'generation' } }],
+    [
+      'the first run, when nothing holds the pair',
+      {},
+      { action: 'start', cleanup: [], next: { trigger: 'generation' } },
+    ],
     [
       'the first run of a new account pair removes the finished Jobs of the old one',
       { ownJobs: [oldPairFinished], status: recorded, mailSync: ms({ generation: 2 }) },
