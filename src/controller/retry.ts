@@ -13,6 +13,7 @@ import { isRetriable } from '../api/retry-policy.js';
 import type { Retry } from '../api/spec.js';
 import { ConditionType, type MailSyncStatus } from '../api/status.js';
 import { removeCondition, setCondition } from '../kube/conditions.js';
+import { isoSeconds } from './iso-time.js';
 import type { Outcome } from './outcome.js';
 import type { StepContext } from './transitions.js';
 
@@ -53,8 +54,6 @@ export function decideRetry(input: {
   const seconds = backoffSeconds(retryNumber, settings, input.random);
   return { retry: true, at: new Date(input.now.getTime() + seconds * 1000), retryNumber };
 }
-
-export const isoSeconds = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The finished run's status with the retry verdict: nextRetryAt and the Retrying condition. */
 export function withRetryVerdict(

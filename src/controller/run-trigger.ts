@@ -9,7 +9,7 @@
  */
 import { ANNOTATION_REQUESTED_AT, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
-import { isoSeconds } from './retry.js';
+import { isoSeconds } from './iso-time.js';
 import { decideSchedule, ScheduleError } from './schedule.js';
 
 export type RunTrigger = 'generation' | 'requested' | 'retry' | 'schedule';
