@@ -115,7 +115,7 @@ describe('retry decision after a run', () => {
   });
 
   it('says so in status: nextRetryAt and a Retrying condition with the reason; cleared on success', () => {
-    const failed: MailSyncStatus = { phase: 'Failed', attempts: 1 };
+    const failed: MailSyncStatus = { phase: 'Failed', retries: 0 };
     const scheduled = withRetryVerdict(
       failed,
       step,
@@ -133,7 +133,7 @@ describe('retry decision after a run', () => {
       }),
     ]);
     const exhausted = withRetryVerdict(
-      { ...scheduled, attempts: 3 },
+      { ...scheduled, retries: 2 },
       step,
       { reason: 'ConnectFailed' },
       decide('Failed', 'ConnectFailed', 3),
@@ -156,7 +156,7 @@ describe('retry decision after a run', () => {
 describe('a started run records what it answers', () => {
   const before: MailSyncStatus = {
     phase: 'Failed',
-    attempts: 2,
+    retries: 1,
     nextRetryAt: '2026-01-01T11:59:00Z',
     queuePosition: 4,
     lastRequestedAt: 'a',
@@ -172,13 +172,13 @@ describe('a started run records what it answers', () => {
   };
   const run = { jobName: 'mailsync-h', pairHash: 'h' };
   it.each([
-    ['retry', { trigger: 'retry' }, 3, 'a', true],
-    ['generation', { trigger: 'generation' }, 1, 'a', false],
-    ['requested', { trigger: 'requested', requestedAt: 'b' }, 1, 'b', false],
-    ['schedule', { trigger: 'schedule', scheduledAt: '2026-01-01T12:00:00Z' }, 1, 'a', false],
-  ] as const)('%s: attempts %i, lastRequestedAt %s', (_what, trigger, attempts, requested, keepsRetrying) => {
+    ['retry', { trigger: 'retry' }, 2, 'a', true],
+    ['generation', { trigger: 'generation' }, 0, 'a', false],
+    ['requested', { trigger: 'requested', requestedAt: 'b' }, 0, 'b', false],
+    ['schedule', { trigger: 'schedule', scheduledAt: '2026-01-01T12:00:00Z' }, 0, 'a', false],
+  ] as const)('%s: retries %i, lastRequestedAt %s', (_what, trigger, retries, requested, keepsRetrying) => {
     const next = runStarted(before, step, { ...run, trigger });
-    expect(next).toMatchObject({ phase: 'Pending', attempts, lastRequestedAt: requested, startTime: step.now });
+    expect(next).toMatchObject({ phase: 'Pending', retries, lastRequestedAt: requested, startTime: step.now });
     expect(next.nextRetryAt).toBeUndefined();
     expect(next.queuePosition).toBeUndefined();
     expect(next.conditions?.some((c) => c.type === 'Retrying')).toBe(keepsRetrying);

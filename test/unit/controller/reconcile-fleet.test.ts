@@ -6,8 +6,18 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
-import { jobNameOf, mailSync, NS, recordedStatus, runJob, secret, startedStatus, workerPod } from './fixtures.js';
-import { condition, useFakeClock, World } from './world.js';
+import {
+  jobNameOf,
+  mailSync,
+  NS,
+  recordedStatus,
+  runJob,
+  secret,
+  startedStatus,
+  useFakeClock,
+  workerPod,
+} from './fixtures.js';
+import { condition, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
@@ -56,7 +66,7 @@ describe('retries', () => {
     await w.reconcile('joe');
     const newJob = w.job(jobNameOf(joe))!;
     expect(newJob.metadata?.annotations?.['mailsync.io/run-trigger']).toBe('retry');
-    expect(w.status()).toMatchObject({ phase: 'Pending', attempts: 2 });
+    expect(w.status()).toMatchObject({ phase: 'Pending', retries: 1 });
     expect(w.status().nextRetryAt).toBeUndefined();
     expect(condition(w.status(), 'Retrying')).toMatchObject({ status: 'True', reason: 'ConnectFailed' });
     expect(w.events().at(-1)?.message).toMatch(/\(retry, attempt 2\)$/);
@@ -64,7 +74,7 @@ describe('retries', () => {
 
   it('the last allowed attempt failing ends the retries', async () => {
     const { joe, job, pod } = failedRun(11, { retry: { limit: 1 } });
-    const w = new World([{ ...joe, status: { ...joe.status, attempts: 2 } }, secret(), job, pod]);
+    const w = new World([{ ...joe, status: { ...joe.status, retries: 1 } }, secret(), job, pod]);
     await recordOutcome(w);
     expect(w.status().nextRetryAt).toBeUndefined();
     expect(condition(w.status(), 'Retrying')).toMatchObject({ status: 'False', reason: 'RetriesExhausted' });
@@ -102,7 +112,7 @@ describe('run now and schedule', () => {
     await w.reconcile('joe');
     await w.reconcile('joe');
     expect(w.job(jobNameOf(done))?.metadata?.annotations?.['mailsync.io/run-trigger']).toBe('requested');
-    expect(w.status()).toMatchObject({ phase: 'Pending', lastRequestedAt: 'two', attempts: 1, runGeneration: 1 });
+    expect(w.status()).toMatchObject({ phase: 'Pending', lastRequestedAt: 'two', retries: 0, runGeneration: 1 });
     expect(w.events().at(-1)?.message).toContain('run-now request');
   });
 
