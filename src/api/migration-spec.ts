@@ -15,7 +15,15 @@ import { Endpoint, MailSyncSpec, SecretKeyRef } from './spec.js';
 /** A side of the template: every Endpoint field but the user (per account), all optional. */
 const TemplateEndpoint = Type.Partial(Type.Omit(Endpoint, ['user']));
 
-const { source: _s, destination: _d, suspend: _suspend, ...sharedFields } = MailSyncSpec.properties;
+// The migration runs its children's passes itself (run-now annotation): no schedule of their own.
+const {
+  source: _s,
+  destination: _d,
+  suspend: _suspend,
+  schedule: _schedule,
+  timeZone: _timeZone,
+  ...sharedFields
+} = MailSyncSpec.properties;
 
 export const MailSyncTemplate = Type.Object(
   {
