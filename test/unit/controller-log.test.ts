@@ -195,4 +195,39 @@ describe('run log (status.progress, summary, logTail and the resume position)', 
     expect(log.summary).toBeUndefined();
     expect(log.snapshot().logTail).toContain('--- new worker pod pod-2 ---');
   });
+
+  it('an interrupted run: the first pod to its end, the marker, the second pod, even across a controller restart', () => {
+    const interrupted = line('04', {
+      event: 'summary',
+      summary: { ...summary, verdict: 'aborted', reason: 'Interrupted', exitCode: 31, message: 'stopped by SIGTERM' },
+    });
+    const first = [lines[0]!, lines[1]!, interrupted];
+    const full = new RunLog();
+    full.beginPod('pod-1');
+    for (const l of first) full.apply(l);
+    full.markDone();
+    full.beginPod('pod-2');
+    for (const l of lines) full.apply(l);
+    const tail = full.snapshot().logTail;
+    const marker = tail.indexOf('--- new worker pod pod-2 ---');
+    expect(tail.slice(marker - 1, marker)[0]).toMatch(/^Verdict: aborted \(Interrupted, exit code 31\)/);
+    const second = new RunLog();
+    second.beginPod('pod-2');
+    for (const l of lines) second.apply(l);
+    expect(tail.slice(marker + 1)).toEqual(second.snapshot().logTail);
+
+    for (let cut = 1; cut < lines.length; cut++) {
+      const before = new RunLog();
+      before.beginPod('pod-1');
+      for (const l of first) before.apply(l);
+      before.markDone();
+      before.beginPod('pod-2');
+      for (const l of lines.slice(0, cut)) before.apply(l);
+      const saved = before.snapshot();
+      const resumed = new RunLog({ ...saved, position: saved.logStream });
+      const sinceNanos = timestampNanos(resumed.beginPod('pod-2')!)!;
+      for (const l of lines.filter((l) => splitTimestamp(l)!.nanos >= sinceNanos)) resumed.apply(l);
+      expect(resumed.snapshot(), `restart after ${cut} lines of pod-2`).toEqual(full.snapshot());
+    }
+  });
 });
