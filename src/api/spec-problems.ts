@@ -18,7 +18,7 @@ import { sameAccount } from './endpoint-identity.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { schemaErrors } from './schema-errors.js';
 import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from './secret-refs.js';
-import { type Endpoint, LOCAL, MailSyncSpec, SIDES, type Side } from './spec.js';
+import { type Endpoint, LOCAL_ENDPOINT_FIELDS, MailSyncSpec, SIDES, type Side } from './spec.js';
 import { effectiveMechanism } from './spec-defaults.js';
 import { RULE_TEXT } from './spec-rule-text.js';
 
@@ -53,10 +53,6 @@ export function invalidRegexReason(pattern: string, flags?: string): string | un
   }
 }
 
-const LOCAL_FIELDS = Object.entries(MailSyncSpec.properties.source.properties)
-  .filter(([, schema]) => (schema as Record<string, unknown>)[LOCAL] === true)
-  .map(([name]) => name);
-
 /** Credentials from the wrong world: Secret references outside Kubernetes, files or variables in a MailSync. */
 function originProblems(endpoint: Endpoint, side: Side, context: SpecContext): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -70,8 +66,8 @@ function originProblems(endpoint: Endpoint, side: Side, context: SpecContext): S
       });
     }
   } else {
-    for (const field of LOCAL_FIELDS) {
-      if (endpoint[field as keyof Endpoint] === undefined) continue;
+    for (const field of LOCAL_ENDPOINT_FIELDS) {
+      if (endpoint[field] === undefined) continue;
       problems.push({
         path: `spec.${side}.${field}`,
         message: 'a local file or variable is not read in Kubernetes; use a Secret reference',

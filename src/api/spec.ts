@@ -180,6 +180,11 @@ export const Endpoint = Type.Object(
 );
 export type Endpoint = Static<typeof Endpoint>;
 
+/** The endpoint fields that name something on the local machine (files, environment variables): marked LOCAL. */
+export const LOCAL_ENDPOINT_FIELDS = Object.entries(Endpoint.properties)
+  .filter(([, schema]) => (schema as Record<string, unknown>)[LOCAL] === true)
+  .map(([name]) => name as keyof Endpoint);
+
 export const RenameRule = Type.Object(
   {
     from: Type.String({
