@@ -38,10 +38,10 @@ const plan = (over: Partial<ChildPlanInput>) =>
 
 const names = (p: ReturnType<typeof planChildren>) => ({
   createChildren: p.createChildren.map((c) => c.metadata.name),
-  updateChildren: p.updateChildren.map((c) => c.metadata.name),
+  updateChildren: p.updateChildren.map((u) => u.child.metadata.name),
   deleteChildren: p.deleteChildren,
   createSecrets: p.createSecrets.map((s) => s.metadata?.name),
-  updateSecrets: p.updateSecrets.map((s) => s.metadata?.name),
+  updateSecrets: p.updateSecrets.map((u) => u.secret.metadata?.name),
   deleteSecrets: p.deleteSecrets,
   conflicts: p.conflicts.map((c) => c.line),
 });

@@ -169,6 +169,23 @@ describe('decidePasses', () => {
     }).toEqual({ current: undefined, started: undefined, ended: undefined, ...expected });
   });
 
+  it('between passes, counts each account by its latest run (one added since the pass counts too)', () => {
+    const decision = decidePasses(
+      input({
+        accounts: 3,
+        passes: [pass('presync-1', 0, 5)],
+        children: [
+          child('a', 'presync-1', 'Succeeded'),
+          child('b', 'presync-1', 'Failed', { reason: 'TLSFailed' }),
+          child('new', 'presync-1', 'Running'),
+        ],
+      }),
+    );
+    expect(decision.accounts).toEqual({ total: 3, succeeded: 1, failed: 1, running: 1, queued: 0 });
+    expect(decision.failureReasons).toEqual([{ reason: 'TLSFailed', count: 1 }]);
+    expect(decision.current?.accounts).toEqual(pass('presync-1', 0, 5).accounts);
+  });
+
   it('gives the next pass time while waiting', () => {
     const decision = decidePasses(input({ passes: [pass('presync-1', 0, 5)], schedule: hourly, now: at(30) }));
     expect(decision.nextPassTime?.toISOString()).toBe(at(60).toISOString());

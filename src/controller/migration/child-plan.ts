@@ -37,10 +37,10 @@ export interface ChildPlanInput {
 
 export interface ChildPlan {
   createSecrets: V1Secret[];
-  updateSecrets: V1Secret[];
+  updateSecrets: { secret: V1Secret; existing: V1Secret }[];
   deleteSecrets: string[];
   createChildren: MailSync[];
-  updateChildren: MailSync[];
+  updateChildren: { child: MailSync; existing: MailSync }[];
   deleteChildren: string[];
   /** Accounts whose name is taken by an object the migration does not control. */
   conflicts: InvalidAccount[];
@@ -82,15 +82,12 @@ export function planChildren(input: ChildPlanInput): ChildPlan {
         continue;
       }
       if (!existing) plan.createSecrets.push(secret);
-      else if (!secretIsCurrent(existing, secret)) {
-        plan.updateSecrets.push({
-          ...secret,
-          metadata: { ...secret.metadata, resourceVersion: existing.metadata?.resourceVersion },
-        });
-      }
+      else if (!secretIsCurrent(existing, secret)) plan.updateSecrets.push({ secret, existing });
     }
     if (!child) plan.createChildren.push(newChild(migration, account, passId, suspend));
-    else if (!childIsCurrent(child, account, suspend)) plan.updateChildren.push(updatedChild(child, account, suspend));
+    else if (!childIsCurrent(child, account, suspend)) {
+      plan.updateChildren.push({ child: updatedChild(child, account, suspend), existing: child });
+    }
   }
   if (input.complete) {
     for (const [name, child] of input.children) {

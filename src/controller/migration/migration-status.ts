@@ -66,7 +66,7 @@ export function buildStatus(input: StatusInput): MailMigrationStatus {
     at,
   );
   const current = decision.current;
-  const counts = current?.accounts ?? { total: input.total, succeeded: 0, failed: 0, running: 0, queued: input.total };
+  const counts = decision.accounts;
   const status: MailMigrationStatus = {
     phase: decision.phase,
     observedGeneration: input.generation,

@@ -19,6 +19,18 @@ export interface PassCount {
  * finishing an earlier pass: that is what the servers see.
  */
 export function countPass(passId: string, total: number, children: readonly ChildView[]): PassCount {
+  return count(total, children, (child) => child.runPass === passId);
+}
+
+/**
+ * Between passes: every account by the outcome of its latest run, whatever
+ * pass it belonged to (an account added since the last pass ran once since).
+ */
+export function countLatest(total: number, children: readonly ChildView[]): PassCount {
+  return count(total, children, (child) => child.runPass !== undefined);
+}
+
+function count(total: number, children: readonly ChildView[], counts: (child: ChildView) => boolean): PassCount {
   let succeeded = 0;
   let failed = 0;
   let running = 0;
@@ -26,7 +38,7 @@ export function countPass(passId: string, total: number, children: readonly Chil
   let bytes = 0;
   const reasons = new Map<string, number>();
   for (const child of children) {
-    const inPass = child.runPass === passId;
+    const inPass = counts(child);
     if (inPass) {
       messages += child.messages;
       bytes += child.bytes;

@@ -11,10 +11,10 @@
  */
 
 import { type MigrationPhase, PASS_HISTORY, type PassKind } from '../../api/migration.js';
-import type { FailureReason, PassStatus } from '../../api/migration-status.js';
+import type { FailureReason, PassAccounts, PassStatus } from '../../api/migration-status.js';
 import { formatDuration } from '../../api/units-text.js';
 import type { ChildView } from './child-view.js';
-import { countPass } from './pass-count.js';
+import { countLatest, countPass } from './pass-count.js';
 import type { Schedule } from './schedule.js';
 
 export interface PassInput {
@@ -41,6 +41,8 @@ export interface PassDecision {
   ended?: PassStatus;
   nextPassTime?: Date;
   failureReasons: FailureReason[];
+  /** The accounts now: those of the running pass, or between passes each by its latest run. */
+  accounts: PassAccounts;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -103,7 +105,14 @@ export function decidePasses(input: PassInput): PassDecision {
     started = pass;
   };
   const result = (phase: MigrationPhase, nextPassTime?: Date): PassDecision => {
-    const out: PassDecision = { phase, passes: passes.slice(-PASS_HISTORY), failureReasons };
+    let accounts: PassAccounts;
+    if (current && !current.endTime) accounts = current.accounts;
+    else {
+      const latest = countLatest(input.accounts, input.children);
+      accounts = latest.accounts;
+      failureReasons = latest.failureReasons;
+    }
+    const out: PassDecision = { phase, passes: passes.slice(-PASS_HISTORY), failureReasons, accounts };
     if (current) out.current = current;
     if (started) out.started = started;
     if (ended) out.ended = ended;
@@ -124,8 +133,6 @@ export function decidePasses(input: PassInput): PassDecision {
     failureReasons = refreshed.failureReasons;
     if (!current.endTime) return result(input.suspend ? 'Suspended' : 'Running');
     ended = current;
-  } else {
-    failureReasons = countPass(current.id, current.accounts.total, input.children).failureReasons;
   }
   if (current.kind === 'final') return result('Completed');
   if (input.suspend) return result('Suspended');

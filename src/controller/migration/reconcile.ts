@@ -82,8 +82,11 @@ async function applyPlan(ctx: MigrationContext, namespace: string, plan: ChildPl
       // Not in our cache: not labelled for us, or the cache is behind. The next reconcile sees which.
     }
   });
-  await eachLimited(plan.updateSecrets, limit, async (secret) => {
-    await client.replace(paths.secret(namespace, secret.metadata?.name ?? ''), secret);
+  await eachLimited(plan.updateSecrets, limit, async ({ secret, existing }) => {
+    await client.mergePatch(paths.secret(namespace, secret.metadata?.name ?? ''), {
+      metadata: { resourceVersion: existing.metadata?.resourceVersion },
+      data: mergePatch(existing.data ?? {}, secret.data ?? {}),
+    });
   });
   await eachLimited(plan.createChildren, limit, async (child) => {
     try {
@@ -94,8 +97,13 @@ async function applyPlan(ctx: MigrationContext, namespace: string, plan: ChildPl
       conflicts.push({ line, message: `a MailSync named ${child.metadata.name} already exists` });
     }
   });
-  await eachLimited(plan.updateChildren, limit, async (child) => {
-    await client.replace(paths.mailSync(namespace, child.metadata.name ?? ''), child);
+  await eachLimited(plan.updateChildren, limit, async ({ child, existing }) => {
+    // A merge patch with the resourceVersion as precondition: fields the server defaulted and
+    // the migration does not set come back as their defaults.
+    await client.mergePatch(paths.mailSync(namespace, child.metadata.name ?? ''), {
+      metadata: { resourceVersion: existing.metadata.resourceVersion, annotations: child.metadata.annotations },
+      spec: mergePatch(existing.spec, child.spec) ?? {},
+    });
   });
   const remove = async (path: string) => {
     try {

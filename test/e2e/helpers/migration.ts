@@ -1,0 +1,67 @@
+/** e2e helpers for MailMigrations: the CRD, the objects, the report through the CLI. */
+import type { MailSync } from '../../../src/api/mailsync.js';
+import { LABEL_MIGRATION, MIGRATION_CRD_NAME } from '../../../src/api/migration.js';
+import { buildMigrationCrd } from '../../../src/api/migration-crd.js';
+import type { MailMigration } from '../../../src/api/migration-object.js';
+import type { MailMigrationSpec } from '../../../src/api/migration-spec.js';
+import { paths } from '../../../src/controller/migration/paths.js';
+import { isAlreadyExists, isNotFound, type KubeClient } from '../../../src/kube/kube-client.js';
+import { waitFor } from './kube.js';
+
+/** Create or update the MailMigration CRD from the generator and wait until it is served. */
+export async function installMigrationCrd(client: KubeClient): Promise<void> {
+  const crd = buildMigrationCrd() as { metadata: { resourceVersion?: string } };
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${MIGRATION_CRD_NAME}`;
+  try {
+    await client.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    const existing = await client.get<{ metadata: { resourceVersion: string } }>(path);
+    await client.replace(path, {
+      ...crd,
+      metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
+    });
+  }
+  await waitFor('MailMigration API served', async () => {
+    await client.get(paths.mailMigrations('default'));
+    return true;
+  });
+}
+
+export async function createMigration(client: KubeClient, namespace: string, name: string, spec: MailMigrationSpec) {
+  const body: MailMigration = {
+    apiVersion: 'mailsync.io/v1alpha1',
+    kind: 'MailMigration',
+    metadata: { name, namespace },
+    spec,
+  };
+  return client.create<MailMigration>(paths.mailMigrations(namespace), body);
+}
+
+export async function getMigration(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<MailMigration | undefined> {
+  try {
+    return await client.get<MailMigration>(paths.mailMigration(namespace, name));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function childrenOf(client: KubeClient, namespace: string, migration: string): Promise<MailSync[]> {
+  const list = await client.get<{ items: MailSync[] }>(paths.mailSyncs(namespace), {
+    labelSelector: `${LABEL_MIGRATION}=${migration}`,
+  });
+  return list.items;
+}
+
+export async function secretsOf(client: KubeClient, namespace: string, migration: string) {
+  const list = await client.get<{ items: { metadata: { name: string; ownerReferences?: { uid: string }[] } }[] }>(
+    paths.secrets(namespace),
+    { labelSelector: `${LABEL_MIGRATION}=${migration}` },
+  );
+  return list.items;
+}

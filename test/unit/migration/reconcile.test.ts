@@ -1,0 +1,239 @@
+/**
+ * The migration reconcile against the in-memory API (test/unit/controller/fake-kube.ts):
+ * given these objects, these writes. Level-based: a second reconcile of an unchanged
+ * world writes nothing.
+ */
+import type { V1Secret } from '@kubernetes/client-node';
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { MailSync } from '../../../src/api/mailsync.js';
+import type { MailMigration } from '../../../src/api/migration-object.js';
+import type { MailMigrationSpec } from '../../../src/api/migration-spec.js';
+import { extraOptionsToSpec } from '../../../src/cli/imapsync/extra-options.js';
+import { AccountFiles } from '../../../src/controller/migration/read-accounts.js';
+import { type MigrationContext, reconcileMigration } from '../../../src/controller/migration/reconcile.js';
+import { EventRecorder } from '../../../src/kube/event-recorder.js';
+import { FakeKube } from '../controller/fake-kube.js';
+
+const NS = 'team';
+const PASSWORDS = ['old-ann', 'new-ann', 'old-bob', 'new-bob'];
+const FILE = ';ann;old-ann;;ann@new;new-ann\n;bob;old-bob;;bob@new;new-bob;--folder INBOX\n;cid;;;cid@new;\n';
+
+const spec = (over: Partial<MailMigrationSpec> = {}): MailMigrationSpec => ({
+  template: {
+    source: { host: 'imap.old', authUser: 'admin', passwordSecretRef: { name: 'admin', key: 'old' } },
+    destination: { host: 'imap.new', authUser: 'admin', passwordSecretRef: { name: 'admin', key: 'new' } },
+  },
+  accountsFrom: { secretRef: { name: 'accounts', key: 'file.txt' } },
+  ...over,
+});
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+describe('reconcileMigration', () => {
+  let kube: FakeKube;
+  let ctx: MigrationContext;
+  let now: Date;
+  const log = pino({ level: 'silent' });
+
+  const run = () => reconcileMigration(ctx, `${NS}/acme`);
+  const children = () => kube.list<MailSync>('mailsyncs');
+  const mm = () => kube.object<MailMigration>('mailmigrations', NS, 'acme')!;
+  const finish = (phase: string, lastRequestedAt?: string) => {
+    for (const child of children()) {
+      kube.modify('mailsyncs', NS, child.metadata.name!, (obj) => {
+        obj.status = {
+          phase,
+          runGeneration: 1,
+          ...(lastRequestedAt ? { lastRequestedAt } : {}),
+          summary: { messagesTransferred: 10, bytesTransferred: 1000, durationSeconds: 3 },
+          ...(phase === 'Failed' ? { lastError: { reason: 'AuthenticationFailed', message: 'source: refused' } } : {}),
+        };
+      });
+    }
+  };
+  const setFile = (text: string) =>
+    kube.modify('secrets', NS, 'accounts', (obj) => {
+      (obj as V1Secret).data = { 'file.txt': b64(text) };
+    });
+
+  beforeEach(() => {
+    now = new Date('2026-12-02T10:00:00Z');
+    kube = new FakeKube([
+      {
+        apiVersion: 'mailsync.io/v1alpha1',
+        kind: 'MailMigration',
+        metadata: { name: 'acme', namespace: NS },
+        spec: spec(),
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'accounts', namespace: NS },
+        data: { 'file.txt': b64(FILE) },
+      } as never,
+    ]);
+    const labelled = <T extends { metadata?: { namespace?: string; labels?: Record<string, string> } }>(
+      items: T[],
+      name: string,
+    ) => items.filter((o) => o.metadata?.namespace === NS && o.metadata?.labels?.['mailsync.io/migration'] === name);
+    ctx = {
+      client: kube,
+      log,
+      events: new EventRecorder(kube, log, 'mailsync-controller'),
+      accountFiles: new AccountFiles(kube),
+      optionsToSpec: extraOptionsToSpec,
+      migration: (ns, name) => kube.object<MailMigration>('mailmigrations', ns, name),
+      childrenOf: (_ns, name) => labelled(kube.list<MailSync>('mailsyncs'), name),
+      secretsOf: (_ns, name) => labelled(kube.list<V1Secret>('secrets'), name),
+      written: new Map(),
+      now: () => now,
+      writeConcurrency: 4,
+    };
+  });
+
+  it('creates one child per account, a Secret for the file passwords, and starts the presync pass', async () => {
+    expect(await run()).toEqual({ requeueAfter: 15_000 });
+    const made = children();
+    expect(made.map((c) => c.spec.source.user).sort()).toEqual(['ann', 'bob', 'cid']);
+    const bob = made.find((c) => c.spec.source.user === 'bob')!;
+    expect(bob.spec).toMatchObject({
+      source: { host: 'imap.old', user: 'bob', passwordSecretRef: { name: bob.metadata.name, key: 'source' } },
+      destination: {
+        host: 'imap.new',
+        user: 'bob@new',
+        passwordSecretRef: { name: bob.metadata.name, key: 'destination' },
+      },
+      folders: { only: ['INBOX'] },
+    });
+    expect(bob.spec.source.authUser).toBeUndefined();
+    const cid = made.find((c) => c.spec.source.user === 'cid')!;
+    expect(cid.spec.source).toMatchObject({ authUser: 'admin', passwordSecretRef: { name: 'admin', key: 'old' } });
+    const secrets = kube.list<V1Secret>('secrets').filter((s) => s.metadata?.name !== 'accounts');
+    expect(secrets.map((s) => s.metadata?.name).sort()).toEqual(
+      made
+        .filter((c) => c.spec.source.user !== 'cid')
+        .map((c) => c.metadata.name)
+        .sort(),
+    );
+    expect(mm().status).toMatchObject({
+      phase: 'Running',
+      pass: { id: 'presync-1', kind: 'presync', accounts: { total: 3, queued: 3 } },
+      accounts: { total: 3, invalid: 0, display: '0/3' },
+    });
+  });
+
+  it('is idempotent: an unchanged world gets no write', async () => {
+    await run();
+    finish('Succeeded');
+    await run();
+    const before = kube.writes().length;
+    await run();
+    expect(kube.writes().slice(before)).toEqual([]);
+  });
+
+  it('ends the pass when every account finished, with the failure reasons and an Event', async () => {
+    await run();
+    finish('Failed');
+    now = new Date('2026-12-02T10:10:00Z');
+    expect(await run()).toEqual({});
+    expect(mm().status).toMatchObject({
+      phase: 'Waiting',
+      pass: { id: 'presync-1', endTime: now.toISOString(), messages: 30, accounts: { failed: 3 } },
+      failureReasons: [{ reason: 'AuthenticationFailed', count: 3 }],
+    });
+    const events = kube.list<{ reason: string; message: string }>('events');
+    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['PassStarted', 'PassEnded']));
+  });
+
+  it('finalPass: one more pass over every account (requested-at on each child), then Completed', async () => {
+    await run();
+    finish('Succeeded');
+    await run();
+    kube.modify('mailmigrations', NS, 'acme', (obj) => {
+      (obj as unknown as MailMigration).spec.finalPass = true;
+    });
+    await run();
+    expect(mm().status?.pass?.id).toBe('final-2');
+    expect(children().map((c) => c.metadata.annotations?.['mailsync.io/requested-at'])).toEqual([
+      'final-2',
+      'final-2',
+      'final-2',
+    ]);
+    // The children still show the presync runs: the final pass is not over.
+    await run();
+    expect(mm().status?.phase).toBe('Running');
+    finish('Succeeded', 'final-2');
+    await run();
+    expect(mm().status?.phase).toBe('Completed');
+    expect(mm().status?.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'True' });
+  });
+
+  it('editing the file removes and adds children; a bad row deletes nothing and says where', async () => {
+    await run();
+    const bob = children().find((c) => c.spec.source.user === 'bob')!.metadata.name!;
+    setFile(';ann;old-ann;;ann@new;new-ann\n;cid;;;cid@new;\nnot;a;row\n');
+    await run();
+    expect(children()).toHaveLength(3);
+    expect(mm().status?.invalidAccounts).toEqual([{ line: 3, message: expect.stringContaining('found 3 field(s)') }]);
+    expect(mm().status?.conditions?.find((c) => c.type === 'AccountsValid')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidAccounts',
+    });
+    setFile(';ann;old-ann;;ann@new;new-ann\n;cid;;;cid@new;\n;dan;;;dan@new;\n');
+    await run();
+    expect(
+      children()
+        .map((c) => c.spec.source.user)
+        .sort(),
+    ).toEqual(['ann', 'cid', 'dan']);
+    expect(kube.object('secrets', NS, bob)).toBeUndefined();
+    expect(mm().status?.accounts).toMatchObject({ total: 3, invalid: 0 });
+  });
+
+  it('a changed password updates the per-account Secret only', async () => {
+    await run();
+    const ann = children().find((c) => c.spec.source.user === 'ann')!;
+    const before = kube.writes().length;
+    setFile(FILE.replace('old-ann', 'rotated-ann'));
+    await run();
+    const writes = kube.writes().slice(before);
+    expect(writes.map((w) => [w.verb, w.resource, w.name])).toEqual([['patch', 'secrets', ann.metadata.name]]);
+    expect((kube.object<V1Secret>('secrets', NS, ann.metadata.name!)?.data ?? {}).source).toBe(b64('rotated-ann'));
+  });
+
+  it('a missing Secret: a condition, no child touched, retried', async () => {
+    kube.remove('secrets', NS, 'accounts');
+    expect(await run()).toEqual({ requeueAfter: 30_000 });
+    expect(children()).toEqual([]);
+    expect(mm().status).toMatchObject({ phase: 'Pending' });
+    expect(mm().status?.conditions?.find((c) => c.type === 'AccountsValid')).toMatchObject({
+      status: 'False',
+      reason: 'SecretNotFound',
+      message: `Secret ${NS}/accounts not found`,
+    });
+  });
+
+  it('suspend puts suspend: true on every child and starts no pass', async () => {
+    await run();
+    finish('Succeeded');
+    kube.modify('mailmigrations', NS, 'acme', (obj) => {
+      (obj as unknown as MailMigration).spec.suspend = true;
+    });
+    await run();
+    expect(children().map((c) => c.spec.suspend)).toEqual([true, true, true]);
+    expect(mm().status?.phase).toBe('Suspended');
+  });
+
+  it('never writes a password anywhere but the per-account Secrets', async () => {
+    await run();
+    finish('Failed');
+    await run();
+    const elsewhere = kube.writes().filter((w) => w.resource !== 'secrets');
+    const text = JSON.stringify(elsewhere);
+    for (const password of PASSWORDS) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(b64(password));
+    }
+  });
+});
