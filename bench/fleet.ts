@@ -1,0 +1,364 @@
+/**
+ * Fleet migration benchmark (`npm run bench:fleet`; not a test).
+ *
+ *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig MAILSYNC_IMAGE=mailsync-operator:dev \
+ *     npm run bench:fleet -- [--accounts 1000] [--per-host 50] [--no-mbsync] [--no-delta]
+ *   npm run bench:fleet -- --accounts 50 --baseline-only      # the GNU parallel + mbsync half, no cluster
+ *
+ * Two real Dovecot servers on 127.0.0.1 (test/harness), N users on each with
+ * 20-50 small messages in the source. Then:
+ * 1. the MailMigration: one resource of N accounts (a CSV account file in a
+ *    Secret) with concurrency.perSourceHost, the real worker image, the
+ *    controller from the build with leader election: wall time until the
+ *    presync pass ended with every account Succeeded, accounts/min,
+ *    aggregate messages/s, controller peak RSS, API requests/s, the most
+ *    children seen running at once (the cap), and status staleness (now
+ *    minus the last log line a running child's status reflects, sampled);
+ * 2. imapsync's FAQ.Massive recipe shape on the same accounts: GNU parallel
+ *    --max-procs P over the account file, mbsync (isync) per account, into
+ *    separate destination users: wall time and accounts/min, for the ratio;
+ * 3. a no-change delta pass (the run-now annotation mailsync.io/requested-at
+ *    on the migration): wall time and API requests per account.
+ * `apt-get install parallel isync` for part 2.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { MailSync } from '../src/api/mailsync.js';
+import { ANNOTATION_REQUESTED_AT, LABEL_MIGRATION } from '../src/api/migration.js';
+import type { MailMigrationStatus } from '../src/api/migration-status.js';
+import { paths } from '../src/controller/paths.js';
+import { InformerSet } from '../src/kube/informers.js';
+import { type KubeClient, MERGE_PATCH } from '../src/kube/kube-client.js';
+import { startController } from '../test/e2e/helpers/controller-process.js';
+import {
+  connect,
+  createNamespace,
+  createSecret,
+  deleteNamespace,
+  installCrd,
+  sleep,
+  waitFor,
+} from '../test/e2e/helpers/kube.js';
+import { testMessage } from '../test/e2e/helpers/mail.js';
+import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
+import { appendMessages } from '../test/harness/mailbox.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const quiet = pino({ level: 'warn' });
+const { values } = parseArgs({
+  options: {
+    accounts: { type: 'string', default: '1000' },
+    'per-host': { type: 'string', default: '50' },
+    seed: { type: 'string', default: '7' },
+    'no-mbsync': { type: 'boolean', default: false },
+    'no-delta': { type: 'boolean', default: false },
+    'baseline-only': { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.accounts);
+const perHost = Number(values['per-host']);
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** Deterministic 20-50 messages per account. */
+function messagesOf(i: number): number {
+  const x = Math.sin(i * 12.9898 + Number(values.seed)) * 43758.5453;
+  return 20 + Math.floor((x - Math.floor(x)) * 31);
+}
+const user = (i: number) => `fleet${String(i).padStart(4, '0')}`;
+
+function percentile(list: number[], p: number): number {
+  if (list.length === 0) return Number.NaN;
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function prepare(pair: DovecotPair): Promise<number> {
+  const started = Date.now();
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    await pair.a.addUser(user(i), `a-${user(i)}`);
+    await pair.b.addUser(user(i), `b-${user(i)}`);
+    if (!values['no-mbsync']) await pair.b.addUser(`${user(i)}mb`, `b-${user(i)}mb`);
+  }
+  // Dovecot re-reads its passwd file at most once a second.
+  await sleep(1100);
+  await inParallel(
+    Array.from({ length: N }, (_, i) => i),
+    8,
+    async (i) => {
+      const count = messagesOf(i);
+      total += count;
+      await appendMessages(
+        pair.a,
+        user(i),
+        'INBOX',
+        Array.from({ length: count }, (_, m) => ({ raw: testMessage(user(i), m, 600) })),
+      );
+    },
+  );
+  console.log(`${N} accounts, ${total} messages in the source, prepared in ${seconds(Date.now() - started)} s`);
+  return total;
+}
+
+/** FAQ.Massive's shape: GNU parallel over the account file, one mbsync per account. */
+function parallelMbsync(pair: DovecotPair, dir: string): Record<string, string | number> {
+  const configs: string[] = [];
+  const store = (name: string, server: DovecotServer, login: string) => `IMAPAccount ${name}
+Host localhost
+Port ${server.implicitTlsPort}
+User ${login}
+Pass ${server.password(login)}
+SSLType IMAPS
+CertificateFile ${server.caFile}
+PipelineDepth 50
+
+IMAPStore ${name}-store
+Account ${name}
+`;
+  for (let i = 0; i < N; i++) {
+    const file = path.join(dir, `mbsyncrc-${user(i)}`);
+    writeFileSync(
+      file,
+      `${store('far', pair.a, user(i))}\n${store('near', pair.b, `${user(i)}mb`)}
+Channel fleet
+Far :far-store:
+Near :near-store:
+Patterns * !"Sent Items" !"Deleted Items" !"Junk Email"
+Create Near
+Sync Pull
+CopyArrivalDate yes
+SyncState ${dir}/state-${user(i)}/
+`,
+      { mode: 0o600 },
+    );
+    configs.push(file);
+  }
+  const accountFile = path.join(dir, 'accounts.txt');
+  writeFileSync(accountFile, `${configs.join('\n')}\n`);
+  const started = Date.now();
+  const result = spawnSync(
+    'parallel',
+    ['--will-cite', '--max-procs', String(perHost), '--arg-file', accountFile, 'mbsync', '-q', '-c', '{}', 'fleet'],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  const wall = Date.now() - started;
+  if (result.status !== 0)
+    console.warn(`parallel/mbsync errors (first lines):\n${result.stderr.split('\n').slice(0, 10).join('\n')}`);
+  return {
+    recipe: `GNU parallel --max-procs ${perHost} over the account file, mbsync per account`,
+    accounts: N,
+    'failed (parallel exit code)': result.status ?? -1,
+    'wall (s)': seconds(wall),
+    'accounts/min': ((N / wall) * 60_000).toFixed(0),
+  };
+}
+
+async function migration(pair: DovecotPair, totalMessages: number): Promise<Record<string, string | number>[]> {
+  const image = process.env.MAILSYNC_IMAGE;
+  if (!image) throw new Error('MAILSYNC_IMAGE is not set (test/cluster/build-image.sh)');
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const { client } = await connect();
+  await installCrd(client);
+  const ns = await createNamespace(client, 'bench-fleet');
+  const csv = [
+    'host1,port1,user1,password1,host2,port2,user2,password2',
+    ...Array.from(
+      { length: N },
+      (_, i) =>
+        `127.0.0.1,${pair.a.implicitTlsPort},${user(i)},a-${user(i)},127.0.0.1,${pair.b.implicitTlsPort},${user(i)},b-${user(i)}`,
+    ),
+  ].join('\n');
+  await createSecret(client, ns, 'accounts', { 'accounts.csv': `${csv}\n` });
+  await createSecret(client, ns, 'ca', { 'ca.crt': pair.a.caPem });
+  const leaseName = `bench-fleet-${Date.now()}`;
+  const controller = await startController({
+    namespaces: [ns],
+    image,
+    concurrency: 8,
+    resyncSeconds: 60,
+    entry: 'dist',
+    leaderElect: true,
+    leaseName,
+    leaseNamespace: ns,
+    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
+  });
+  const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
+  await children.start();
+  const requestTotal = () => {
+    const last = controller
+      .lines()
+      .filter((l) => l.msg === 'api requests')
+      .at(-1) as { at: number; requests: Record<string, number> } | undefined;
+    return last ? Object.values(last.requests).reduce((a, b) => a + b, 0) : Number.NaN;
+  };
+  const mmPath = `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailmigrations`;
+  const side = { tls: 'implicit', caSecretRef: { name: 'ca', key: 'ca.crt' } };
+  const results: Record<string, string | number>[] = [];
+  try {
+    const started = Date.now();
+    const requestsAtStart = requestTotal();
+    await client.create(mmPath, {
+      apiVersion: 'mailsync.io/v1alpha1',
+      kind: 'MailMigration',
+      metadata: { name: 'fleet', namespace: ns },
+      spec: {
+        template: { source: side, destination: side },
+        accountsFrom: { secretRef: { name: 'accounts', key: 'accounts.csv' }, format: 'csv' },
+        concurrency: { perSourceHost: perHost },
+      },
+    });
+    const stale: number[] = [];
+    let maxRunning = 0;
+    const status = async () =>
+      (await client.get<{ status?: MailMigrationStatus }>(`${mmPath}/fleet`)).status ?? ({} as MailMigrationStatus);
+    const sample = () => {
+      const now = Date.now();
+      const mine = children.list().filter((c) => c.metadata?.labels?.[LABEL_MIGRATION] === 'fleet');
+      const running = mine.filter((c) => c.status?.phase === 'Running');
+      maxRunning = Math.max(maxRunning, running.length);
+      for (const c of running) {
+        const at = c.status?.logStream?.timestamp;
+        if (at) stale.push(now - Date.parse(at));
+      }
+    };
+    const passEnded = async (kind: string, after: number) => {
+      const s = await status();
+      const pass = s.pass;
+      return pass?.kind === kind && pass.endTime !== undefined && Date.parse(pass.startTime) >= after - 2000
+        ? s
+        : undefined;
+    };
+    let presync: MailMigrationStatus | undefined;
+    await waitFor(
+      'the presync pass to end',
+      async () => {
+        sample();
+        presync = await passEnded('presync', started);
+        return presync;
+      },
+      6 * 3600_000,
+      3000,
+    );
+    const wall = Date.now() - started;
+    const requests = requestTotal() - requestsAtStart;
+    results.push({
+      run: `MailMigration, ${N} accounts, perSourceHost ${perHost}`,
+      succeeded: presync?.pass?.accounts.succeeded ?? 0,
+      failed: presync?.pass?.accounts.failed ?? 0,
+      'wall (s)': seconds(wall),
+      'accounts/min': ((N / wall) * 60_000).toFixed(0),
+      'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
+      'most children running at once': maxRunning,
+      'controller peak RSS (MiB)': peakRssMiB(controller.process.pid!).toFixed(0),
+      'API requests/s': ((requests / wall) * 1000).toFixed(1),
+      'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,
+    });
+    console.log(JSON.stringify(results.at(-1)));
+
+    if (!values['no-delta']) {
+      const deltaStarted = Date.now();
+      const before = requestTotal();
+      await client.request('PATCH', `${mmPath}/fleet`, {
+        body: { metadata: { annotations: { [ANNOTATION_REQUESTED_AT]: new Date().toISOString() } } },
+        contentType: MERGE_PATCH,
+      });
+      let delta: MailMigrationStatus | undefined;
+      await waitFor(
+        'the delta pass to end',
+        async () => {
+          delta = await passEnded('delta', deltaStarted);
+          return delta;
+        },
+        6 * 3600_000,
+        3000,
+      );
+      await sleep(6000); // the controller's request counters are logged every 5 s
+      const deltaWall = Date.now() - deltaStarted - 6000;
+      results.push({
+        run: `no-change delta pass (${ANNOTATION_REQUESTED_AT})`,
+        succeeded: delta?.pass?.accounts.succeeded ?? 0,
+        failed: delta?.pass?.accounts.failed ?? 0,
+        'wall (s)': seconds(deltaWall),
+        'API requests per account': ((requestTotal() - before) / N).toFixed(1),
+      });
+      console.log(JSON.stringify(results.at(-1)));
+    }
+  } finally {
+    children.stop();
+    await cleanup(client, ns);
+    await controller.stop();
+    client.close();
+  }
+  return results;
+}
+
+async function cleanup(client: KubeClient, ns: string): Promise<void> {
+  await deleteNamespace(client, ns);
+  await waitFor(
+    `namespace ${ns} gone`,
+    async () => {
+      try {
+        await client.get(`/api/v1/namespaces/${ns}`);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    30 * 60_000,
+    2000,
+  ).catch((error) => console.warn(String(error)));
+}
+
+async function main(): Promise<void> {
+  if (!values['baseline-only'] && !process.env.KUBECONFIG) {
+    console.error('bench/fleet.ts: KUBECONFIG is not set (the local cluster), or use --baseline-only');
+    process.exit(2);
+  }
+  const pair = await startDovecotPair({
+    a: { maxUserIpConnections: 100 },
+    b: { maxUserIpConnections: 100 },
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'mailsync-fleet-'));
+  const results: Record<string, string | number>[] = [];
+  try {
+    const total = await prepare(pair);
+    if (!values['baseline-only']) results.push(...(await migration(pair, total)));
+    if (!values['no-mbsync']) {
+      results.push(parallelMbsync(pair, dir));
+      console.log(JSON.stringify(results.at(-1)));
+    }
+  } finally {
+    await pair.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('\nbench:fleet');
+  console.table(results);
+  const mm = results.find((r) => String(r.run).startsWith('MailMigration'));
+  const mb = results.find((r) => String(r.recipe ?? '').startsWith('GNU parallel'));
+  if (mm && mb) {
+    console.log(
+      `accounts/min ratio MailMigration / parallel+mbsync: ${(Number(mm['accounts/min']) / Number(mb['accounts/min'])).toFixed(2)}`,
+    );
+  }
+}
+
+await main();
+process.exit(0);
