@@ -1,10 +1,11 @@
 /**
  * Import rules of src/ (README "Architecture"), checked by `npm run lint`:
- *   api -> sync -> worker / cli      (the engine knows no Kubernetes)
- *   kube -> controller               (the Kubernetes plumbing knows no MailSync)
+ *   api -> sync -> imapsync -> worker / cli   (the engine knows no Kubernetes)
+ *   kube -> controller                        (the Kubernetes plumbing knows no MailSync)
+ *   the controller also uses api, imapsync (account files' option columns) and metrics
  * Type-only imports count: a cycle through types is still a cycle of concepts.
  */
-const DOMAIN = '^src/(api|controller|sync|worker|cli|metrics)/';
+const DOMAIN = '^src/(api|controller|sync|imapsync|worker|cli|metrics)/';
 
 module.exports = {
   forbidden: [
@@ -32,9 +33,38 @@ module.exports = {
     {
       name: 'sync-knows-no-kubernetes',
       severity: 'error',
-      comment: 'The IMAP engine (src/sync/) imports no Kubernetes, controller, worker or CLI code.',
+      comment: 'The IMAP engine (src/sync/) imports no Kubernetes, controller, worker, CLI or option-parsing code.',
       from: { path: '^src/sync/' },
-      to: { path: '^src/(kube|controller|worker|cli)/' },
+      to: { path: '^src/(kube|controller|imapsync|worker|cli)/' },
+    },
+    {
+      name: 'imapsync-options-below-their-users',
+      severity: 'error',
+      comment:
+        "src/imapsync/ (imapsync's options as spec fields) builds on api and sync only: the CLI and the controller use it.",
+      from: { path: '^src/imapsync/' },
+      to: { path: '^src/(kube|controller|worker|cli|metrics)/' },
+    },
+    {
+      name: 'controller-apart-from-entry-points',
+      severity: 'error',
+      comment: 'src/controller/ imports neither the worker nor the CLI (src/main.ts chooses which one runs).',
+      from: { path: '^src/controller/' },
+      to: { path: '^src/(worker|cli)/' },
+    },
+    {
+      name: 'worker-and-cli-not-controller',
+      severity: 'error',
+      comment: 'The worker and the CLI do not import the controller (the CLI talks to the API server through src/kube/).',
+      from: { path: '^src/(worker|cli)/' },
+      to: { path: '^src/controller/' },
+    },
+    {
+      name: 'metrics-below-controller',
+      severity: 'error',
+      comment: 'src/metrics/ declares and serves metrics: it imports nothing but api.',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/', pathNot: '^src/(metrics|api)/' },
     },
     {
       // The worker and the CLI both depend on the spec module and the engine, not on each other

@@ -4,9 +4,9 @@
  */
 import { writeSync } from 'node:fs';
 import type { DestinationStream, Logger } from 'pino';
+import type { LogFormat } from '../imapsync/parse-state.js';
 import { eventLogger, jsonEventLogger } from '../sync/event-logger.js';
 import { formatLine } from './human-format.js';
-import type { LogFormat } from './imapsync/parse-state.js';
 
 /** Parses each JSON line pino writes and prints it readable. */
 export function humanDestination(fd = 1): DestinationStream {

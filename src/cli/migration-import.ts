@@ -13,7 +13,7 @@ import { resolveAccounts } from '../api/migration-accounts.js';
 import type { MailMigration } from '../api/migration-object.js';
 import type { AccountFileFormat, MailMigrationSpec, MailSyncTemplate } from '../api/migration-spec.js';
 import type { InvalidAccount } from '../api/migration-status.js';
-import { extraOptionsToSpec } from './imapsync/extra-options.js';
+import { extraOptionsToSpec } from '../imapsync/extra-options.js';
 
 export interface ImportInput {
   /** The account file's text. */

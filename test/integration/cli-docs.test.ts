@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/api/exit-codes.js';
-import { knownOptionNames } from '../../src/cli/imapsync/lookup.js';
+import { knownOptionNames } from '../../src/imapsync/lookup.js';
 
 const read = (file: string) => readFileSync(new URL(`../../docs/${file}`, import.meta.url), 'utf8');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { IMAPSYNC_COMPAT } from '../../src/cli/imapsync/compat-options.js';
-import { parseSyncArgs } from '../../src/cli/imapsync/parse.js';
-import { SECRET_ENV, type SyncArgs } from '../../src/cli/imapsync/parse-state.js';
-import { imapsyncPasswordEnvFallback } from '../../src/cli/imapsync/password-env.js';
-import { emptyOverrides, type SpecOverrides } from '../../src/cli/spec-overrides.js';
+import { IMAPSYNC_COMPAT } from '../../src/imapsync/compat-options.js';
+import { parseSyncArgs } from '../../src/imapsync/parse.js';
+import { SECRET_ENV, type SyncArgs } from '../../src/imapsync/parse-state.js';
+import { imapsyncPasswordEnvFallback } from '../../src/imapsync/password-env.js';
+import { emptyOverrides, type SpecOverrides } from '../../src/imapsync/spec-overrides.js';
 import { ConfigError } from '../../src/sync/errors.js';
 
 const files = new Set(['/run/token1', './token2']);

@@ -3,7 +3,7 @@ import { jsonPathToField, schemaErrors } from '../../src/api/schema-errors.js';
 import { MailSyncSpec } from '../../src/api/spec.js';
 import { loadSpec, parseConfigText } from '../../src/api/spec-load.js';
 import { SpecError } from '../../src/api/spec-problems.js';
-import { applyOverrides, emptyOverrides } from '../../src/cli/spec-overrides.js';
+import { applyOverrides, emptyOverrides } from '../../src/imapsync/spec-overrides.js';
 
 const base = () => ({
   source: { host: 'imap.old.example', user: 'joe', passwordFile: '/p1' },

@@ -3,7 +3,7 @@ import { parseAccountFile } from '../../src/api/accounts-file.js';
 import { type AccountInput, resolveAccounts } from '../../src/api/migration-accounts.js';
 import { childName } from '../../src/api/migration-child-name.js';
 import type { MailSyncTemplate } from '../../src/api/migration-spec.js';
-import { extraOptionsToSpec } from '../../src/cli/imapsync/extra-options.js';
+import { extraOptionsToSpec } from '../../src/imapsync/extra-options.js';
 
 const template: MailSyncTemplate = {
   source: { host: 'imap.old.example', tls: 'implicit' },

@@ -11,7 +11,7 @@ import { type MailSync, objectKey } from '../../api/mailsync.js';
 import { LABEL_MIGRATION } from '../../api/migration.js';
 import type { MailMigration } from '../../api/migration-object.js';
 import type { MailMigrationStatus } from '../../api/migration-status.js';
-import { extraOptionsToSpec } from '../../cli/imapsync/extra-options.js';
+import { extraOptionsToSpec } from '../../imapsync/extra-options.js';
 import { EventRecorder } from '../../kube/event-recorder.js';
 import { InformerSet } from '../../kube/informers.js';
 import type { KubeClient } from '../../kube/kube-client.js';

@@ -8,9 +8,9 @@
  * options that carry a secret or name a local file are refused, and refused
  * before parsing so that no error message can quote a password.
  */
-import { ConfigError } from '../../sync/errors.js';
-import { applyOverrides } from '../spec-overrides.js';
+import { ConfigError } from '../sync/errors.js';
 import { parseSyncArgs } from './parse.js';
+import { applyOverrides } from './spec-overrides.js';
 
 /** Options whose value is a secret: refused without looking further (an error must not quote it). */
 const SECRET_OPTIONS = /^--?(password|oauthaccesstoken)[12](=|$)/i;

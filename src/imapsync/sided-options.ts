@@ -4,9 +4,9 @@
  * credentials and TLS; the TLS flags and the credentials are only collected
  * here and resolved once every option is read (resolve.ts).
  */
-import { LOCAL_CREDENTIAL_FIELDS } from '../../api/secret-refs.js';
-import type { AuthMechanism, Endpoint } from '../../api/spec.js';
-import { ConfigError, type Side } from '../../sync/errors.js';
+import { LOCAL_CREDENTIAL_FIELDS } from '../api/secret-refs.js';
+import type { AuthMechanism, Endpoint } from '../api/spec.js';
+import { ConfigError, type Side } from '../sync/errors.js';
 import type { SidedOptionDef } from './option-def.js';
 import { endpoint, type ParseState, SECRET_ENV, type TlsOption } from './parse-state.js';
 

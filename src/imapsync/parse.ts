@@ -10,7 +10,7 @@
  * compat-options.ts), found by lookup.ts; what depends on several options is
  * decided at the end (resolve.ts).
  */
-import { ConfigError } from '../../sync/errors.js';
+import { ConfigError } from '../sync/errors.js';
 import { lookupOption, suggestion } from './lookup.js';
 import type { ValueKind } from './option-def.js';
 import { newParseState, type ParseContext, type SyncArgs, syncArgsOf } from './parse-state.js';

@@ -3,7 +3,7 @@
  * side combined into one tls mode, imapsync's dry/just* options into one
  * mode, and the combinations that contradict each other or need a notice.
  */
-import { ConfigError, type Side } from '../../sync/errors.js';
+import { ConfigError, type Side } from '../sync/errors.js';
 import { endpoint, type ParseState, SECRET_ENV, sideNumber, type TlsOption } from './parse-state.js';
 
 const BOTH_SIDES = ['source', 'destination'] as const;

@@ -3,9 +3,9 @@
  * ("a flag that sets this spec field", "a whole number into that field"), so
  * that the tables read as a list of mappings rather than a list of closures.
  */
-import type { Side } from '../../sync/errors.js';
-import type { SpecOverrides } from '../spec-overrides.js';
+import type { Side } from '../sync/errors.js';
 import type { ParseState } from './parse-state.js';
+import type { SpecOverrides } from './spec-overrides.js';
 
 /** What follows the option name: nothing, any text, a whole number, or a decimal number. */
 export type ValueKind = 'none' | 'string' | 'int' | 'number';

@@ -2,7 +2,7 @@
  * imapsync reads passwords from IMAPSYNC_PASSWORD1/2 when no other credential
  * is given; so does mailsync (after the config file had its say).
  */
-import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from '../../api/secret-refs.js';
+import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from '../api/secret-refs.js';
 
 /** Any of these on a side means the side has its credential. */
 const CREDENTIAL_FIELDS: readonly string[] = [

@@ -3,7 +3,7 @@
  * for the per-side options, imapsync's no-effect and refused options last.
  * An unknown name gets a "did you mean" when a known one is close.
  */
-import { ConfigError } from '../../sync/errors.js';
+import { ConfigError } from '../sync/errors.js';
 import { IMAPSYNC_COMPAT } from './compat-options.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 import type { OptionDef } from './option-def.js';

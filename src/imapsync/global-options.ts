@@ -4,8 +4,8 @@
  * --log-format, --folder-concurrency). docs/imapsync-options.md documents
  * each one (a test checks that none is missing there).
  */
-import { ConfigError } from '../../sync/errors.js';
-import { parseRegextrans2 } from '../../sync/regextrans.js';
+import { ConfigError } from '../sync/errors.js';
+import { parseRegextrans2 } from '../sync/regextrans.js';
 import { appendsTo, numberField, type OptionDef, setsField, stringField, type ValueKind } from './option-def.js';
 import type { ModeOption, ParseState } from './parse-state.js';
 import { setTimeoutSeconds } from './sided-options.js';

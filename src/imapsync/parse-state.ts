@@ -3,9 +3,9 @@
  * the option tables write while the arguments are read: SyncArgs plus what is
  * only resolved once every option is known (TLS options, credentials, modes).
  */
-import type { Endpoint } from '../../api/spec.js';
-import type { Side } from '../../sync/errors.js';
-import { emptyOverrides, type SpecOverrides } from '../spec-overrides.js';
+import type { Endpoint } from '../api/spec.js';
+import type { Side } from '../sync/errors.js';
+import { emptyOverrides, type SpecOverrides } from './spec-overrides.js';
 
 export type LogFormat = 'json' | 'human';
 
