@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailMigration } from '../../../src/api/migration-object.js';
 import type { MailMigrationSpec } from '../../../src/api/migration-spec.js';
-import { extraOptionsToSpec } from '../../../src/cli/imapsync/extra-options.js';
+import { extraOptionsToSpec } from '../../../src/imapsync/extra-options.js';
 import { AccountFiles } from '../../../src/controller/migration/read-accounts.js';
 import { type MigrationContext, reconcileMigration } from '../../../src/controller/migration/reconcile.js';
 import { EventRecorder } from '../../../src/kube/event-recorder.js';
