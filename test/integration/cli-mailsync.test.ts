@@ -131,6 +131,17 @@ describe('mailsync without servers', () => {
     expect(sync.stdout).toMatch(/--host1 H/);
   });
 
+  // src/main.ts starts the worker; the CLI itself does not know it (no worker <-> cli imports).
+  it.each([
+    ['help', 'worker'],
+    ['worker', '--help'],
+  ])('prints the worker help for %s %s', async (...argv) => {
+    const r = await run(argv);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: mailsync worker\n/);
+    expect(r.stdout).toMatch(/MAILSYNC_SPEC_FILE/);
+  });
+
   it('prints the version', async () => {
     const r = await run(['version']);
     expect(r.code).toBe(0);
