@@ -24,6 +24,12 @@ const WORDS: Record<string, string> = {
   ClosedAfterConnectTLS: 'the server closed the connection right after the TLS handshake',
 };
 
+/** A socket-level failure (reset, refused, unreachable, timeout): a retry may help, whatever phase it hit. */
+export function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && code in WORDS;
+}
+
 export function describeNetworkError(err: unknown): string {
   const code = (err as { code?: unknown } | undefined)?.code;
   const message = err instanceof Error ? err.message : String(err);

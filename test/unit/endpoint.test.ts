@@ -214,6 +214,16 @@ describe('open failures in words (open-errors.ts)', () => {
     );
     expect(handshake).toBeInstanceOf(ConnectError);
     expect(handshake.message).toContain('no answer in time (TLS handshake timed out after 1000 ms)');
+    const reset = openError(
+      resolved({ side: 'destination' }),
+      transport(
+        err({ code: 'ECONNRESET' }, 'Client network socket disconnected before secure TLS connection was established'),
+        'tls',
+      ),
+      scrub,
+    );
+    expect(reset).toBeInstanceOf(ConnectError);
+    expect(reset.message).toBe('destination server imap.example.test:993: connection reset by the server (ECONNRESET)');
     const greeting = openError(resolved(), new OpenStepError('no greeting within 1000 ms', 'GREETING_TIMEOUT'), scrub);
     expect(greeting.message).toMatch(/no IMAP greeting came in time .*\(GREETING_TIMEOUT\)$/);
     expect(describeNetworkError(err({ code: 'EHOSTUNREACH' }))).toBe('host unreachable (EHOSTUNREACH)');

@@ -6,7 +6,7 @@
  * Login refusals are worded in authenticate.ts (AuthError); refused commands
  * after login in command-errors.ts. Server text is scrubbed of the secret.
  */
-import { connectError } from '../connect-errors.js';
+import { connectError, isNetworkError } from '../connect-errors.js';
 import { MailsyncError, TlsError } from '../errors.js';
 import { describeTlsError, isCertificateError, isTlsProtocolError } from '../tls-errors.js';
 import type { ResolvedEndpoint } from '../types.js';
@@ -28,7 +28,9 @@ export function openError(endpoint: ResolvedEndpoint, error: unknown, scrub: (te
   const { side, host, port } = endpoint;
   const cause = error instanceof TransportOpenError && error.cause !== undefined ? error.cause : error;
   const tlsPhase = error instanceof TransportOpenError && error.phase === 'tls';
-  if (isCertificateError(cause) || isTlsProtocolError(cause) || (tlsPhase && !isTimeout(cause))) {
+  // A reset or timeout during the handshake is the network's doing (a retry may help), not TLS's.
+  const tlsFailure = isCertificateError(cause) || isTlsProtocolError(cause);
+  if (tlsFailure || (tlsPhase && !isTimeout(cause) && !isNetworkError(cause))) {
     return new TlsError(`${side} server ${host}:${port}: ${scrub(describeTlsError(cause, host))}`, {
       side,
       cause: error,
