@@ -119,7 +119,7 @@ async function prepare(pair: DovecotPair): Promise<number> {
 }
 
 /** FAQ.Massive's shape: GNU parallel over the account file, one mbsync per account. */
-function parallelMbsync(pair: DovecotPair, dir: string): Record<string, string | number> {
+function parallelMbsync(pair: DovecotPair, dir: string, totalMessages: number): Record<string, string | number> {
   const configs: string[] = [];
   const store = (name: string, server: DovecotServer, login: string) => `IMAPAccount ${name}
 Host localhost
@@ -168,6 +168,7 @@ SyncState ${dir}/state-${user(i)}/
     'failed (parallel exit code)': result.status ?? -1,
     'wall (s)': seconds(wall),
     'accounts/min': ((N / wall) * 60_000).toFixed(0),
+    'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
   };
 }
 
@@ -342,7 +343,7 @@ async function main(): Promise<void> {
     const total = await prepare(pair);
     if (!values['baseline-only']) results.push(...(await migration(pair, total)));
     if (!values['no-mbsync']) {
-      results.push(parallelMbsync(pair, dir));
+      results.push(parallelMbsync(pair, dir, total));
       console.log(JSON.stringify(results.at(-1)));
     }
   } finally {
