@@ -7,13 +7,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAccountFile } from '../../src/api/accounts-file.js';
 import { API_VERSION, KIND } from '../../src/api/mailsync.js';
+import { MIGRATION_KIND } from '../../src/api/migration.js';
+import { resolveAccounts } from '../../src/api/migration-accounts.js';
+import { MailMigrationSpec } from '../../src/api/migration-spec.js';
 import { MailSyncSpec } from '../../src/api/spec.js';
+import { extraOptionsToSpec } from '../../src/cli/imapsync/extra-options.js';
 import { type K8sObject, ofKind, parseManifests } from './manifests.js';
 import { buildTool, kubeconform, kubeconformSchemaDir, ROOT } from './tools.js';
 
 const EXAMPLES = join(ROOT, 'examples');
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+/** The examples of one MailSync each (migration.yaml holds a MailMigration: tested below). */
+const mailSyncFiles = files.filter((f) => f !== 'migration.yaml');
 const load = (file: string) => parseManifests(readFileSync(join(EXAMPLES, file), 'utf8'));
 
 interface Ref {
@@ -28,11 +35,50 @@ const refsOf = (mailsync: K8sObject): [string, Ref][] =>
   );
 
 describe('examples/', () => {
-  it('has the four promised manifests', () => {
-    expect(files.sort()).toEqual(['basic.yaml', 'gmail-oauth2.yaml', 'mirror.yaml', 'office365-throttled.yaml']);
+  it('has the promised manifests', () => {
+    expect(files.sort()).toEqual([
+      'basic.yaml',
+      'gmail-oauth2.yaml',
+      'migration.yaml',
+      'mirror.yaml',
+      'office365-throttled.yaml',
+    ]);
   });
 
-  describe.each(files)('%s', (file) => {
+  describe('migration.yaml', () => {
+    const objects = load('migration.yaml');
+    const [mm] = ofKind(objects, MIGRATION_KIND);
+    const secret = (name: string) => ofKind(objects, 'Secret').find((s) => s.metadata.name === name);
+
+    it('holds a MailMigration whose spec the schema accepts, reading its accounts from a Secret', () => {
+      expect(ofKind(objects, MIGRATION_KIND)).toHaveLength(1);
+      const errors = [...Value.Errors(MailMigrationSpec, mm!.spec)].map((e) => `${e.path}: ${e.message}`);
+      expect(errors).toEqual([]);
+      expect(mm!.spec.accountsFrom.format).toBe('imapsync');
+      expect(
+        secret(mm!.spec.accountsFrom.secretRef.name)?.stringData?.[mm!.spec.accountsFrom.secretRef.key],
+      ).toBeDefined();
+    });
+
+    it('every account of its file.txt is usable as the controller reads it, passwords only as placeholders', () => {
+      const ref = mm!.spec.accountsFrom.secretRef;
+      const text = secret(ref.name)!.stringData![ref.key] as string;
+      const parsed = parseAccountFile(text, 'imapsync');
+      const resolved = resolveAccounts(mm!.metadata.name, mm!.spec, { kind: 'file', ...parsed }, extraOptionsToSpec);
+      expect(resolved.invalid).toEqual([]);
+      expect(resolved.accounts).toHaveLength(3);
+      for (const row of parsed.rows) {
+        for (const password of [row.source.password, row.destination.password]) {
+          if (password !== undefined) expect(password).toMatch(/^REPLACE-/);
+        }
+      }
+      const admin = mm!.spec.template.source.passwordSecretRef;
+      expect(secret(admin.name)?.stringData?.[admin.key]).toMatch(/^REPLACE-/);
+      for (const s of ofKind(objects, 'Secret')) expect(s.data).toBeUndefined();
+    });
+  });
+
+  describe.each(mailSyncFiles)('%s', (file) => {
     const objects = load(file);
     const mailsyncs = ofKind(objects, KIND);
 
