@@ -14,21 +14,14 @@ export const MIGRATION_SINGULAR = 'mailmigration';
 export const MIGRATION_SHORT_NAMES = ['mm'];
 export const MIGRATION_CRD_NAME = `${MIGRATION_PLURAL}.${GROUP}`;
 
-/** On child MailSyncs and per-account Secrets: the name of the owning MailMigration. */
-export const LABEL_MIGRATION = 'mailsync.io/migration';
 /**
- * On a MailSync: a run is requested (a pass of its migration, or "run now" by
- * hand, as Flux's reconcile.fluxcd.io/requestedAt). The MailSync controller
- * starts a delta run when the value differs from `status.lastRequestedAt`.
+ * LABEL_MIGRATION (on child MailSyncs, their Jobs and pods, and per-account Secrets: the
+ * migration's name) and ANNOTATION_REQUESTED_AT (run now: a pass sets it to the pass id on every
+ * child) live with the MailSync, whose controller reads them.
  */
-export const ANNOTATION_REQUESTED_AT = 'mailsync.io/requested-at';
+export { ANNOTATION_REQUESTED_AT, LABEL_MIGRATION } from './mailsync.js';
 /** On a child MailSync: the line of the account in the account file (or its index + 1 inline), for the report. */
 export const ANNOTATION_ACCOUNT_LINE = 'mailsync.io/account-line';
-/**
- * On a child MailSync: the pass it was created in. Its first run belongs to that pass when the
- * MailSync controller does not record `status.lastRequestedAt` (see /work/fleet-contract.md).
- */
-export const ANNOTATION_CREATED_IN_PASS = 'mailsync.io/created-in-pass';
 /** On a child MailSync and a per-account Secret: hash of what the migration wants it to hold (update when it differs). */
 export const ANNOTATION_DESIRED_HASH = 'mailsync.io/desired-hash';
 

@@ -27,13 +27,9 @@ export interface ReportRow {
   messages: number;
   bytes: number;
   durationSeconds?: number;
+  /** Runs for the last request (1 + the controller's retries); 0 before the first run. */
   attempts: number;
   lastError: string;
-}
-
-/** Fields of the MailSync status that the MailSync controller adds for retries (issue 9); read loosely. */
-interface RetryFields {
-  attempts?: number;
 }
 
 function duration(child: MailSync, now: Date): number | undefined {
@@ -49,7 +45,8 @@ export function childRow(child: MailSync, now: Date): ReportRow {
   const terminal = status.phase === 'Succeeded' || status.phase === 'Failed' || status.phase === 'Aborted';
   const summary = terminal ? status.summary : undefined;
   const line = Number(child.metadata.annotations?.[ANNOTATION_ACCOUNT_LINE]);
-  const attempts = (status as RetryFields).attempts ?? (status.runGeneration !== undefined ? 1 : 0);
+  // Runs for the last request: the first one plus the controller's retries (spec.retry).
+  const attempts = status.runGeneration === undefined ? 0 : (status.retries ?? 0) + 1;
   const row: ReportRow = {
     account: `${child.spec.source.user} -> ${child.spec.destination.user}`,
     sourceHost: child.spec.source.host,

@@ -13,7 +13,7 @@ import { MIGRATION_KIND } from '../../src/api/migration.js';
 import { resolveAccounts } from '../../src/api/migration-accounts.js';
 import { MailMigrationSpec } from '../../src/api/migration-spec.js';
 import { MailSyncSpec } from '../../src/api/spec.js';
-import { extraOptionsToSpec } from '../../src/cli/imapsync/extra-options.js';
+import { extraOptionsToSpec } from '../../src/imapsync/extra-options.js';
 import { type K8sObject, ofKind, parseManifests } from './manifests.js';
 import { buildTool, kubeconform, kubeconformSchemaDir, ROOT } from './tools.js';
 

@@ -156,7 +156,6 @@ describe('planChildren', () => {
       labels: { 'mailsync.io/migration': 'acme' },
       annotations: {
         'mailsync.io/requested-at': 'delta-4',
-        'mailsync.io/created-in-pass': 'delta-4',
         'mailsync.io/account-line': '2',
       },
       ownerReferences: [

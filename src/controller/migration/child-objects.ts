@@ -10,7 +10,6 @@ import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type MailSync } from '../../api/mailsync.js';
 import {
   ANNOTATION_ACCOUNT_LINE,
-  ANNOTATION_CREATED_IN_PASS,
   ANNOTATION_DESIRED_HASH,
   ANNOTATION_REQUESTED_AT,
   LABEL_MIGRATION,
@@ -69,7 +68,6 @@ export function newChild(mm: MailMigration, account: DesiredAccount, passId: str
       labels: { [LABEL_MIGRATION]: mm.metadata.name ?? '' },
       annotations: {
         [ANNOTATION_REQUESTED_AT]: passId,
-        [ANNOTATION_CREATED_IN_PASS]: passId,
         [ANNOTATION_ACCOUNT_LINE]: String(account.line),
         [ANNOTATION_DESIRED_HASH]: desiredHash(spec),
       },

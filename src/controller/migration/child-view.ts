@@ -3,7 +3,6 @@
  * current (or last) run belongs to, how far it is, and why it failed.
  */
 import type { MailSync } from '../../api/mailsync.js';
-import { ANNOTATION_CREATED_IN_PASS } from '../../api/migration.js';
 
 export interface ChildView {
   name: string;
@@ -18,24 +17,18 @@ export interface ChildView {
   reason?: string;
 }
 
-/** Fields the MailSync controller adds for passes and retries (issue 9, helper "fleet"); read loosely. */
-interface PassFields {
-  lastRequestedAt?: string;
-  nextRetryTime?: string;
-}
-
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Aborted']);
 
 export function childView(child: MailSync): ChildView {
   const status = child.status ?? {};
-  const extra = status as PassFields;
-  const ran = status.runGeneration !== undefined;
-  const runPass = extra.lastRequestedAt ?? (ran ? child.metadata.annotations?.[ANNOTATION_CREATED_IN_PASS] : undefined);
+  // The MailSync controller records the mailsync.io/requested-at value a run answers when it starts
+  // (the first run of a child created with the annotation included).
+  const runPass = status.lastRequestedAt;
   const terminal = status.phase !== undefined && TERMINAL.has(status.phase);
   const summary = terminal ? status.summary : undefined;
   const view: ChildView = {
     name: child.metadata.name ?? '',
-    retryPending: extra.nextRetryTime !== undefined && status.phase === 'Failed',
+    retryPending: status.nextRetryAt !== undefined,
     messages: summary?.messagesTransferred ?? status.progress?.messagesCopied ?? 0,
     bytes: summary?.bytesTransferred ?? status.progress?.bytesCopied ?? 0,
   };

@@ -9,9 +9,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailMigration } from '../../../src/api/migration-object.js';
 import type { MailMigrationSpec } from '../../../src/api/migration-spec.js';
-import { extraOptionsToSpec } from '../../../src/imapsync/extra-options.js';
 import { AccountFiles } from '../../../src/controller/migration/read-accounts.js';
 import { type MigrationContext, reconcileMigration } from '../../../src/controller/migration/reconcile.js';
+import { extraOptionsToSpec } from '../../../src/imapsync/extra-options.js';
 import { EventRecorder } from '../../../src/kube/event-recorder.js';
 import { FakeKube } from '../controller/fake-kube.js';
 
@@ -39,13 +39,13 @@ describe('reconcileMigration', () => {
   const run = () => reconcileMigration(ctx, `${NS}/acme`);
   const children = () => kube.list<MailSync>('mailsyncs');
   const mm = () => kube.object<MailMigration>('mailmigrations', NS, 'acme')!;
-  const finish = (phase: string, lastRequestedAt?: string) => {
+  const finish = (phase: string, lastRequestedAt = 'presync-1') => {
     for (const child of children()) {
       kube.modify('mailsyncs', NS, child.metadata.name!, (obj) => {
         obj.status = {
           phase,
           runGeneration: 1,
-          ...(lastRequestedAt ? { lastRequestedAt } : {}),
+          lastRequestedAt,
           summary: { messagesTransferred: 10, bytesTransferred: 1000, durationSeconds: 3 },
           ...(phase === 'Failed' ? { lastError: { reason: 'AuthenticationFailed', message: 'source: refused' } } : {}),
         };
