@@ -18,6 +18,7 @@ import { MigrationCaps } from './admission/migration-caps.js';
 import { runningSlots } from './admission/running.js';
 import { ClusterView } from './cluster-view.js';
 import { type ControllerContext, PairClaims } from './context.js';
+import { countCopied } from './copy-counter.js';
 import type { WorkerOptions } from './job-builder.js';
 import { LogStreamManager } from './log-stream-manager.js';
 import { MailSyncEvents } from './mailsync-events.js';
@@ -185,6 +186,8 @@ export class Controller {
   #onRunLogUpdate(jobUid: string): void {
     const runLog = this.ctx.streams.get(jobUid);
     if (!runLog) return;
+    // The counters move while the run copies, not only when it ends.
+    countCopied(this.metrics, runLog.copied);
     const snapshot = runLog.snapshot();
     for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid)) {
       this.ctx.status.update(ms, (s) => {

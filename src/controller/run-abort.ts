@@ -17,6 +17,7 @@ import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
+import { countCopied } from './copy-counter.js';
 import { saveDeltaState } from './delta-state.js';
 import { paths } from './paths.js';
 import { type JobView, jobBusy, podAlive, runInProgress } from './run-plan.js';
@@ -132,7 +133,10 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
       if (!isNotFound(error)) throw error;
     }
   }
-  if (jobUid) ctx.streams.forget(jobUid);
+  if (jobUid) {
+    countCopied(ctx.metrics, ctx.streams.get(jobUid)?.copied);
+    ctx.streams.forget(jobUid);
+  }
   ctx.currentJob.delete(key);
   ctx.claims.release(input.pairHash, key);
 

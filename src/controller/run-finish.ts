@@ -5,12 +5,12 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { summaryTotals } from '../api/event-text.js';
-import type { Summary } from '../api/events.js';
 import type { MailSyncStatus } from '../api/status.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { StepInput } from './context.js';
+import { countCopied } from './copy-counter.js';
 import { saveDeltaState } from './delta-state.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import { paths } from './paths.js';
@@ -31,12 +31,9 @@ function finishedAt(job: JobView): number | undefined {
   return time ? new Date(time).getTime() : undefined;
 }
 
-function recordMetrics(input: StepInput, outcome: Outcome, summary: Summary | undefined, startTime?: string): void {
+/** Duration and failure reason; copied messages and bytes were counted as the log came in (copy-counter.ts). */
+function recordMetrics(input: StepInput, outcome: Outcome, startTime?: string): void {
   const { metrics } = input.ctx;
-  if (summary) {
-    metrics.messagesCopied.inc(Math.max(0, summary.messagesTransferred ?? 0));
-    metrics.bytesCopied.inc(Math.max(0, summary.bytesTransferred ?? 0));
-  }
   const started = startTime ? new Date(startTime).getTime() : undefined;
   if (started) metrics.syncDuration.observe(Math.max(0, (input.ctx.now().getTime() - started) / 1000));
   if (outcome.phase === 'Failed') metrics.failures.inc({ reason: ControllerMetrics.failureLabel(outcome.reason) });
@@ -89,13 +86,15 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
   }
   const step = stepContext(mailSync, ctx.now());
-  const { next, note } = withRetry(input, runFinished(status, step, outcome, live), outcome);
+  const finished = runFinished(countRunAttempts(input, job, status), step, outcome, live);
+  const { next, note } = withRetry(input, finished, outcome);
   await commitStatus(input, next, {
     flush: true,
     eventMessage: `${outcome.reason}: ${outcome.message} (${summaryTotals(live.summary)})${note}`,
   });
-  recordMetrics(input, outcome, live.summary as Summary | undefined, status.startTime);
+  recordMetrics(input, outcome, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
+  countCopied(ctx.metrics, runLog?.copied);
   ctx.streams.forget(job.uid);
   // MailSyncs waiting for this account pair may go now.
   for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);
@@ -150,7 +149,7 @@ export async function recordLostRun(input: StepInput): Promise<ReconcileResult> 
   });
   const { next, note } = withRetry(input, finished, outcome);
   await commitStatus(input, next, { flush: true, eventMessage: `${outcome.reason}: ${outcome.message}${note}` });
-  recordMetrics(input, outcome, undefined, status.startTime);
+  recordMetrics(input, outcome, status.startTime);
   log.warn({ job: status.jobName }, 'run lost its Job');
   return { requeueAfter: 500 };
 }

@@ -12,6 +12,7 @@
 import type { Progress, Summary } from '../api/events.js';
 import type { LogStreamPosition, StatusProgress, StatusSummary } from '../api/status.js';
 import { formatBytes } from '../api/units-text.js';
+import { CopyCounter } from './copy-counter.js';
 import { parseWorkerLine, readableLines, sinceTimeOf, splitTimestamp, timestampNanos } from './log-lines.js';
 import { LogTail } from './log-tail.js';
 
@@ -67,12 +68,20 @@ export class RunLog {
   #skipAtTimestamp = 0;
   #seenAtTimestamp = 0;
   #pod?: string;
+  /** Copied messages and bytes not yet counted in the metrics. */
+  readonly copied: CopyCounter;
 
   constructor(init: RunLogInit = {}) {
     this.#tail = new LogTail(init.logTail ?? []);
     this.#progress = init.progress;
     this.#summary = init.summary;
     this.#position = init.position ? { ...init.position } : undefined;
+    // Resuming a run another process followed: what its status shows was counted there.
+    this.copied = new CopyCounter(
+      init.progress
+        ? { pod: init.position?.pod, messages: init.progress.messagesCopied, bytes: init.progress.bytesCopied }
+        : undefined,
+    );
   }
 
   get pod(): string | undefined {
@@ -138,8 +147,10 @@ export class RunLog {
     for (const text of readableLines(parsed)) this.#tail.push(text);
     if (parsed.kind === 'event') {
       const event = parsed.event;
-      if (event.event === 'progress') this.#progress = progressFromEvent(event.progress);
-      else if (event.event === 'folders') {
+      if (event.event === 'progress') {
+        this.#progress = progressFromEvent(event.progress);
+        this.copied.observe(this.#pod, event.progress.messagesCopied ?? 0, event.progress.bytesCopied ?? 0);
+      } else if (event.event === 'folders') {
         this.#progress = withDisplay({
           ...this.#progress,
           foldersTotal: event.total,
@@ -149,6 +160,7 @@ export class RunLog {
         this.#fullSummary = event.summary;
         this.#summary = statusSummary(event.summary);
         const s = event.summary;
+        this.copied.observe(this.#pod, s.messagesTransferred ?? 0, s.bytesTransferred ?? 0);
         this.#progress = withDisplay({
           ...this.#progress,
           messagesCopied: s.messagesTransferred,

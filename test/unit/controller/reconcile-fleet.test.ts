@@ -72,6 +72,27 @@ describe('retries', () => {
     expect(w.events().at(-1)?.message).toMatch(/\(retry, attempt 2\)$/);
   });
 
+  it('keeps the two counts apart: worker pods of the run in attempts, controller retries in retries', async () => {
+    const joe = mailSync({ status: { ...startedStatus(mailSync()), retries: 1 } });
+    const job = runJob(joe, { state: 'failed' });
+    const first = workerPod(job, {
+      name: 'pod-1',
+      container: 'terminated',
+      exitCode: 11,
+      created: '2026-01-01T00:00:01Z',
+    });
+    const second = workerPod(job, {
+      name: 'pod-2',
+      container: 'terminated',
+      exitCode: 11,
+      created: '2026-01-01T00:00:20Z',
+    });
+    const w = new World([joe, secret(), job, first, second]);
+    await recordOutcome(w);
+    expect(w.status()).toMatchObject({ phase: 'Failed', attempts: 2, retries: 1 });
+    expect(condition(w.status(), 'Retrying')?.message).toMatch(/^attempt 2 of 4 failed \(ConnectFailed\); retry 2 at /);
+  });
+
   it('the last allowed attempt failing ends the retries', async () => {
     const { joe, job, pod } = failedRun(11, { retry: { limit: 1 } });
     const w = new World([{ ...joe, status: { ...joe.status, retries: 1 } }, secret(), job, pod]);
