@@ -2,7 +2,8 @@
 # The whole test suite, as `make test` and CI run it, on a fresh machine or a warm one:
 #   1. system packages (Dovecot, openssl, containerd, ...)   test/*/install-deps.sh
 #   2. npm dependencies (Node 24 comes with them) and the TypeScript build
-#   3. lint, unit tests, integration tests against real Dovecot, chart tests
+#   3. lint, unit tests, src/kube against an in-process fake API server, integration tests against
+#      real Dovecot, chart tests
 #   4. the local Kubernetes cluster (built from source, cached under ~/.cache/mailsync),
 #      the project image, and the end-to-end suite against it; the cluster is stopped at the end.
 # Prints one closing line "N passed, N failed, N skipped" over every vitest run.
@@ -39,6 +40,7 @@ run_vitest() { # name, paths...
 }
 
 run_vitest unit test/unit/
+run_vitest kube test/kube/
 run_vitest integration test/integration/
 run_vitest chart test/chart/ test/prometheus/
 

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { KubeClient } from '../kube/kube-client.js';
+import { CLIENT_DEFAULTS, KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
 import { DEFAULT_LEASE, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
@@ -37,6 +37,8 @@ Options (environment variable in brackets):
   --max-running-per-host N   at most N syncs running at once against one IMAP host, source or
                              destination (default 0 = no cap); more wait with phase Queued
                              [MAILSYNC_MAX_RUNNING_PER_HOST]
+  --kube-api-qps N           client-side rate limit of API requests per second (default 100; 0 = none) [MAILSYNC_KUBE_API_QPS]
+  --kube-api-burst N         requests allowed at once above that rate (default 200) [MAILSYNC_KUBE_API_BURST]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
 `;
 
@@ -55,6 +57,8 @@ export interface ControllerConfig {
   /** 0: no cap. */
   maxRunning: number;
   maxRunningPerHost: number;
+  kubeApiQps: number;
+  kubeApiBurst: number;
   logLevel: string;
 }
 
@@ -87,6 +91,8 @@ export function parseControllerArgs(
       'max-log-follows': { type: 'string' },
       'max-running': { type: 'string' },
       'max-running-per-host': { type: 'string' },
+      'kube-api-qps': { type: 'string' },
+      'kube-api-burst': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,6 +132,15 @@ export function parseControllerArgs(
       values['max-running-per-host'] ?? env.MAILSYNC_MAX_RUNNING_PER_HOST ?? '0',
       0,
     ),
+    kubeApiQps: positiveInt(
+      '--kube-api-qps',
+      values['kube-api-qps'] ?? env.MAILSYNC_KUBE_API_QPS ?? String(CLIENT_DEFAULTS.qps),
+      0,
+    ),
+    kubeApiBurst: positiveInt(
+      '--kube-api-burst',
+      values['kube-api-burst'] ?? env.MAILSYNC_KUBE_API_BURST ?? String(CLIENT_DEFAULTS.burst),
+    ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
   };
 }
@@ -151,7 +166,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.stderr.write(`mailsync controller: error: ${(error as Error).message}\n`);
     return 1;
   }
-  const client = new KubeClient(source, 'mailsync-controller');
+  const client = new KubeClient(source, {
+    userAgent: 'mailsync-controller',
+    qps: config.kubeApiQps,
+    burst: config.kubeApiBurst,
+  });
   const metrics = new ControllerMetrics();
   const controller = new Controller(client, log, metrics, {
     namespaces: config.namespaces,
@@ -203,6 +222,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       workerHostNetwork: config.workerHostNetwork,
       leaderElect: config.leaderElect,
       metricsPort: config.metricsPort,
+      kubeApiQps: config.kubeApiQps,
+      kubeApiBurst: config.kubeApiBurst,
       apiServer: source.describe(),
     },
     'mailsync controller starting',

@@ -4,9 +4,13 @@
  * (client-node's informer stops for good on some errors, cannot trim what it
  * caches, and its import alone costs ~85 MB):
  * - it never gives up: any error re-watches with backoff, 410 Gone re-lists;
+ * - a watch that ends at once with no event (a proxy closing it, a server
+ *   in trouble) counts as a failure, as in client-go's reflector: backoff,
+ *   never a hot loop of watch requests;
  * - a watch can go silent without an error: the server is asked to end each
  *   watch after `watchTimeoutSeconds`, and a watch with no line at all (not
  *   even a bookmark) for longer than that is cut and restarted;
+ * - watches go on the client's 'streams' lane, lists on the 'requests' lane;
  * - a full re-list every `relistEveryMs` catches anything missed, reporting
  *   the differences (deleted objects included);
  * - `transform` trims each object before it is cached (managedFields, pod
@@ -34,8 +38,19 @@ export interface InformerOptions<T> {
   relistEveryMs?: number;
   /** Ask the server to end each watch after this (default 300 s). */
   watchTimeoutSeconds?: number;
+  /** Cut a watch that sent no line for this long (default watchTimeoutSeconds + 60 s). */
+  silenceMs?: number;
+  /** First and longest wait after a failed list or watch (default 1 s, 30 s). */
+  backoffMs?: { initial: number; max: number };
+  /** Injected by tests to see the waits; default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
   log: Logger;
 }
+
+/** A watch shorter than this that brought no event is treated as a failure (client-go: "very short watch"). */
+const SHORT_WATCH_MS = 1000;
+/** A list of thousands of objects may take longer than a short request. */
+const LIST_TIMEOUT_MS = 60_000;
 
 interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -66,6 +81,19 @@ export class Informer<T extends KubeObject> {
     readonly options: InformerOptions<T>,
   ) {}
 
+  get #backoff() {
+    return this.options.backoffMs ?? { initial: 1000, max: 30_000 };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return (this.options.sleep ?? sleep)(ms);
+  }
+
+  /** The resourceVersion the next watch starts from (the list's, then each event's and bookmark's). */
+  get resourceVersion(): string {
+    return this.#resourceVersion;
+  }
+
   onChange(handler: ChangeHandler<T>): void {
     this.#handlers.push(handler);
   }
@@ -85,7 +113,7 @@ export class Informer<T extends KubeObject> {
   /** Resolves once the first list is cached (retrying until it succeeds); then keeps watching. */
   async start(): Promise<void> {
     this.#stopped = false;
-    let delay = 1000;
+    let delay = this.#backoff.initial;
     for (;;) {
       try {
         await this.#list();
@@ -93,8 +121,8 @@ export class Informer<T extends KubeObject> {
       } catch (error) {
         if (this.#stopped) return;
         this.options.log.warn({ informer: this.options.name, err: String(error), retryInMs: delay }, 'list failed');
-        await sleep(delay);
-        delay = Math.min(delay * 2, 30_000);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, this.#backoff.max);
       }
     }
     void this.#watchLoop();
@@ -136,6 +164,7 @@ export class Informer<T extends KubeObject> {
     const list = await this.client.get<{ metadata?: { resourceVersion?: string }; items?: T[] }>(
       path,
       labelSelector ? { labelSelector } : undefined,
+      { timeoutMs: LIST_TIMEOUT_MS },
     );
     const previous = this.#objects;
     this.#objects = new Map();
@@ -153,12 +182,19 @@ export class Informer<T extends KubeObject> {
   }
 
   async #watchLoop(): Promise<void> {
-    let delay = 1000;
+    let delay = this.#backoff.initial;
     while (!this.#stopped) {
       try {
         if (this.#needList) await this.#list();
-        await this.#watchOnce();
-        delay = 1000;
+        const startedAt = Date.now();
+        const events = await this.#watchOnce();
+        if (this.#stopped) return;
+        if (events > 0 || Date.now() - startedAt >= SHORT_WATCH_MS || this.#needList) delay = this.#backoff.initial;
+        else {
+          this.options.log.warn({ informer: this.options.name, retryInMs: delay }, 'watch ended at once');
+          await this.#sleep(delay);
+          delay = Math.min(delay * 2, this.#backoff.max);
+        }
       } catch (error) {
         if (this.#stopped) return;
         if (error instanceof KubeApiError && error.status === 410) {
@@ -166,21 +202,24 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.log.warn({ informer: this.options.name, err: String(error), retryInMs: delay }, 'watch failed');
-        await sleep(delay);
-        delay = Math.min(delay * 2, 30_000);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, this.#backoff.max);
       }
     }
   }
 
-  async #watchOnce(): Promise<void> {
+  /** One watch request; resolves with the number of events it brought (bookmarks included). */
+  async #watchOnce(): Promise<number> {
     const timeoutSeconds = this.options.watchTimeoutSeconds ?? 300;
+    const silenceMs = this.options.silenceMs ?? (timeoutSeconds + 60) * 1000;
     const abort = new AbortController();
     this.#abort = abort;
+    let events = 0;
     // No line at all for longer than the server's own timeout: the watch is dead without saying so.
     let silence: NodeJS.Timeout | undefined;
     const armSilence = () => {
       clearTimeout(silence);
-      silence = setTimeout(() => abort.abort(), (timeoutSeconds + 60) * 1000);
+      silence = setTimeout(() => abort.abort(), silenceMs);
       silence.unref();
     };
     armSilence();
@@ -194,6 +233,7 @@ export class Informer<T extends KubeObject> {
           labelSelector: this.options.labelSelector,
         },
         signal: abort.signal,
+        lane: 'streams',
       });
       const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
       try {
@@ -201,6 +241,7 @@ export class Informer<T extends KubeObject> {
           armSilence();
           if (!line) continue;
           const event = JSON.parse(line) as WatchEvent<T>;
+          events++;
           if (event.type === 'ERROR') {
             if (event.object.code === 410) this.#needList = true;
             else this.options.log.warn({ informer: this.options.name, err: event.object.message }, 'watch error');
@@ -228,6 +269,7 @@ export class Informer<T extends KubeObject> {
     } finally {
       clearTimeout(silence);
     }
+    return events;
   }
 }
 

@@ -6,24 +6,18 @@
  * clean abort, merge patches on subresources, typed errors with the API's
  * Status reason, keep-alive, and a request counter for the benchmark.
  * client-node stays the source of the object types (type-only imports).
- * Resource paths are in paths.ts.
+ * Resource paths are in paths.ts; timeouts, lanes, rate limit and retries
+ * are explained in README.md.
  */
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { Connection, ConnectionSource } from './kube-config.js';
+import type { IncomingMessage } from 'node:http';
+import { CallSignal } from './call-signal.js';
+import { KubeApiError } from './errors.js';
+import type { ConnectionSource } from './kube-config.js';
+import { type Lane, Lanes } from './lanes.js';
+import { retryDelayMs } from './retry.js';
+import { TokenBucket } from './token-bucket.js';
 
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    /** The API Status reason: NotFound, AlreadyExists, Conflict, Invalid, Forbidden... */
-    readonly reason: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-}
+export { KubeApiError, KubeTransportError } from './errors.js';
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.status === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409;
@@ -31,6 +25,7 @@ export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
 
 export type Query = Record<string, string | number | boolean | undefined>;
+export type { Lane };
 
 export interface RequestOptions {
   body?: unknown;
@@ -39,72 +34,128 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Accept header (default application/json), e.g. the Table rendering kubectl asks for. */
   accept?: string;
+  /** Connection pool: 'requests' (default), 'streams' (watches, log follows), 'leader' (the Lease). */
+  lane?: Lane;
+  /** Deadline of the call, retries included (request(): until the body is read; open(): until the headers). */
+  timeoutMs?: number;
 }
+
+export interface KubeClientOptions {
+  userAgent?: string;
+  /** Client-side rate limit of the 'requests' and 'streams' lanes (the leader lane has its own). */
+  qps?: number;
+  burst?: number;
+  /** Default deadline of a call. */
+  timeoutMs?: number;
+  /** Retries after 429, 5xx and connection failures (see retry.ts). */
+  maxRetries?: number;
+  /** First retry delay; doubles per retry (with jitter). */
+  retryBaseMs?: number;
+  /** How long connection settings (and the bearer token) are reused before being read again. */
+  settingsTtlMs?: number;
+}
+
+export const CLIENT_DEFAULTS = {
+  userAgent: 'kube-client',
+  qps: 100,
+  burst: 200,
+  timeoutMs: 30_000,
+  maxRetries: 4,
+  retryBaseMs: 250,
+  settingsTtlMs: 60_000,
+} satisfies Required<KubeClientOptions>;
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
 
-interface Live {
-  connection: Connection;
-  agent: http.Agent;
-  fetchedAt: number;
-}
-
-/** How long connection settings (and the bearer token) are reused before being read again (token rotation). */
-const SETTINGS_TTL_MS = 60_000;
-
-const sameBuffer = (a?: Buffer, b?: Buffer) => (a && b ? a.equals(b) : a === b);
-
 export class KubeClient {
-  #live?: Promise<Live>;
-  /** Requests sent, by verb (for metrics and the benchmark). */
+  readonly options: Required<KubeClientOptions>;
+  readonly #lanes: Lanes;
+  readonly #bucket: TokenBucket;
+  /** The leader's Lease renewals do not wait behind everyone else's requests (as controller-runtime). */
+  readonly #leaderBucket = new TokenBucket(5, 10);
+  /** Requests sent, by verb (for metrics and the benchmark); retries count. */
   readonly requestCounts = new Map<string, number>();
 
   constructor(
     readonly source: ConnectionSource,
-    readonly userAgent = 'kube-client',
-  ) {}
+    options: KubeClientOptions = {},
+  ) {
+    this.options = { ...CLIENT_DEFAULTS, ...options };
+    this.#lanes = new Lanes(source, this.options.settingsTtlMs);
+    this.#bucket = new TokenBucket(this.options.qps, this.options.burst);
+  }
 
-  async #connect(): Promise<Live> {
-    const cached = await this.#live?.catch(() => undefined);
-    if (cached && Date.now() - cached.fetchedAt < SETTINGS_TTL_MS) return cached;
-    this.#live = (async () => {
-      const connection = await this.source.connection();
-      const reuse =
-        cached &&
-        cached.connection.server.origin === connection.server.origin &&
-        sameBuffer(cached.connection.ca, connection.ca) &&
-        sameBuffer(cached.connection.cert, connection.cert) &&
-        sameBuffer(cached.connection.key, connection.key);
-      let agent: http.Agent;
-      if (reuse && cached) agent = cached.agent;
-      else {
-        cached?.agent.destroy();
-        agent =
-          connection.server.protocol === 'https:'
-            ? new https.Agent({
-                keepAlive: true,
-                maxSockets: 32,
-                ca: connection.ca,
-                cert: connection.cert,
-                key: connection.key,
-                rejectUnauthorized: connection.rejectUnauthorized,
-                ...(connection.servername ? { servername: connection.servername } : {}),
-              })
-            : new http.Agent({ keepAlive: true, maxSockets: 32 });
-      }
-      return { connection, agent, fetchedAt: Date.now() };
-    })();
-    return this.#live;
+  get userAgent(): string {
+    return this.options.userAgent;
   }
 
   #count(verb: string): void {
     this.requestCounts.set(verb, (this.requestCounts.get(verb) ?? 0) + 1);
   }
 
-  /** Send a request; resolves with the raw response (status already checked). */
+  /** Send a request; resolves with the raw response (status checked) for the caller to read or stream. */
   async open(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
-    const live = await this.#connect();
+    const call = new CallSignal(options.timeoutMs ?? this.options.timeoutMs, options.signal);
+    try {
+      const response = await this.#send(method, path, options, call);
+      // A stream outlives the deadline of its headers; the caller's signal still ends it.
+      call.clearDeadline();
+      response.once('close', () => call.dispose());
+      return response;
+    } catch (error) {
+      call.dispose();
+      throw error;
+    }
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const call = new CallSignal(options.timeoutMs ?? this.options.timeoutMs, options.signal);
+    try {
+      const response = await this.#send(method, path, options, call);
+      const text = await readAll(response).catch((error) => {
+        throw call.translate(error);
+      });
+      return (text ? JSON.parse(text) : undefined) as T;
+    } finally {
+      call.dispose();
+    }
+  }
+
+  /** One call: rate limit, send, and retry what may be retried, all within the call's deadline. */
+  async #send(method: string, path: string, options: RequestOptions, call: CallSignal): Promise<IncomingMessage> {
+    const lane = options.lane ?? 'requests';
+    const bucket = lane === 'leader' ? this.#leaderBucket : this.#bucket;
+    let reauthenticated = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await bucket.take(call.signal);
+        return await this.#sendOnce(method, path, options, lane, call.signal);
+      } catch (raw) {
+        const error = call.translate(raw);
+        if (error instanceof KubeApiError && error.status === 401 && !reauthenticated) {
+          // A rotated token: read the settings again now instead of at the next refresh.
+          reauthenticated = true;
+          if (await this.#lanes.refresh()) continue;
+        }
+        const delay =
+          attempt < this.options.maxRetries ? retryDelayMs(error, method, attempt, this.options) : undefined;
+        if (delay === undefined || delay > call.remainingMs()) throw error;
+        await call.sleep(delay).catch((abort) => {
+          throw call.translate(abort);
+        });
+      }
+    }
+  }
+
+  async #sendOnce(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    lane: Lane,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const live = await this.#lanes.current();
     const url = new URL(path, live.connection.server);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -113,50 +164,34 @@ export class KubeClient {
     const headers: Record<string, string> = {
       ...live.connection.headers,
       Accept: options.accept ?? 'application/json',
-      'User-Agent': this.userAgent,
+      'User-Agent': this.options.userAgent,
     };
     if (body) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
     this.#count(method);
-    const transport = url.protocol === 'https:' ? https : http;
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const request = transport.request(
-        url,
-        {
-          method,
-          headers,
-          agent: live.agent,
-          signal: options.signal,
-        },
-        resolve,
-      );
+      const request = live.transport.request(url, { method, headers, agent: live.agents[lane], signal }, resolve);
       request.on('error', reject);
       request.end(body);
     });
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return response;
     const text = await readAll(response).catch(() => '');
-    throw apiError(status, text, `${method} ${url.pathname}`);
+    throw apiError(status, text, `${method} ${url.pathname}`, response.headers['retry-after']);
   }
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.open(method, path, options);
-    const text = await readAll(response);
-    return (text ? JSON.parse(text) : undefined) as T;
+  get<T>(path: string, query?: Query, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('GET', path, { ...options, query });
   }
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, { query });
+  create<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('POST', path, { ...options, body });
   }
 
-  create<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, { body });
-  }
-
-  replace<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, { body });
+  replace<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('PUT', path, { ...options, body });
   }
 
   mergePatch<T>(path: string, patch: unknown): Promise<T> {
@@ -171,8 +206,13 @@ export class KubeClient {
     return this.request<T>('DELETE', path, { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...options } });
   }
 
+  /** Sockets per lane (for tests and the request-stats log). */
+  sockets(): Promise<Record<Lane, number>> {
+    return this.#lanes.sockets();
+  }
+
   close(): void {
-    void this.#live?.then((c) => c.agent.destroy()).catch(() => {});
+    this.#lanes.close();
   }
 }
 
@@ -182,7 +222,8 @@ export async function readAll(stream: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function apiError(status: number, text: string, what: string): KubeApiError {
+function apiError(status: number, text: string, what: string, retryAfter?: string): KubeApiError {
+  const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
   try {
     const body = JSON.parse(text) as { reason?: string; message?: string; details?: unknown };
     return new KubeApiError(
@@ -190,8 +231,15 @@ function apiError(status: number, text: string, what: string): KubeApiError {
       body.reason ?? String(status),
       body.message ?? `${what}: HTTP ${status}`,
       body.details,
+      seconds,
     );
   } catch {
-    return new KubeApiError(status, String(status), `${what}: HTTP ${status} ${text.slice(0, 200)}`);
+    return new KubeApiError(
+      status,
+      String(status),
+      `${what}: HTTP ${status} ${text.slice(0, 200)}`,
+      undefined,
+      seconds,
+    );
   }
 }

@@ -4,11 +4,16 @@
  * once it has seen no renewal for `leaseDuration` (measured on its own clock
  * from the moment it observed the last change, so clock skew does not
  * matter); a leader that cannot renew within `renewDeadline` steps down.
+ * Every Lease request of a leader carries the time left until that deadline
+ * as its timeout (and goes on the client's own 'leader' lane), so a slow or
+ * hung renewal ends in stepping down before the Lease can expire for the
+ * others: never two leaders. The deadline counts from when the last
+ * successful renewal was sent, which is no later than the renewTime it wrote.
  * On shutdown the leader releases the Lease so the standby takes over at once.
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type RequestOptions } from './kube-client.js';
 import { paths } from './paths.js';
 
 export interface LeaderElectionOptions {
@@ -55,55 +60,68 @@ export class LeaderElector {
   run(hooks: { onStarted(): void; onStopped(): void }): Promise<void> {
     this.#loop = (async () => {
       const period = this.options.retryPeriodSeconds * 1000;
+      const renewDeadline = this.options.renewDeadlineSeconds * 1000;
       while (!this.#stopped) {
-        const ok = await this.#tryAcquireOrRenew().catch((error) => {
-          this.log.warn({ err: String(error) }, 'lease update failed');
-          return false;
-        });
-        const now = Date.now();
+        const started = Date.now();
+        // A leader must have renewed by this instant; a candidate gives an attempt as long.
+        const until = this.#leading ? this.#lastRenew + renewDeadline : started + renewDeadline;
+        const ok =
+          until > started &&
+          (await this.#tryAcquireOrRenew(until).catch((error) => {
+            this.log.warn({ err: String(error) }, 'lease update failed');
+            return false;
+          }));
+        if (this.#stopped) break;
         if (ok) {
-          this.#lastRenew = now;
+          this.#lastRenew = started;
           if (!this.#leading) {
             this.#leading = true;
             this.log.info({ lease: `${this.options.namespace}/${this.options.name}` }, 'became leader');
             hooks.onStarted();
           }
-        } else if (this.#leading && now - this.#lastRenew > this.options.renewDeadlineSeconds * 1000) {
+        } else if (this.#leading && Date.now() >= this.#lastRenew + renewDeadline) {
           this.#leading = false;
           this.log.error('lost the lease (could not renew within the deadline)');
           hooks.onStopped();
           return;
         }
+        // A leader whose renewal failed tries again, but never sleeps past its deadline.
+        const wait = this.#leading && !ok ? Math.min(period, this.#lastRenew + renewDeadline - Date.now()) : period;
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
-          this.#timer = setTimeout(resolve, period);
+          this.#timer = setTimeout(resolve, Math.max(0, wait));
         });
       }
     })();
     return this.#loop;
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(until: number): Promise<boolean> {
     const { namespace, name, identity, leaseDurationSeconds } = this.options;
     const now = new Date();
+    const call = (): RequestOptions => ({ lane: 'leader', timeoutMs: Math.max(1, until - Date.now()) });
     let lease: V1Lease;
     try {
-      lease = await this.client.get<V1Lease>(paths.lease(namespace, name));
+      lease = await this.client.get<V1Lease>(paths.lease(namespace, name), undefined, call());
     } catch (error) {
       if (!isNotFound(error)) throw error;
       try {
-        await this.client.create(paths.leases(namespace), {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            acquireTime: microTime(now),
-            renewTime: microTime(now),
-            leaseTransitions: 0,
+        await this.client.create(
+          paths.leases(namespace),
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: microTime(now),
+              renewTime: microTime(now),
+              leaseTransitions: 0,
+            },
           },
-        });
+          call(),
+        );
         return true;
       } catch (createError) {
         if (isAlreadyExists(createError)) return false;
@@ -133,7 +151,7 @@ export class LeaderElector {
       },
     };
     try {
-      await this.client.replace(paths.lease(namespace, name), body);
+      await this.client.replace(paths.lease(namespace, name), body, call());
       return true;
     } catch (error) {
       if (isConflict(error)) return false;
@@ -151,12 +169,16 @@ export class LeaderElector {
     this.#leading = false;
     const { namespace, name, identity } = this.options;
     try {
-      const lease = await this.client.get<V1Lease>(paths.lease(namespace, name));
+      const lease = await this.client.get<V1Lease>(paths.lease(namespace, name), undefined, { lane: 'leader' });
       if (lease.spec?.holderIdentity !== identity) return;
-      await this.client.replace(paths.lease(namespace, name), {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
-      });
+      await this.client.replace(
+        paths.lease(namespace, name),
+        {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+        },
+        { lane: 'leader' },
+      );
       this.log.info('released the lease');
     } catch (error) {
       this.log.warn({ err: String(error) }, 'could not release the lease');

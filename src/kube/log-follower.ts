@@ -2,7 +2,8 @@
  * Follows one container's log through the API server (pods/log with
  * follow=true and timestamps=true), line by line, until the stream ends or
  * it is aborted. One HTTP request per call; reconnecting is the caller's
- * decision (it knows whether the container still runs).
+ * decision (it knows whether the container still runs). On the client's
+ * 'streams' lane, so follows never hold up short requests.
  */
 import { createInterface } from 'node:readline';
 import type { KubeClient } from './kube-client.js';
@@ -29,6 +30,7 @@ export async function followLog(client: KubeClient, options: FollowOptions): Pro
       sinceTime: options.sinceTime,
     },
     signal: options.signal,
+    lane: 'streams',
   });
   if (options.signal.aborted) {
     response.destroy();

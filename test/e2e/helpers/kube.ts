@@ -26,7 +26,7 @@ export function imageSkipReason(): string | undefined {
 }
 
 export async function connect(): Promise<{ client: KubeClient }> {
-  return { client: new KubeClient(await loadConnectionSource(), 'mailsync-e2e') };
+  return { client: new KubeClient(await loadConnectionSource(), { userAgent: 'mailsync-e2e' }) };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
