@@ -79,9 +79,10 @@ export class KubeClient {
 
   constructor(
     readonly source: ConnectionSource,
-    options: KubeClientOptions = {},
+    /** The options, or just the User-Agent. */
+    options: KubeClientOptions | string = {},
   ) {
-    this.options = { ...CLIENT_DEFAULTS, ...options };
+    this.options = { ...CLIENT_DEFAULTS, ...(typeof options === 'string' ? { userAgent: options } : options) };
     this.#lanes = new Lanes(source, this.options.settingsTtlMs);
     this.#bucket = new TokenBucket(this.options.qps, this.options.burst);
   }
