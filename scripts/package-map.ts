@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { withGeneratedBlock } from '../src/api/generated-block.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
@@ -123,10 +124,8 @@ export function packageMapTable(rows: PackageRow[] = packageRows()): string {
 
 /** README text with the table between the markers replaced; throws when a marker is missing. */
 export function withPackageMap(readme: string, table: string = packageMapTable()): string {
-  const begin = readme.indexOf(PACKAGE_MAP_BEGIN);
-  const end = readme.indexOf(PACKAGE_MAP_END);
-  if (begin < 0 || end < begin) throw new Error('README.md has no package map markers');
-  return `${readme.slice(0, begin + PACKAGE_MAP_BEGIN.length)}\n${table}\n${readme.slice(end)}`;
+  const block = `${PACKAGE_MAP_BEGIN}\n${table}\n${PACKAGE_MAP_END}`;
+  return withGeneratedBlock(readme, { begin: PACKAGE_MAP_BEGIN, end: PACKAGE_MAP_END, block, doc: 'README.md' });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -5,6 +5,7 @@
  * test fails when it is stale.
  */
 import { specSchema } from './crd.js';
+import { withGeneratedBlock } from './generated-block.js';
 
 type Schema = {
   type?: string;
@@ -57,8 +58,5 @@ export function fieldTable(): string {
 
 /** Replaces the generated block in a README text; throws when the markers are missing. */
 export function withFieldTable(readme: string): string {
-  const begin = readme.indexOf(FIELDS_BEGIN);
-  const end = readme.indexOf(FIELDS_END);
-  if (begin < 0 || end < begin) throw new Error('README.md has no mailsync-fields markers');
-  return readme.slice(0, begin) + fieldTable() + readme.slice(end + FIELDS_END.length);
+  return withGeneratedBlock(readme, { begin: FIELDS_BEGIN, end: FIELDS_END, block: fieldTable(), doc: 'README.md' });
 }

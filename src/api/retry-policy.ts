@@ -5,6 +5,7 @@
  * (`npm run docs`; a unit test fails when it is stale).
  */
 import { EXIT_CODES } from './exit-codes.js';
+import { withGeneratedBlock } from './generated-block.js';
 
 /** Failure reasons that are never retried, and why. */
 export const NOT_RETRIED: ReadonlyMap<string, string> = new Map([
@@ -61,8 +62,10 @@ export function retryTable(): string {
 
 /** Replaces the generated block in docs/exit-codes.md; throws when the markers are missing. */
 export function withRetryTable(doc: string): string {
-  const begin = doc.indexOf(RETRY_TABLE_BEGIN);
-  const end = doc.indexOf(RETRY_TABLE_END);
-  if (begin < 0 || end < begin) throw new Error('docs/exit-codes.md has no mailsync-retries markers');
-  return doc.slice(0, begin) + retryTable() + doc.slice(end + RETRY_TABLE_END.length);
+  return withGeneratedBlock(doc, {
+    begin: RETRY_TABLE_BEGIN,
+    end: RETRY_TABLE_END,
+    block: retryTable(),
+    doc: 'docs/exit-codes.md',
+  });
 }

@@ -45,7 +45,11 @@ describe('README Architecture: the package map', () => {
     expect(() => packageMapTable([{ name: 'nowhere', imports: [], npm: [] }])).toThrow(/no role .* nowhere/);
   });
 
-  it('is up to date in README.md (run `npm run docs`)', () => {
+  it('refuses a document without its markers instead of appending a second table', () => {
+    expect(() => withPackageMap('# no map here\n')).toThrow(/README.md has no markers/);
+  });
+
+  it('is up to date in README.md (run `npx tsx scripts/package-map.ts`, or `npm run build && npm run docs`)', () => {
     expect(readme).toContain(PACKAGE_MAP_BEGIN);
     expect(withPackageMap(readme)).toBe(readme);
   });
