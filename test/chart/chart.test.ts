@@ -138,6 +138,9 @@ describe('Deployment', () => {
       '--worker-image=mailsync-operator:0.1.0',
       '--worker-image-pull-policy=IfNotPresent',
       '--concurrency=4',
+      '--max-log-follows=100',
+      '--kube-api-qps=100',
+      '--kube-api-burst=200',
       '--log-level=info',
     ]);
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);

@@ -49,6 +49,8 @@ describe('the controller parses the chart arguments', () => {
       logLevel: 'info',
       maxRunning: 0,
       maxRunningPerHost: 0,
+      kubeApiQps: 100,
+      kubeApiBurst: 200,
     });
   });
 
@@ -83,6 +85,10 @@ describe('the controller parses the chart arguments', () => {
         'maxRunning=200',
         '--set',
         'maxRunningPerHost=50',
+        '--set',
+        'kubeApi.qps=40',
+        '--set',
+        'kubeApi.burst=60',
       ]),
     ).toMatchObject({
       namespaces: ['team-a', 'team-b'],
@@ -97,6 +103,8 @@ describe('the controller parses the chart arguments', () => {
       resyncSeconds: 30,
       maxRunning: 200,
       maxRunningPerHost: 50,
+      kubeApiQps: 40,
+      kubeApiBurst: 60,
     });
   });
 
