@@ -198,7 +198,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     entry: 'dist',
     leaderElect: true,
     leaseName,
-    leaseNamespace: ns,
+    // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
+    leaseNamespace: 'default',
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
   });
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
@@ -306,6 +307,9 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     children.stop();
     await cleanup(client, ns);
     await controller.stop();
+    await client
+      .request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`)
+      .catch(() => {});
     client.close();
   }
   return results;

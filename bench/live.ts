@@ -130,7 +130,8 @@ async function main(): Promise<void> {
     entry: 'dist',
     leaderElect: true,
     leaseName,
-    leaseNamespace: ns,
+    // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
+    leaseNamespace: 'default',
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', MAILSYNC_MAX_LOG_FOLLOWS: String(maxFollows) },
   });
   const pid = controller.process.pid!;
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
   const alive = controller.process.exitCode === null;
   const lostLease = controller.lines().some((l) => String(l.msg).includes('lost the lease'));
   const lease = await client.get<{ spec?: { holderIdentity?: string; leaseTransitions?: number } }>(
-    `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${leaseName}`,
+    `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`,
   );
   const results = {
     worker: `STAND-IN (${STANDIN_IMAGE}, replays bench/live/worker-log.tsv at the recorded pace)`,
@@ -299,6 +300,7 @@ async function main(): Promise<void> {
     2000,
   ).catch((error) => console.warn(String(error)));
   await controller.stop();
+  await client.request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`).catch(() => {});
   client.close();
 }
 
