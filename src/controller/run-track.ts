@@ -2,6 +2,7 @@
  * A run of this MailSync is going on: follow its worker pod's log and show
  * the Job's progress in status (Pending until the pod runs, then Running).
  */
+import { LABEL_PAIR } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
@@ -68,7 +69,7 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
   const counted = countRunAttempts(input, job, status);
   let next = runProgressing(counted, step, {
     jobName: job.name,
-    pairHash: job.job.metadata?.labels?.['mailsync.io/pair'] ?? input.pairHash,
+    pairHash: job.job.metadata?.labels?.[LABEL_PAIR] ?? input.pairHash,
     runGeneration: jobRunGeneration(job) ?? status.runGeneration ?? step.generation,
     startTime: job.job.metadata?.creationTimestamp
       ? new Date(job.job.metadata.creationTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z')

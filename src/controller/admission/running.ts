@@ -8,6 +8,7 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import {
   ANNOTATION_DESTINATION_HOST,
   ANNOTATION_SOURCE_HOST,
+  LABEL_MAILSYNC,
   LABEL_MAILSYNC_UID,
   type MailSync,
   objectKey,
@@ -23,7 +24,7 @@ function slotOf(meta: Meta, uid: string, mailSyncByUid: (uid: string) => MailSyn
   let sourceHost = annotations[ANNOTATION_SOURCE_HOST];
   let destinationHost = annotations[ANNOTATION_DESTINATION_HOST];
   let group = groupOf(meta);
-  let key = `${meta?.namespace ?? ''}/${meta?.labels?.['mailsync.io/mailsync'] ?? uid}`;
+  let key = `${meta?.namespace ?? ''}/${meta?.labels?.[LABEL_MAILSYNC] ?? uid}`;
   // Jobs made before hosts were annotated: ask their MailSync.
   const owner = sourceHost === undefined || destinationHost === undefined ? mailSyncByUid(uid) : undefined;
   if (owner) {
