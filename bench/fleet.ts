@@ -200,7 +200,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     leaseName,
     // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
     leaseNamespace: 'default',
-    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5' },
+    // NODE_OPTIONS as the chart sets it for the controller.
+    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: '--max-semi-space-size=4' },
   });
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
   await children.start();

@@ -132,7 +132,12 @@ async function main(): Promise<void> {
     leaseName,
     // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
     leaseNamespace: 'default',
-    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', MAILSYNC_MAX_LOG_FOLLOWS: String(maxFollows) },
+    // NODE_OPTIONS as the chart sets it for the controller.
+    env: {
+      MAILSYNC_REQUEST_STATS_SECONDS: '5',
+      MAILSYNC_MAX_LOG_FOLLOWS: String(maxFollows),
+      NODE_OPTIONS: '--max-semi-space-size=4',
+    },
   });
   const pid = controller.process.pid!;
 
