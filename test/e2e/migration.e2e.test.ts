@@ -107,9 +107,21 @@ describe.skipIf(skip)(
     });
 
     afterAll(async () => {
+      // The namespace goes first, while the controller still runs: the children's finalizers need it.
+      if (client && ns) {
+        await deleteNamespace(client, ns);
+        await waitFor(
+          `namespace ${ns} gone`,
+          async () =>
+            (await client.get<{ items: { metadata: { name: string } }[] }>('/api/v1/namespaces')).items.every(
+              (n) => n.metadata.name !== ns,
+            ),
+          180_000,
+          2000,
+        ).catch((error) => console.warn(String(error)));
+      }
       await controller?.stop();
       await pair?.stop();
-      if (client && ns) await deleteNamespace(client, ns);
     });
 
     const USERS = ['ann', 'bob', 'cid', 'dot'];
@@ -235,6 +247,44 @@ describe.skipIf(skip)(
       );
       expect(mm.status?.accounts).toMatchObject({ failed: 0, running: 0, queued: 0, display: '4/4' });
       expect((await secretsOf(client, ns, 'acme')).map((s) => s.metadata.name)).not.toContain(dot.metadata.name);
+    });
+
+    it('passes: the schedule starts a delta pass on every child, finalPass one more, then Completed', async () => {
+      const before = await childrenOf(client, ns, 'acme');
+      const newMail = await seedMailbox(pair.a, 'ann', 3);
+      // Every minute (the smallest cron step): the next tick starts delta-2.
+      await client.mergePatch(paths.mailMigration(ns, 'acme'), {
+        spec: { schedule: '* * * * *', timeZone: 'Europe/Paris' },
+      });
+      const delta = await waitMigration(
+        'acme',
+        'delta-2 ended',
+        (mm) => mm.status?.pass?.id === 'delta-2' && mm.status.pass.endTime !== undefined,
+        240_000,
+      );
+      expect(delta.status?.pass).toMatchObject({ kind: 'delta', accounts: { total: 4, succeeded: 4, failed: 0 } });
+      expect(delta.status?.pass?.messages).toBe(newMail);
+      const children = await childrenOf(client, ns, 'acme');
+      for (const child of children) {
+        expect(child.metadata.annotations?.['mailsync.io/requested-at']).toBe('delta-2');
+        expect(child.status?.lastRequestedAt).toBe('delta-2');
+        const previous = before.find((c) => c.metadata.name === child.metadata.name);
+        if (previous) expect(child.status?.startTime).not.toBe(previous.status?.startTime);
+      }
+      const { source, destination } = await mailboxes(pair, 'ann');
+      expect(destination).toEqual(source);
+
+      await client.mergePatch(paths.mailMigration(ns, 'acme'), { spec: { finalPass: true } });
+      const completed = await waitMigration('acme', 'Completed', (mm) => mm.status?.phase === 'Completed', 240_000);
+      expect(completed.status?.pass).toMatchObject({ kind: 'final', accounts: { total: 4, succeeded: 4 } });
+      expect(completed.status?.passes?.map((p) => p.id)).toEqual(['presync-1', 'delta-2', 'final-3']);
+      expect(completed.status?.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'True' });
+      const events = (
+        await client.get<{ items: { reason: string; involvedObject: { kind: string } }[] }>(paths.events(ns))
+      ).items;
+      expect(events.filter((e) => e.involvedObject.kind === 'MailMigration').map((e) => e.reason)).toEqual(
+        expect.arrayContaining(['PassStarted', 'PassEnded']),
+      );
     });
 
     it('deleting the migration aborts every child: TERM, pods gone, children and their Secrets garbage-collected', async () => {
