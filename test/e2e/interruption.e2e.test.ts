@@ -32,7 +32,7 @@ import {
   listPods,
   waitFor,
 } from './helpers/kube.js';
-import { mailboxView, seedMailbox } from './helpers/mail.js';
+import { mailboxView, seedMailboxBatched } from './helpers/mail.js';
 
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/interruption.e2e.test.ts: ${skip}`);
@@ -194,11 +194,12 @@ describe.skipIf(skip)(
       await pair.a.addUser(SOURCE_USER, sourcePassword);
       await new Promise((r) => setTimeout(r, 1100));
       const seeding = Date.now();
-      expect(await seedMailbox(pair.a, SOURCE_USER, Math.ceil((MESSAGES * 2) / 3))).toBe(MESSAGES);
+      expect(await seedMailboxBatched(pair.a, SOURCE_USER, Math.ceil((MESSAGES * 2) / 3))).toBe(MESSAGES);
       console.log(`[interruption] seeded ${MESSAGES} messages in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
       source = await mailboxView(pair.a, SOURCE_USER);
+      console.log(`[interruption] seeded and listed in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
       controller = await startController({ namespaces: [ns], image: IMAGE! });
-    });
+    }, 600_000);
 
     afterAll(async () => {
       await controller?.stop();
