@@ -140,6 +140,12 @@ async function main(): Promise<void> {
     },
   });
   const pid = controller.process.pid!;
+  let stopping = false;
+  void controller.exited.then((code) => {
+    if (stopping) return;
+    const tail = controller.output().trimEnd().split('\n').slice(-15).join('\n');
+    console.error(`bench:live: the controller exited (code ${code}) before the end; its last lines:\n${tail}`);
+  });
 
   // What the bench sees, from watches.
   const mailSyncs = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-ms', log: quiet });
@@ -317,6 +323,7 @@ async function main(): Promise<void> {
     15 * 60_000,
     2000,
   ).catch((error) => console.warn(String(error)));
+  stopping = true;
   await controller.stop();
   await client.request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`).catch(() => {});
   client.close();
