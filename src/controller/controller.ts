@@ -14,6 +14,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from '../kube/workqueue.js';
 import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
 import { Admission } from './admission/admission.js';
+import { groupOf, STANDALONE } from './admission/hosts.js';
 import { MigrationCaps } from './admission/migration-caps.js';
 import { runningSlots } from './admission/running.js';
 import { ClusterView } from './cluster-view.js';
@@ -123,6 +124,7 @@ export class Controller {
         { maxRunning: options.maxRunning, maxRunningPerHost: options.maxRunningPerHost },
         {
           running: () => runningSlots(this.jobs.list(), this.pods.list(), (uid) => this.#mailSyncByUid(uid)),
+          hasJob: (jobUid) => this.jobs.list().some((j) => j.metadata?.uid === jobUid),
           groupCaps: (group) => this.migrationCaps.caps(group),
         },
         (key) => this.queue.add(key),
@@ -264,11 +266,25 @@ export class Controller {
 
   #countPhases(): void {
     const counts: Partial<Record<Phase, number>> = {};
+    const accounts = new Map<string, Partial<Record<Phase, number>>>();
     for (const ms of this.mailSyncs.list()) {
       const phase = this.ctx.status.current(ms).phase ?? 'Pending';
-      if (PHASES.includes(phase)) counts[phase] = (counts[phase] ?? 0) + 1;
+      if (!PHASES.includes(phase)) continue;
+      counts[phase] = (counts[phase] ?? 0) + 1;
+      const group = groupOf(ms.metadata);
+      if (group === STANDALONE) continue;
+      const perPhase = accounts.get(group) ?? {};
+      perPhase[phase] = (perPhase[phase] ?? 0) + 1;
+      accounts.set(group, perPhase);
     }
     this.metrics.setPhaseCounts(counts);
+    const runningPerHost = new Map<string, number>();
+    for (const slot of this.ctx.admission.running()) {
+      for (const host of new Set([slot.sourceHost, slot.destinationHost])) {
+        if (host) runningPerHost.set(host, (runningPerHost.get(host) ?? 0) + 1);
+      }
+    }
+    this.metrics.setFleet({ accounts, queued: this.ctx.admission.waitingByGroup(), runningPerHost });
   }
 
   /** Stop taking work, stop following logs, write pending status. */

@@ -85,6 +85,8 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
     if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
   }
+  // Counted before the status says the run ended: whoever reads both sees the counters complete.
+  countCopied(ctx.metrics, runLog?.copied);
   const step = stepContext(mailSync, ctx.now());
   const finished = runFinished(countRunAttempts(input, job, status), step, outcome, live);
   const { next, note } = withRetry(input, finished, outcome);
@@ -94,7 +96,6 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   });
   recordMetrics(input, outcome, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
-  countCopied(ctx.metrics, runLog?.copied);
   ctx.streams.forget(job.uid);
   // MailSyncs waiting for this account pair may go now.
   for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);

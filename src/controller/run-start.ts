@@ -97,7 +97,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
   let hasState: boolean;
   try {
     hasState = await writeConfigMap(input);
-    await ctx.client.create<V1Job>(
+    const created = await ctx.client.create<V1Job>(
       paths.jobs(namespace),
       buildJob({
         mailSync,
@@ -109,6 +109,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
         trigger,
       }),
     );
+    ctx.admission.created(uid, created.metadata?.uid);
   } catch (error) {
     // No Job: the pair and the run slot are free again.
     ctx.claims.release(pairHash, key);

@@ -1,7 +1,9 @@
 /**
  * The controller's Prometheus metrics. The names are a contract with the Helm
  * chart's dashboard and alerts: change them only together. Labels never carry
- * user data (no namespace/name/user labels: cardinality and privacy).
+ * user data (no MailSync name or user labels: cardinality and privacy); the
+ * exceptions are few and chosen by the admin: a MailMigration's namespace and
+ * name, and the IMAP host names the syncs connect to.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { PHASES, type Phase } from '../api/status.js';
@@ -57,12 +59,30 @@ export class ControllerMetrics {
   });
   readonly messagesCopied = new Counter({
     name: 'mailsync_messages_copied_total',
-    help: 'Messages copied by finished runs (from the worker summaries).',
+    help: "Messages copied, counted as the workers' progress comes in (live during runs).",
     registers: [this.registry],
   });
   readonly bytesCopied = new Counter({
     name: 'mailsync_bytes_copied_total',
-    help: 'Bytes copied by finished runs (from the worker summaries).',
+    help: "Bytes copied, counted as the workers' progress comes in (live during runs).",
+    registers: [this.registry],
+  });
+  readonly migrationAccounts = new Gauge({
+    name: 'mailsync_migration_accounts',
+    help: 'MailSyncs of each MailMigration per phase (as last written by this controller).',
+    labelNames: ['namespace', 'migration', 'phase'] as const,
+    registers: [this.registry],
+  });
+  readonly migrationQueued = new Gauge({
+    name: 'mailsync_migration_queued',
+    help: 'MailSyncs of each MailMigration waiting for a run slot (MailSyncs of no migration: migration="").',
+    labelNames: ['namespace', 'migration'] as const,
+    registers: [this.registry],
+  });
+  readonly runningPerHost = new Gauge({
+    name: 'mailsync_running_syncs',
+    help: 'Syncs holding a run slot (Job or worker pod alive) per IMAP host, source or destination side.',
+    labelNames: ['host'] as const,
     registers: [this.registry],
   });
   readonly syncDuration = new Histogram({
@@ -109,6 +129,31 @@ export class ControllerMetrics {
 
   setPhaseCounts(counts: Partial<Record<Phase, number>>): void {
     for (const phase of PHASES) this.syncs.set({ phase }, counts[phase] ?? 0);
+  }
+
+  /** The fleet gauges, replaced as a whole (a deleted migration or an idle host disappears). */
+  setFleet(fleet: {
+    /** "namespace/migration" -> phase -> MailSyncs. */
+    accounts: Map<string, Partial<Record<Phase, number>>>;
+    /** "namespace/migration" (or "" for standalone MailSyncs) -> waiting for a slot. */
+    queued: Map<string, number>;
+    /** host -> running syncs. */
+    runningPerHost: Map<string, number>;
+  }): void {
+    const split = (group: string) => {
+      const slash = group.indexOf('/');
+      return slash < 0
+        ? { namespace: '', migration: '' }
+        : { namespace: group.slice(0, slash), migration: group.slice(slash + 1) };
+    };
+    this.migrationAccounts.reset();
+    for (const [group, counts] of fleet.accounts) {
+      for (const phase of PHASES) this.migrationAccounts.set({ ...split(group), phase }, counts[phase] ?? 0);
+    }
+    this.migrationQueued.reset();
+    for (const [group, n] of fleet.queued) this.migrationQueued.set(split(group), n);
+    this.runningPerHost.reset();
+    for (const [host, n] of fleet.runningPerHost) this.runningPerHost.set({ host }, n);
   }
 
   /** Known failure reasons only (anything else is "Other"): the label must stay low-cardinality. */

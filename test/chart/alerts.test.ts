@@ -57,6 +57,22 @@ interface Scenario {
   expect: [string, string, ReturnType<typeof firing>[]][];
 }
 
+/**
+ * A live copy counter sampled once a minute, as [minutes, added per minute] runs: the values
+ * alternate around the rate (a worker's progress comes in uneven steps), never going down.
+ */
+function liveCounter(runs: [number, number][]): string {
+  const values: number[] = [];
+  let total = 0;
+  for (const [minutes, perMinute] of runs) {
+    for (let i = 0; i < minutes; i++) {
+      values.push(total);
+      total += perMinute === 0 ? 0 : i % 3 === 2 ? 0 : Math.round((perMinute * 3) / 2);
+    }
+  }
+  return values.join(' ');
+}
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'MailSyncFailed fires when a failure counter increases, and resolves',
@@ -107,6 +123,64 @@ const SCENARIOS: Scenario[] = [
       ['35m', 'MailSyncStuck', []],
       ['60m', 'MailSyncStuck', []],
     ],
+  },
+  // The copy counters move live with the workers' progress: irregular steps (a throttled sync adds
+  // a few dozen a minute, a big message holds them for minutes), and a new leader starts from 0.
+  {
+    name: 'MailSyncStuck stays quiet for a 100-minute run that keeps copying, even with 10 flat minutes (a big message)',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '1x100',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: liveCounter([
+        [15, 37],
+        [10, 0],
+        [1, 400],
+        [30, 52],
+        [44, 9],
+      ]),
+    },
+    expect: [
+      ['40m', 'MailSyncStuck', []],
+      ['70m', 'MailSyncStuck', []],
+      ['100m', 'MailSyncStuck', []],
+    ],
+  },
+  {
+    name: "MailSyncStuck stays quiet across a controller failover (the new leader's counter starts at 0)",
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '1x30 _x70',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: `${liveCounter([[31, 20]])} _x69`,
+      [`mailsync_syncs{${JOB},instance="b",phase="Running"}`]: '0x30 1x70',
+      [`mailsync_messages_copied_total{${JOB},instance="b"}`]: `0x30 ${liveCounter([[70, 20]])}`,
+    },
+    expect: [
+      ['45m', 'MailSyncStuck', []],
+      ['90m', 'MailSyncStuck', []],
+    ],
+  },
+  {
+    name: 'MailSyncStuck fires once the live counter stops for 30 minutes while syncs run, and resolves when copying goes on',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '3x100',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: liveCounter([
+        [21, 45],
+        [50, 0],
+        [30, 45],
+      ]),
+    },
+    expect: [
+      ['45m', 'MailSyncStuck', []],
+      ['60m', 'MailSyncStuck', [firing('MailSyncStuck', { severity: 'warning' })]],
+      ['80m', 'MailSyncStuck', []],
+    ],
+  },
+  {
+    name: 'MailSyncStuck stays quiet while syncs only wait in the queue (nothing runs)',
+    series: {
+      [`mailsync_syncs{${JOB},instance="a",phase="Queued"}`]: '50x60',
+      [`mailsync_syncs{${JOB},instance="a",phase="Running"}`]: '0x60',
+      [`mailsync_messages_copied_total{${JOB},instance="a"}`]: '900x60',
+    },
+    expect: [['50m', 'MailSyncStuck', []]],
   },
   {
     name: 'MailSyncControllerDown fires when no replica is up',

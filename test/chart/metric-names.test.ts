@@ -30,6 +30,9 @@ const EXPORTED = [
   'mailsync_log_streams_active',
   'mailsync_leader',
   'mailsync_status_writes_total',
+  'mailsync_migration_accounts',
+  'mailsync_migration_queued',
+  'mailsync_running_syncs',
 ];
 function histogram(name: string): string[] {
   return [`${name}_bucket`, `${name}_sum`, `${name}_count`];

@@ -14,15 +14,16 @@ const candidate = (key: string, since: number, group = '', host = 'imap.x') => (
 
 function gate(caps: { maxRunning?: number; maxRunningPerHost?: number }, groupCaps: Record<string, GroupCaps> = {}) {
   const cache: RunningSlot[] = [];
+  const jobs = new Set<string>();
   const enqueued: string[] = [];
   let now = 1000;
   const admission = new Admission(
     caps,
-    { running: () => [...cache], groupCaps: (g) => groupCaps[g] },
+    { running: () => [...cache], hasJob: (uid) => jobs.has(uid), groupCaps: (g) => groupCaps[g] },
     (key) => enqueued.push(key),
     () => now,
   );
-  return { admission, cache, enqueued, tick: (ms: number) => (now += ms) };
+  return { admission, cache, jobs, enqueued, tick: (ms: number) => (now += ms) };
 }
 
 afterEach(() => vi.useRealTimers());
@@ -66,6 +67,15 @@ describe('the run-slot gate', () => {
     admission.release('uid-a');
     vi.advanceTimersByTime(500);
     expect(enqueued).toEqual(['b']);
+  });
+
+  it('a run so short that the cache only ever shows its Job finished frees its slot at once', () => {
+    const { admission, jobs } = gate({ maxRunning: 1 });
+    expect(admission.request(candidate('a', 1)).admitted).toBe(true);
+    admission.created('uid-a', 'job-uid-a');
+    expect(admission.request(candidate('b', 2)).admitted).toBe(false);
+    jobs.add('job-uid-a');
+    expect(admission.request(candidate('b', 2)).admitted).toBe(true);
   });
 
   it('a reservation whose Job never shows up expires', () => {

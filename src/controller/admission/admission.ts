@@ -22,6 +22,8 @@ export interface RunningSlot extends Slot {
 
 export interface RunningSource {
   running(): RunningSlot[];
+  /** The cache shows this Job (whatever its state). */
+  hasJob(jobUid: string): boolean;
   groupCaps(group: string): GroupCaps | undefined;
 }
 
@@ -33,7 +35,7 @@ const POKE_DELAY_MS = 200;
 
 export class Admission {
   readonly #waiting = new Map<string, Candidate & { uid: string }>();
-  readonly #reserved = new Map<string, { slot: RunningSlot; until: number }>();
+  readonly #reserved = new Map<string, { slot: RunningSlot; until: number; jobUid?: string }>();
   #pokeTimer?: NodeJS.Timeout;
 
   constructor(
@@ -57,7 +59,9 @@ export class Admission {
     const seen = new Set(slots.map((s) => s.uid));
     const now = this.now();
     for (const [uid, reservation] of this.#reserved) {
-      if (seen.has(uid) || reservation.until < now) this.#reserved.delete(uid);
+      // The cache shows the run's Job: it counts from there (while active), or the run is over already.
+      const cached = seen.has(uid) || (reservation.jobUid !== undefined && this.source.hasJob(reservation.jobUid));
+      if (cached || reservation.until < now) this.#reserved.delete(uid);
       else slots.push(reservation.slot);
     }
     return slots;
@@ -91,6 +95,12 @@ export class Admission {
     }
     const queued = result.queued.get(candidate.key)!;
     return { admitted: false, position: queued.position, hold: queued.hold };
+  }
+
+  /** The run's Job was created: its reservation ends once the cache shows that Job. */
+  created(uid: string, jobUid: string | undefined): void {
+    const reservation = this.#reserved.get(uid);
+    if (reservation && jobUid) reservation.jobUid = jobUid;
   }
 
   /** The Job could not be created: give the slot back. */

@@ -89,6 +89,7 @@ export class World {
         options.caps ?? {},
         {
           running: () => runningSlots(read('jobs')() as V1Job[], read('pods')() as V1Pod[], () => undefined),
+          hasJob: (jobUid) => read('jobs')().some((j) => j.metadata?.uid === jobUid),
           groupCaps: (group) => options.groupCaps?.[group],
         },
         (key) => this.enqueued.push(key),
