@@ -39,8 +39,8 @@ if (skip) console.warn(`SKIPPED test/e2e/interruption.e2e.test.ts: ${skip}`);
 
 /** Messages in the source mailbox (INBOX and Projects). */
 const MESSAGES = 10_000;
-/** Slow enough that an interruption lands mid-sync, fast enough to finish in about 25 s. */
-const RATE = 400;
+/** Slow enough that an interruption lands mid-sync (the first status may come late on a busy machine). */
+const RATE = 250;
 const SOURCE_USER = 'bigsource';
 
 interface RawEvent {
@@ -109,7 +109,7 @@ describe.skipIf(skip)(
       const pods = await podsOf(ms.status!.jobName!);
       const pod = pods.find((p) => p.status?.phase === 'Running');
       expect(pod, 'a running worker pod').toBeDefined();
-      expect(ms.status?.progress?.messagesCopied ?? 0, 'still mid-sync').toBeLessThan(MESSAGES / 2);
+      expect(ms.status?.progress?.messagesCopied ?? 0, 'still mid-sync').toBeLessThan(MESSAGES * 0.8);
       return { ms, pod: pod! };
     }
 
