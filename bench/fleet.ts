@@ -17,8 +17,8 @@
  * 2. imapsync's FAQ.Massive recipe shape on the same accounts: GNU parallel
  *    --max-procs P over the account file, mbsync (isync) per account, into
  *    separate destination users: wall time and accounts/min, for the ratio;
- * 3. a no-change delta pass (the run-now annotation mailsync.io/requested-at
- *    on the migration): wall time and API requests per account.
+ * 3. a no-change pass over every account (spec.finalPass: true, the pass a
+ *    migration runs at the cut-over): wall time and API requests per account.
  * `apt-get install parallel isync` for part 2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,7 +28,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { MailSync } from '../src/api/mailsync.js';
-import { ANNOTATION_REQUESTED_AT, LABEL_MIGRATION } from '../src/api/migration.js';
+import { LABEL_MIGRATION } from '../src/api/migration.js';
 import type { MailMigrationStatus } from '../src/api/migration-status.js';
 import { paths } from '../src/controller/paths.js';
 import { InformerSet } from '../src/kube/informers.js';
@@ -216,6 +216,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
   const side = { tls: 'implicit', caSecretRef: { name: 'ca', key: 'ca.crt' } };
   const results: Record<string, string | number>[] = [];
   try {
+    // The controller logs its request counters every 5 s: start from its first line.
+    await waitFor('the controller request counters', async () => !Number.isNaN(requestTotal()), 60_000, 500);
     const started = Date.now();
     const requestsAtStart = requestTotal();
     await client.create(mmPath, {
@@ -275,19 +277,23 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,
     });
     console.log(JSON.stringify(results.at(-1)));
+    if (presync?.failureReasons?.length) console.log(`failure reasons: ${JSON.stringify(presync.failureReasons)}`);
 
     if (!values['no-delta']) {
       const deltaStarted = Date.now();
       const before = requestTotal();
+      // A MailMigration's passes after the presync come from spec.schedule or spec.finalPass (the run-now
+      // annotation is what the migration sets on its children): finalPass runs one more pass over every
+      // account, here with nothing new to copy.
       await client.request('PATCH', `${mmPath}/fleet`, {
-        body: { metadata: { annotations: { [ANNOTATION_REQUESTED_AT]: new Date().toISOString() } } },
+        body: { spec: { finalPass: true } },
         contentType: MERGE_PATCH,
       });
       let delta: MailMigrationStatus | undefined;
       await waitFor(
-        'the delta pass to end',
+        'the no-change pass to end',
         async () => {
-          delta = await passEnded('delta', deltaStarted);
+          delta = await passEnded('final', deltaStarted);
           return delta;
         },
         6 * 3600_000,
@@ -296,7 +302,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       await sleep(6000); // the controller's request counters are logged every 5 s
       const deltaWall = Date.now() - deltaStarted - 6000;
       results.push({
-        run: `no-change delta pass (${ANNOTATION_REQUESTED_AT})`,
+        run: 'no-change pass over every account (spec.finalPass)',
         succeeded: delta?.pass?.accounts.succeeded ?? 0,
         failed: delta?.pass?.accounts.failed ?? 0,
         'wall (s)': seconds(deltaWall),
