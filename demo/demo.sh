@@ -55,14 +55,16 @@ if ! "$HELM" status "$DEMO_RELEASE" -n "$DEMO_NAMESPACE" >/dev/null 2>&1; then
     die "port $DEMO_METRICS_PORT (the operator's metrics, on the node's network) is in use: set DEMO_METRICS_PORT"
   fi
 fi
-# A MailSync CRD already in the cluster (from kubectl apply, or kept by another release's uninstall)
-# is adopted into this release, as the chart README describes; --force-conflicts lets helm's
-# server-side apply take over the fields another field manager (e.g. kubectl apply) set.
-if kubectl get crd mailsyncs.mailsync.io >/dev/null 2>&1; then
-  kubectl label --overwrite crd mailsyncs.mailsync.io app.kubernetes.io/managed-by=Helm >/dev/null
-  kubectl annotate --overwrite crd mailsyncs.mailsync.io meta.helm.sh/release-name="$DEMO_RELEASE" \
-    meta.helm.sh/release-namespace="$DEMO_NAMESPACE" >/dev/null
-fi
+# The CRDs (MailSync, MailMigration) already in the cluster (from kubectl apply, or kept by another
+# release's uninstall) are adopted into this release, as the chart README describes; --force-conflicts
+# lets helm's server-side apply take over the fields another field manager (e.g. kubectl apply) set.
+for crd in mailsyncs.mailsync.io mailmigrations.mailsync.io; do
+  if kubectl get crd "$crd" >/dev/null 2>&1; then
+    kubectl label --overwrite crd "$crd" app.kubernetes.io/managed-by=Helm >/dev/null
+    kubectl annotate --overwrite crd "$crd" meta.helm.sh/release-name="$DEMO_RELEASE" \
+      meta.helm.sh/release-namespace="$DEMO_NAMESPACE" >/dev/null
+  fi
+done
 "$HELM" upgrade --install "$DEMO_RELEASE" charts/mailsync-operator --namespace "$DEMO_NAMESPACE" \
   --set image.repository="${MAILSYNC_IMAGE%:*}" --set image.tag="${MAILSYNC_IMAGE##*:}" \
   --set image.pullPolicy=IfNotPresent \

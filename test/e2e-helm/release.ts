@@ -4,6 +4,7 @@
  * into the node's containerd, never pulled).
  */
 import { CRD_NAME } from '../../src/api/mailsync.js';
+import { MIGRATION_CRD_NAME } from '../../src/api/migration.js';
 import { kubectl, must } from './cluster.js';
 
 export const NAMESPACE = 'mailsync-helm-e2e';
@@ -31,21 +32,24 @@ export function releaseValues(image: string, metricsPort: number): string[] {
 }
 
 /**
- * A CRD applied by kubectl (the controller's e2e suite) or kept by another release's uninstall is
- * adopted into this release, as users would (the chart README's "CRD adoption").
+ * The CRDs (MailSync and MailMigration) applied by kubectl (the controller's e2e suite) or kept by
+ * another release's uninstall are adopted into this release, as users would (the chart README's
+ * "CRD adoption"); helm refuses to install over any CRD it does not own.
  */
 export function adoptCrd(): void {
-  if (kubectl(['get', 'crd', CRD_NAME]).status !== 0) return;
-  must(kubectl(['label', '--overwrite', 'crd', CRD_NAME, 'app.kubernetes.io/managed-by=Helm']), 'label CRD');
-  must(
-    kubectl([
-      'annotate',
-      '--overwrite',
-      'crd',
-      CRD_NAME,
-      `meta.helm.sh/release-name=${RELEASE}`,
-      `meta.helm.sh/release-namespace=${NAMESPACE}`,
-    ]),
-    'annotate CRD',
-  );
+  for (const name of [CRD_NAME, MIGRATION_CRD_NAME]) {
+    if (kubectl(['get', 'crd', name]).status !== 0) continue;
+    must(kubectl(['label', '--overwrite', 'crd', name, 'app.kubernetes.io/managed-by=Helm']), `label CRD ${name}`);
+    must(
+      kubectl([
+        'annotate',
+        '--overwrite',
+        'crd',
+        name,
+        `meta.helm.sh/release-name=${RELEASE}`,
+        `meta.helm.sh/release-namespace=${NAMESPACE}`,
+      ]),
+      `annotate CRD ${name}`,
+    );
+  }
 }
