@@ -25,7 +25,7 @@ import {
   connect,
   createNamespace,
   createSecret,
-  deleteNamespace,
+  deleteNamespaceAndWait,
   installCrd,
   mailSyncObject,
   sleep,
@@ -172,20 +172,7 @@ for (const n of sizes) {
   });
   console.log(JSON.stringify(results.at(-1)));
   // Clean up while the controller runs (it removes its finalizers).
-  await deleteNamespace(client, ns);
-  await waitFor(
-    `namespace ${ns} gone`,
-    async () => {
-      try {
-        await client.get(`/api/v1/namespaces/${ns}`);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    15 * 60_000,
-    2000,
-  );
+  await deleteNamespaceAndWait(client, ns, 15 * 60_000);
   await controller.stop();
 }
 
@@ -252,20 +239,7 @@ if (runningCount > 0 && process.env.MAILSYNC_IMAGE) {
     });
     console.log(JSON.stringify(results.at(-1)));
   } finally {
-    await deleteNamespace(client, ns);
-    await waitFor(
-      `namespace ${ns} gone`,
-      async () => {
-        try {
-          await client.get(`/api/v1/namespaces/${ns}`);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      10 * 60_000,
-      2000,
-    ).catch(() => {});
+    await deleteNamespaceAndWait(client, ns, 10 * 60_000).catch(() => {});
     await controller.stop();
     await pair.stop();
   }

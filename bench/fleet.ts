@@ -38,7 +38,7 @@ import {
   connect,
   createNamespace,
   createSecret,
-  deleteNamespace,
+  deleteNamespaceAndWait,
   installCrd,
   sleep,
   waitFor,
@@ -323,20 +323,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
 }
 
 async function cleanup(client: KubeClient, ns: string): Promise<void> {
-  await deleteNamespace(client, ns);
-  await waitFor(
-    `namespace ${ns} gone`,
-    async () => {
-      try {
-        await client.get(`/api/v1/namespaces/${ns}`);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    30 * 60_000,
-    2000,
-  ).catch((error) => console.warn(String(error)));
+  await deleteNamespaceAndWait(client, ns, 30 * 60_000).catch((error) => console.warn(String(error)));
 }
 
 async function main(): Promise<void> {

@@ -41,7 +41,7 @@ import {
   connect,
   createNamespace,
   createSecret,
-  deleteNamespace,
+  deleteNamespaceAndWait,
   installCrd,
   mailSyncObject,
   sleep,
@@ -309,20 +309,7 @@ async function main(): Promise<void> {
 
   mailSyncs.stop();
   pods.stop();
-  await deleteNamespace(client, ns);
-  await waitFor(
-    `namespace ${ns} gone`,
-    async () => {
-      try {
-        await client.get(`/api/v1/namespaces/${ns}`);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    15 * 60_000,
-    2000,
-  ).catch((error) => console.warn(String(error)));
+  await deleteNamespaceAndWait(client, ns, 15 * 60_000).catch((error) => console.warn(String(error)));
   stopping = true;
   await controller.stop();
   await client.request('DELETE', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`).catch(() => {});

@@ -98,6 +98,24 @@ export async function deleteNamespace(client: KubeClient, name: string): Promise
   }
 }
 
+/** Deletes a namespace and waits until the API server no longer has it (its finalizers done). */
+export async function deleteNamespaceAndWait(client: KubeClient, name: string, timeoutMs: number): Promise<void> {
+  await deleteNamespace(client, name);
+  await waitFor(
+    `namespace ${name} gone`,
+    async () => {
+      try {
+        await client.get(`/api/v1/namespaces/${name}`);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    timeoutMs,
+    2000,
+  );
+}
+
 export function mailSyncObject(namespace: string, name: string, spec: MailSyncSpec): MailSync {
   return { apiVersion: 'mailsync.io/v1alpha1', kind: 'MailSync', metadata: { name, namespace }, spec };
 }
