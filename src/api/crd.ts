@@ -7,7 +7,8 @@
  * TypeBox writes it is not quite: see toStructural() for the conversions.
  */
 import { stringify } from 'yaml';
-import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './mailsync.js';
+import { crdObject } from './crd-object.js';
+import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR } from './mailsync.js';
 import { KUBE, LOCAL, MailSyncSpec } from './spec.js';
 import { RULE_TEXT } from './spec-rule-text.js';
 import { MailSyncStatusSchema } from './status-schema.js';
@@ -156,59 +157,31 @@ export function statusSchema(): JsonObject {
 
 /** The CRD as a plain object (apiextensions.k8s.io/v1). */
 export function buildCrd(): JsonObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {
-      name: CRD_NAME,
-      labels: { 'app.kubernetes.io/name': 'mailsync-operator', 'app.kubernetes.io/part-of': 'mailsync' },
-    },
-    spec: {
-      group: GROUP,
-      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-            {
-              name: 'Progress',
-              type: 'string',
-              jsonPath: '.status.progress.display',
-              description: 'Messages done / total',
-            },
-            { name: 'Rate', type: 'string', jsonPath: '.status.progress.rate' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-            { name: 'Reason', type: 'string', jsonPath: '.status.lastError.reason', priority: 1 },
-            { name: 'Pair', type: 'string', jsonPath: '.status.pairHash', priority: 1 },
-            { name: 'Job', type: 'string', jsonPath: '.status.jobName', priority: 1 },
-            { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', priority: 1 },
-            { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', priority: 1 },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              description:
-                'MailSync copies the mail of one IMAP account to another (imapsync as a Kubernetes resource). ' +
-                'Deleting it aborts a running sync cleanly.',
-              required: ['spec'],
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: specSchema(),
-                status: statusSchema(),
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return crdObject({
+    name: CRD_NAME,
+    names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES },
+    printerColumns: [
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      {
+        name: 'Progress',
+        type: 'string',
+        jsonPath: '.status.progress.display',
+        description: 'Messages done / total',
+      },
+      { name: 'Rate', type: 'string', jsonPath: '.status.progress.rate' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.lastError.reason', priority: 1 },
+      { name: 'Pair', type: 'string', jsonPath: '.status.pairHash', priority: 1 },
+      { name: 'Job', type: 'string', jsonPath: '.status.jobName', priority: 1 },
+      { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', priority: 1 },
+      { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', priority: 1 },
+    ],
+    description:
+      'MailSync copies the mail of one IMAP account to another (imapsync as a Kubernetes resource). ' +
+      'Deleting it aborts a running sync cleanly.',
+    spec: specSchema(),
+    status: statusSchema(),
+  });
 }
 
 export function crdYaml(): string {

@@ -6,7 +6,8 @@
  */
 import { stringify } from 'yaml';
 import { orderKeys, toStructural } from './crd.js';
-import { GROUP, VERSION } from './mailsync.js';
+import { crdObject } from './crd-object.js';
+import { GROUP } from './mailsync.js';
 import {
   MIGRATION_CRD_NAME,
   MIGRATION_KIND,
@@ -53,68 +54,40 @@ export function migrationStatusSchema(): Json {
 
 /** The CRD as a plain object (apiextensions.k8s.io/v1). */
 export function buildMigrationCrd(): Json {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {
-      name: MIGRATION_CRD_NAME,
-      labels: { 'app.kubernetes.io/name': 'mailsync-operator', 'app.kubernetes.io/part-of': 'mailsync' },
+  return crdObject({
+    name: MIGRATION_CRD_NAME,
+    names: {
+      kind: MIGRATION_KIND,
+      listKind: MIGRATION_LIST_KIND,
+      plural: MIGRATION_PLURAL,
+      singular: MIGRATION_SINGULAR,
+      shortNames: MIGRATION_SHORT_NAMES,
     },
-    spec: {
-      group: GROUP,
-      names: {
-        kind: MIGRATION_KIND,
-        listKind: MIGRATION_LIST_KIND,
-        plural: MIGRATION_PLURAL,
-        singular: MIGRATION_SINGULAR,
-        shortNames: MIGRATION_SHORT_NAMES,
+    printerColumns: [
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Pass', type: 'string', jsonPath: '.status.pass.id' },
+      {
+        name: 'Done',
+        type: 'string',
+        jsonPath: '.status.accounts.display',
+        description: 'Accounts succeeded / total in the current pass',
       },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-            { name: 'Pass', type: 'string', jsonPath: '.status.pass.id' },
-            {
-              name: 'Done',
-              type: 'string',
-              jsonPath: '.status.accounts.display',
-              description: 'Accounts succeeded / total in the current pass',
-            },
-            { name: 'Failed', type: 'integer', jsonPath: '.status.accounts.failed' },
-            { name: 'Running', type: 'integer', jsonPath: '.status.accounts.running' },
-            { name: 'Queued', type: 'integer', jsonPath: '.status.accounts.queued' },
-            { name: 'Rate', type: 'string', jsonPath: '.status.pass.rate' },
-            { name: 'ETA', type: 'string', jsonPath: '.status.pass.eta' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-            { name: 'Next', type: 'date', jsonPath: '.status.nextPassTime', priority: 1 },
-            { name: 'Invalid', type: 'integer', jsonPath: '.status.accounts.invalid', priority: 1 },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              description:
-                'MailMigration migrates many IMAP accounts as one resource: one child MailSync per account pair, ' +
-                'a presync pass, scheduled delta passes and a final pass. Deleting it aborts every child.',
-              required: ['spec'],
-              'x-kubernetes-validations': MIGRATION_ROOT_VALIDATIONS,
-              properties: {
-                apiVersion: { type: 'string' },
-                kind: { type: 'string' },
-                metadata: { type: 'object' },
-                spec: migrationSpecSchema(),
-                status: migrationStatusSchema(),
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+      { name: 'Failed', type: 'integer', jsonPath: '.status.accounts.failed' },
+      { name: 'Running', type: 'integer', jsonPath: '.status.accounts.running' },
+      { name: 'Queued', type: 'integer', jsonPath: '.status.accounts.queued' },
+      { name: 'Rate', type: 'string', jsonPath: '.status.pass.rate' },
+      { name: 'ETA', type: 'string', jsonPath: '.status.pass.eta' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      { name: 'Next', type: 'date', jsonPath: '.status.nextPassTime', priority: 1 },
+      { name: 'Invalid', type: 'integer', jsonPath: '.status.accounts.invalid', priority: 1 },
+    ],
+    description:
+      'MailMigration migrates many IMAP accounts as one resource: one child MailSync per account pair, ' +
+      'a presync pass, scheduled delta passes and a final pass. Deleting it aborts every child.',
+    rootValidations: MIGRATION_ROOT_VALIDATIONS,
+    spec: migrationSpecSchema(),
+    status: migrationStatusSchema(),
+  });
 }
 
 export function migrationCrdYaml(): string {
