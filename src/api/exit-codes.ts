@@ -11,6 +11,8 @@ export const EXIT_CODES = {
   ConnectFailed: { source: 10, destination: 11 },
   TLSFailed: { source: 12, destination: 13 },
   AuthenticationFailed: { source: 14, destination: 15 },
+  /** The server said it is too busy (too many connections, [UNAVAILABLE], [THROTTLED]): later, or fewer at once. */
+  ServerBusy: { source: 16, destination: 17 },
   ErrorsPresent: 20,
   ErrorBudgetExceeded: 21,
   ByteCapReached: 22,

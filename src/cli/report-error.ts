@@ -14,6 +14,8 @@ export function hintFor(err: MailsyncError, command = 'sync'): string {
       return `Try 'mailsync ${command} --help' for usage.`;
     case 'ConnectFailed':
       return `Check --host${n}/--port${n} and that the server is reachable from here.`;
+    case 'ServerBusy':
+      return `The ${err.side ?? 'server'} limits connections: run again later, or fewer syncs at once (its per-user limit counts every connection of the account).`;
     case 'TLSFailed':
       return `For a private CA use --cafile${n}; --ssl${n}/--tls${n} choose the TLS mode (see docs/cli.md).`;
     case 'AuthenticationFailed':

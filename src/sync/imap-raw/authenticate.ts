@@ -5,8 +5,9 @@
  * The secret is written to the socket only; errors carry the server text,
  * scrubbed of the secret.
  */
-import { AuthError, ConnectError } from '../errors.js';
+import { AuthError } from '../errors.js';
 import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
+import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { CommandChannel, TaggedResult } from './command-channel.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
 
@@ -51,8 +52,12 @@ export async function authenticate(connection: CommandChannel, secret: string): 
     const how = mechanism === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${mechanism}`;
     const admin = authUser !== undefined ? ` as admin "${authUser}"` : '';
     const login = `the login of user "${user}"${admin} (${how})`;
-    if (result.code?.name === 'UNAVAILABLE') {
-      throw new ConnectError(`${side} server ${host}:${port}: ${login} failed temporarily: ${text}`, { side });
+    // A temporary limit (Dovecot: NO [LIMIT] Maximum number of connections from user+IP exceeded) is not a wrong password.
+    if (isServerBusy(result.code?.name, result.text)) {
+      const code = result.code ? `[${result.code.name}] ` : '';
+      throw new ServerBusyError(`${side} server ${host}:${port} is busy: ${login} failed temporarily: ${code}${text}`, {
+        side,
+      });
     }
     throw new AuthError(`${side} server ${host}:${port} refused ${login}: ${text}`, { side });
   }

@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { AbortedError, ConnectError, TlsError } from '../errors.js';
+import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
 import { featuresOf, type ServerFeatures } from './capabilities.js';
@@ -49,6 +50,8 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   private greeting?: Waiter<Response>;
   private earlyGreeting?: Response;
   private byeText?: string;
+  /** The BYE said "too busy" (a temporary limit): the connection's end is a ServerBusyError. */
+  private byeBusy = false;
   private closedError?: ConnectError;
   private lastProgress = Date.now();
   private watchdogPauses = 0;
@@ -297,7 +300,16 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
       const done = (response: Response) => {
         clearTimeout(timer);
         if (response.kind === 'untagged' && response.status === 'BYE') {
-          reject(new Error(`server refused the connection: ${response.text}`));
+          const text = this.scrub(response.text);
+          if (isServerBusy(response.code?.name, response.text)) {
+            const code = response.code ? `[${response.code.name}] ` : '';
+            const { side, host, port } = this.endpoint;
+            reject(
+              new ServerBusyError(`${side} server ${host}:${port} is busy and refused the connection: ${code}${text}`, {
+                side,
+              }),
+            );
+          } else reject(new Error(`server refused the connection: ${text}`));
           return;
         }
         if (response.kind !== 'untagged' || (response.status !== 'OK' && response.status !== 'PREAUTH')) {
@@ -374,7 +386,10 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
       }
       case 'untagged': {
         if (response.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.code.args);
-        if (response.status === 'BYE') this.byeText = this.scrub(response.text);
+        if (response.status === 'BYE') {
+          this.byeText = this.scrub(response.text);
+          this.byeBusy = isServerBusy(response.code?.name, response.text);
+        }
         if (response.code?.name === 'ALERT') {
           this.options.logger.warn({ side: this.endpoint.side, alert: this.scrub(response.text) }, 'server alert');
         }
@@ -398,10 +413,9 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
 
   private onClose(error?: Error): void {
     const reason = [this.byeText, error?.message].filter(Boolean).join('; ');
-    this.closedError = new ConnectError(`connection to ${this.where} closed${reason ? `: ${reason}` : ''}`, {
-      side: this.endpoint.side,
-      cause: error,
-    });
+    const message = `connection to ${this.where} closed${reason ? `: ${reason}` : ''}`;
+    const options = { side: this.endpoint.side, cause: error };
+    this.closedError = this.byeBusy ? new ServerBusyError(message, options) : new ConnectError(message, options);
     for (const waiter of this.pending.values()) waiter.reject(this.closedError);
     this.pending.clear();
     this.continuation?.reject(this.closedError);
