@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CLIENT_DEFAULTS, KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
-import { DEFAULT_LEASE, LeaderElector } from '../kube/leader-election.js';
+import { DEFAULT_LEASE, type LeaderElectionOptions, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
@@ -30,6 +30,11 @@ Options (environment variable in brackets):
   --leader-elect             elect a leader on a Lease (run two replicas) [MAILSYNC_LEADER_ELECT=true]
   --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
   --lease-namespace NS       Lease namespace (default: the pod's namespace) [MAILSYNC_LEASE_NAMESPACE, POD_NAMESPACE]
+  --lease-duration-seconds N a standby takes over after N s without a renewal (default 12) [MAILSYNC_LEASE_DURATION_SECONDS]
+  --renew-deadline-seconds N the leader steps down when it cannot renew for N s (default 8; < lease duration)
+                             [MAILSYNC_RENEW_DEADLINE_SECONDS]
+  --retry-period-seconds N   renew (leader) or try (standby) every N s (default 2; < renew deadline)
+                             [MAILSYNC_RETRY_PERIOD_SECONDS]
   --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
   --max-log-follows N        worker logs followed live at once, the most recently started runs; the
                              others are polled in turn (default 100; 0 = poll all) [MAILSYNC_MAX_LOG_FOLLOWS]
@@ -52,6 +57,8 @@ export interface ControllerConfig {
   leaderElect: boolean;
   leaseName: string;
   leaseNamespace: string;
+  /** leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds (checked). */
+  lease: Pick<LeaderElectionOptions, 'leaseDurationSeconds' | 'renewDeadlineSeconds' | 'retryPeriodSeconds'>;
   resyncSeconds: number;
   maxLogFollows: number;
   /** 0: no cap. */
@@ -87,6 +94,9 @@ export function parseControllerArgs(
       'leader-elect': { type: 'boolean' },
       'lease-name': { type: 'string' },
       'lease-namespace': { type: 'string' },
+      'lease-duration-seconds': { type: 'string' },
+      'renew-deadline-seconds': { type: 'string' },
+      'retry-period-seconds': { type: 'string' },
       'resync-seconds': { type: 'string' },
       'max-log-follows': { type: 'string' },
       'max-running': { type: 'string' },
@@ -110,6 +120,35 @@ export function parseControllerArgs(
   if (pullPolicy !== 'Always' && pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never') {
     throw new Error(`--worker-image-pull-policy must be Always, IfNotPresent or Never, got '${pullPolicy}'`);
   }
+  const lease = {
+    leaseDurationSeconds: positiveInt(
+      '--lease-duration-seconds',
+      values['lease-duration-seconds'] ??
+        env.MAILSYNC_LEASE_DURATION_SECONDS ??
+        String(DEFAULT_LEASE.leaseDurationSeconds),
+    ),
+    renewDeadlineSeconds: positiveInt(
+      '--renew-deadline-seconds',
+      values['renew-deadline-seconds'] ??
+        env.MAILSYNC_RENEW_DEADLINE_SECONDS ??
+        String(DEFAULT_LEASE.renewDeadlineSeconds),
+    ),
+    retryPeriodSeconds: positiveInt(
+      '--retry-period-seconds',
+      values['retry-period-seconds'] ?? env.MAILSYNC_RETRY_PERIOD_SECONDS ?? String(DEFAULT_LEASE.retryPeriodSeconds),
+    ),
+  };
+  // as client-go: a leader must give up before a standby may take over, and renew more than once in that time
+  if (lease.renewDeadlineSeconds >= lease.leaseDurationSeconds) {
+    throw new Error(
+      `--renew-deadline-seconds (${lease.renewDeadlineSeconds}) must be less than --lease-duration-seconds (${lease.leaseDurationSeconds})`,
+    );
+  }
+  if (lease.retryPeriodSeconds >= lease.renewDeadlineSeconds) {
+    throw new Error(
+      `--retry-period-seconds (${lease.retryPeriodSeconds}) must be less than --renew-deadline-seconds (${lease.renewDeadlineSeconds})`,
+    );
+  }
   return {
     namespaces,
     concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
@@ -120,6 +159,7 @@ export function parseControllerArgs(
     leaderElect: values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT),
     leaseName: values['lease-name'] ?? env.MAILSYNC_LEASE_NAME ?? 'mailsync-controller',
     leaseNamespace: values['lease-namespace'] ?? env.MAILSYNC_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? 'default',
+    lease,
     resyncSeconds: positiveInt('--resync-seconds', values['resync-seconds'] ?? env.MAILSYNC_RESYNC_SECONDS ?? '60'),
     maxLogFollows: positiveInt(
       '--max-log-follows',
@@ -200,7 +240,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         namespace: config.leaseNamespace,
         name: config.leaseName,
         identity,
-        ...DEFAULT_LEASE,
+        ...config.lease,
       })
     : undefined;
 

@@ -112,3 +112,24 @@ describe('the controller parses the chart arguments', () => {
     expect(controllerConfig(['--set', 'workerImagePullPolicy=Always']).workerImagePullPolicy).toBe('Always');
   });
 });
+
+describe('leader-election timings (--lease-duration-seconds, --renew-deadline-seconds, --retry-period-seconds)', () => {
+  const parse = (flags: string[]) => parseControllerArgs(['--worker-image=w:1', ...flags], {});
+
+  it('default to 12/8/2 s and take the flags', () => {
+    expect(parse([])).toMatchObject({
+      lease: { leaseDurationSeconds: 12, renewDeadlineSeconds: 8, retryPeriodSeconds: 2 },
+    });
+    expect(
+      parse(['--lease-duration-seconds=30', '--renew-deadline-seconds=20', '--retry-period-seconds=5']),
+    ).toMatchObject({ lease: { leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 5 } });
+  });
+
+  it.each([
+    [['--renew-deadline-seconds=12'], '--renew-deadline-seconds (12) must be less than --lease-duration-seconds (12)'],
+    [['--retry-period-seconds=8'], '--retry-period-seconds (8) must be less than --renew-deadline-seconds (8)'],
+    [['--lease-duration-seconds=0'], '--lease-duration-seconds must be an integer >= 1'],
+  ])('refuses %j: %s', (flags, message) => {
+    expect(() => parse(flags)).toThrow(message);
+  });
+});
