@@ -30,8 +30,8 @@ Options (environment variable in brackets):
   --leader-elect             elect a leader on a Lease (run two replicas) [MAILSYNC_LEADER_ELECT=true]
   --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
   --lease-namespace NS       Lease namespace (default: the pod's namespace) [MAILSYNC_LEASE_NAMESPACE, POD_NAMESPACE]
-  --lease-duration-seconds N a standby takes over after N s without a renewal (default 12) [MAILSYNC_LEASE_DURATION_SECONDS]
-  --renew-deadline-seconds N the leader steps down when it cannot renew for N s (default 8; < lease duration)
+  --lease-duration-seconds N a standby takes over after N s without a renewal (default 15) [MAILSYNC_LEASE_DURATION_SECONDS]
+  --renew-deadline-seconds N the leader steps down when it cannot renew for N s (default 10; < lease duration)
                              [MAILSYNC_RENEW_DEADLINE_SECONDS]
   --retry-period-seconds N   renew (leader) or try (standby) every N s (default 2; < renew deadline)
                              [MAILSYNC_RETRY_PERIOD_SECONDS]

@@ -25,8 +25,14 @@ export interface LeaderElectionOptions {
   retryPeriodSeconds: number;
 }
 
-/** A standby takes over at most leaseDuration + retryPeriod after the last renewal (about 14 s). */
-export const DEFAULT_LEASE = { leaseDurationSeconds: 12, renewDeadlineSeconds: 8, retryPeriodSeconds: 2 };
+/**
+ * controller-runtime's defaults. A standby takes over at most leaseDuration +
+ * retryPeriod after the last renewal (about 17 s). The renew deadline leaves a
+ * leader whose event loop is stalled by a burst (hundreds of pods starting on
+ * a busy node) time to renew: 8 s lost the lease in `npm run bench:live` at
+ * 500 pods on a loaded 2-core machine.
+ */
+export const DEFAULT_LEASE = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
 
 /** Lease times are MicroTime: RFC 3339 with microseconds. */
 function microTime(date: Date): string {

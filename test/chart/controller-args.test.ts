@@ -118,7 +118,7 @@ describe('leader-election timings (--lease-duration-seconds, --renew-deadline-se
 
   it('default to 12/8/2 s and take the flags', () => {
     expect(parse([])).toMatchObject({
-      lease: { leaseDurationSeconds: 12, renewDeadlineSeconds: 8, retryPeriodSeconds: 2 },
+      lease: { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
     });
     expect(
       parse(['--lease-duration-seconds=30', '--renew-deadline-seconds=20', '--retry-period-seconds=5']),
@@ -126,8 +126,8 @@ describe('leader-election timings (--lease-duration-seconds, --renew-deadline-se
   });
 
   it.each([
-    [['--renew-deadline-seconds=12'], '--renew-deadline-seconds (12) must be less than --lease-duration-seconds (12)'],
-    [['--retry-period-seconds=8'], '--retry-period-seconds (8) must be less than --renew-deadline-seconds (8)'],
+    [['--renew-deadline-seconds=15'], '--renew-deadline-seconds (15) must be less than --lease-duration-seconds (15)'],
+    [['--retry-period-seconds=10'], '--retry-period-seconds (10) must be less than --renew-deadline-seconds (10)'],
     [['--lease-duration-seconds=0'], '--lease-duration-seconds must be an integer >= 1'],
   ])('refuses %j: %s', (flags, message) => {
     expect(() => parse(flags)).toThrow(message);
