@@ -54,6 +54,8 @@ export interface WorkerOptions {
   /** Pods share the node's network (the local test cluster reaches Dovecot on 127.0.0.1 this way). */
   hostNetwork: boolean;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Secrets (in the MailSync's namespace) the kubelet uses to pull the worker image from a private registry. */
+  imagePullSecrets?: readonly string[];
 }
 
 export interface JobInput {
@@ -259,6 +261,9 @@ export function buildJob(input: JobInput): V1Job {
           enableServiceLinks: false,
           terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds,
           ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          ...(worker.imagePullSecrets?.length
+            ? { imagePullSecrets: worker.imagePullSecrets.map((name) => ({ name })) }
+            : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: WORKER_UID,

@@ -3,6 +3,7 @@
  * service account (in-cluster config); elsewhere KUBECONFIG. Flags override
  * environment variables (the Helm chart sets the latter).
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -14,6 +15,9 @@ import { startMetricsServer } from '../metrics/server.js';
 import { Controller } from './controller.js';
 import { DEFAULT_LOG_STREAM_OPTIONS } from './log-stream-manager.js';
 import { MigrationController } from './migration/migration-controller.js';
+import { parseNameList, parseReleaseId } from './object-names.js';
+import { checkReleaseClaims, ReleaseCheckError } from './release-check.js';
+import { watchedFromList } from './release-claim.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -26,6 +30,9 @@ Options (environment variable in brackets):
   --worker-image IMAGE       image of the worker pods [MAILSYNC_WORKER_IMAGE]
   --worker-host-network      worker pods use the node's network [MAILSYNC_WORKER_HOST_NETWORK=true]
   --worker-image-pull-policy IfNotPresent (default), Always or Never [MAILSYNC_WORKER_IMAGE_PULL_POLICY]
+  --worker-image-pull-secrets NAME[,NAME...]
+                             Secrets (in each MailSync's namespace) for pulling the worker image from a
+                             private registry [MAILSYNC_WORKER_IMAGE_PULL_SECRETS]
   --metrics-port PORT        /metrics, /healthz, /readyz (default 8080; 0 = off) [MAILSYNC_METRICS_PORT]
   --leader-elect             elect a leader on a Lease (run two replicas) [MAILSYNC_LEADER_ELECT=true]
   --lease-name NAME          Lease name (default mailsync-controller) [MAILSYNC_LEASE_NAME]
@@ -35,6 +42,11 @@ Options (environment variable in brackets):
                              [MAILSYNC_RENEW_DEADLINE_SECONDS]
   --retry-period-seconds N   renew (leader) or try (standby) every N s (default 2; < renew deadline)
                              [MAILSYNC_RETRY_PERIOD_SECONDS]
+  --release NS/NAME          the Helm release this controller belongs to: at start it refuses to run when
+                             another release's controller watches any of its namespaces (needs
+                             --leader-elect; its claim lives on the Lease) [MAILSYNC_RELEASE]
+  --claim-stale-seconds N    another release's claim whose Lease nobody renewed for N s blocks nothing
+                             (default 120) [MAILSYNC_CLAIM_STALE_SECONDS]
   --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
   --max-log-follows N        worker logs followed live at once, the most recently started runs; the
                              others are polled in turn (default 100; 0 = poll all) [MAILSYNC_MAX_LOG_FOLLOWS]
@@ -47,18 +59,38 @@ Options (environment variable in brackets):
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
 `;
 
+/** Exit code when another release's controller watches our namespaces (the pod's last state shows it). */
+export const EXIT_NAMESPACES_TAKEN = 3;
+
+/**
+ * The message `kubectl describe pod` shows for the container's last termination. Best effort: the
+ * file exists only in a pod (terminationMessagePath).
+ */
+function writeTerminationMessage(text: string): void {
+  const file = process.env.MAILSYNC_TERMINATION_LOG ?? '/dev/termination-log';
+  try {
+    if (existsSync(file)) writeFileSync(file, text.slice(0, 4096));
+  } catch {
+    // not in a pod, or not writable: the log has the message too
+  }
+}
+
 export interface ControllerConfig {
   namespaces: string[];
   concurrency: number;
   workerImage: string;
   workerHostNetwork: boolean;
   workerImagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  workerImagePullSecrets: string[];
   metricsPort: number;
   leaderElect: boolean;
   leaseName: string;
   leaseNamespace: string;
   /** leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds (checked). */
   lease: Pick<LeaderElectionOptions, 'leaseDurationSeconds' | 'renewDeadlineSeconds' | 'retryPeriodSeconds'>;
+  /** `<namespace>/<name>` of the Helm release; unset: no check against other releases. */
+  release?: string;
+  claimStaleSeconds: number;
   resyncSeconds: number;
   maxLogFollows: number;
   /** 0: no cap. */
@@ -90,6 +122,7 @@ export function parseControllerArgs(
       'worker-image': { type: 'string' },
       'worker-host-network': { type: 'boolean' },
       'worker-image-pull-policy': { type: 'string' },
+      'worker-image-pull-secrets': { type: 'string' },
       'metrics-port': { type: 'string' },
       'leader-elect': { type: 'boolean' },
       'lease-name': { type: 'string' },
@@ -97,6 +130,8 @@ export function parseControllerArgs(
       'lease-duration-seconds': { type: 'string' },
       'renew-deadline-seconds': { type: 'string' },
       'retry-period-seconds': { type: 'string' },
+      release: { type: 'string' },
+      'claim-stale-seconds': { type: 'string' },
       'resync-seconds': { type: 'string' },
       'max-log-follows': { type: 'string' },
       'max-running': { type: 'string' },
@@ -149,17 +184,32 @@ export function parseControllerArgs(
       `--retry-period-seconds (${lease.retryPeriodSeconds}) must be less than --renew-deadline-seconds (${lease.renewDeadlineSeconds})`,
     );
   }
+  const leaderElect = values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT);
+  const releaseValue = values.release ?? env.MAILSYNC_RELEASE ?? '';
+  const release = releaseValue ? parseReleaseId('--release', releaseValue) : undefined;
+  if (release && !leaderElect) {
+    throw new Error('--release needs --leader-elect: the release claim lives on the Lease, renewed by the leader');
+  }
   return {
     namespaces,
     concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
     workerImage,
     workerHostNetwork: values['worker-host-network'] ?? truthy(env.MAILSYNC_WORKER_HOST_NETWORK),
     workerImagePullPolicy: pullPolicy,
+    workerImagePullSecrets: parseNameList(
+      '--worker-image-pull-secrets',
+      values['worker-image-pull-secrets'] ?? env.MAILSYNC_WORKER_IMAGE_PULL_SECRETS ?? '',
+    ),
     metricsPort: positiveInt('--metrics-port', values['metrics-port'] ?? env.MAILSYNC_METRICS_PORT ?? '8080', 0),
-    leaderElect: values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT),
+    leaderElect,
     leaseName: values['lease-name'] ?? env.MAILSYNC_LEASE_NAME ?? 'mailsync-controller',
     leaseNamespace: values['lease-namespace'] ?? env.MAILSYNC_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? 'default',
     lease,
+    ...(release ? { release } : {}),
+    claimStaleSeconds: positiveInt(
+      '--claim-stale-seconds',
+      values['claim-stale-seconds'] ?? env.MAILSYNC_CLAIM_STALE_SECONDS ?? '120',
+    ),
     resyncSeconds: positiveInt('--resync-seconds', values['resync-seconds'] ?? env.MAILSYNC_RESYNC_SECONDS ?? '60'),
     maxLogFollows: positiveInt(
       '--max-log-follows',
@@ -219,6 +269,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       image: config.workerImage,
       hostNetwork: config.workerHostNetwork,
       imagePullPolicy: config.workerImagePullPolicy,
+      imagePullSecrets: config.workerImagePullSecrets,
     },
     resyncMs: config.resyncSeconds * 1000,
     informerRestartMs: 5 * 60_000,
@@ -243,6 +294,24 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         ...config.lease,
       })
     : undefined;
+
+  if (config.release) {
+    try {
+      await checkReleaseClaims(client, log.child({ component: 'release-check' }), {
+        release: config.release,
+        namespaces: watchedFromList(config.namespaces),
+        leaseNamespace: config.leaseNamespace,
+        leaseName: config.leaseName,
+        staleSeconds: config.claimStaleSeconds,
+      });
+    } catch (error) {
+      client.close();
+      if (!(error instanceof ReleaseCheckError)) throw error;
+      log.error({ reason: error.reason, conflicts: error.conflicts }, error.message);
+      writeTerminationMessage(`${error.reason}: ${error.message}`);
+      return error.reason === 'NamespacesAlreadyWatched' ? EXIT_NAMESPACES_TAKEN : 1;
+    }
+  }
 
   const server =
     config.metricsPort > 0

@@ -29,5 +29,6 @@ export const paths = {
   events: (ns: string) => apiPath`/api/v1/namespaces/${ns}/events`,
   event: (ns: string, name: string) => apiPath`/api/v1/namespaces/${ns}/events/${name}`,
   lease: (ns: string, name: string) => apiPath`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`,
-  leases: (ns: string) => apiPath`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+  leases: (ns?: string) =>
+    ns ? apiPath`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases` : '/apis/coordination.k8s.io/v1/leases',
 };

@@ -137,6 +137,7 @@ describe('Deployment', () => {
       '--lease-name=mailsync-mailsync-operator',
       '--worker-image=mailsync-operator:0.1.0',
       '--worker-image-pull-policy=IfNotPresent',
+      '--release=mailsync-system/mailsync',
       '--concurrency=4',
       '--max-log-follows=100',
       '--kube-api-qps=100',
@@ -245,11 +246,33 @@ describe('RBAC', () => {
   const LEASE_RULES = [
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
   ];
+  /** The start-up check against other releases reads their claims on Leases in any namespace. */
+  const CLAIM_RULES = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['list'] }];
+  const CLAIMS = 'mailsync-mailsync-operator-release-claims';
+  const named = (objects: K8sObject[], kind: string, name: string) =>
+    oneOfKind(
+      objects.filter((o) => o.metadata.name === name),
+      kind,
+    );
+  const notNamed = (objects: K8sObject[], kind: string, name: string) =>
+    ofKind(objects, kind).filter((o) => o.metadata.name !== name);
+
+  it('the release check: list on Leases cluster-wide and nothing else, with leader election only', () => {
+    for (const args of [[], ['--set', 'rbac.scope=namespace']]) {
+      const objects = render(args);
+      expect(named(objects, 'ClusterRole', CLAIMS).rules).toEqual(CLAIM_RULES);
+      expect(named(objects, 'ClusterRoleBinding', CLAIMS).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'mailsync-mailsync-operator', namespace: NAMESPACE },
+      ]);
+    }
+    const single = render(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']);
+    expect(ofKind(single, 'ClusterRole').filter((o) => o.metadata.name === CLAIMS)).toEqual([]);
+  });
 
   it('cluster scope: one ClusterRole with exactly the manager rules, leases in the release namespace only', () => {
     const objects = render();
-    expect(oneOfKind(objects, 'ClusterRole').rules).toEqual(MANAGER_RULES);
-    const binding = oneOfKind(objects, 'ClusterRoleBinding');
+    expect(oneOfKind(notNamed(objects, 'ClusterRole', CLAIMS), 'ClusterRole').rules).toEqual(MANAGER_RULES);
+    const binding = oneOfKind(notNamed(objects, 'ClusterRoleBinding', CLAIMS), 'ClusterRoleBinding');
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'mailsync-mailsync-operator', namespace: NAMESPACE },
     ]);
@@ -258,10 +281,10 @@ describe('RBAC', () => {
     expect(role.rules).toEqual(LEASE_RULES);
   });
 
-  it('namespace scope: a Role and RoleBinding per watched namespace, no cluster-wide grant', () => {
+  it('namespace scope: a Role and RoleBinding per watched namespace, no cluster-wide grant but the release check', () => {
     const objects = render(['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}']);
-    expect(ofKind(objects, 'ClusterRole')).toEqual([]);
-    expect(ofKind(objects, 'ClusterRoleBinding')).toEqual([]);
+    expect(notNamed(objects, 'ClusterRole', CLAIMS)).toEqual([]);
+    expect(notNamed(objects, 'ClusterRoleBinding', CLAIMS)).toEqual([]);
     const managers = ofKind(objects, 'Role').filter((r) => r.metadata.name.endsWith('-manager'));
     expect(managers.map((r) => r.metadata.namespace)).toEqual(['team-a', 'team-b']);
     for (const role of managers) expect(role.rules).toEqual(MANAGER_RULES);

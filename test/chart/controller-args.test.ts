@@ -46,6 +46,8 @@ describe('the controller parses the chart arguments', () => {
       leaderElect: true,
       leaseName: 'mailsync-mailsync-operator',
       leaseNamespace: NAMESPACE,
+      release: `${NAMESPACE}/mailsync`,
+      workerImagePullSecrets: [],
       logLevel: 'info',
       maxRunning: 0,
       maxRunningPerHost: 0,
@@ -106,6 +108,21 @@ describe('the controller parses the chart arguments', () => {
       kubeApiQps: 40,
       kubeApiBurst: 60,
     });
+  });
+
+  it('imagePullSecrets reach the worker pods too', () => {
+    const config = controllerConfig([
+      '--set',
+      'imagePullSecrets[0].name=regcred',
+      '--set',
+      'imagePullSecrets[1].name=mirror',
+    ]);
+    expect(config.workerImagePullSecrets).toEqual(['regcred', 'mirror']);
+  });
+
+  it('no release check without leader election (the claim lives on the Lease)', () => {
+    const config = controllerConfig(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']);
+    expect(config.release).toBeUndefined();
   });
 
   it('workerImagePullPolicy overrides the image pull policy for the workers only', () => {

@@ -2,6 +2,7 @@
  * An in-process fake Kubernetes API server (node:http on 127.0.0.1) for fast
  * tests of src/kube: a small object store (get, list, create, replace with
  * resourceVersion preconditions), watches a test feeds event by event, and
+ * lists of one namespace or of all namespaces (with a labelSelector of `key` and `key=value` terms),
  * faults a test queues per request: an HTTP status (with Retry-After), a
  * hung request, a connection reset, a watch that ends at once (a watch the
  * test sends nothing on is a silent one). Every request is recorded (method, path, query, bearer token).
@@ -185,7 +186,7 @@ export class FakeApiServer {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Stored) : undefined;
-      this.#serve(req.method ?? 'GET', url.pathname, body, res);
+      this.#serve(req.method ?? 'GET', url.pathname, url.searchParams, body, res);
     });
   }
 
@@ -197,14 +198,16 @@ export class FakeApiServer {
     return queued.fault;
   }
 
-  #serve(method: string, p: string, body: Stored | undefined, res: ServerResponse) {
+  #serve(method: string, p: string, query: URLSearchParams, body: Stored | undefined, res: ServerResponse) {
     const existing = this.objects.get(p);
     if (method === 'GET' && existing) return json(res, 200, existing);
     if (method === 'GET') {
       const prefix = `${p}/`;
-      const items = [...this.objects].filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'));
+      let items = [...this.objects].filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'));
+      if (items.length === 0) items = this.#acrossNamespaces(p);
       if (items.length === 0 && !this.#isCollection(p)) return status(res, 404, 'NotFound', `${p} not found`);
-      return json(res, 200, { metadata: { resourceVersion: this.resourceVersion }, items: items.map(([, v]) => v) });
+      const selected = items.map(([, v]) => v).filter((v) => matchesLabels(v, query.get('labelSelector')));
+      return json(res, 200, { metadata: { resourceVersion: this.resourceVersion }, items: selected });
     }
     if (method === 'POST' && body) {
       const target = `${p}/${body.metadata.name}`;
@@ -219,6 +222,18 @@ export class FakeApiServer {
       return json(res, 200, this.put(p, body));
     }
     return status(res, 405, 'MethodNotAllowed', `${method} ${p}`);
+  }
+
+  /** A list of all namespaces (/apis/G/V/R): the objects stored at /apis/G/V/namespaces/NS/R/NAME. */
+  #acrossNamespaces(p: string): [string, Stored][] {
+    const at = p.lastIndexOf('/');
+    const root = `${p.slice(0, at)}/namespaces/`;
+    const resource = p.slice(at + 1);
+    return [...this.objects].filter(([k]) => {
+      if (!k.startsWith(root)) return false;
+      const rest = k.slice(root.length).split('/');
+      return rest.length === 3 && rest[1] === resource;
+    });
   }
 
   /** Collections a test lists before it has objects in them. */
@@ -252,6 +267,16 @@ export class FakeApiServer {
     if (waiter) waiter(watch);
     else this.#unclaimed.push(watch);
   }
+}
+
+/** A labelSelector of `key` and `key=value` terms, comma-separated (all must hold). */
+function matchesLabels(object: Stored, selector: string | null): boolean {
+  if (!selector) return true;
+  const labels = (object.metadata.labels ?? {}) as Record<string, string>;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return value === undefined ? key! in labels : labels[key!] === value;
+  });
 }
 
 function json(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -93,6 +93,17 @@ describe('Job building', () => {
     expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
   });
 
+  it.each([
+    { secrets: undefined, expected: undefined },
+    { secrets: [], expected: undefined },
+    { secrets: ['regcred'], expected: [{ name: 'regcred' }] },
+    { secrets: ['regcred', 'mirror.pull'], expected: [{ name: 'regcred' }, { name: 'mirror.pull' }] },
+  ])('puts the configured image pull secrets $secrets on the worker pod', ({ secrets, expected }) => {
+    const job = buildJob(input(mailSync(), { worker: { ...worker, imagePullSecrets: secrets } }));
+    expect(job.spec!.template.spec!.imagePullSecrets).toEqual(expected);
+    if (!expected) expect(job.spec!.template.spec!).not.toHaveProperty('imagePullSecrets');
+  });
+
   it('mounts each side’s Secrets as files named password, oauth2-token and ca.crt, read-only', () => {
     const pod = buildJob(input(mailSync())).spec!.template.spec!;
     const source = pod.volumes?.find((v) => v.name === 'source-secrets');

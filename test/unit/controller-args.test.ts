@@ -1,0 +1,70 @@
+/** The controller's command line: worker image pull secrets and the release claim flags. */
+import { describe, expect, it } from 'vitest';
+import { type ControllerConfig, parseControllerArgs } from '../../src/controller/main.js';
+
+const BASE = ['--worker-image=reg.example/mailsync:1'];
+const parse = (args: string[], env: Record<string, string> = {}) =>
+  parseControllerArgs([...BASE, ...args], env) as ControllerConfig;
+
+describe('--worker-image-pull-secrets', () => {
+  it.each<[string, string[], Record<string, string>, string[]]>([
+    ['none by default', [], {}, []],
+    ['one', ['--worker-image-pull-secrets=regcred'], {}, ['regcred']],
+    [
+      'a list, spaces and empty entries ignored, duplicates dropped',
+      ['--worker-image-pull-secrets= a, b.c,,a '],
+      {},
+      ['a', 'b.c'],
+    ],
+    ['from the environment', [], { MAILSYNC_WORKER_IMAGE_PULL_SECRETS: 'x,y' }, ['x', 'y']],
+    [
+      'the flag wins over the environment',
+      ['--worker-image-pull-secrets=x'],
+      { MAILSYNC_WORKER_IMAGE_PULL_SECRETS: 'y' },
+      ['x'],
+    ],
+  ])('%s', (_case, args, env, expected) => {
+    expect(parse(args, env).workerImagePullSecrets).toEqual(expected);
+  });
+
+  it.each([
+    ['Regcred', "'Regcred' is not a valid name"],
+    ['ok,-bad,also_bad', "'-bad', 'also_bad' are not valid names"],
+    ['bad.', "'bad.' is not a valid name"],
+    [`${'a'.repeat(254)}`, 'is not a valid name'],
+  ])('refuses %s with the bad names and the rule', (value, message) => {
+    expect(() => parse([`--worker-image-pull-secrets=${value}`])).toThrow(message);
+    expect(() => parse([`--worker-image-pull-secrets=${value}`])).toThrow(
+      /^--worker-image-pull-secrets: .*\(lowercase letters, digits, "-" and "\."/,
+    );
+  });
+});
+
+describe('--release', () => {
+  it('is off by default (no check against other releases); stale time 120 s', () => {
+    const config = parse([]);
+    expect(config.release).toBeUndefined();
+    expect(config.claimStaleSeconds).toBe(120);
+  });
+
+  it('takes <namespace>/<release name> with leader election, and a stale time', () => {
+    const config = parse(['--leader-elect', '--release=mailsync/ms-prod', '--claim-stale-seconds=30']);
+    expect(config.release).toBe('mailsync/ms-prod');
+    expect(config.claimStaleSeconds).toBe(30);
+    expect(parse([], { MAILSYNC_RELEASE: 'a/b', MAILSYNC_LEADER_ELECT: 'true' }).release).toBe('a/b');
+  });
+
+  it.each(['ms', 'a/b/c', '/ms', 'ns/', 'Team/ms', 'ns/ms prod'])('refuses %j', (value) => {
+    expect(() => parse(['--leader-elect', `--release=${value}`])).toThrow(
+      `--release must be <namespace>/<release name>, e.g. mailsync/mailsync, got '${value}'`,
+    );
+  });
+
+  it('needs leader election: the claim is kept alive by the leader renewing the Lease', () => {
+    expect(() => parse(['--release=mailsync/ms'])).toThrow('--release needs --leader-elect');
+  });
+
+  it('refuses a stale time that is not a positive integer', () => {
+    expect(() => parse(['--claim-stale-seconds=0'])).toThrow('--claim-stale-seconds must be an integer >= 1');
+  });
+});
