@@ -80,6 +80,13 @@ export function buildMigrationCrd(): Json {
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
       { name: 'Next', type: 'date', jsonPath: '.status.nextPassTime', priority: 1 },
       { name: 'Invalid', type: 'integer', jsonPath: '.status.accounts.invalid', priority: 1 },
+      {
+        name: 'Auto',
+        type: 'string',
+        jsonPath: '.status.concurrency.display',
+        description: 'Running-sync limits concurrency.auto chose, per host',
+        priority: 1,
+      },
     ],
     description:
       'MailMigration migrates many IMAP accounts as one resource: one child MailSync per account pair, ' +

@@ -96,6 +96,51 @@ export const AccountsFrom = Type.Object(
 );
 export type AccountsFrom = Static<typeof AccountsFrom>;
 
+export const AutoConcurrency = Type.Object(
+  {
+    initial: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'Running syncs per host before the first window ends (default 2, within min .. max).',
+      }),
+    ),
+    min: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'Never fewer running syncs per host (default 1).' }),
+    ),
+    max: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'Never more running syncs per host (default: perSourceHost / perDestinationHost, else 50).',
+      }),
+    ),
+    windowSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        maximum: 3600,
+        default: 60,
+        description: "How long each limit is measured (the host's throughput) before the next decision.",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    'x-kubernetes-validations': [
+      {
+        rule: '!has(self.min) || !has(self.initial) || self.min <= self.initial',
+        message: 'auto: min is above initial',
+      },
+      {
+        rule: '!has(self.max) || !has(self.initial) || self.initial <= self.max',
+        message: 'auto: initial is above max',
+      },
+      { rule: '!has(self.max) || !has(self.min) || self.min <= self.max', message: 'auto: min is above max' },
+    ],
+  },
+);
+export type AutoConcurrency = Static<typeof AutoConcurrency>;
+
 export const Concurrency = Type.Object(
   {
     total: Type.Optional(Type.Integer({ minimum: 1, description: 'Syncs of this migration running at once.' })),
@@ -108,6 +153,13 @@ export const Concurrency = Type.Object(
         description: 'Syncs of this migration running at once against one destination host.',
       }),
     ),
+    auto: Type.Optional({
+      ...AutoConcurrency,
+      description:
+        'Per host, AIMD: one more running sync after each window in which the limit was reached and the ' +
+        "host's throughput rose, half as many after a run ended ServerBusy or ConnectFailed against it " +
+        '(status.concurrency shows the numbers chosen).',
+    }),
   },
   { additionalProperties: false },
 );

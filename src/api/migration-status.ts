@@ -4,7 +4,15 @@
  * subresource; never holds a password nor a line of the account file.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { MAX_FAILURE_REASONS, MAX_INVALID_ACCOUNTS, MIGRATION_PHASES, PASS_HISTORY, PASS_KINDS } from './migration.js';
+import {
+  HOST_ROLES,
+  MAX_AUTO_HOSTS,
+  MAX_FAILURE_REASONS,
+  MAX_INVALID_ACCOUNTS,
+  MIGRATION_PHASES,
+  PASS_HISTORY,
+  PASS_KINDS,
+} from './migration.js';
 import { ConditionSchema } from './status-schema.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, description });
@@ -52,6 +60,24 @@ export const InvalidAccountSchema = Type.Object({
 });
 export type InvalidAccount = Static<typeof InvalidAccountSchema>;
 
+export const HostConcurrencySchema = Type.Object({
+  role: Type.Union(
+    HOST_ROLES.map((r) => Type.Literal(r)),
+    { description: 'The host as source or as destination of the syncs.' },
+  ),
+  host: Type.String({ description: 'Host name, lowercased (the port is not part of it).' }),
+  limit: Type.Integer({ minimum: 1, description: 'Syncs of this migration that may run against the host now.' }),
+  throughput: Type.Optional(
+    Type.Number({ minimum: 0, description: 'Messages per second copied against the host in the last window.' }),
+  ),
+  running: Type.Optional(count('The most syncs running against the host at once in the last window.')),
+  throttled: Type.Optional(count('Throttling signals (runs ended ServerBusy or ConnectFailed) in the last window.')),
+  windowEnd: Type.Optional(Type.String({ format: 'date-time', description: 'When the last window ended.' })),
+  lastChange: Type.Optional(Type.String({ format: 'date-time', description: 'When the limit last changed.' })),
+  reason: Type.String({ description: 'Why the limit is what it is, in words.' }),
+});
+export type HostConcurrency = Static<typeof HostConcurrencySchema>;
+
 export const MailMigrationStatusSchema = Type.Object({
   phase: Type.Optional(
     Type.Union(
@@ -95,6 +121,15 @@ export const MailMigrationStatusSchema = Type.Object({
       maxItems: MAX_FAILURE_REASONS,
       description: 'Reasons of the failed accounts of the current pass, most frequent first.',
     }),
+  ),
+  concurrency: Type.Optional(
+    Type.Object(
+      {
+        hosts: Type.Array(HostConcurrencySchema, { maxItems: MAX_AUTO_HOSTS }),
+        display: Type.String({ description: 'The limits, e.g. "src 10.0.0.5=4, dst mx.example=6" (printer column).' }),
+      },
+      { description: 'The running-sync limits spec.concurrency.auto chose, per host.' },
+    ),
   ),
   invalidAccounts: Type.Optional(
     Type.Array(InvalidAccountSchema, {

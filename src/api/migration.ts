@@ -41,6 +41,11 @@ export const PASS_HISTORY = 10;
 /** At most this many failure reasons and invalid accounts are listed in status. */
 export const MAX_FAILURE_REASONS = 10;
 export const MAX_INVALID_ACCOUNTS = 20;
+/** concurrency.auto: hosts listed in status.concurrency at most (each role of each host is one). */
+export const MAX_AUTO_HOSTS = 100;
+/** A host is counted as the source or as the destination of the syncs (concurrency caps and auto). */
+export const HOST_ROLES = ['source', 'destination'] as const;
+
 /** Inline accounts at most (a bound the API server needs to cost the CEL rules); more go in accountsFrom. */
 export const MAX_INLINE_ACCOUNTS = 5000;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AdmissionInput,
+  autoLimitKey,
   type Candidate,
   type Caps,
   decideAdmission,
@@ -9,6 +10,7 @@ import {
   type Slot,
 } from '../../src/controller/admission/decide.js';
 import { groupOf, hostKey } from '../../src/controller/admission/hosts.js';
+import { trimMigration } from '../../src/controller/admission/migration-caps.js';
 
 /** "m1:a>b" = a sync of group m1 from host a to host b ("-" = standalone). */
 function slot(key: string, spec: string): Slot {
@@ -98,6 +100,35 @@ describe('admission: which waiting syncs start', () => {
       { m: { perSourceHost: 2 }, n: { perSourceHost: 5 } },
       ['b', 'c'],
       { a: '1 perSourceHost x' },
+    ],
+    [
+      'concurrency auto: the limit its migration chose per host and role, initial for a host not chosen yet',
+      [slot('r1', 'm:x>y'), slot('r2', 'm:x>y'), slot('r3', 'm:w>y')],
+      [wait('a', 'm:x>z', 1), wait('b', 'm:w>z', 2), wait('c', 'm:v>y', 3), wait('d', 'm:v>z', 4)],
+      {},
+      {
+        m: {
+          auto: { initial: 1 },
+          autoLimits: { [autoLimitKey('source', 'x')]: 2, [autoLimitKey('destination', 'y')]: 4 },
+        },
+      },
+      ['c'],
+      { a: '1 autoSourceHost x', b: '2 autoSourceHost w', d: '3 autoSourceHost v' },
+    ],
+    [
+      'concurrency auto on the destination side; a static per-host cap still holds below it',
+      [slot('r1', 'm:x>y'), slot('r2', 'm:u>y')],
+      [wait('a', 'm:s>y', 1), wait('b', 'm:t>z', 2), wait('c', 'm:t>q', 3)],
+      {},
+      {
+        m: {
+          perSourceHost: 1,
+          auto: {},
+          autoLimits: { [autoLimitKey('destination', 'y')]: 2, [autoLimitKey('source', 't')]: 9 },
+        },
+      },
+      ['b'],
+      { a: '1 autoDestinationHost y', c: '2 perSourceHost t' },
     ],
   ])('%s', (_what, running, waiting, caps, groupCaps, start, queued) => {
     expect(decide(running, waiting, caps, groupCaps)).toEqual({ start, queued });
@@ -201,7 +232,41 @@ describe('admission helpers', () => {
       { cap: 'perSourceHost', limit: 50, host: 'old.x', group: 'ns/acme' },
       '50 syncs of migration ns/acme are running against source host old.x, its spec.concurrency.perSourceHost',
     ],
+    [
+      { cap: 'autoDestinationHost', limit: 3, host: 'new.x', group: 'ns/acme' },
+      '3 syncs of migration ns/acme are running against destination host new.x, the number its spec.concurrency.auto chose (status.concurrency)',
+    ],
   ] as const)('describes %j', (hold, text) => {
     expect(describeHold(hold)).toBe(text);
+  });
+
+  it('caches only the caps of a migration, with the limits its auto chose by host', () => {
+    const migration = {
+      metadata: { name: 'acme', namespace: 'ns', uid: 'u1', resourceVersion: '7' },
+      spec: {
+        concurrency: { total: 9, auto: { initial: 3 } },
+        accounts: Array.from({ length: 1000 }, (_, i) => ({ source: { user: `user${i}` } })),
+      },
+      status: {
+        phase: 'Running',
+        concurrency: {
+          hosts: [
+            { role: 'source' as const, host: 'old.x', limit: 5, reason: 'rose', throughput: 12 },
+            { role: 'destination' as const, host: 'new.x', limit: 2, reason: 'halved' },
+          ],
+          display: 'src old.x=5, dst new.x=2',
+        },
+        passes: [{ id: 'presync-1' }],
+      },
+    };
+    expect(trimMigration(migration)).toEqual({
+      metadata: migration.metadata,
+      caps: {
+        total: 9,
+        auto: { initial: 3 },
+        autoLimits: { [autoLimitKey('source', 'old.x')]: 5, [autoLimitKey('destination', 'new.x')]: 2 },
+      },
+    });
+    expect(trimMigration({ metadata: migration.metadata, spec: {} })).toEqual({ metadata: migration.metadata });
   });
 });

@@ -50,7 +50,7 @@ export class Admission {
     if ((this.caps.maxRunning ?? 0) > 0 || (this.caps.maxRunningPerHost ?? 0) > 0) return true;
     if (group === STANDALONE) return false;
     const caps = this.source.groupCaps(group);
-    return Boolean(caps && (caps.total || caps.perSourceHost || caps.perDestinationHost));
+    return Boolean(caps && (caps.total || caps.perSourceHost || caps.perDestinationHost || caps.auto));
   }
 
   /** The syncs holding a slot: cache-visible ones plus fresh reservations. */

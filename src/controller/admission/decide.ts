@@ -5,7 +5,8 @@
  *
  * Caps: controller-wide (`--max-running`, `--max-running-per-host`: a run
  * counts once for each distinct host it connects to) and per migration
- * (`spec.concurrency.total`, `perSourceHost`, `perDestinationHost`).
+ * (`spec.concurrency.total`, `perSourceHost`, `perDestinationHost`, and the
+ * per-host limits `spec.concurrency.auto` chose, in the migration's status).
  *
  * Fairness: the queue is served across groups (migrations; standalone
  * MailSyncs are one group) by giving the next slot to the group with the
@@ -13,6 +14,8 @@
  * a group. A sync held by a host cap does not block younger syncs of its group
  * that go to other hosts.
  */
+import type { AutoConcurrency } from '../../api/migration-spec.js';
+import { autoSettings, type HostRole } from './aimd.js';
 import { STANDALONE } from './hosts.js';
 
 export interface Caps {
@@ -26,6 +29,19 @@ export interface GroupCaps {
   total?: number;
   perSourceHost?: number;
   perDestinationHost?: number;
+  /** spec.concurrency.auto: per host, the limit its migration chose (autoLimits), `initial` before it chose. */
+  auto?: AutoConcurrency;
+  /** status.concurrency.hosts of the migration, by autoLimitKey(role, host). */
+  autoLimits?: Readonly<Record<string, number>>;
+}
+
+export const autoLimitKey = (role: HostRole, host: string) => `${role}\n${host}`;
+
+/** The running syncs the migration's auto concurrency allows against `host` in `role` now. */
+export function autoLimit(group: GroupCaps, role: HostRole, host: string): number | undefined {
+  const settings = autoSettings(group, role);
+  if (!settings) return undefined;
+  return group.autoLimits?.[autoLimitKey(role, host)] ?? settings.initial;
 }
 
 export interface Slot {
@@ -41,7 +57,14 @@ export interface Candidate extends Slot {
   since: number;
 }
 
-export type CapName = 'maxRunning' | 'maxRunningPerHost' | 'total' | 'perSourceHost' | 'perDestinationHost';
+export type CapName =
+  | 'maxRunning'
+  | 'maxRunningPerHost'
+  | 'total'
+  | 'perSourceHost'
+  | 'perDestinationHost'
+  | 'autoSourceHost'
+  | 'autoDestinationHost';
 
 export interface Hold {
   cap: CapName;
@@ -122,6 +145,21 @@ function holdOf(candidate: Slot, counts: Counts, input: AdmissionInput): Hold | 
       host: candidate.destinationHost,
       group: candidate.group,
     };
+  }
+  if (group.auto) {
+    const sourceLimit = autoLimit(group, 'source', candidate.sourceHost);
+    if (sourceLimit !== undefined && source >= sourceLimit) {
+      return { cap: 'autoSourceHost', limit: sourceLimit, host: candidate.sourceHost, group: candidate.group };
+    }
+    const destinationLimit = autoLimit(group, 'destination', candidate.destinationHost);
+    if (destinationLimit !== undefined && destination >= destinationLimit) {
+      return {
+        cap: 'autoDestinationHost',
+        limit: destinationLimit,
+        host: candidate.destinationHost,
+        group: candidate.group,
+      };
+    }
   }
   return undefined;
 }
@@ -208,5 +246,9 @@ export function describeHold(hold: Hold): string {
       return `${hold.limit} syncs of migration ${hold.group} are running against source host ${hold.host}, its spec.concurrency.perSourceHost`;
     case 'perDestinationHost':
       return `${hold.limit} syncs of migration ${hold.group} are running against destination host ${hold.host}, its spec.concurrency.perDestinationHost`;
+    case 'autoSourceHost':
+      return `${hold.limit} syncs of migration ${hold.group} are running against source host ${hold.host}, the number its spec.concurrency.auto chose (status.concurrency)`;
+    case 'autoDestinationHost':
+      return `${hold.limit} syncs of migration ${hold.group} are running against destination host ${hold.host}, the number its spec.concurrency.auto chose (status.concurrency)`;
   }
 }

@@ -1,27 +1,41 @@
 /**
- * The caps of MailMigrations (spec.concurrency), read from an informer on
+ * The caps of MailMigrations (spec.concurrency, and the per-host limits its
+ * `auto` chose in status.concurrency), read from an informer on
  * mailmigrations. The controller waits for its first list before it
  * reconciles (no sync is admitted past a cap nobody has read yet); without
  * the MailMigration CRD (or without the right to read it) there are no
  * migration caps, and the informer keeps trying in the background.
  */
 import type { Logger } from 'pino';
+import type { Concurrency } from '../../api/migration-spec.js';
 import { InformerSet } from '../../kube/informers.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../../kube/kube-client.js';
-import type { GroupCaps } from './decide.js';
+import type { HostRole } from './aimd.js';
+import { autoLimitKey, type GroupCaps } from './decide.js';
 
 /** What this file reads of a MailMigration (the full type is the migration controller's). */
 export interface MigrationCapsView {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
-  spec?: { concurrency?: GroupCaps };
+  spec?: { concurrency?: Concurrency };
+  status?: { concurrency?: { hosts?: { role: HostRole; host: string; limit: number }[] } };
+  /** Kept in the cache instead of spec and status: the caps, with the auto limits by host. */
+  caps?: GroupCaps;
 }
 
 export const mailMigrationsPath = (ns?: string) =>
   ns ? `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailmigrations` : '/apis/mailsync.io/v1alpha1/mailmigrations';
 
-/** Only the caps are cached (thousands of inline accounts are not). */
-function trim(obj: MigrationCapsView): MigrationCapsView {
-  return { metadata: obj.metadata, spec: { concurrency: obj.spec?.concurrency } };
+/** Only the caps are cached (thousands of inline accounts are not), with the limits concurrency: auto chose. */
+export function trimMigration(obj: MigrationCapsView): MigrationCapsView {
+  const concurrency = obj.spec?.concurrency;
+  if (!concurrency) return { metadata: obj.metadata };
+  const caps: GroupCaps = { ...concurrency };
+  if (concurrency.auto) {
+    const limits: Record<string, number> = {};
+    for (const h of obj.status?.concurrency?.hosts ?? []) limits[autoLimitKey(h.role, h.host)] = h.limit;
+    caps.autoLimits = limits;
+  }
+  return { metadata: obj.metadata, caps };
 }
 
 export class MigrationCaps {
@@ -35,7 +49,7 @@ export class MigrationCaps {
   ) {
     this.informers = new InformerSet<MigrationCapsView>(client, namespaces, mailMigrationsPath, {
       name: 'mailmigrations',
-      transform: trim,
+      transform: trimMigration,
       relistEveryMs,
       log,
     });
@@ -44,7 +58,7 @@ export class MigrationCaps {
   /** The caps of the migration "namespace/name". */
   caps(group: string): GroupCaps | undefined {
     const slash = group.indexOf('/');
-    return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.spec?.concurrency;
+    return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.caps;
   }
 
   onChange(handler: () => void): void {

@@ -84,6 +84,7 @@ export class MigrationController {
       childrenOf: (namespace, name) => this.#labelled(this.children.list(), namespace, name),
       secretsOf: (namespace, name) => this.#labelled(this.secrets.list(), namespace, name),
       written,
+      auto: new Map(),
       now: () => new Date(),
       writeConcurrency: 8,
     };
@@ -92,6 +93,7 @@ export class MigrationController {
       if (type === 'delete') {
         const uid = mm.metadata.uid ?? '';
         written.delete(uid);
+        this.ctx.auto.delete(uid);
         accountFiles.forget(uid);
         return;
       }

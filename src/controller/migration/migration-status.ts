@@ -20,6 +20,8 @@ export interface StatusInput {
   unreadable?: { reason: string; message: string };
   /** spec.schedule or spec.timeZone cannot be used. */
   scheduleError?: string;
+  /** The limits concurrency: auto chose (absent: auto is off). */
+  concurrency?: MailMigrationStatus['concurrency'];
 }
 
 /** "line 3: ..., line 7: ..." for a condition message (the first few; status.invalidAccounts lists more). */
@@ -85,6 +87,7 @@ export function buildStatus(input: StatusInput): MailMigrationStatus {
   if (decision.passes.length > 0) status.passes = decision.passes;
   if (decision.nextPassTime) status.nextPassTime = decision.nextPassTime.toISOString();
   if (decision.failureReasons.length > 0) status.failureReasons = decision.failureReasons;
+  if (input.concurrency) status.concurrency = input.concurrency;
   if (input.invalid.length > 0) status.invalidAccounts = input.invalid.slice(0, MAX_INVALID_ACCOUNTS);
   return status;
 }

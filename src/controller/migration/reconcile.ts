@@ -17,6 +17,7 @@ import type { EventRecorder, ObjectReference } from '../../kube/event-recorder.j
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/kube-client.js';
 import { mergePatch } from '../../kube/merge-patch.js';
 import type { ReconcileResult } from '../../kube/workqueue.js';
+import { AutoConcurrency } from './auto-concurrency.js';
 import { type ChildPlan, planChildren } from './child-plan.js';
 import { childView } from './child-view.js';
 import { buildStatus } from './migration-status.js';
@@ -38,6 +39,8 @@ export interface MigrationContext {
   secretsOf(namespace: string, migration: string): V1Secret[];
   /** The status this controller wrote last, by migration UID (newer than the cache right after a write). */
   written: Map<string, MailMigrationStatus>;
+  /** concurrency: auto bookkeeping, by migration UID (forgotten with the migration). */
+  auto: Map<string, AutoConcurrency>;
   now(): Date;
   /** Writes in flight at once when a pass touches every child. */
   writeConcurrency: number;
@@ -188,6 +191,22 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
   const invalid = [...resolved.invalid, ...plan.conflicts, ...createConflicts].sort(
     (a, b) => (a.line ?? 0) - (b.line ?? 0),
   );
+  let auto = ctx.auto.get(uid);
+  if (!auto && mm.spec.concurrency?.auto) {
+    auto = new AutoConcurrency(now);
+    ctx.auto.set(uid, auto);
+  }
+  const allChildren = [...children.values()];
+  auto?.prune(allChildren);
+  const autoStep = auto?.step({
+    concurrency: mm.spec.concurrency,
+    children: allChildren,
+    previous: previous?.concurrency?.hosts,
+    active: decision.phase === 'Running',
+    now,
+  });
+  if (!autoStep) ctx.auto.delete(uid);
+
   const status = buildStatus({
     previous,
     generation: mm.metadata.generation ?? 0,
@@ -197,6 +216,7 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
     invalid,
     unreadable: 'unreadable' in read ? read.unreadable : undefined,
     scheduleError,
+    concurrency: autoStep?.status,
   });
   const patch = mergePatch(previous ?? {}, status);
   if (patch !== undefined) {
@@ -222,7 +242,17 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
       `pass ${decision.ended.id}: ${a.succeeded} succeeded, ${a.failed} failed of ${a.total}`,
     );
   }
-  if (decision.phase === 'Running') return { requeueAfter: RUNNING_REFRESH_MS };
+  for (const change of autoStep?.changes ?? []) {
+    ctx.events.record(
+      ref,
+      'Normal',
+      'ConcurrencyChanged',
+      `${change.role} host ${change.host}: ${change.from} -> ${change.to} running syncs (${change.reason})`,
+    );
+  }
+  if (decision.phase === 'Running') {
+    return { requeueAfter: Math.max(1000, Math.min(RUNNING_REFRESH_MS, autoStep?.nextDecisionMs ?? Infinity)) };
+  }
   if (decision.nextPassTime) return { requeueAfter: Math.max(1000, decision.nextPassTime.getTime() - now.getTime()) };
   if ('unreadable' in read) return { requeueAfter: 30_000 };
   return {};

@@ -87,6 +87,7 @@ describe('reconcileMigration', () => {
       childrenOf: (_ns, name) => labelled(kube.list<MailSync>('mailsyncs'), name),
       secretsOf: (_ns, name) => labelled(kube.list<V1Secret>('secrets'), name),
       written: new Map(),
+      auto: new Map(),
       now: () => now,
       writeConcurrency: 4,
     };
@@ -235,5 +236,139 @@ describe('reconcileMigration', () => {
       expect(text).not.toContain(password);
       expect(text).not.toContain(b64(password));
     }
+  });
+
+  describe('concurrency: auto', () => {
+    const at = (seconds: number) => new Date(Date.parse('2026-12-02T10:00:00Z') + seconds * 1000);
+    const setChild = (name: string, status: MailSync['status']) =>
+      kube.modify('mailsyncs', NS, name, (obj) => {
+        obj.status = status;
+      });
+    const hosts = () => mm().status?.concurrency?.hosts ?? [];
+    const limitOf = (role: string) => hosts().find((h) => h.role === role)?.limit;
+    const changes = () =>
+      kube
+        .list<{ reason: string; message: string }>('events')
+        .filter((e) => e.reason === 'ConcurrencyChanged')
+        .map((e) => e.message);
+
+    beforeEach(() => {
+      kube.modify('mailmigrations', NS, 'acme', (obj) => {
+        (obj as MailMigration).spec.concurrency = { perSourceHost: 8, auto: { initial: 2, windowSeconds: 10 } };
+      });
+    });
+
+    it('starts at initial per host, grows at full use, halves on a ServerBusy run of that side only', async () => {
+      await run();
+      await run();
+      expect(hosts()).toEqual([
+        { role: 'destination', host: 'imap.new', limit: 2, reason: 'initial 2' },
+        { role: 'source', host: 'imap.old', limit: 2, reason: 'initial 2' },
+      ]);
+      expect(mm().status?.concurrency?.display).toBe('dst imap.new=2, src imap.old=2');
+      const [a, b, c] = children().map((child) => child.metadata.name!) as [string, string, string];
+      const running = (messages: number) => ({
+        phase: 'Running' as const,
+        lastRequestedAt: 'presync-1',
+        startTime: at(0).toISOString(),
+        progress: { messagesCopied: messages },
+      });
+      setChild(a, running(0));
+      setChild(b, running(0));
+      now = at(1);
+      await run(); // the baseline of each run
+      setChild(a, running(60));
+      setChild(b, running(50));
+      now = at(11);
+      const result = await run();
+      expect(limitOf('source')).toBe(3);
+      expect(hosts().find((h) => h.role === 'source')).toMatchObject({
+        throughput: 10,
+        running: 2,
+        throttled: 0,
+        windowEnd: at(11).toISOString(),
+        lastChange: at(11).toISOString(),
+      });
+      expect(changes()).toContain(
+        'source host imap.old: 2 -> 3 running syncs (at the limit, 10 msg/s in the first window: one more)',
+      );
+      expect(result).toEqual({ requeueAfter: 10_000 });
+
+      // Two runs end ServerBusy on the source (exit code 16): one halving, at once, for the source only.
+      const busy = (name: string, startSeconds: number, endSeconds: number) =>
+        setChild(name, {
+          phase: 'Failed',
+          lastRequestedAt: 'presync-1',
+          startTime: at(startSeconds).toISOString(),
+          completionTime: at(endSeconds).toISOString(),
+          retries: 0,
+          nextRetryAt: at(30).toISOString(),
+          lastError: { reason: 'ServerBusy', message: 'source server imap.old:993 is busy' },
+          summary: { exitCode: 16, reason: 'ServerBusy', messagesTransferred: 60 },
+        });
+      busy(a, 0, 12);
+      busy(c, 11, 12);
+      now = at(13);
+      await run();
+      expect(limitOf('source')).toBe(1);
+      expect(limitOf('destination')).toBe(3);
+      expect(hosts().find((h) => h.role === 'source')).toMatchObject({
+        throttled: 2,
+        reason: '2 throttling signals: halved from 3',
+      });
+      // Another run admitted before the back-off ends busy too: it says nothing about the new limit.
+      setChild(b, { ...running(50), startTime: at(5).toISOString() });
+      busy(b, 5, 14);
+      now = at(15);
+      await run();
+      expect(limitOf('source')).toBe(1);
+      // c's first retry ended ServerBusy too, and its second retry started before this look: the
+      // failure is counted through the retry (condition Retrying; no exit code left: both sides).
+      setChild(c, {
+        phase: 'Running',
+        lastRequestedAt: 'presync-1',
+        retries: 2,
+        startTime: at(16).toISOString(),
+        progress: { messagesCopied: 0 },
+        conditions: [
+          {
+            type: 'Retrying',
+            status: 'True',
+            reason: 'ServerBusy',
+            message: 'retry 1',
+            lastTransitionTime: at(15).toISOString(),
+          },
+        ],
+      });
+      now = at(17);
+      await run();
+      expect(hosts().find((h) => h.role === 'source')?.reason).toBe('1 throttling signal; already at min 1');
+      expect(limitOf('destination')).toBe(1);
+      now = at(19);
+      await run(); // counted once
+      expect(limitOf('destination')).toBe(1);
+      expect(hosts().find((h) => h.role === 'destination')?.throttled).toBe(1);
+    });
+
+    it('keeps its limits across a controller restart (status), and drops status.concurrency when auto is removed', async () => {
+      await run();
+      await run();
+      kube.modify('mailmigrations', NS, 'acme', (obj) => {
+        (obj as MailMigration).status!.concurrency = {
+          hosts: [{ role: 'source', host: 'imap.old', limit: 5, reason: 'before the restart' }],
+          display: 'src imap.old=5',
+        };
+      });
+      ctx.written.clear();
+      ctx.auto.clear();
+      await run();
+      expect(limitOf('source')).toBe(5);
+      kube.modify('mailmigrations', NS, 'acme', (obj) => {
+        (obj as MailMigration).spec.concurrency = { perSourceHost: 8 };
+      });
+      await run();
+      expect(mm().status?.concurrency).toBeUndefined();
+      expect(ctx.auto.size).toBe(0);
+    });
   });
 });
