@@ -14,8 +14,7 @@
  *
  * Under each mailsync figure: where its wall time went (bench/phases.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +22,8 @@ import { stringify } from 'yaml';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { connectClient, listMailbox } from '../test/harness/mailbox.js';
 import { type CorpusMessage, generateCorpus } from './corpus.js';
-import { describePhases, type Phases, phasesOf } from './phases.js';
+import { describeMeasure, ensureDebianTools, type Measure, measured as measureCommand } from './measure.js';
+import { describePhases } from './phases.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -38,69 +38,17 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Measure {
-  label: string;
-  seconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  messages: number;
-  bytes: number;
-  exitCode: number;
-  phases?: Phases;
-}
-
 function ensureTools(): void {
-  const missing = ['time', 'isync'].filter((pkg) => !existsSync(pkg === 'time' ? '/usr/bin/time' : '/usr/bin/mbsync'));
-  if (missing.length === 0) return;
-  console.log(`installing ${missing.join(' ')} (Debian)`);
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  ensureDebianTools({ time: '/usr/bin/time', isync: '/usr/bin/mbsync' });
 }
 
-/** Runs a command under GNU time: wall seconds, CPU seconds (user + sys), peak RSS of the process tree's biggest. */
-async function measured(
-  label: string,
-  command: string,
-  argv: string[],
-  work: { messages: number; bytes: number },
-): Promise<Measure & { stdout: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-time-'));
-  const timeFile = path.join(dir, 'time');
+/** mailsync runs are CPU-profiled with --profile DIR. */
+function measured(label: string, command: string, argv: string[], work: { messages: number; bytes: number }) {
   const profiling = args.profile && command !== '/usr/bin/mbsync';
   const env = profiling
     ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(args.profile!)}` }
     : process.env;
-  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, command, ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
-  // After spawn() returns: forking this (big) process is not the child's startup.
-  const spawnedAt = Date.now();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exitCode: number = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  const phases = phasesOf(stdout, spawnedAt, Date.now());
-  const [elapsed, user, sys, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  rmSync(dir, { recursive: true, force: true });
-  if (exitCode !== 0) console.error(`${label}: exit ${exitCode}\n${stderr.slice(-2000)}\n${stdout.slice(-2000)}`);
-  return {
-    label,
-    seconds: elapsed!,
-    cpuSeconds: user! + sys!,
-    peakRssMb: rssKb! / 1024,
-    ...work,
-    exitCode,
-    stdout,
-    ...(phases ? { phases } : {}),
-  };
+  return measureCommand(label, command, argv, work, env);
 }
 
 /** Loads the corpus into `user` on the source, one imapflow connection per folder group (independent of the engine). */
@@ -199,9 +147,7 @@ SyncState ${dir}/mbsync-state/
 }
 
 function line(m: Measure): string {
-  const mps = m.messages / m.seconds;
-  const mbps = m.bytes / 1e6 / m.seconds;
-  return `${m.label.padEnd(34)} ${m.seconds.toFixed(2).padStart(8)} s ${mps.toFixed(0).padStart(7)} msg/s ${mbps.toFixed(1).padStart(7)} MB/s ${m.cpuSeconds.toFixed(2).padStart(7)} CPU s ${m.peakRssMb.toFixed(0).padStart(5)} MB RSS  exit ${m.exitCode}`;
+  return describeMeasure(m);
 }
 
 async function main(): Promise<void> {
