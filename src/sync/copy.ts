@@ -54,35 +54,44 @@ interface BatchFetch {
   bodies: Promise<Map<number, Buffer>>;
 }
 
-/** Cut planned messages into batches by count and by RFC822.SIZE; a message bigger than maxBytes travels alone. */
-export function batchesOf(messages: readonly MessageMeta[], maxMessages: number, maxBytes: number): MessageMeta[][] {
-  const batches: MessageMeta[][] = [];
+/**
+ * Cut planned messages into batches by count and by RFC822.SIZE; a message
+ * bigger than maxBytes travels alone. Lazily: only the batches in flight are
+ * objects, whatever the number of messages planned.
+ */
+export function* batchesOf(
+  messages: Iterable<MessageMeta>,
+  maxMessages: number,
+  maxBytes: number,
+): Generator<MessageMeta[]> {
   let current: MessageMeta[] = [];
   let bytes = 0;
   for (const message of messages) {
     if (current.length > 0 && (current.length >= maxMessages || bytes + message.size > maxBytes)) {
-      batches.push(current);
+      yield current;
       current = [];
       bytes = 0;
     }
     current.push(message);
     bytes += message.size;
   }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  if (current.length > 0) yield current;
 }
 
-export async function copyMessages(ctx: CopyContext, planned: readonly MessageMeta[]): Promise<CopyResult> {
-  const result: CopyResult = { vanished: [], stopped: false, indeterminate: 0 };
-  const sendable: MessageMeta[] = [];
+/** The planned messages the destination accepts by size; the others fail (TooBig) as they come. */
+function* sendable(ctx: CopyContext, planned: Iterable<MessageMeta>): Generator<MessageMeta> {
   for (const message of planned) {
     if (ctx.appendLimit !== undefined && message.size > ctx.appendLimit) {
       ctx.onFailed(message, 'TooBig', `${message.size} bytes is over the destination's APPENDLIMIT ${ctx.appendLimit}`);
     } else {
-      sendable.push(message);
+      yield message;
     }
   }
-  const batches = batchesOf(sendable, ctx.batchMessages, ctx.batchBytes);
+}
+
+export async function copyMessages(ctx: CopyContext, planned: Iterable<MessageMeta>): Promise<CopyResult> {
+  const result: CopyResult = { vanished: [], stopped: false, indeterminate: 0 };
+  const batches = batchesOf(sendable(ctx, planned), ctx.batchMessages, ctx.batchBytes);
   const startFetch = (batch: readonly MessageMeta[]): BatchFetch => {
     const buffer = ctx.buffers.acquire();
     const bodies = ctx.source.bodies(
@@ -102,12 +111,12 @@ export async function copyMessages(ctx: CopyContext, planned: readonly MessageMe
     ctx.buffers.release(fetch.buffer);
   };
   let prefetched: BatchFetch | undefined;
-  for (let index = 0; index < batches.length; index++) {
+  for (let current = batches.next(); !current.done; ) {
     if (ctx.stop.stopped) {
       result.stopped = true;
       break;
     }
-    let batch = batches[index]!;
+    let batch = current.value;
     const fetching = prefetched ?? startFetch(batch);
     prefetched = undefined;
     if (ctx.byteCap) {
@@ -128,8 +137,8 @@ export async function copyMessages(ctx: CopyContext, planned: readonly MessageMe
       ctx.stop.signal,
     );
     // Fetch the next batch while this one is being appended (different connections).
-    const next = batches[index + 1];
-    if (next && !ctx.stop.stopped) prefetched = startFetch(next);
+    current = batches.next();
+    if (!current.done && !ctx.stop.stopped) prefetched = startFetch(current.value);
     const sent: MessageMeta[] = [];
     const items: AppendMessage[] = [];
     for (const message of batch) {

@@ -12,12 +12,12 @@ import type { DryRunTotals } from '../api/events.js';
 import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
-import { passesFilters } from './filters.js';
 import { applyFlagUpdates, deleteMessages, type FolderAccess } from './folder-changes.js';
 import type { ImapCommandError } from './imap-raw/command-errors.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';
-import { planFolder } from './plan.js';
+import { MessageList } from './message-list.js';
+import { passesAt, planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
 import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
@@ -106,7 +106,8 @@ export async function syncFolder(
     now: ctx.now,
     destinationPermanentFlags: destinationListing.permanentFlags,
   });
-  const copyBytes = plan.copy.reduce((sum, m) => sum + m.size, 0);
+  let copyBytes = 0;
+  for (let i = 0; i < plan.copy.length; i++) copyBytes += plan.copy.size(i);
   reporter.emit({
     event: 'folder.plan',
     folder: pair.source,
@@ -214,15 +215,15 @@ export async function syncFolder(
       }),
     );
   }
-  const expected = sourceListing.messages.filter(
-    (m) => !vanished.has(m.uid) && passesFilters(m, spec.filters, ctx.now),
-  );
+  const sourceMessages = sourceListing.messages;
+  const expected = (index: number) =>
+    !vanished.has(sourceMessages.uid(index)) && passesAt(sourceMessages, index, spec.filters, ctx.now);
   let missing: number | undefined;
-  if (mustVerify) missing = missingOnDestination(expected, destinationNow.messages).length;
+  if (mustVerify) missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
 
   let sourceChanged = false;
   if (spec.deleteOnSource && !ctx.stop.stopped) {
-    const uids = sourceUidsSafeToDelete(expected, destinationNow.messages);
+    const uids = sourceUidsSafeToDelete(sourceMessages, destinationNow.messages, expected);
     if (uids.length > 0) {
       // The move's last step: the only moment the source is opened read-write.
       const deleted = await abortable(deleteMessages(await access(slot, 'source'), pair.source, uids, onRefused));
@@ -254,7 +255,7 @@ export async function syncFolder(
 
 async function listDestination(ctx: FolderRunContext, reader: FolderReader, path: string): Promise<FolderListing> {
   if (ctx.dryRun && !ctx.destinationExists(path)) {
-    return { messages: [], state: { uidValidity: '0', uidNext: 0, messages: 0 }, readOnly: true };
+    return { messages: new MessageList(0), state: { uidValidity: '0', uidNext: 0, messages: 0 }, readOnly: true };
   }
   // A dry run changes nothing: EXAMINE the destination too.
   return listFolder(reader, path, { readOnly: ctx.dryRun, identityHeaders: ctx.spec.identityHeaders });

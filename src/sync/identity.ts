@@ -84,16 +84,17 @@ function pick(lines: readonly HeaderLine[], names: readonly string[]): string[] 
   return picked;
 }
 
-function hash(parts: readonly string[]): string {
+function hash(parts: readonly string[]): Buffer {
   // latin1 gives back exactly the bytes read; \n cannot occur inside a part (whitespace is collapsed).
-  return createHash('sha256').update(parts.join('\n'), 'latin1').digest('hex').slice(0, 32);
+  return createHash('sha256').update(parts.join('\n'), 'latin1').digest().subarray(0, 16);
 }
 
-export function messageIdentity(
+/** The identity as its 16 bytes (what a MessageList keeps); messageIdentity gives the same as hex. */
+export function messageDigest(
   headerBlock: Buffer | string,
   fallback: IdentityFallback,
   headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS,
-): string {
+): Buffer {
   const lines = parseHeaderLines(headerBlock);
   const chosen = pick(lines, headerNames);
   if (chosen.length > 0) return hash(['h', ...chosen]);
@@ -101,4 +102,13 @@ export function messageIdentity(
   const parts = ['f', ...described, `size: ${fallback.size}`];
   if (described.length === 0 && fallback.internalDate) parts.push(`internaldate: ${fallback.internalDate.getTime()}`);
   return hash(parts);
+}
+
+/** The identity as 32 hex digits (the first 128 bits of a SHA-256). */
+export function messageIdentity(
+  headerBlock: Buffer | string,
+  fallback: IdentityFallback,
+  headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS,
+): string {
+  return messageDigest(headerBlock, fallback, headerNames).toString('hex');
 }

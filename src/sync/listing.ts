@@ -1,17 +1,22 @@
 /**
  * What a folder holds, without bodies: `UID FETCH 1:* (UID FLAGS INTERNALDATE
  * RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` on a raw connection, each
- * message reduced to a MessageMeta with its identity as it arrives. The source
- * is opened with EXAMINE (read-only, nothing can change there), the
- * destination with SELECT (its PERMANENTFLAGS tell which flags it keeps).
+ * message reduced to its identity digest as it arrives and kept in a compact
+ * MessageList (about 40 bytes a message; no header is kept). The source is
+ * opened with EXAMINE (read-only, nothing can change there), the destination
+ * with SELECT (its PERMANENTFLAGS tell which flags it keeps).
  */
-import { identityFetchHeaders, messageIdentity } from './identity.js';
+import { identityFetchHeaders, messageDigest } from './identity.js';
 import type { FolderReader, ListedMessage, OpenedFolder } from './imap-raw/folder-reader.js';
+import { MessageList } from './message-list.js';
 import type { SideState } from './state.js';
-import type { MessageMeta } from './types.js';
+
+/** UIDs per listing FETCH when they are named (a command line stays well under servers' limits, 64 KB for Dovecot). */
+export const LISTING_UID_CHUNK = 4000;
 
 export interface FolderListing {
-  messages: MessageMeta[];
+  /** Sorted by UID, each UID once. */
+  messages: MessageList;
   /** The folder's state when it was opened (for the delta state file). */
   state: SideState;
   /** PERMANENTFLAGS of the folder, when the server sent them. */
@@ -28,13 +33,12 @@ export interface ListOptions {
 
 export async function listFolder(reader: FolderReader, path: string, options: ListOptions): Promise<FolderListing> {
   const opened = await reader.open(path, options.readOnly);
-  const messages: MessageMeta[] = [];
+  const messages = new MessageList(opened.exists);
   if (opened.exists > 0) {
-    await reader.list(identityFetchHeaders(options.identityHeaders), (message) =>
-      messages.push(toMeta(message, options.identityHeaders)),
-    );
+    const add = adder(messages, options.identityHeaders);
+    await reader.list(identityFetchHeaders(options.identityHeaders), add);
   }
-  return listing(uniqueByUid(messages), opened, options);
+  return listing(messages.byUid().trim(), opened, options);
 }
 
 /**
@@ -52,24 +56,30 @@ export async function refreshListing(
 ): Promise<FolderListing> {
   const opened = await reader.open(path, options.readOnly);
   if (opened.uidValidity !== earlier.state.uidValidity) return listFolder(reader, path, options);
-  const uids = opened.exists > 0 ? await reader.uids() : [];
-  const present = new Set(uids);
-  const byUid = new Map<number, MessageMeta>();
-  for (const m of earlier.messages) if (present.has(m.uid)) byUid.set(m.uid, m);
-  const fresh = uids.filter((uid) => !byUid.has(uid));
-  await reader.list(
-    identityFetchHeaders(options.identityHeaders),
-    (message) => byUid.set(message.uid, toMeta(message, options.identityHeaders)),
-    fresh,
-  );
-  const messages = [...byUid.values()].sort((a, b) => a.uid - b.uid);
-  const refreshed = listing(messages, opened, options);
+  const uids = opened.exists > 0 ? await reader.uids() : new Uint32Array(0);
+  // Both ascending: one merge walk splits the UIDs present into known ones and fresh ones.
+  const known = earlier.messages;
+  const messages = new MessageList(uids.length);
+  const fresh = new Uint32Array(uids.length);
+  let freshCount = 0;
+  let k = 0;
+  for (const uid of uids) {
+    while (k < known.length && known.uid(k) < uid) k++;
+    if (k < known.length && known.uid(k) === uid) messages.pushFrom(known, k);
+    else fresh[freshCount++] = uid;
+  }
+  const add = adder(messages, options.identityHeaders);
+  const headers = identityFetchHeaders(options.identityHeaders);
+  for (let at = 0; at < freshCount; at += LISTING_UID_CHUNK) {
+    await reader.list(headers, add, fresh.subarray(at, Math.min(freshCount, at + LISTING_UID_CHUNK)));
+  }
+  const refreshed = listing(messages.byUid().trim(), opened, options);
   refreshed.permanentFlags ??= earlier.permanentFlags;
   refreshed.appendLimit ??= earlier.appendLimit;
   return refreshed;
 }
 
-function listing(messages: MessageMeta[], opened: OpenedFolder, options: ListOptions): FolderListing {
+function listing(messages: MessageList, opened: OpenedFolder, options: ListOptions): FolderListing {
   return {
     messages,
     state: {
@@ -84,16 +94,13 @@ function listing(messages: MessageMeta[], opened: OpenedFolder, options: ListOpt
   };
 }
 
-/** Sorted by UID, each UID once (an unsolicited FETCH never adds a second entry). */
-function uniqueByUid(messages: MessageMeta[]): MessageMeta[] {
-  messages.sort((a, b) => a.uid - b.uid);
-  return messages.filter((m, i) => i === 0 || messages[i - 1]!.uid !== m.uid);
-}
-
-function toMeta(message: ListedMessage, identityHeaders: string[]): MessageMeta {
-  const { size, uid } = message;
-  const internalDate = message.internalDate ?? new Date(0);
-  const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
-  const identity = messageIdentity(message.headers, { size, internalDate }, identityHeaders);
-  return { uid, size, internalDate, flags, identity };
+/** Adds each listed message to `messages`: its identity digest, flags without \Recent; the headers are dropped. */
+function adder(messages: MessageList, identityHeaders: string[]): (message: ListedMessage) => void {
+  return (message) => {
+    const { size, uid } = message;
+    const internalDate = message.internalDate ?? new Date(0);
+    const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+    const digest = messageDigest(message.headers, { size, internalDate }, identityHeaders);
+    messages.push(uid, size, internalDate.getTime(), flags, digest);
+  };
 }

@@ -38,7 +38,7 @@ export interface FolderPair {
   automapped?: boolean;
 }
 
-/** What the engine knows of one message without its body. */
+/** What the engine knows of one message without its body (one at a time: a folder's are in a MessageList). */
 export interface MessageMeta {
   uid: number;
   size: number;
@@ -52,21 +52,6 @@ export interface FlagUpdate {
   destinationUid: number;
   add: string[];
   remove: string[];
-}
-
-export interface FolderPlan {
-  /** Source messages to append to the destination, in source UID order. */
-  copy: MessageMeta[];
-  /** Destination messages whose flags differ from their source twin. */
-  flagUpdates: FlagUpdate[];
-  /** Destination UIDs to delete (only with deleteOnDestination). */
-  deleteOnDestination: number[];
-  /** Source messages already present on the destination. */
-  alreadyPresent: number;
-  /** Of alreadyPresent, the extra copies of an identity seen more than once in the source folder. */
-  duplicates: number;
-  /** Source messages skipped by size/age filters. */
-  filteredOut: number;
 }
 
 /**

@@ -3,40 +3,63 @@
  * selected source message on the destination, as many times as in the
  * source?) and the move (deleteOnSource: which source UIDs are proven to be
  * on the destination, so deleting them loses nothing).
+ *
+ * Both walk the two lists in identity order (see plan.ts): no per-message
+ * object, 4 bytes a message for each order.
  */
-import type { MessageMeta } from './types.js';
+import type { MessageList } from './message-list.js';
+import { walkIdentityGroups } from './plan.js';
 
-function countIdentities(messages: readonly MessageMeta[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const m of messages) counts.set(m.identity, (counts.get(m.identity) ?? 0) + 1);
-  return counts;
-}
+/** Which source messages are expected on the destination (by index); all of them by default. */
+export type Expected = (sourceIndex: number) => boolean;
 
-/** Source messages without a destination twin (k source copies need k destination copies). */
+const ALL: Expected = () => true;
+
+/**
+ * UIDs of the expected source messages without a destination twin (k source
+ * copies need k destination copies; the copies with the highest UIDs are the
+ * ones missing), ascending.
+ */
 export function missingOnDestination(
-  source: readonly MessageMeta[],
-  destination: readonly MessageMeta[],
-): MessageMeta[] {
-  const available = countIdentities(destination);
-  const missing: MessageMeta[] = [];
-  for (const m of source) {
-    const left = available.get(m.identity) ?? 0;
-    if (left > 0) available.set(m.identity, left - 1);
-    else missing.push(m);
-  }
-  return missing;
+  source: MessageList,
+  destination: MessageList,
+  expected: Expected = ALL,
+): number[] {
+  const missing: number[] = [];
+  pairUp(source, destination, expected, (uid, paired) => {
+    if (!paired) missing.push(uid);
+  });
+  return missing.sort((a, b) => a - b);
 }
 
 /** Source UIDs whose copy is on the destination: with k source copies and j destination copies, min(k, j) of them. */
-export function sourceUidsSafeToDelete(source: readonly MessageMeta[], destination: readonly MessageMeta[]): number[] {
-  const available = countIdentities(destination);
+export function sourceUidsSafeToDelete(
+  source: MessageList,
+  destination: MessageList,
+  expected: Expected = ALL,
+): number[] {
   const uids: number[] = [];
-  for (const m of source) {
-    const left = available.get(m.identity) ?? 0;
-    if (left > 0) {
-      available.set(m.identity, left - 1);
-      uids.push(m.uid);
+  pairUp(source, destination, expected, (uid, paired) => {
+    if (paired) uids.push(uid);
+  });
+  return uids.sort((a, b) => a - b);
+}
+
+/** Each expected source message, in UID order within its identity, with whether a destination copy is left for it. */
+function pairUp(
+  source: MessageList,
+  destination: MessageList,
+  expected: Expected,
+  each: (uid: number, paired: boolean) => void,
+): void {
+  const sourceOrder = source.identityOrder();
+  walkIdentityGroups(source, sourceOrder, destination, destination.identityOrder(), (s0, s1, d0, d1) => {
+    let available = d1 - d0;
+    for (let p = s0; p < s1; p++) {
+      const index = sourceOrder[p]!;
+      if (!expected(index)) continue;
+      each(source.uid(index), available > 0);
+      if (available > 0) available--;
     }
-  }
-  return uids;
+  });
 }

@@ -111,13 +111,13 @@ describe('raw folder reader', () => {
       expect(listed[0]).toMatchObject({ uid: 1, flags: ['\\Flagged', '$Label1'], date: '2021-02-03T04:05:06.000Z' });
       // The requested fields in message order, with the blank line that ends a header block.
       expect(listed[0]!.headers).toMatch(/^From: .*\r\nTo: .*\r\nSubject: .*\r\nDate: .*\r\nMessage-ID: <.*>\r\n\r\n$/);
-      expect(await reader.uids()).toEqual([1, 2, 3, 4]);
+      expect([...(await reader.uids())]).toEqual([1, 2, 3, 4]);
 
       // A UID that does not exist (any more) is simply missing.
       const bodies = await reader.bodies([1, 2, 3, 4, 99], (size) => Buffer.alloc(size));
       expect([...bodies.keys()].sort()).toEqual([1, 2, 3, 4]);
       for (const [i, m] of messages.entries()) expect(bodies.get(i + 1)!.equals(m.raw), `body ${i + 1}`).toBe(true);
-      expect(await reader.uids()).toEqual([1, 2, 3, 4]);
+      expect([...(await reader.uids())]).toEqual([1, 2, 3, 4]);
     } finally {
       await connection.logout();
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type PlanOptions, planFolder } from '../../src/sync/plan.js';
-import type { FolderPlan, MessageMeta } from '../../src/sync/types.js';
+import { MessageList } from '../../src/sync/message-list.js';
+import { type FolderPlan, type PlanOptions, planFolder } from '../../src/sync/plan.js';
+import type { MessageMeta } from '../../src/sync/types.js';
 
 const now = new Date('2024-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -11,14 +12,18 @@ function msg(uid: number, identity: string, extra: Partial<MessageMeta> = {}): M
 
 const defaults: PlanOptions = { syncFlags: true, deleteOnDestination: false, now };
 
-function plan(source: MessageMeta[], destination: MessageMeta[], options: Partial<PlanOptions> = {}): FolderPlan {
-  return planFolder(source, destination, { ...defaults, ...options });
+/** The plan of two compact lists made from `source` and `destination`, its copies as MessageMeta objects. */
+type Plan = Omit<FolderPlan, 'copy'> & { copy: MessageMeta[] };
+
+function plan(source: MessageMeta[], destination: MessageMeta[], options: Partial<PlanOptions> = {}): Plan {
+  const result = planFolder(MessageList.of(source), MessageList.of(destination), { ...defaults, ...options });
+  return { ...result, copy: [...result.copy] };
 }
 
 const uids = (messages: MessageMeta[]) => messages.map((message) => message.uid);
 
 /** What the destination looks like after appending the plan's copies (new UIDs after the highest). */
-function applyCopies(destination: MessageMeta[], result: FolderPlan): MessageMeta[] {
+function applyCopies(destination: MessageMeta[], result: Plan): MessageMeta[] {
   let next = Math.max(0, ...destination.map((m) => m.uid)) + 1;
   return [...destination, ...result.copy.map((m) => ({ ...m, uid: next++ }))];
 }

@@ -9,6 +9,7 @@ import { applyDefaults } from '../../src/api/spec-defaults.js';
 import { abortSignalName, RunStop, raceAbort, SignalAbortedError, sleep } from '../../src/sync/abort.js';
 import { batchesOf } from '../../src/sync/copy.js';
 import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
+import { MessageList } from '../../src/sync/message-list.js';
 import { backoffDelay, isConnectionLoss, withReconnect } from '../../src/sync/reconnect.js';
 import { Reporter } from '../../src/sync/reporter.js';
 import {
@@ -37,6 +38,7 @@ const folder = (over: Partial<FolderState> = {}): FolderState => ({
   destination: side({ uidValidity: '3', uidNext: 50 }),
   ...over,
 });
+const list = (messages: MessageMeta[]) => MessageList.of(messages);
 const meta = (uid: number, identity: string, size = 100): MessageMeta => ({
   uid,
   identity,
@@ -95,22 +97,27 @@ describe('delta state', () => {
 describe('presence as a multiset', () => {
   test('k source copies need k destination copies', () => {
     const source = [meta(1, 'a'), meta(2, 'a'), meta(3, 'a'), meta(4, 'b')];
-    expect(missingOnDestination(source, [meta(9, 'a'), meta(10, 'b')]).map((m) => m.uid)).toEqual([2, 3]);
-    expect(missingOnDestination(source, [meta(9, 'a'), meta(10, 'a'), meta(11, 'a'), meta(12, 'b')])).toEqual([]);
+    expect(missingOnDestination(list(source), list([meta(9, 'a'), meta(10, 'b')]))).toEqual([2, 3]);
+    expect(
+      missingOnDestination(list(source), list([meta(9, 'a'), meta(10, 'a'), meta(11, 'a'), meta(12, 'b')])),
+    ).toEqual([]);
+    // Only the expected source messages count (those filtered out or vanished are not expected).
+    expect(missingOnDestination(list(source), list([meta(10, 'b')]), (index) => index !== 1)).toEqual([1, 3]);
   });
 
   test('a move deletes only source copies proven on the destination', () => {
     const source = [meta(1, 'a'), meta(2, 'a'), meta(3, 'c')];
-    expect(sourceUidsSafeToDelete(source, [meta(7, 'a'), meta(8, 'b')])).toEqual([1]);
-    expect(sourceUidsSafeToDelete(source, [])).toEqual([]);
+    expect(sourceUidsSafeToDelete(list(source), list([meta(7, 'a'), meta(8, 'b')]))).toEqual([1]);
+    expect(sourceUidsSafeToDelete(list(source), list([meta(7, 'a'), meta(8, 'a')]), (i) => i !== 0)).toEqual([2]);
+    expect(sourceUidsSafeToDelete(list(source), list([]))).toEqual([]);
   });
 });
 
 describe('copy batches', () => {
   test('bounded by count and bytes; a message bigger than a batch travels alone', () => {
     const messages = [meta(1, 'a', 10), meta(2, 'b', 10), meta(3, 'c', 10), meta(4, 'd', 500), meta(5, 'e', 10)];
-    expect(batchesOf(messages, 2, 100).map((b) => b.map((m) => m.uid))).toEqual([[1, 2], [3], [4], [5]]);
-    expect(batchesOf([], 2, 100)).toEqual([]);
+    expect([...batchesOf(messages, 2, 100)].map((b) => b.map((m) => m.uid))).toEqual([[1, 2], [3], [4], [5]]);
+    expect([...batchesOf([], 2, 100)]).toEqual([]);
   });
 });
 

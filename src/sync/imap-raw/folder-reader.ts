@@ -132,9 +132,13 @@ export class FolderReader {
    * of the messages `uids` (all of them by default) of the open folder, each
    * handed to `onMessage` as it arrives.
    */
-  list(headerFields: readonly string[], onMessage: (message: ListedMessage) => void, uids?: number[]): Promise<void> {
+  list(
+    headerFields: readonly string[],
+    onMessage: (message: ListedMessage) => void,
+    uids?: ArrayLike<number>,
+  ): Promise<void> {
     return this.serialized(async () => {
-      if (uids?.length === 0) return;
+      if (uids !== undefined && uids.length === 0) return;
       const set = uids ? uidSet(uids) : '1:*';
       const fields = headerFields.map((name) => (/^[A-Za-z0-9-]+$/.test(name) ? name : astring(name))).join(' ');
       const command = `UID FETCH ${set} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (${fields})])`;
@@ -162,18 +166,28 @@ export class FolderReader {
     });
   }
 
-  /** The UIDs of the open folder, ascending. */
-  uids(): Promise<number[]> {
+  /** The UIDs of the open folder, ascending, each once (4 bytes a message). */
+  uids(): Promise<Uint32Array> {
     return this.serialized(async () => {
-      const uids: number[] = [];
+      let uids = new Uint32Array(1024);
+      let count = 0;
       const result = await this.run('UID FETCH 1:* (UID)', (response) => {
         if (response.kind !== 'data' || response.name !== 'FETCH') return;
         const uid = numberValue(parseFetchItems(response.text, response.literals).get('UID') ?? null);
-        if (uid !== undefined) uids.push(uid);
+        if (uid === undefined) return;
+        if (count === uids.length) {
+          const bigger = new Uint32Array(uids.length * 2);
+          bigger.set(uids);
+          uids = bigger;
+        }
+        uids[count++] = uid;
       });
       expectOk(this.connection, 'FetchFailed', 'UID FETCH (UID)', result);
+      const sorted = uids.subarray(0, count).sort();
       // Duplicates come from unsolicited FETCH responses.
-      return [...new Set(uids)].sort((a, b) => a - b);
+      let unique = 0;
+      for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i]!;
+      return sorted.slice(0, unique);
     });
   }
 

@@ -1,0 +1,247 @@
+/**
+ * A folder's messages in compact form: one typed-array column per field
+ * instead of one object and a handful of strings per message, so that a
+ * million-message folder costs about 36 bytes a message (UID 4, size 4,
+ * INTERNALDATE 8, flag set 4, identity digest 16) rather than a kilobyte.
+ *
+ * - The identity is kept as its 16-byte digest (identity.ts gives it as 32
+ *   hex digits: the same 128 bits).
+ * - Flag sets are interned: a folder has few distinct combinations of flags,
+ *   each stored once and referred to by number.
+ * - A MessageMeta object is made only when a message is looked at one by one
+ *   (the copy of a batch, a test), never for the whole folder.
+ *
+ * The list grows like an array (capacity doubles), or is sized up front from
+ * the folder's EXISTS. Lists are compared by identity through `identityOrder`:
+ * message indexes sorted by (digest, UID), so equal identities form runs.
+ */
+import { createHash } from 'node:crypto';
+import type { MessageMeta } from './types.js';
+
+/** Bytes of an identity digest. */
+export const DIGEST_BYTES = 16;
+const WORDS = DIGEST_BYTES / 4;
+const HEX_IDENTITY = /^[0-9a-f]{32}$/;
+
+/** Messages read one at a time by index: a MessageList, or a selection of one. */
+export interface MessageSeq {
+  readonly length: number;
+  uid(index: number): number;
+  size(index: number): number;
+  at(index: number): MessageMeta;
+}
+
+/** The 16-byte digest of an identity given as text: its hex digits, or (any other text) a hash of it. */
+export function identityDigest(identity: string): Buffer {
+  if (HEX_IDENTITY.test(identity)) return Buffer.from(identity, 'hex');
+  return createHash('sha256').update(identity, 'utf8').digest().subarray(0, DIGEST_BYTES);
+}
+
+export class MessageList implements MessageSeq {
+  private count = 0;
+  private uids: Uint32Array;
+  private sizes: Float64Array;
+  private dates: Float64Array;
+  private flagIds: Uint32Array;
+  /** The digests, 4 words per message (compared word by word). */
+  private digests: Uint32Array;
+  private readonly flagSets: (readonly string[])[] = [];
+  private readonly flagSetIds = new Map<string, number>();
+
+  constructor(capacity = 16) {
+    const n = Math.max(1, capacity);
+    this.uids = new Uint32Array(n);
+    this.sizes = new Float64Array(n);
+    this.dates = new Float64Array(n);
+    this.flagIds = new Uint32Array(n);
+    this.digests = new Uint32Array(n * WORDS);
+  }
+
+  /** A list of the given messages (tests, small folders); identities as identity.ts gives them, or any text. */
+  static of(messages: Iterable<MessageMeta>): MessageList {
+    const list = new MessageList();
+    for (const m of messages) list.push(m.uid, m.size, m.internalDate.getTime(), m.flags, identityDigest(m.identity));
+    return list;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the columns (for tests and benchmarks). */
+  get capacityBytes(): number {
+    return (
+      this.uids.byteLength +
+      this.sizes.byteLength +
+      this.dates.byteLength +
+      this.flagIds.byteLength +
+      this.digests.byteLength
+    );
+  }
+
+  push(uid: number, size: number, internalDateMs: number, flags: readonly string[], digest: Uint8Array): void {
+    if (digest.length !== DIGEST_BYTES) throw new RangeError(`an identity digest has ${DIGEST_BYTES} bytes`);
+    if (this.count === this.uids.length) this.grow(this.count * 2);
+    const i = this.count++;
+    this.uids[i] = uid;
+    this.sizes[i] = size;
+    this.dates[i] = internalDateMs;
+    this.flagIds[i] = this.flagSetId(flags);
+    for (let w = 0; w < WORDS; w++) this.digests[i * WORDS + w] = readWord(digest, w * 4);
+  }
+
+  /** Appends message `index` of `other` (same columns, flag set re-interned). */
+  pushFrom(other: MessageList, index: number): void {
+    if (this.count === this.uids.length) this.grow(this.count * 2);
+    const i = this.count++;
+    this.uids[i] = other.uids[index]!;
+    this.sizes[i] = other.sizes[index]!;
+    this.dates[i] = other.dates[index]!;
+    this.flagIds[i] = this.flagSetId(other.flags(index));
+    this.digests.set(other.digests.subarray(index * WORDS, (index + 1) * WORDS), i * WORDS);
+  }
+
+  uid(index: number): number {
+    return this.uids[index]!;
+  }
+
+  size(index: number): number {
+    return this.sizes[index]!;
+  }
+
+  internalDateMs(index: number): number {
+    return this.dates[index]!;
+  }
+
+  /** The message's flags (shared with the other messages of the same set: do not modify). */
+  flags(index: number): readonly string[] {
+    return this.flagSets[this.flagIds[index]!]!;
+  }
+
+  /** The identity as 32 hex digits (as identity.ts gives it). */
+  identity(index: number): string {
+    const digest = Buffer.allocUnsafe(DIGEST_BYTES);
+    for (let w = 0; w < WORDS; w++) digest.writeUInt32BE(this.digests[index * WORDS + w]!, w * 4);
+    return digest.toString('hex');
+  }
+
+  at(index: number): MessageMeta {
+    return {
+      uid: this.uid(index),
+      size: this.size(index),
+      internalDate: new Date(this.internalDateMs(index)),
+      flags: [...this.flags(index)],
+      identity: this.identity(index),
+    };
+  }
+
+  *[Symbol.iterator](): IterableIterator<MessageMeta> {
+    for (let i = 0; i < this.count; i++) yield this.at(i);
+  }
+
+  /** Negative, 0 or positive as message `a` of this list has a smaller, the same or a bigger digest than `b` of `other`. */
+  compareIdentity(a: number, other: MessageList, b: number): number {
+    for (let w = 0; w < WORDS; w++) {
+      const x = this.digests[a * WORDS + w]!;
+      const y = other.digests[b * WORDS + w]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  }
+
+  /** Message indexes sorted by (identity digest, UID): equal identities are runs, in UID order. */
+  identityOrder(): Uint32Array {
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    return order.sort((a, b) => this.compareIdentity(a, this, b) || this.uids[a]! - this.uids[b]!);
+  }
+
+  /** Whether UIDs ascend strictly (each UID once). */
+  isUidOrdered(): boolean {
+    for (let i = 1; i < this.count; i++) if (this.uids[i - 1]! >= this.uids[i]!) return false;
+    return true;
+  }
+
+  /** The same messages sorted by UID, each UID once (the first one seen wins); `this` when already so. */
+  byUid(): MessageList {
+    if (this.isUidOrdered()) return this;
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    order.sort((a, b) => this.uids[a]! - this.uids[b]! || a - b);
+    const sorted = new MessageList(this.count);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (k > 0 && this.uids[order[k - 1]!] === this.uids[i]) continue;
+      sorted.pushFrom(this, i);
+    }
+    return sorted;
+  }
+
+  /** A view of the messages at `indexes` (in that order), without copying them. */
+  select(indexes: Uint32Array): MessageSelection {
+    return new MessageSelection(this, indexes);
+  }
+
+  /** Capacity down to the length (a finished listing). */
+  trim(): this {
+    if (this.uids.length > this.count + 16) this.grow(this.count);
+    return this;
+  }
+
+  private grow(capacity: number): void {
+    const n = Math.max(1, capacity);
+    const resize = <T extends Uint32Array | Float64Array>(old: T, make: (size: number) => T, per = 1): T => {
+      const next = make(n * per);
+      next.set(old.subarray(0, Math.min(old.length, n * per)));
+      return next;
+    };
+    this.uids = resize(this.uids, (s) => new Uint32Array(s));
+    this.sizes = resize(this.sizes, (s) => new Float64Array(s));
+    this.dates = resize(this.dates, (s) => new Float64Array(s));
+    this.flagIds = resize(this.flagIds, (s) => new Uint32Array(s));
+    this.digests = resize(this.digests, (s) => new Uint32Array(s), WORDS);
+  }
+
+  private flagSetId(flags: readonly string[]): number {
+    const key = flags.join('\u0000');
+    let id = this.flagSetIds.get(key);
+    if (id === undefined) {
+      id = this.flagSets.length;
+      this.flagSets.push(Object.freeze([...flags]));
+      this.flagSetIds.set(key, id);
+    }
+    return id;
+  }
+}
+
+/** Some messages of a list, by index (a plan's copies: 4 bytes a message). */
+export class MessageSelection implements MessageSeq {
+  constructor(
+    readonly list: MessageList,
+    readonly indexes: Uint32Array,
+  ) {}
+
+  get length(): number {
+    return this.indexes.length;
+  }
+
+  uid(index: number): number {
+    return this.list.uid(this.indexes[index]!);
+  }
+
+  size(index: number): number {
+    return this.list.size(this.indexes[index]!);
+  }
+
+  at(index: number): MessageMeta {
+    return this.list.at(this.indexes[index]!);
+  }
+
+  *[Symbol.iterator](): IterableIterator<MessageMeta> {
+    for (let i = 0; i < this.indexes.length; i++) yield this.at(i);
+  }
+}
+
+function readWord(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
