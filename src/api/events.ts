@@ -56,6 +56,8 @@ export interface Summary {
   biggestMessageBytes: number;
   /** Folders whose verification found source messages missing on the destination. */
   verificationMissing: number;
+  /** Peak resident memory of the process (getrusage maxRSS, bytes): compare it with the worker pod's memory limit. */
+  peakMemoryBytes?: number;
   /** Delta state to keep for the next run (controller stores it in a ConfigMap). */
   state?: DeltaState;
   /** One-line human verdict, e.g. "all 1234 messages present on the destination". */

@@ -14,11 +14,17 @@ export const NOT_RETRIED: ReadonlyMap<string, string> = new Map([
   ['TLSFailed', 'an untrusted or mismatched certificate does not fix itself: fix the CA or TLS settings'],
   ['ByteCapReached', 'by design: the next scheduled or requested run continues where this one stopped'],
   ['Aborted', 'someone asked for it (suspend, delete, a signal)'],
+  [
+    'OutOfMemory',
+    'the same mailbox needs the same memory: raise spec.resources.limits.memory (a spec change starts a new run)',
+  ],
 ]);
 
 /** Reasons the controller may record besides the exit-code ones (api/exit-codes.ts). */
 export const CONTROLLER_REASONS = {
-  Killed: 'SIGKILL (exit code 137): out of memory, or the grace period ended',
+  Killed: 'SIGKILL (exit code 137): the grace period ended (or out of memory, when the kubelet did not say so)',
+  OutOfMemory:
+    'the kubelet OOMKilled the worker: it went over its memory limit (the message says the limit and the mailbox size)',
   UnknownExitCode: 'an exit code mailsync does not use',
   JobFailed: "the Job failed without a worker exit code (its condition's reason is shown instead when it has one)",
   JobDeleted: 'the Job disappeared before its outcome was recorded',
@@ -40,7 +46,7 @@ export function allReasons(): string[] {
 
 function codesOf(reason: string): string {
   const value = (EXIT_CODES as Record<string, number | { source: number; destination: number }>)[reason];
-  if (value === undefined) return reason === 'Killed' ? '137' : '';
+  if (value === undefined) return reason === 'Killed' || reason === 'OutOfMemory' ? '137' : '';
   return typeof value === 'number' ? String(value) : `${value.source}, ${value.destination}`;
 }
 

@@ -68,6 +68,12 @@ export const StatusSummarySchema = Type.Object(
     reconnects: Type.Optional(Type.Integer()),
     biggestMessageBytes: Type.Optional(Type.Integer()),
     verificationMissing: Type.Optional(Type.Integer()),
+    peakMemoryBytes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: "The worker's peak resident memory in bytes (compare with its memory limit).",
+      }),
+    ),
   },
   {
     description: "The worker's final statistics and verdict.",

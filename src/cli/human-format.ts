@@ -93,6 +93,7 @@ export function formatSummary(s: Summary): string[] {
     row('Average bandwidth rate', `${formatBytes(s.bytesPerSecond)}/s`),
     row('Reconnections', String(s.reconnects)),
     row('Biggest message', `${s.biggestMessageBytes} (${formatBytes(s.biggestMessageBytes)})`),
+    ...(s.peakMemoryBytes !== undefined ? [row('Peak memory', formatBytes(s.peakMemoryBytes))] : []),
     row('Errors', String(s.errors)),
     row('Verification', verification(s)),
   );

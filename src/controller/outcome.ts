@@ -1,12 +1,14 @@
 /**
  * How a finished run ended: phase and reason from the worker's summary (the
- * most precise), else its exit code, else the Job's own failure condition.
- * Pure.
+ * most precise), else the kubelet's OOMKilled verdict on the worker
+ * container (OutOfMemory), else its exit code, else the Job's own failure
+ * condition. Pure.
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { PERMANENT_REASONS, reasonForExitCode } from '../api/exit-codes.js';
 import { WORKER_CONTAINER } from '../api/mailsync.js';
-import type { Phase, StatusSummary } from '../api/status.js';
+import { isRetriable } from '../api/retry-policy.js';
+import type { Phase, StatusProgress, StatusSummary } from '../api/status.js';
 
 export interface Outcome {
   phase: Extract<Phase, 'Succeeded' | 'Failed' | 'Aborted'>;
@@ -45,6 +47,38 @@ export function workerExitCode(pod: V1Pod | undefined): number | undefined {
   return status?.state?.terminated?.exitCode ?? status?.lastState?.terminated?.exitCode;
 }
 
+/** Whether the kubelet killed the worker container for going over its memory limit. */
+export function workerOomKilled(pod: V1Pod | undefined): boolean {
+  const status = pod?.status?.containerStatuses?.find((c) => c.name === WORKER_CONTAINER);
+  const terminated = status?.state?.terminated ?? status?.lastState?.terminated;
+  return terminated?.reason === 'OOMKilled';
+}
+
+/** The worker container's memory limit as written in the pod (e.g. "512Mi"). */
+function workerMemoryLimit(pod: V1Pod | undefined): string | undefined {
+  const container = pod?.spec?.containers?.find((c) => c.name === WORKER_CONTAINER);
+  const limit = container?.resources?.limits?.memory;
+  return limit === undefined ? undefined : String(limit);
+}
+
+function outOfMemory(pod: V1Pod | undefined, progress: StatusProgress | undefined, exitCode?: number): Outcome {
+  const limit = workerMemoryLimit(pod);
+  const total = progress?.messagesTotal;
+  const mailbox =
+    total !== undefined && total > 0
+      ? `a mailbox of ${total.toLocaleString('en-US')} messages`
+      : 'a mailbox whose size was not known yet';
+  return {
+    phase: 'Failed',
+    reason: 'OutOfMemory',
+    message:
+      `the worker ran out of memory (OOMKilled at its limit of ${limit ?? 'unknown'}) syncing ${mailbox}; ` +
+      'raise spec.resources.limits.memory',
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    permanent: !isRetriable('OutOfMemory'),
+  };
+}
+
 function phaseForReason(reason: string): Outcome['phase'] {
   if (reason === 'Succeeded') return 'Succeeded';
   if (reason === 'Aborted') return 'Aborted';
@@ -56,8 +90,10 @@ export function computeOutcome(input: {
   /** The run's last pod (the one whose log gave the summary). */
   pod?: V1Pod;
   summary?: StatusSummary;
+  /** The run's last progress (its messagesTotal: the mailbox's size, for an OutOfMemory message). */
+  progress?: StatusProgress;
 }): Outcome {
-  const { job, pod, summary } = input;
+  const { job, pod, summary, progress } = input;
   const exitCode = workerExitCode(pod) ?? summary?.exitCode;
   const state = jobState(job);
 
@@ -80,6 +116,7 @@ export function computeOutcome(input: {
       permanent: false,
     };
   }
+  if (workerOomKilled(pod)) return outOfMemory(pod, progress, exitCode);
   if (exitCode !== undefined) {
     const { reason, side } = reasonForExitCode(exitCode);
     const message =

@@ -79,7 +79,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     summary: status.summary,
     logStream: status.logStream,
   };
-  const outcome = computeOutcome({ job: job.job, pod: latest, summary: live.summary });
+  const outcome = computeOutcome({ job: job.job, pod: latest, summary: live.summary, progress: live.progress });
   const fullSummary = runLog?.fullSummary;
   if (fullSummary?.state) {
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);

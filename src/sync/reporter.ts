@@ -158,10 +158,16 @@ export class Reporter {
       reconnects: c.reconnects,
       biggestMessageBytes: c.biggestMessageBytes,
       verificationMissing: c.verificationMissing,
+      peakMemoryBytes: peakMemoryBytes(),
       message: fields.message,
       ...fields.extra,
     };
   }
+}
+
+/** The process's peak resident set size so far (maxRSS is in kilobytes). */
+export function peakMemoryBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 function round(n: number): number {

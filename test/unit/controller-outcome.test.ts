@@ -60,4 +60,60 @@ describe('run outcome', () => {
       reason: 'Interrupted',
     });
   });
+
+  describe('a worker the kubelet OOMKilled', () => {
+    const oomPod = (
+      limit: string | undefined,
+      where: 'state' | 'lastState' = 'state',
+      reason = 'OOMKilled',
+    ): V1Pod => ({
+      spec: {
+        containers: [{ name: 'worker', ...(limit ? { resources: { limits: { memory: limit } } } : {}) }],
+      },
+      status: {
+        containerStatuses: [{ name: 'worker', [where]: { terminated: { exitCode: 137, reason } } } as never],
+      },
+    });
+
+    it.each([
+      [
+        'limit and mailbox size',
+        oomPod('512Mi'),
+        { messagesTotal: 330000 },
+        'the worker ran out of memory (OOMKilled at its limit of 512Mi) syncing a mailbox of 330,000 messages; raise spec.resources.limits.memory',
+      ],
+      [
+        'killed while listing (size not known yet)',
+        oomPod('1Gi', 'lastState'),
+        undefined,
+        'the worker ran out of memory (OOMKilled at its limit of 1Gi) syncing a mailbox whose size was not known yet; raise spec.resources.limits.memory',
+      ],
+      [
+        'no limit in the pod spec',
+        oomPod(undefined),
+        { messagesTotal: 0 },
+        'the worker ran out of memory (OOMKilled at its limit of unknown) syncing a mailbox whose size was not known yet; raise spec.resources.limits.memory',
+      ],
+    ])('OutOfMemory, not retried, with the limit and the message count: %s', (_case, p, progress, message) => {
+      expect(computeOutcome({ job: job('Failed', 'PodFailurePolicy'), pod: p, progress })).toEqual({
+        phase: 'Failed',
+        reason: 'OutOfMemory',
+        message,
+        exitCode: 137,
+        permanent: true,
+      });
+    });
+
+    it.each([
+      ['a SIGKILL at the end of the grace period', oomPod('512Mi', 'state', 'Error'), 'Killed'],
+      ['a plain exit 137', pod(137), 'Killed'],
+    ])('other kills stay Killed: %s', (_case, p, reason) => {
+      expect(computeOutcome({ job: job('Failed'), pod: p, progress: { messagesTotal: 5 } }).reason).toBe(reason);
+    });
+
+    it('a summary the worker wrote before it was killed still wins (it ended the run itself)', () => {
+      const summary = { reason: 'Succeeded', exitCode: 0, message: 'done' };
+      expect(computeOutcome({ job: job('Complete'), pod: oomPod('512Mi'), summary }).reason).toBe('Succeeded');
+    });
+  });
 });

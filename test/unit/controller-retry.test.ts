@@ -97,6 +97,7 @@ describe('retry decision after a run', () => {
     ['Failed', 'ConnectFailed', 3, { retry: false, why: 'RetriesExhausted' }],
     ['Failed', 'AuthenticationFailed', 1, { retry: false, why: 'NotRetriable' }],
     ['Failed', 'ByteCapReached', 1, { retry: false, why: 'NotRetriable' }],
+    ['Failed', 'OutOfMemory', 1, { retry: false, why: 'NotRetriable' }],
     ['Aborted', 'Aborted', 1, { retry: false, why: 'NotRetriable' }],
     ['Succeeded', 'Succeeded', 2, { retry: false, why: 'Succeeded' }],
   ] as const)('%s %s after %i attempt(s)', (phase, reason, attempts, verdict) => {
