@@ -6,13 +6,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { API_VERSION, KIND } from '../../src/api/mailsync.js';
+import { MailSyncSpec } from '../../src/api/spec.js';
 import { type K8sObject, ofKind, oneOfKind, parseManifests } from './manifests.js';
+import { installed, LONG_RELEASE, NAMESPACE, renderChart } from './render.js';
 import {
   buildTool,
   CHART,
   CHART_CRDS,
+  CI_VALUES,
   crdFiles,
   helmTemplate,
   KUBECONFORM_SKIPPED_KINDS,
@@ -22,53 +27,101 @@ import {
 } from './tools.js';
 
 const BUILD_TIMEOUT = 30 * 60_000; // a cold build of helm takes minutes on a loaded 2-core machine
-const NAMESPACE = 'mailsync-system';
 const MONITORING_API = ['--api-versions', 'monitoring.coreos.com/v1'];
 
+interface ValueSet {
+  args: string[];
+  release?: string;
+}
+
 /** Value sets exercised by lint, template and kubeconform. */
-const VALUE_SETS: Record<string, string[]> = {
-  defaults: [],
-  'cluster RBAC': ['--set', 'rbac.scope=cluster'],
-  'namespaced RBAC (release namespace)': ['--set', 'rbac.scope=namespace'],
-  'namespaced RBAC (listed namespaces)': ['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}'],
-  'serviceMonitor and prometheusRule forced': [
-    '--set',
-    'serviceMonitor.enabled=true',
-    '--set',
-    'prometheusRule.enabled=true',
-  ],
-  'crds disabled': ['--set', 'crds.enabled=false'],
-  'single replica, no leader election, everything optional on': [
-    '--set',
-    'replicas=1',
-    '--set',
-    'leaderElection.enabled=false',
-    '--set',
-    'networkPolicy.enabled=true',
-    '--set',
-    'networkPolicy.egress.enabled=true',
-    '--set',
-    'workerHostNetwork=true',
-    '--set',
-    'hostNetwork=true',
-    '--set',
-    'workerImage=registry.example/mailsync-worker:1.2.3',
-    '--set',
-    'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-    '--set',
-    'grafanaDashboard.namespace=monitoring',
-    '--set',
-    'serviceAccount.annotations.team=mail',
-  ],
+const VALUE_SETS: Record<string, ValueSet> = {
+  defaults: { args: [] },
+  'cluster RBAC': { args: ['--set', 'rbac.scope=cluster'] },
+  'namespaced RBAC (release namespace)': { args: ['--set', 'rbac.scope=namespace'] },
+  'namespaced RBAC (listed namespaces)': {
+    args: ['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}'],
+  },
+  'serviceMonitor and prometheusRule forced': {
+    args: ['--set', 'serviceMonitor.enabled=true', '--set', 'prometheusRule.enabled=true'],
+  },
+  'crds disabled': { args: ['--set', 'crds.enabled=false'] },
+  'single replica, no leader election, everything optional on': {
+    args: [
+      '--set',
+      'replicas=1',
+      '--set',
+      'leaderElection.enabled=false',
+      '--set',
+      'networkPolicy.enabled=true',
+      '--set',
+      'networkPolicy.egress.enabled=true',
+      '--set',
+      'workerImage=registry.example/mailsync-worker:1.2.3',
+      '--set',
+      'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      '--set',
+      'grafanaDashboard.namespace=monitoring',
+      '--set',
+      'serviceAccount.annotations.team=mail',
+    ],
+  },
+  'the local test cluster (ci/local-cluster-values.yaml)': { args: ['-f', CI_VALUES] },
+  'private registry with pull secrets (chart and global)': {
+    args: [
+      '--set',
+      'image.registry=registry.example.com:5000',
+      '--set-json',
+      'imagePullSecrets=[{"name":"regcred"}]',
+      '--set',
+      'global.imagePullSecrets={shared-pull}',
+    ],
+  },
+  'no aggregated roles, no helm test': {
+    args: ['--set', 'rbac.aggregateClusterRoles=false', '--set', 'helmTest.enabled=false'],
+  },
+  'a 53-character release name, everything on': {
+    release: LONG_RELEASE,
+    args: [
+      '--set',
+      'serviceMonitor.enabled=true',
+      '--set',
+      'prometheusRule.enabled=true',
+      '--set',
+      'networkPolicy.enabled=true',
+    ],
+  },
+  'an existing ServiceAccount and the admin knobs': {
+    args: [
+      '--set',
+      'serviceAccount.create=false',
+      '--set',
+      'serviceAccount.name=ops',
+      '--set',
+      'revisionHistoryLimit=2',
+      '--set',
+      'strategy.type=Recreate',
+      '--set',
+      'podDisruptionBudget.maxUnavailable=50%',
+      '--set',
+      'commonLabels.team=mail',
+      '--set-json',
+      'extraVolumes=[{"name":"ca","configMap":{"name":"corp-ca"}}]',
+      '--set-json',
+      'extraVolumeMounts=[{"name":"ca","mountPath":"/etc/corp-ca","readOnly":true}]',
+      '--set-json',
+      'extraObjects=[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{ .Release.Name }}-extra"},"data":{"a":"b"}}]',
+    ],
+  },
 };
 
 let helm = '';
 
-function render(args: string[] = []): K8sObject[] {
-  const result = helmTemplate(helm, args, NAMESPACE);
-  if (result.status !== 0) throw new Error(`helm template ${args.join(' ')} failed:\n${result.stderr}`);
-  return parseManifests(result.stdout);
-}
+const render = (args: string[] = [], release = 'mailsync') =>
+  renderChart(helm, args, { namespace: NAMESPACE, release });
+
+const byName = (objects: K8sObject[], kind: string, suffix: string) =>
+  ofKind(objects, kind).filter((o) => o.metadata.name.endsWith(suffix));
 
 function deploymentArgs(objects: K8sObject[]): string[] {
   return oneOfKind(objects, 'Deployment').spec.template.spec.containers[0].args;
@@ -78,7 +131,7 @@ beforeAll(() => {
   helm = buildTool('helm');
 }, BUILD_TIMEOUT);
 
-describe.each(Object.entries(VALUE_SETS))('chart with %s', (_name, args) => {
+describe.each(Object.entries(VALUE_SETS))('chart with %s', (_name, { args, release }) => {
   let kubeconformBin = '';
   let schemaDir = '';
   beforeAll(() => {
@@ -93,7 +146,7 @@ describe.each(Object.entries(VALUE_SETS))('chart with %s', (_name, args) => {
   });
 
   it('renders manifests that kubeconform -strict accepts', () => {
-    const rendered = helmTemplate(helm, args, NAMESPACE);
+    const rendered = helmTemplate(helm, args, NAMESPACE, release);
     expect(rendered.stderr).toBe('');
     expect(rendered.status).toBe(0);
     const result = kubeconform(kubeconformBin, schemaDir, rendered.stdout);
@@ -135,6 +188,9 @@ describe('Deployment', () => {
       '--metrics-port=8080',
       '--leader-elect',
       '--lease-name=mailsync-mailsync-operator',
+      '--lease-duration-seconds=12',
+      '--renew-deadline-seconds=8',
+      '--retry-period-seconds=2',
       '--worker-image=mailsync-operator:0.1.0',
       '--worker-image-pull-policy=IfNotPresent',
       '--release=mailsync-system/mailsync',
@@ -193,8 +249,9 @@ describe('Deployment', () => {
   });
 
   it('drops leader election, its Role and the PodDisruptionBudget for a single replica', () => {
-    const objects = render(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']);
+    const objects = installed(render(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']));
     expect(deploymentArgs(objects)).not.toContain('--leader-elect');
+    expect(deploymentArgs(objects).filter((a) => a.startsWith('--lease'))).toEqual([]);
     expect(ofKind(objects, 'Role')).toEqual([]);
     expect(ofKind(objects, 'PodDisruptionBudget')).toEqual([]);
     // two replicas always elect a leader, whatever the value says
@@ -270,9 +327,9 @@ describe('RBAC', () => {
   });
 
   it('cluster scope: one ClusterRole with exactly the manager rules, leases in the release namespace only', () => {
-    const objects = render();
-    expect(oneOfKind(notNamed(objects, 'ClusterRole', CLAIMS), 'ClusterRole').rules).toEqual(MANAGER_RULES);
-    const binding = oneOfKind(notNamed(objects, 'ClusterRoleBinding', CLAIMS), 'ClusterRoleBinding');
+    const objects = installed(render());
+    expect(oneOfKind(byName(objects, 'ClusterRole', '-manager'), 'ClusterRole').rules).toEqual(MANAGER_RULES);
+    const binding = oneOfKind(byName(objects, 'ClusterRoleBinding', '-manager'), 'ClusterRoleBinding');
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'mailsync-mailsync-operator', namespace: NAMESPACE },
     ]);
@@ -282,8 +339,12 @@ describe('RBAC', () => {
   });
 
   it('namespace scope: a Role and RoleBinding per watched namespace, no cluster-wide grant but the release check', () => {
-    const objects = render(['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}']);
-    expect(notNamed(objects, 'ClusterRole', CLAIMS)).toEqual([]);
+    const objects = installed(render(['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}']));
+    // the users' aggregated roles are bound to nobody by the chart
+    expect(notNamed(objects, 'ClusterRole', CLAIMS).map((r) => r.metadata.name)).toEqual([
+      'mailsync-mailsync-operator-view',
+      'mailsync-mailsync-operator-edit',
+    ]);
     expect(notNamed(objects, 'ClusterRoleBinding', CLAIMS)).toEqual([]);
     const managers = ofKind(objects, 'Role').filter((r) => r.metadata.name.endsWith('-manager'));
     expect(managers.map((r) => r.metadata.namespace)).toEqual(['team-a', 'team-b']);
@@ -298,8 +359,8 @@ describe('RBAC', () => {
   });
 
   it('grants no wildcard and never patches Secrets (only the per-account ones of a migration are written), in any value set', () => {
-    for (const args of Object.values(VALUE_SETS)) {
-      const roles = render(args).filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+    for (const { args, release } of Object.values(VALUE_SETS)) {
+      const roles = render(args, release).filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
       for (const rule of roles.flatMap((r) => r.rules)) {
         expect([...rule.verbs, ...rule.resources, ...rule.apiGroups]).not.toContain('*');
         if (rule.resources.includes('secrets')) {
@@ -316,14 +377,16 @@ describe('RBAC', () => {
   });
 
   it('renders no RBAC when rbac.create=false, and uses a given service account', () => {
-    const objects = render([
-      '--set',
-      'rbac.create=false',
-      '--set',
-      'serviceAccount.create=false',
-      '--set',
-      'serviceAccount.name=ops',
-    ]);
+    const objects = installed(
+      render([
+        '--set',
+        'rbac.create=false',
+        '--set',
+        'serviceAccount.create=false',
+        '--set',
+        'serviceAccount.name=ops',
+      ]),
+    );
     for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']) {
       expect(ofKind(objects, kind)).toEqual([]);
     }
@@ -382,19 +445,25 @@ describe('monitoring', () => {
     expect(ofKind(disabled, 'PrometheusRule')).toEqual([]);
   });
 
-  it('ServiceMonitor scrapes the metrics Service as job mailsync-operator', () => {
+  it("ServiceMonitor scrapes the metrics Service as the release's own job (metrics.job)", () => {
     const objects = render([...MONITORING_API, '--set', 'serviceMonitor.labels.release=prometheus']);
     const monitor = oneOfKind(objects, 'ServiceMonitor');
     const service = oneOfKind(objects, 'Service');
     expect(monitor.metadata.labels?.release).toBe('prometheus');
-    expect(service.metadata.labels?.[monitor.spec.jobLabel]).toBe('mailsync-operator');
+    expect(service.metadata.labels?.[monitor.spec.jobLabel]).toBe('mailsync-mailsync-operator');
+    const named = oneOfKind(render([...MONITORING_API, '--set', 'metrics.job=mail-prod']), 'Service');
+    expect(named.metadata.labels?.[monitor.spec.jobLabel]).toBe('mail-prod');
     expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
     expect(monitor.spec.endpoints[0]).toMatchObject({ port: service.spec.ports[0].name, path: '/metrics' });
   });
 
-  it('PrometheusRule carries files/alerts.yaml unchanged (templates like {{ $labels.reason }} intact)', () => {
+  it("PrometheusRule carries files/alerts.yaml with the release's job (templates like {{ $labels.reason }} intact)", () => {
     const rule = oneOfKind(render(MONITORING_API), 'PrometheusRule');
-    expect(rule.spec.groups).toEqual(alerts.groups);
+    const text = readFileSync(join(CHART, 'files/alerts.yaml'), 'utf8');
+    const forRelease = parseYaml(text.replaceAll('job="mailsync-operator"', 'job="mailsync-mailsync-operator"'));
+    expect(rule.spec.groups).toEqual(forRelease.groups);
+    expect(rule.spec.groups).not.toEqual(alerts.groups);
+    expect(JSON.stringify(rule.spec)).not.toContain('job=\\"mailsync-operator\\"');
     expect(JSON.stringify(rule.spec)).toContain('{{ $labels.reason }}');
   });
 
@@ -434,13 +503,44 @@ describe('monitoring', () => {
 });
 
 describe('NOTES.txt', () => {
-  it('tells how to apply an example, watch it and see the metrics', () => {
-    const result = run(helm, ['install', 'mailsync', CHART, '--dry-run=client', '--namespace', NAMESPACE]);
+  const notesOf = (args: string[] = []) => {
+    const result = run(helm, ['install', 'mailsync', CHART, '--dry-run=client', '--namespace', NAMESPACE, ...args]);
     expect(result.stderr).toBe('');
-    const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
-    expect(notes).toContain('kubectl apply -n default -f examples/basic.yaml');
-    expect(notes).toContain('kubectl get ms -w');
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  };
+
+  it('names the namespace in every kubectl command and uses no file of a checkout', () => {
+    for (const args of [[], ['--set', 'rbac.scope=namespace']]) {
+      const notes = notesOf(args);
+      const commands = notes.split('\n').filter((line) => line.includes('kubectl '));
+      expect(commands.length).toBeGreaterThanOrEqual(8);
+      for (const line of commands) expect(line, line).toMatch(/kubectl -n \S+ /);
+      expect(notes).not.toContain('examples/');
+      expect(notes).not.toMatch(/ -f (?!-)/);
+    }
+    expect(notesOf()).toContain('kubectl -n <namespace> get ms -w');
+    expect(notesOf(['--set', 'rbac.scope=namespace'])).toContain(`kubectl -n ${NAMESPACE} get ms -w`);
+  });
+
+  it('holds a MailSync the engine schema accepts, with its Secret created first', () => {
+    const notes = notesOf();
+    const manifest = /<<'EOF'\n([\s\S]*?)\n\s*EOF/.exec(notes)![1]!.replace(/^ {5}/gm, '');
+    const mailsync = parseYaml(manifest) as K8sObject;
+    expect(mailsync.kind).toBe(KIND);
+    expect(mailsync.apiVersion).toBe(API_VERSION);
+    expect([...Value.Errors(MailSyncSpec, mailsync.spec)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+    for (const side of ['source', 'destination']) {
+      const ref = mailsync.spec[side].passwordSecretRef;
+      expect(notes).toContain(`create secret generic ${ref.name}`);
+      expect(notes).toContain(`--from-literal=${ref.key}=`);
+    }
+  });
+
+  it("points at the metrics Service, the release's job, the dashboard and the helm test", () => {
+    const notes = notesOf();
     expect(notes).toContain('port-forward service/mailsync-mailsync-operator-metrics 8080');
-    expect(notes).toContain('job "mailsync-operator"');
+    expect(notes).toContain('job "mailsync-mailsync-operator"');
+    expect(notes).toContain(`helm test mailsync -n ${NAMESPACE} --logs`);
+    expect(notes).toContain('ConfigMap mailsync-mailsync-operator-dashboard');
   });
 });

@@ -89,12 +89,34 @@ function nameFromMatchers(matchers: string): string | undefined {
   return /__name__\s*=\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"/.exec(matchers)?.[1];
 }
 
+/** One vector selector of an expression: the metric and its label matchers (name=value, quotes dropped). */
+export interface Selector {
+  name: string;
+  matchers: Record<string, string>;
+}
+
+/** The label matchers of a `{...}` group, each as operator and value: `{a="x", b=~"y"}` -> { a: '=x', b: '=~y' }. */
+function parseMatchers(group: string): Record<string, string> {
+  const matchers: Record<string, string> = {};
+  for (const m of group.matchAll(
+    /([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!=|!~|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)/g,
+  )) {
+    if (m[1] !== '__name__') matchers[m[1]!] = `${m[2]}${m[3]!.slice(1, -1)}`;
+  }
+  return matchers;
+}
+
 /** The metric names one PromQL expression selects, in order of first appearance. */
 export function metricNamesInExpr(expr: string): string[] {
-  const names: string[] = [];
-  const add = (name: string) => {
-    if (!names.includes(name)) names.push(name);
-  };
+  return [...new Set(selectorsInExpr(expr).map((s) => s.name))];
+}
+
+/**
+ * Every vector selector of one PromQL expression, in order, each with its matchers written as
+ * operator and value: `m{job="a", name=~"b"}` -> { name: 'm', matchers: { job: '=a', name: '=~b' } }.
+ */
+export function selectorsInExpr(expr: string): Selector[] {
+  const names: Selector[] = [];
   let i = 0;
   while (i < expr.length) {
     const c = expr[i]!;
@@ -107,7 +129,7 @@ export function metricNamesInExpr(expr: string): string[] {
     } else if (c === '{') {
       const end = skipGroup(expr, i, '{', '}');
       const name = nameFromMatchers(expr.slice(i, end));
-      if (name) add(name);
+      if (name) names.push({ name, matchers: parseMatchers(expr.slice(i, end)) });
       i = end;
     } else if (c === '[') {
       i = skipGroup(expr, i, '[', ']');
@@ -138,8 +160,12 @@ export function metricNamesInExpr(expr: string): string[] {
         // a function call
       } else if (AGGREGATIONS.has(lower) && /^(by|without)\b/i.test(expr.slice(next))) {
         // `sum by (le) (...)`: the label list is skipped when `by` is read
+      } else if (expr[next] === '{') {
+        const end = skipGroup(expr, next, '{', '}');
+        names.push({ name: word, matchers: parseMatchers(expr.slice(next, end)) });
+        i = end;
       } else {
-        add(word);
+        names.push({ name: word, matchers: {} });
       }
     } else {
       i++;

@@ -38,9 +38,17 @@ export function buildTool(name: 'helm' | 'kubeconform'): string {
   }).trim();
 }
 
+/** The chart's values for the repository's local test cluster (host networking; never production). */
+export const CI_VALUES = join(CHART, 'ci/local-cluster-values.yaml');
+
 /** `helm template` of the chart with `--set` style arguments and value files. */
-export function helmTemplate(helm: string, args: string[] = [], namespace = 'mailsync-system'): Run {
-  return run(helm, ['template', 'mailsync', CHART, '--namespace', namespace, ...args]);
+export function helmTemplate(
+  helm: string,
+  args: string[] = [],
+  namespace = 'mailsync-system',
+  release = 'mailsync',
+): Run {
+  return run(helm, ['template', release, CHART, '--namespace', namespace, ...args]);
 }
 
 function k8sVersion(): string {

@@ -17,38 +17,99 @@
 {{- end }}
 {{- end }}
 
+{{/*
+An object name: the full name plus a suffix ("metrics", "manager", ...), at most 63 characters
+(a DNS label, as Services need). The suffix is added first and the full name shortened to make
+room; a shortened name gets 8 characters of a hash of the whole name, so two long release names
+with the same beginning still get different names.
+  include "mailsync.suffixedName" (list . "metrics")
+*/}}
+{{- define "mailsync.suffixedName" -}}
+{{- $ctx := index . 0 }}
+{{- $suffix := index . 1 }}
+{{- $full := include "mailsync.fullname" $ctx }}
+{{- $name := $full }}
+{{- if $suffix }}{{ $name = printf "%s-%s" $full $suffix }}{{ end }}
+{{- if le (len $name) 63 }}
+{{- $name }}
+{{- else }}
+{{- $hash := sha256sum $name | trunc 8 }}
+{{- $room := sub 63 (add (len $suffix) 10) | int }}
+{{- printf "%s-%s-%s" ($full | trunc $room | trimSuffix "-") $hash $suffix }}
+{{- end }}
+{{- end }}
+
 {{- define "mailsync.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "mailsync.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* labels of every object; the caller adds app.kubernetes.io/component */}}
 {{- define "mailsync.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "mailsync.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: mailsync-operator
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* the labels of every object plus its component: include "mailsync.componentLabels" (list . "controller") */}}
+{{- define "mailsync.componentLabels" -}}
+{{ include "mailsync.labels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
 {{- define "mailsync.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "mailsync.fullname" .) .Values.serviceAccount.name }}
+{{- else if .Values.serviceAccount.name }}
+{{- .Values.serviceAccount.name }}
 {{- else }}
-{{- default "default" .Values.serviceAccount.name }}
+{{- fail "serviceAccount.create=false needs serviceAccount.name: the ServiceAccount the controller runs as (it must exist; the chart never falls back to the namespace's default ServiceAccount)" }}
 {{- end }}
 {{- end }}
 
-{{/* repository:tag, or repository@digest when a digest is given */}}
+{{/* the metrics' job label (the ServiceMonitor's jobLabel), which the alerts select */}}
+{{- define "mailsync.metricsJob" -}}
+{{- default (include "mailsync.fullname" .) .Values.metrics.job }}
+{{- end }}
+
+{{/* registry/repository: global.imageRegistry wins over image.registry; none: the repository as written */}}
+{{- define "mailsync.imageRepository" -}}
+{{- $registry := default .Values.image.registry ((.Values.global).imageRegistry) }}
+{{- if $registry }}
+{{- printf "%s/%s" (trimSuffix "/" $registry) .Values.image.repository }}
+{{- else }}
+{{- .Values.image.repository }}
+{{- end }}
+{{- end }}
+
+{{/* registry/repository:tag, or registry/repository@digest when a digest is given */}}
 {{- define "mailsync.image" -}}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" (include "mailsync.imageRepository" .) .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" (include "mailsync.imageRepository" .) (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
 
 {{- define "mailsync.workerImage" -}}
 {{- default (include "mailsync.image" .) .Values.workerImage }}
+{{- end }}
+
+{{/*
+The names of the image pull secrets, as a JSON list: imagePullSecrets then global.imagePullSecrets
+(objects {name: x} or plain names), without duplicates. The controller pod and the worker Jobs get them.
+*/}}
+{{- define "mailsync.pullSecretNames" -}}
+{{- $names := list }}
+{{- range concat (.Values.imagePullSecrets | default list) ((.Values.global).imagePullSecrets | default list) }}
+{{- if kindIs "map" . }}{{ $names = append $names .name }}{{ else }}{{ $names = append $names . }}{{ end }}
+{{- end }}
+{{- $names | uniq | toJson }}
 {{- end }}
 
 {{/*

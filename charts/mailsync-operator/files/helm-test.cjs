@@ -1,0 +1,59 @@
+// The `helm test` check (templates/tests/controller-ready.yaml runs it with `node -e` in the
+// operator's image): the CRDs are established and the controller Deployment has a ready replica.
+// Plain Node (https, the pod's ServiceAccount token and CA), retried for a minute.
+const fs = require('node:fs');
+const https = require('node:https');
+
+const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
+const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port, DEPLOYMENT, NAMESPACE, CRDS } = process.env;
+
+function get(path) {
+  return new Promise((resolve, reject) => {
+    const headers = { Authorization: `Bearer ${fs.readFileSync(`${SA}/token`, 'utf8').trim()}` };
+    https
+      .get({ host, port, path, headers, ca: fs.readFileSync(`${SA}/ca.crt`), timeout: 10000 }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`GET ${path}: HTTP ${res.statusCode}`)),
+        );
+      })
+      .on('timeout', function () {
+        this.destroy(new Error(`GET ${path}: timeout`));
+      })
+      .on('error', reject);
+  });
+}
+
+/** What is not ready yet (empty: all good). */
+async function problems() {
+  const found = [];
+  for (const crd of CRDS.split(',').filter(Boolean)) {
+    const obj = await get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`);
+    const established = (obj.status?.conditions ?? []).find((c) => c.type === 'Established');
+    if (established?.status !== 'True') found.push(`CRD ${crd} is not established`);
+  }
+  const deployment = await get(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${DEPLOYMENT}`);
+  const ready = deployment.status?.readyReplicas ?? 0;
+  if (ready < 1) found.push(`deployment ${DEPLOYMENT} has no ready replica (${ready}/${deployment.spec.replicas})`);
+  else console.log(`deployment ${DEPLOYMENT}: ${ready}/${deployment.spec.replicas} replicas ready`);
+  return found;
+}
+
+(async () => {
+  let last = [];
+  for (let attempt = 0; attempt < 30; attempt++) {
+    try {
+      last = await problems();
+    } catch (error) {
+      last = [error.message];
+    }
+    if (last.length === 0) {
+      console.log(`CRDs established: ${CRDS}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  console.error(`not ready: ${last.join('; ')}`);
+  process.exitCode = 1;
+})();
