@@ -67,9 +67,8 @@ for crd in mailsyncs.mailsync.io mailmigrations.mailsync.io; do
 done
 "$HELM" upgrade --install "$DEMO_RELEASE" charts/mailsync-operator --namespace "$DEMO_NAMESPACE" \
   --set image.repository="${MAILSYNC_IMAGE%:*}" --set image.tag="${MAILSYNC_IMAGE##*:}" \
-  --set image.pullPolicy=IfNotPresent \
-  --set hostNetwork=true --set workerHostNetwork=true --set replicas=1 \
-  --set metrics.port="$DEMO_METRICS_PORT" --set rbac.scope=namespace \
+  -f charts/mailsync-operator/ci/local-cluster-values.yaml \
+  --set metrics.port="$DEMO_METRICS_PORT" \
   --set-string "podAnnotations.mailsync\.io/image-id=$IMAGE_ID" \
   --force-conflicts --wait --timeout 5m >/dev/null
 kubectl -n "$DEMO_NAMESPACE" get deployment "$DEMO_RELEASE" -o wide

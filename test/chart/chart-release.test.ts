@@ -147,7 +147,7 @@ describe("users' aggregated ClusterRoles", () => {
   const roles = (objects: K8sObject[]) =>
     Object.fromEntries(
       ofKind(installed(objects), 'ClusterRole')
-        .filter((r) => !r.metadata.name.endsWith('-manager'))
+        .filter((r) => Object.keys(r.metadata.labels ?? {}).some((k) => k.includes('/aggregate-to-')))
         .map((r) => [r.metadata.name.replace('mailsync-mailsync-operator-', ''), r]),
     );
   const aggregatesTo = (role: K8sObject) =>

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseControllerArgs } from '../../src/controller/main.js';
+import { DEFAULT_LEASE } from '../../src/kube/leader-election.js';
 import { oneOfKind, parseManifests } from './manifests.js';
 import { buildTool, helmTemplate } from './tools.js';
 
@@ -120,6 +121,19 @@ describe('the controller parses the chart arguments', () => {
     expect(config.workerImagePullSecrets).toEqual(['regcred', 'mirror']);
   });
 
+  it('global.imagePullSecrets (objects or plain names) reach the worker pods, without duplicates', () => {
+    const config = controllerConfig([
+      '--set-json',
+      'imagePullSecrets=[{"name":"regcred"}]',
+      '--set-json',
+      'global.imagePullSecrets=["shared-pull",{"name":"regcred"}]',
+      '--set',
+      'global.imageRegistry=mirror.example',
+    ]);
+    expect(config.workerImagePullSecrets).toEqual(['regcred', 'shared-pull']);
+    expect(config.workerImage).toBe('mirror.example/mailsync-operator:0.1.0');
+  });
+
   it('no release check without leader election (the claim lives on the Lease)', () => {
     const config = controllerConfig(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']);
     expect(config.release).toBeUndefined();
@@ -133,10 +147,9 @@ describe('the controller parses the chart arguments', () => {
 describe('leader-election timings (--lease-duration-seconds, --renew-deadline-seconds, --retry-period-seconds)', () => {
   const parse = (flags: string[]) => parseControllerArgs(['--worker-image=w:1', ...flags], {});
 
-  it('default to 12/8/2 s and take the flags', () => {
-    expect(parse([])).toMatchObject({
-      lease: { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
-    });
+  it('default to DEFAULT_LEASE, as the chart values do, and take the flags', () => {
+    expect(parse([])).toMatchObject({ lease: DEFAULT_LEASE });
+    expect(controllerConfig([])).toMatchObject({ lease: DEFAULT_LEASE });
     expect(
       parse(['--lease-duration-seconds=30', '--renew-deadline-seconds=20', '--retry-period-seconds=5']),
     ).toMatchObject({ lease: { leaseDurationSeconds: 30, renewDeadlineSeconds: 20, retryPeriodSeconds: 5 } });
