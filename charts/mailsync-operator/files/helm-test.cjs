@@ -1,11 +1,14 @@
 // The `helm test` check (templates/tests/controller-ready.yaml runs it with `node -e` in the
 // operator's image): the CRDs are established and the controller Deployment has a ready replica.
 // Plain Node (https, the pod's ServiceAccount token and CA), retried for a minute.
+// test/chart/helm-test-script.test.ts runs it against a fake API server (SERVICEACCOUNT_DIR, ATTEMPTS, RETRY_MS).
 const fs = require('node:fs');
 const https = require('node:https');
 
-const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
 const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port, DEPLOYMENT, NAMESPACE, CRDS } = process.env;
+const SA = process.env.SERVICEACCOUNT_DIR || '/var/run/secrets/kubernetes.io/serviceaccount';
+const ATTEMPTS = Number(process.env.ATTEMPTS || 30);
+const RETRY_MS = Number(process.env.RETRY_MS || 2000);
 
 function get(path) {
   return new Promise((resolve, reject) => {
@@ -42,7 +45,7 @@ async function problems() {
 
 (async () => {
   let last = [];
-  for (let attempt = 0; attempt < 30; attempt++) {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       last = await problems();
     } catch (error) {
@@ -52,7 +55,7 @@ async function problems() {
       console.log(`CRDs established: ${CRDS}`);
       return;
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    if (attempt < ATTEMPTS) await new Promise((r) => setTimeout(r, RETRY_MS));
   }
   console.error(`not ready: ${last.join('; ')}`);
   process.exitCode = 1;
