@@ -12,7 +12,8 @@
  *   keeps its start (claimed-since) while its release keeps checking or leading, so a restart does
  *   not make it younger;
  * - a claim not renewed and not re-checked for longer than the stale time (its release was
- *   uninstalled, scaled to zero, or is refused and waits in a long back-off) blocks nobody.
+ *   uninstalled, scaled to zero, or is refused and waits in a long back-off) blocks nobody; until
+ *   then a release between two leaders (a rolling update) still counts, as a starting one.
  * Both sides write before they read, so two releases starting at the same moment see each other.
  * The claim times come from the controllers' clocks: nodes whose clocks differ by more than the
  * gap between two starts could both win (NTP keeps that well under a second).
@@ -40,6 +41,11 @@ export interface WatchClaim {
   checkedAt: number;
   /** Until when its leader's last renewal holds the Lease (ms; 0 when nobody holds it). */
   heldUntil: number;
+  /**
+   * The Lease's last renewTime (ms; 0 when never renewed), also when nobody holds it: a leader that
+   * stops (a rolling update) releases the Lease with a last renewal, and its release's claim lives on.
+   */
+  renewedAt: number;
 }
 
 export interface OwnClaim {
@@ -106,11 +112,12 @@ export function claimFromLease(lease: V1Lease): WatchClaim | undefined {
     since: time(annotations[ANNOTATION_CLAIMED_SINCE]),
     checkedAt: time(annotations[ANNOTATION_CHECKED_AT]),
     heldUntil: spec.holderIdentity && renewed ? renewed + (spec.leaseDurationSeconds ?? 0) * 1000 : 0,
+    renewedAt: renewed,
   };
 }
 
 const isStale = (claim: WatchClaim, now: number, staleMs: number) =>
-  Math.max(claim.heldUntil, claim.checkedAt) + staleMs < now;
+  Math.max(claim.heldUntil, claim.renewedAt, claim.checkedAt) + staleMs < now;
 
 const sameWatched = (a: Watched, b: Watched) =>
   a === 'all' || b === 'all' ? a === b : a.length === b.length && a.every((n) => b.includes(n));

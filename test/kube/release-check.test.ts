@@ -151,6 +151,33 @@ describe('checkReleaseClaims', () => {
     expect(ownLease()?.spec?.holderIdentity).toBe('old-pod');
   });
 
+  it('a rolling update (our old leader released the Lease a moment ago) keeps our older claim', async () => {
+    const now = Date.now();
+    server.put(paths.lease(OURS.leaseNamespace, OURS.leaseName), {
+      metadata: {
+        name: OURS.leaseName,
+        namespace: OURS.leaseNamespace,
+        labels: { [LABEL_WATCH_CLAIM]: 'true' },
+        annotations: claimAnnotations(OURS.release, OURS.namespaces, now - 3_600_000, now - 3_600_000),
+      },
+      spec: { holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date(now - 3000).toISOString() },
+    });
+    otherRelease('team-a/ms', ['mail'], { claimedAgo: 60_000 }); // refused, re-checking, never held
+    await expect(checkReleaseClaims(client, log, OURS)).resolves.toBeUndefined();
+    expect(ownLease()?.metadata?.annotations?.['mailsync.io/claimed-since']).toBe(
+      new Date(now - 3_600_000).toISOString(),
+    );
+    // and the other one, checking again, still gives way to us
+    await expect(
+      checkReleaseClaims(client, log, {
+        ...OURS,
+        release: 'team-a/ms',
+        leaseNamespace: 'team-a',
+        leaseName: 'ms-mailsync-operator',
+      }),
+    ).rejects.toThrow('namespace mail is already watched by release team-b/ms (starting');
+  });
+
   it('retries when the leader renews our Lease between our read and our write (409)', async () => {
     server.put(paths.lease(OURS.leaseNamespace, OURS.leaseName), {
       metadata: { name: OURS.leaseName, namespace: OURS.leaseNamespace },

@@ -47,8 +47,12 @@ const other = (over: Partial<WatchClaim> = {}): WatchClaim => ({
   since: s(-3600),
   checkedAt: s(-3600),
   heldUntil: s(10),
+  renewedAt: s(-2),
   ...over,
 });
+
+/** A release that never led (refused, or still starting). */
+const NEVER_HELD = { heldUntil: 0, renewedAt: 0 };
 
 describe('blockingClaims: may this controller start?', () => {
   it.each<[string, Partial<OwnClaim>, Partial<WatchClaim>, 'blocked' | 'starts']>([
@@ -65,45 +69,63 @@ describe('blockingClaims: may this controller start?', () => {
       'blocked',
     ],
     ['its Lease expired 60 s ago (within the stale time: it may be restarting)', {}, { heldUntil: s(-60) }, 'blocked'],
-    ['its Lease expired 121 s ago and it has not re-checked since: stale', {}, { heldUntil: s(-121) }, 'starts'],
+    [
+      'its Lease expired 121 s ago and it has not re-checked since: stale',
+      {},
+      { heldUntil: s(-121), renewedAt: s(-133) },
+      'starts',
+    ],
+    [
+      'released 30 s ago (a rolling update), claimed long ago: still counts',
+      {},
+      { heldUntil: 0, renewedAt: s(-30) },
+      'blocked',
+    ],
+    [
+      'released 30 s ago, but we are established: it is only starting',
+      { established: true },
+      { heldUntil: 0, renewedAt: s(-30) },
+      'starts',
+    ],
+    ['released 200 s ago (uninstalled): stale', {}, { heldUntil: 0, renewedAt: s(-200) }, 'starts'],
     [
       'never held, last checked 200 s ago: stale (a refused release in back-off)',
       {},
-      { heldUntil: 0, checkedAt: s(-200) },
+      { ...NEVER_HELD, checkedAt: s(-200) },
       'starts',
     ],
     [
       'never held, claimed long ago and re-checked 10 s ago: live, and older',
       {},
-      { heldUntil: 0, checkedAt: s(-10) },
+      { ...NEVER_HELD, checkedAt: s(-10) },
       'blocked',
     ],
-    ['both starting, its claim is older: it wins', {}, { heldUntil: 0, since: s(-1), checkedAt: s(-1) }, 'blocked'],
+    ['both starting, its claim is older: it wins', {}, { ...NEVER_HELD, since: s(-1), checkedAt: s(-1) }, 'blocked'],
     [
       'both starting, ours is older: we win',
       { since: s(-5) },
-      { heldUntil: 0, since: s(-1), checkedAt: s(-1) },
+      { ...NEVER_HELD, since: s(-1), checkedAt: s(-1) },
       'starts',
     ],
     [
       'both starting at the same instant: the smaller release name wins',
       {},
-      { heldUntil: 0, since: NOW, checkedAt: NOW },
+      { ...NEVER_HELD, since: NOW, checkedAt: NOW },
       'blocked',
     ],
     [
       'same instant, our name is smaller',
       { release: 'team-0/ms' },
-      { heldUntil: 0, since: NOW, checkedAt: NOW },
+      { ...NEVER_HELD, since: NOW, checkedAt: NOW },
       'starts',
     ],
     [
       'it is only starting, we are established (our Lease is held): we keep running',
       { established: true },
-      { heldUntil: 0, since: s(-9), checkedAt: s(-1) },
+      { ...NEVER_HELD, since: s(-9), checkedAt: s(-1) },
       'starts',
     ],
-    ['unreadable times, not held: stale', {}, { heldUntil: 0, since: 0, checkedAt: 0 }, 'starts'],
+    ['unreadable times, not held: stale', {}, { ...NEVER_HELD, since: 0, checkedAt: 0 }, 'starts'],
   ])('%s', (_case, ownOver, otherOver, expected) => {
     const conflicts = blockingClaims(own(ownOver), [other(otherOver)], NOW, STALE_MS);
     expect(conflicts.length > 0 ? 'blocked' : 'starts').toBe(expected);
@@ -113,7 +135,7 @@ describe('blockingClaims: may this controller start?', () => {
     const conflicts = blockingClaims(
       own({ namespaces: ['a', 'b', 'c'] }),
       [
-        other({ release: 'x/new', lease: 'x/l', namespaces: ['c'], heldUntil: 0, since: s(-5), checkedAt: s(-5) }),
+        other({ release: 'x/new', lease: 'x/l', namespaces: ['c'], ...NEVER_HELD, since: s(-5), checkedAt: s(-5) }),
         other({ release: 'y/old', lease: 'y/l', namespaces: 'all', since: s(-50) }),
         other({ release: 'z/apart', lease: 'z/l', namespaces: ['d'] }),
       ],
@@ -169,6 +191,7 @@ describe('claimFromLease', () => {
       since: s(-300),
       checkedAt: s(-30),
       heldUntil: s(10),
+      renewedAt: s(-2),
     });
   });
 
@@ -178,7 +201,7 @@ describe('claimFromLease', () => {
       'a Lease released on shutdown (no holder)',
       claimAnnotations('r/x', ['a'], NOW, NOW),
       { holderIdentity: '', renewTime: new Date(NOW) },
-      { heldUntil: 0 },
+      { heldUntil: 0, renewedAt: NOW },
     ],
     ['a plain leader Lease (no claim)', {}, { holderIdentity: 'p' }, undefined],
     [
@@ -198,7 +221,7 @@ describe('claimSince: a claim keeps its start while it continues', () => {
   const previous = other({
     release: 'team-b/ms',
     namespaces: ['mail'],
-    heldUntil: 0,
+    ...NEVER_HELD,
     since: s(-600),
     checkedAt: s(-30),
   });
@@ -212,6 +235,12 @@ describe('claimSince: a claim keeps its start while it continues', () => {
       s(-600),
     ],
     ['stale (nobody renewed or checked for 200 s): starts anew', { ...previous, checkedAt: s(-200) }, ['mail'], NOW],
+    [
+      'its leader released the Lease 20 s ago (a rolling update): keeps its start',
+      { ...previous, checkedAt: s(-3000), renewedAt: s(-20) },
+      ['mail'],
+      s(-600),
+    ],
     ['other namespaces now: a new claim', previous, ['mail', 'more'], NOW],
     ['another release wrote it (the Lease was reused)', { ...previous, release: 'x/y' }, ['mail'], NOW],
     ['unreadable start', { ...previous, since: 0 }, ['mail'], NOW],
