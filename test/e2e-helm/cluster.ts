@@ -80,3 +80,30 @@ export async function waitFor<T>(
     await sleep(1000);
   }
 }
+
+/**
+ * The steps later tests build on (the install, the sync). Once one failed, every later test that
+ * needs it fails at once with that step's message instead of waiting out its own long bound.
+ */
+export class Prerequisites {
+  readonly #failed = new Map<string, string>();
+
+  /** Runs a step; a failure is recorded under `name` and thrown on. */
+  async step<T>(name: string, body: () => T | Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      // one line, long enough to name the cause (a command's message continues with its output)
+      this.#failed.set(name, String((error as Error).message ?? error).replace(/\s+/g, ' ').trim().slice(0, 400));
+      throw error;
+    }
+  }
+
+  /** Throws at once when one of the named steps failed. */
+  require(...names: string[]): void {
+    const failed = names.filter((n) => this.#failed.has(n));
+    if (failed.length > 0) {
+      throw new Error(`not tried: ${failed.map((n) => `${n} failed (${this.#failed.get(n)})`).join('; ')}`);
+    }
+  }
+}

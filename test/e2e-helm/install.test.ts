@@ -1,11 +1,17 @@
 /**
  * The chart end to end in the local cluster, with the image built for it, watched by a real
  * Prometheus (Debian package) as a user's would:
- *   helm install -> a MailSync (Dovecot harness servers on 127.0.0.1) runs to Succeeded -> Prometheus
- *   says mailsync_messages_copied_total is what the sync copied; every metric the dashboard and the
+ *   helm install (with an image pull secret) -> a second release watching the same namespace is
+ *   refused at start with a clear message -> a user bound only to the built-in `edit` role creates
+ *   and deletes a MailSync (the chart's aggregated roles) -> a MailSync (Dovecot harness servers on
+ *   127.0.0.1) runs to Succeeded, its worker Job carrying the pull secret -> Prometheus says
+ *   mailsync_messages_copied_total is what the sync copied; every metric the dashboard and the
  *   alerts use is exported; the alert rules and the dashboard queries evaluate -> helm upgrade with
  *   changed values rolls out a new pod that leaves the finished sync alone -> helm uninstall removes
  *   the operator and keeps the CRD and the MailSync (helm.sh/resource-policy: keep).
+ *
+ * When the install or the sync fails, the tests that need it fail at once with its message
+ * (Prerequisites) instead of each waiting out its own bound.
  *
  * Skipped (with the reason printed) without the cluster, the image, the controller or Prometheus.
  * The operator runs on the node's network (chart value hostNetwork; the local cluster has no pod
@@ -27,9 +33,23 @@ import { buildTool, CHART, ROOT, run } from '../chart/tools.js';
 import { mailboxes } from '../e2e/helpers/mail.js';
 import { freePorts } from '../harness/ports.js';
 import { type Prometheus, prometheusUnavailable, startPrometheus } from '../prometheus/prometheus.js';
-import { apply, getJson, kubectl, must, operatorUnavailable, skipReason, waitFor } from './cluster.js';
+import { apply, getJson, kubectl, must, operatorUnavailable, Prerequisites, skipReason, waitFor } from './cluster.js';
 import { type MailFixture, startMailFixture } from './mail-fixture.js';
-import { adoptCrd, DEPLOYMENT, NAMESPACE, PROMETHEUS_JOB, RELEASE, releaseValues } from './release.js';
+import {
+  adoptCrd,
+  DEPLOYMENT,
+  NAMESPACE,
+  PROMETHEUS_JOB,
+  PULL_SECRET,
+  pullSecret,
+  RELEASE,
+  releaseValues,
+  SECOND_DEPLOYMENT,
+  SECOND_NAMESPACE,
+  SECOND_RELEASE,
+  secondReleaseValues,
+} from './release.js';
+import { aggregatedRolesMissing, USER_NAMESPACE, userCanCreateAndDelete } from './user-rbac.js';
 
 const SYNC = 'helm-e2e';
 // generous: the machine is shared (pods can take a minute to start under load); never a speed check
@@ -52,8 +72,18 @@ interface Deployment {
   };
   status: { availableReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
 }
+interface ContainerState {
+  terminated?: { exitCode: number; reason?: string; message?: string };
+}
 interface PodList {
-  items: { metadata: { name: string; uid: string } }[];
+  items: {
+    metadata: { name: string; uid: string };
+    spec?: { imagePullSecrets?: { name: string }[] };
+    status?: { containerStatuses?: { restartCount: number; state?: ContainerState; lastState?: ContainerState }[] };
+  }[];
+}
+interface Job {
+  spec: { template: { spec: { imagePullSecrets?: { name: string }[] } } };
 }
 
 describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
@@ -66,21 +96,28 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     let prom: Prometheus;
     let mail: MailFixture;
     let finished: MailSync;
+    const prerequisites = new Prerequisites();
     // Prometheus scrapes every second; the generous bound is for a loaded machine
     const waitProm = (expr: string, accept: (value: number) => boolean, what: string) =>
       prom.waitForValue(expr, accept, what, PROMETHEUS_WAIT_MS);
     const helmRun = (args: string[]) => run(helm, [...args, '--kubeconfig', process.env.KUBECONFIG!]);
     const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const controllerPods = () =>
-      getJson<PodList>(['-n', NAMESPACE, 'pods', '-l', 'app.kubernetes.io/component=controller'])?.items ?? [];
+    const controllerPods = (namespace = NAMESPACE) =>
+      getJson<PodList>(['-n', namespace, 'pods', '-l', 'app.kubernetes.io/component=controller'])?.items ?? [];
 
     beforeAll(async () => {
       helm = buildTool('helm');
       // what an earlier, interrupted run may have left
+      helmRun(['uninstall', SECOND_RELEASE, '--namespace', SECOND_NAMESPACE, '--wait']);
       helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
       dropFinalizers();
-      kubectl(['delete', 'namespace', NAMESPACE, '--wait=true', '--timeout=120s']);
-      must(kubectl(['create', 'namespace', NAMESPACE]), 'create namespace');
+      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE]) {
+        kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=120s']);
+      }
+      for (const namespace of [NAMESPACE, SECOND_NAMESPACE]) {
+        must(kubectl(['create', 'namespace', namespace]), `create namespace ${namespace}`);
+        apply(namespace, [pullSecret()]);
+      }
       adoptCrd();
       metricsPort = (await freePorts([['0.0.0.0']]))[0]!;
       values = releaseValues(process.env.MAILSYNC_IMAGE!, metricsPort);
@@ -95,9 +132,12 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       await prom?.stop();
       await mail?.pair.stop();
       if (!helm) return;
+      helmRun(['uninstall', SECOND_RELEASE, '--namespace', SECOND_NAMESPACE, '--wait']);
       helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
       dropFinalizers(); // the operator is gone: nobody else takes them off
-      kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE]) {
+        kubectl(['delete', 'namespace', namespace, '--wait=false']);
+      }
     });
 
     const podsSummary = () => kubectl(['-n', NAMESPACE, 'get', 'pods,jobs', '-o', 'wide']).stdout;
@@ -119,20 +159,75 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       }
     }
 
-    it('installs: the Deployment becomes available and its replica takes the Lease', () => {
-      // --force-conflicts: helm's server-side apply takes over the adopted CRD's fields from their
-      // previous field manager (the controller e2e suite applies the CRD server-side too)
+    it('installs: the Deployment becomes available and its replica takes the Lease', () =>
+      prerequisites.step('the install', () => {
+        // --force-conflicts: helm's server-side apply takes over the adopted CRD's fields from their
+        // previous field manager (the controller e2e suite applies the CRD server-side too)
+        must(
+          helmRun(['install', RELEASE, CHART, ...values, '--force-conflicts', '--wait', '--timeout', '5m']),
+          'helm install',
+        );
+        const deployment = getJson<Deployment>(['-n', NAMESPACE, 'deployment', DEPLOYMENT]);
+        expect(deployment?.status.availableReplicas).toBe(1);
+        const leases = getJson<{ items: { spec: { holderIdentity?: string } }[] }>(['-n', NAMESPACE, 'leases']);
+        expect(leases?.items.some((l) => l.spec.holderIdentity?.startsWith(DEPLOYMENT))).toBe(true);
+        // the pull secret reaches the controller's own pod as well
+        expect(controllerPods()[0]?.spec?.imagePullSecrets).toEqual([{ name: PULL_SECRET }]);
+      }));
+
+    it('a second release watching the same namespace is refused at start, with the reason; the first runs on', async () => {
+      prerequisites.require('the install');
+      const holder = () =>
+        getJson<{ spec: { holderIdentity?: string } }>(['-n', NAMESPACE, 'lease', DEPLOYMENT])?.spec.holderIdentity;
+      const leader = holder();
+      const [secondPort] = await freePorts([['0.0.0.0']]);
+      // no --wait: it never becomes ready
       must(
-        helmRun(['install', RELEASE, CHART, ...values, '--force-conflicts', '--wait', '--timeout', '5m']),
-        'helm install',
+        helmRun(['install', SECOND_RELEASE, CHART, ...secondReleaseValues(process.env.MAILSYNC_IMAGE!, secondPort!)]),
+        'helm install (second release)',
       );
-      const deployment = getJson<Deployment>(['-n', NAMESPACE, 'deployment', DEPLOYMENT]);
-      expect(deployment?.status.availableReplicas).toBe(1);
-      const leases = getJson<{ items: { spec: { holderIdentity?: string } }[] }>(['-n', NAMESPACE, 'leases']);
-      expect(leases?.items.some((l) => l.spec.holderIdentity?.startsWith(DEPLOYMENT))).toBe(true);
+      let pods: PodList['items'] = [];
+      const terminated = await waitFor(
+        "the second release's controller to stop",
+        () => {
+          pods = controllerPods(SECOND_NAMESPACE);
+          const status = pods[0]?.status?.containerStatuses?.[0];
+          return status?.lastState?.terminated ?? status?.state?.terminated;
+        },
+        5 * 60_000,
+        () => `; pods: ${JSON.stringify(pods.map((p) => p.status))}`,
+      );
+      const message =
+        `release ${SECOND_NAMESPACE}/${SECOND_RELEASE} refuses to start: namespace ${NAMESPACE} is already ` +
+        `watched by release ${NAMESPACE}/${RELEASE} (running; claim on Lease ${NAMESPACE}/${DEPLOYMENT})`;
+      expect(terminated.exitCode).toBe(3);
+      expect(terminated.message).toContain(`NamespacesAlreadyWatched: ${message}`);
+      const pod = pods[0]!.metadata.name;
+      const logs = [
+        kubectl(['-n', SECOND_NAMESPACE, 'logs', pod]).stdout,
+        kubectl(['-n', SECOND_NAMESPACE, 'logs', pod, '--previous']).stdout,
+      ].join('\n');
+      expect(logs).toContain(message);
+      // the first release's controller was not disturbed: same leader, never restarted
+      expect(holder()).toBe(leader);
+      expect(controllerPods()[0]?.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+      must(
+        helmRun(['uninstall', SECOND_RELEASE, '--namespace', SECOND_NAMESPACE, '--wait']),
+        'helm uninstall (second release)',
+      );
+      expect(kubectl(['-n', SECOND_NAMESPACE, 'get', 'deployment', SECOND_DEPLOYMENT]).status).not.toBe(0);
     });
 
+    it.skipIf(skipReason(aggregatedRolesMissing(), 'the edit-role test'))(
+      'a user bound only to the built-in edit role in a namespace creates and deletes a MailSync',
+      async () => {
+        prerequisites.require('the install');
+        await userCanCreateAndDelete();
+      },
+    );
+
     it('Prometheus scrapes the operator: the target is up, and it is the leader', async () => {
+      prerequisites.require('the install');
       await waitProm(`up{job="${PROMETHEUS_JOB}"}`, (v) => v === 1, 'the operator target to be up');
       await waitProm('mailsync_leader', (v) => v === 1, 'the replica to report leadership');
       const [target] = await prom.api.targets();
@@ -140,6 +235,17 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('a MailSync against the Dovecot servers runs to Succeeded under the installed operator', async () => {
+      prerequisites.require('the install');
+      await prerequisites.step('the sync', () => runSync());
+    });
+
+    it('the worker Job the controller created carries the configured image pull secret', () => {
+      prerequisites.require('the install', 'the sync');
+      const job = getJson<Job>(['-n', NAMESPACE, 'job', finished.status!.jobName!]);
+      expect(job?.spec.template.spec.imagePullSecrets).toEqual([{ name: PULL_SECRET }]);
+    });
+
+    async function runSync(): Promise<void> {
       apply(NAMESPACE, mail.objects(SYNC));
       let last: MailSync | undefined;
       finished = await waitFor(
@@ -160,9 +266,10 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       expect(finished.status?.summary?.messagesTransferred).toBe(mail.total);
       const { source, destination } = await mailboxes(mail.pair, mail.user);
       expect(destination).toEqual(source);
-    });
+    }
 
     it('Prometheus: mailsync_messages_copied_total is the number the sync copied', async () => {
+      prerequisites.require('the install', 'the sync');
       const copied = await waitProm(
         'mailsync_messages_copied_total',
         (v) => v === mail.total,
@@ -177,6 +284,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('every metric the dashboard and the alerts use is exported (live scrape and Prometheus metadata)', async () => {
+      prerequisites.require('the install');
       const used = [
         ...new Set([...metricNamesInDashboard(DASHBOARD), ...metricNamesInRuleFile(readFileSync(ALERTS_FILE, 'utf8'))]),
       ];
@@ -193,6 +301,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('the alert rules evaluate against the live operator without errors, and none fires', async () => {
+      prerequisites.require('the install');
       const rules = await waitFor('every alert rule to be evaluated', async () => {
         const all = (await prom.api.ruleGroups()).flatMap((g) => g.rules);
         return all.length > 0 && all.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001'))
@@ -204,6 +313,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('every dashboard query is valid PromQL for Prometheus, and the leader panel shows the replica', async () => {
+      prerequisites.require('the install');
       for (const expr of exprsInDashboard(DASHBOARD)) {
         // Grafana fills in $__rate_interval (at least four scrape intervals)
         await expect(prom.query(expr.replaceAll('$__rate_interval', '1m')), expr).resolves.toBeDefined();
@@ -213,6 +323,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('upgrades: changed values roll out a new pod, which leaves the finished sync alone', async () => {
+      prerequisites.require('the install', 'the sync');
       const [before] = controllerPods();
       const started = (await prom.query('process_start_time_seconds'))[0]?.value ?? 0;
       must(
@@ -256,6 +367,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('no password shows in the metrics, the operator log or the MailSync', async () => {
+      prerequisites.require('the install', 'the sync');
       const places = [
         await scrape(),
         must(kubectl(['-n', NAMESPACE, 'logs', `deployment/${DEPLOYMENT}`]), 'operator log'),
@@ -266,6 +378,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     it('uninstalls: the operator is gone, the CRD and the MailSync stay (helm.sh/resource-policy: keep)', async () => {
+      prerequisites.require('the install', 'the sync');
       const out = must(helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']), 'helm uninstall');
       expect(out).toContain(CRD_NAME);
       expect(kubectl(['-n', NAMESPACE, 'get', 'deployment', DEPLOYMENT]).status).not.toBe(0);

@@ -10,15 +10,25 @@ import { kubectl, must } from './cluster.js';
 export const NAMESPACE = 'mailsync-helm-e2e';
 export const RELEASE = 'ms-e2e';
 export const DEPLOYMENT = `${RELEASE}-mailsync-operator`;
+/**
+ * The pull secret the release is installed with (chart value imagePullSecrets), for the controller
+ * and, through --worker-image-pull-secrets, for every worker Job. The local cluster never pulls (the
+ * image is imported), so any dockerconfigjson Secret does.
+ */
+export const PULL_SECRET = 'mailsync-e2e-pull';
+/** A second release, in its own namespace, that watches the first one's namespace: it must be refused. */
+export const SECOND_NAMESPACE = 'mailsync-helm-e2e-second';
+export const SECOND_RELEASE = 'ms-e2e-second';
+export const SECOND_DEPLOYMENT = `${SECOND_RELEASE}-mailsync-operator`;
 /** The job label the chart's alerts and dashboard expect (the ServiceMonitor's jobLabel). */
 export const PROMETHEUS_JOB = 'mailsync-operator';
 
-export function releaseValues(image: string, metricsPort: number): string[] {
+export function releaseValues(image: string, metricsPort: number, namespace = NAMESPACE): string[] {
   const colon = image.lastIndexOf(':');
   const set = (value: string) => ['--set', value];
   return [
     '--namespace',
-    NAMESPACE,
+    namespace,
     ...set(`image.repository=${image.slice(0, colon)}`),
     ...set(`image.tag=${image.slice(colon + 1)}`),
     ...set('image.pullPolicy=IfNotPresent'),
@@ -28,7 +38,30 @@ export function releaseValues(image: string, metricsPort: number): string[] {
     ...set('replicas=1'),
     ...set(`metrics.port=${metricsPort}`),
     ...set('rbac.scope=namespace'),
+    ...set(`imagePullSecrets[0].name=${PULL_SECRET}`),
   ];
+}
+
+/** The second release: the first one's namespace watched from its own, no CRDs (the first owns them). */
+export function secondReleaseValues(image: string, metricsPort: number): string[] {
+  return [
+    ...releaseValues(image, metricsPort, SECOND_NAMESPACE),
+    '--set',
+    `watchNamespaces={${NAMESPACE}}`,
+    '--set',
+    'crds.enabled=false',
+  ];
+}
+
+/** A Secret of type kubernetes.io/dockerconfigjson (with no registry in it: nothing is pulled). */
+export function pullSecret(name = PULL_SECRET): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name },
+    type: 'kubernetes.io/dockerconfigjson',
+    stringData: { '.dockerconfigjson': '{"auths":{}}' },
+  };
 }
 
 /**
