@@ -94,7 +94,13 @@ export class Prerequisites {
       return await body();
     } catch (error) {
       // one line, long enough to name the cause (a command's message continues with its output)
-      this.#failed.set(name, String((error as Error).message ?? error).replace(/\s+/g, ' ').trim().slice(0, 400));
+      this.#failed.set(
+        name,
+        String((error as Error).message ?? error)
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 400),
+      );
       throw error;
     }
   }

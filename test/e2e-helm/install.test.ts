@@ -175,6 +175,12 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
         expect(controllerPods()[0]?.spec?.imagePullSecrets).toEqual([{ name: PULL_SECRET }]);
       }));
 
+    it("helm test: the chart's test pod finds the CRDs established and the controller ready", () => {
+      prerequisites.require('the install');
+      const out = must(helmRun(['test', RELEASE, '--namespace', NAMESPACE, '--timeout', '5m']), 'helm test');
+      expect(out).toMatch(/Phase:\s+Succeeded/);
+    });
+
     it('a second release watching the same namespace is refused at start, with the reason; the first runs on', async () => {
       prerequisites.require('the install');
       const holder = () =>

@@ -5,6 +5,7 @@
  */
 import { CRD_NAME } from '../../src/api/mailsync.js';
 import { MIGRATION_CRD_NAME } from '../../src/api/migration.js';
+import { CI_VALUES } from '../chart/tools.js';
 import { kubectl, must } from './cluster.js';
 
 export const NAMESPACE = 'mailsync-helm-e2e';
@@ -31,13 +32,11 @@ export function releaseValues(image: string, metricsPort: number, namespace = NA
     namespace,
     ...set(`image.repository=${image.slice(0, colon)}`),
     ...set(`image.tag=${image.slice(colon + 1)}`),
-    ...set('image.pullPolicy=IfNotPresent'),
-    // on the node's network one replica (the metrics port is the node's), on a port nothing else uses
-    ...set('hostNetwork=true'),
-    ...set('workerHostNetwork=true'),
-    ...set('replicas=1'),
+    // the local cluster's values: one replica on the node's network, workers too, namespaced RBAC
+    '-f',
+    CI_VALUES,
+    // the metrics port is then the node's: one nothing else uses
     ...set(`metrics.port=${metricsPort}`),
-    ...set('rbac.scope=namespace'),
     ...set(`imagePullSecrets[0].name=${PULL_SECRET}`),
   ];
 }
