@@ -45,8 +45,8 @@ Options (environment variable in brackets):
   --release NS/NAME          the Helm release this controller belongs to: at start it refuses to run when
                              another release's controller watches any of its namespaces (needs
                              --leader-elect; its claim lives on the Lease) [MAILSYNC_RELEASE]
-  --claim-stale-seconds N    another release's claim whose Lease nobody renewed for N s blocks nothing
-                             (default 120) [MAILSYNC_CLAIM_STALE_SECONDS]
+  --claim-stale-seconds N    another release's claim that no leader renewed and no controller re-checked
+                             for N s blocks nothing (default 120) [MAILSYNC_CLAIM_STALE_SECONDS]
   --resync-seconds N         re-check every MailSync this often (default 60) [MAILSYNC_RESYNC_SECONDS]
   --max-log-follows N        worker logs followed live at once, the most recently started runs; the
                              others are polled in turn (default 100; 0 = poll all) [MAILSYNC_MAX_LOG_FOLLOWS]

@@ -1,7 +1,7 @@
 /**
- * The release the helm end-to-end test installs: names and `--set` values for the local cluster
- * (no pod network: the operator and its workers run on the node's network; the image is imported
- * into the node's containerd, never pulled).
+ * The releases the helm end-to-end test installs: names and values for the local cluster (the
+ * chart's ci/local-cluster-values.yaml: no pod network, so the operator and its workers run on the
+ * node's network; the image is imported into the node's containerd, never pulled).
  */
 import { CRD_NAME } from '../../src/api/mailsync.js';
 import { MIGRATION_CRD_NAME } from '../../src/api/migration.js';
