@@ -113,6 +113,12 @@ export const MailMigrationStatusSchema = Type.Object({
   passes: Type.Optional(
     Type.Array(PassStatusSchema, { maxItems: PASS_HISTORY, description: 'The last passes, oldest first.' }),
   ),
+  lastRequestedAt: Type.Optional(
+    Type.String({
+      description:
+        "The value of the migration's mailsync.io/requested-at annotation (run now) that the last pass answered.",
+    }),
+  ),
   nextPassTime: Type.Optional(
     Type.String({ format: 'date-time', description: 'When the next scheduled delta pass starts.' }),
   ),

@@ -169,6 +169,63 @@ describe('decidePasses', () => {
     }).toEqual({ current: undefined, started: undefined, ended: undefined, ...expected });
   });
 
+  const done = [child('a', 'presync-1', 'Succeeded'), child('b', 'presync-1', 'Succeeded')];
+  it.each<[string, Partial<PassInput>, { phase: string; current?: string; started?: string; answered?: string }]>([
+    [
+      'a new run-now value between passes starts a delta pass at once',
+      { passes: [pass('presync-1', 0, 5)], requestedAt: 'r1', schedule: hourly, now: at(30) },
+      { phase: 'Running', current: 'delta-2', started: 'delta-2', answered: 'r1' },
+    ],
+    [
+      'a value already answered starts nothing',
+      { passes: [pass('delta-2', 0, 5)], requestedAt: 'r1', lastRequestedAt: 'r1' },
+      { phase: 'Waiting', current: 'delta-2', answered: 'r1' },
+    ],
+    [
+      'a request made while a pass runs waits for it',
+      {
+        passes: [pass('presync-1', 0)],
+        requestedAt: 'r2',
+        lastRequestedAt: 'r1',
+        children: [child('a', 'presync-1', 'Succeeded'), child('b', 'presync-1', 'Running')],
+      },
+      { phase: 'Running', current: 'presync-1', answered: 'r1' },
+    ],
+    [
+      '... and is answered by a delta pass once it ended',
+      { passes: [pass('presync-1', 0)], requestedAt: 'r2', lastRequestedAt: 'r1', children: done },
+      { phase: 'Running', current: 'delta-2', started: 'delta-2', answered: 'r2' },
+    ],
+    [
+      'a migration created with the annotation: the presync pass answers it',
+      { requestedAt: 'r1' },
+      { phase: 'Running', current: 'presync-1', started: 'presync-1', answered: 'r1' },
+    ],
+    [
+      'finalPass wins over run now, and answers it',
+      { passes: [pass('presync-1', 0, 5)], requestedAt: 'r1', finalPass: true },
+      { phase: 'Running', current: 'final-2', started: 'final-2', answered: 'r1' },
+    ],
+    [
+      'suspended: a request waits',
+      { passes: [pass('presync-1', 0, 5)], requestedAt: 'r1', suspend: true },
+      { phase: 'Suspended', current: 'presync-1' },
+    ],
+    [
+      'completed: a request starts nothing',
+      { passes: [pass('final-2', 0, 5)], requestedAt: 'r1', finalPass: true },
+      { phase: 'Completed', current: 'final-2' },
+    ],
+  ])('run now: %s', (_name, over, expected) => {
+    const decision = decidePasses(input(over));
+    expect({
+      phase: decision.phase,
+      current: decision.current?.id,
+      started: decision.started?.id,
+      answered: decision.lastRequestedAt,
+    }).toEqual({ current: undefined, started: undefined, answered: undefined, ...expected });
+  });
+
   it('between passes, counts each account by its latest run (one added since the pass counts too)', () => {
     const decision = decidePasses(
       input({

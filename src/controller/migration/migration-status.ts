@@ -86,6 +86,7 @@ export function buildStatus(input: StatusInput): MailMigrationStatus {
   if (current) status.pass = current;
   if (decision.passes.length > 0) status.passes = decision.passes;
   if (decision.nextPassTime) status.nextPassTime = decision.nextPassTime.toISOString();
+  if (decision.lastRequestedAt !== undefined) status.lastRequestedAt = decision.lastRequestedAt;
   if (decision.failureReasons.length > 0) status.failureReasons = decision.failureReasons;
   if (input.concurrency) status.concurrency = input.concurrency;
   if (input.invalid.length > 0) status.invalidAccounts = input.invalid.slice(0, MAX_INVALID_ACCOUNTS);

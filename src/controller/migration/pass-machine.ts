@@ -8,6 +8,11 @@
  * A pass ends when every account's run for it has finished (succeeded, or
  * failed with no retry pending). While suspended no pass starts or ends (the
  * children's runs are aborted and will run again on resume).
+ *
+ * Run now: a new value of the migration's mailsync.io/requested-at annotation
+ * (a value no pass has answered yet) starts a delta pass at once, or after the
+ * running pass (the running pass started before the request, so it does not
+ * answer it). The first pass, or a final pass, answers a pending request too.
  */
 
 import { type MigrationPhase, PASS_HISTORY, type PassKind } from '../../api/migration.js';
@@ -28,6 +33,10 @@ export interface PassInput {
   suspend: boolean;
   finalPass: boolean;
   schedule?: Schedule;
+  /** The migration's mailsync.io/requested-at annotation (run now). */
+  requestedAt?: string;
+  /** The request the last pass answered (status.lastRequestedAt). */
+  lastRequestedAt?: string;
 }
 
 export interface PassDecision {
@@ -43,6 +52,8 @@ export interface PassDecision {
   failureReasons: FailureReason[];
   /** The accounts now: those of the running pass, or between passes each by its latest run. */
   accounts: PassAccounts;
+  /** The run-now request answered by a pass so far (status.lastRequestedAt). */
+  lastRequestedAt?: string;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -96,6 +107,8 @@ export function decidePasses(input: PassInput): PassDecision {
   let started: PassStatus | undefined;
   let ended: PassStatus | undefined;
   let failureReasons: FailureReason[] = [];
+  let lastRequestedAt = input.lastRequestedAt;
+  const requested = input.requestedAt !== undefined && input.requestedAt !== input.lastRequestedAt;
 
   const start = (kind: PassKind) => {
     // Counted at once: a child that already ran for this id (a restart between two writes) counts.
@@ -103,6 +116,7 @@ export function decidePasses(input: PassInput): PassDecision {
     passes.push(pass);
     current = pass;
     started = pass;
+    if (requested) lastRequestedAt = input.requestedAt;
   };
   const result = (phase: MigrationPhase, nextPassTime?: Date): PassDecision => {
     let accounts: PassAccounts;
@@ -117,6 +131,7 @@ export function decidePasses(input: PassInput): PassDecision {
     if (started) out.started = started;
     if (ended) out.ended = ended;
     if (nextPassTime) out.nextPassTime = nextPassTime;
+    if (lastRequestedAt !== undefined) out.lastRequestedAt = lastRequestedAt;
     return out;
   };
 
@@ -138,6 +153,10 @@ export function decidePasses(input: PassInput): PassDecision {
   if (input.suspend) return result('Suspended');
   if (input.finalPass) {
     start('final');
+    return result('Running');
+  }
+  if (requested) {
+    start('delta');
     return result('Running');
   }
   if (input.schedule && current.endTime) {

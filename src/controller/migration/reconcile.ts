@@ -158,6 +158,8 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
     suspend,
     finalPass: mm.spec.finalPass === true,
     schedule,
+    requestedAt: mm.metadata.annotations?.[ANNOTATION_REQUESTED_AT],
+    lastRequestedAt: previous?.lastRequestedAt,
   });
   const passId = decision.current?.id ?? 'presync-1';
 

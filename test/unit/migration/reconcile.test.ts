@@ -170,6 +170,35 @@ describe('reconcileMigration', () => {
     expect(mm().status?.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'True' });
   });
 
+  it('run now: a new requested-at on the migration starts a delta pass on every child, once', async () => {
+    await run();
+    finish('Succeeded');
+    await run();
+    expect(mm().status?.phase).toBe('Waiting');
+    kube.modify('mailmigrations', NS, 'acme', (obj) => {
+      (obj as unknown as MailMigration).metadata.annotations = { 'mailsync.io/requested-at': '2026-12-02T10:05:00Z' };
+    });
+    await run();
+    expect(mm().status).toMatchObject({
+      phase: 'Running',
+      lastRequestedAt: '2026-12-02T10:05:00Z',
+      pass: { id: 'delta-2', kind: 'delta' },
+    });
+    expect(children().map((c) => c.metadata.annotations?.['mailsync.io/requested-at'])).toEqual([
+      'delta-2',
+      'delta-2',
+      'delta-2',
+    ]);
+    finish('Succeeded', 'delta-2');
+    await run();
+    expect(mm().status?.phase).toBe('Waiting');
+    // The same value is answered already: nothing more.
+    const before = kube.writes().length;
+    await run();
+    expect(kube.writes().slice(before)).toEqual([]);
+    expect(mm().status?.passes?.map((p) => p.id)).toEqual(['presync-1', 'delta-2']);
+  });
+
   it('editing the file removes and adds children; a bad row deletes nothing and says where', async () => {
     await run();
     const bob = children().find((c) => c.spec.source.user === 'bob')!.metadata.name!;
