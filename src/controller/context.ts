@@ -36,6 +36,8 @@ export interface ControllerContext {
   claims: PairClaims;
   /** Run slots under the caps (--max-running, --max-running-per-host, MailMigration spec.concurrency). */
   admission: Admission;
+  /** The MailMigration that made this MailSync is gone (it is about to be garbage-collected). */
+  migrationGone(mailSync: MailSync): boolean;
   /** Key names of referenced Secrets (validation before a run). */
   secrets: SecretKeys;
   /** UIDs whose finalizer this process has added (the cache may not show it yet). */

@@ -23,6 +23,7 @@ import { countCopied } from './copy-counter.js';
 import type { WorkerOptions } from './job-builder.js';
 import { LogStreamManager } from './log-stream-manager.js';
 import { MailSyncEvents } from './mailsync-events.js';
+import { ownerMigrationGone } from './migration-owner.js';
 import { paths } from './paths.js';
 import { reconcile } from './reconcile.js';
 import { StatusWriter } from './status-writer.js';
@@ -129,6 +130,7 @@ export class Controller {
         },
         (key) => this.queue.add(key),
       ),
+      migrationGone: (ms) => ownerMigrationGone(ms, this.migrationCaps),
       secrets: new SecretKeys(client),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),

@@ -30,6 +30,9 @@ export async function deleteJobs(input: StepInput, jobs: JobView[]): Promise<voi
   }
 }
 
+/** A look again at a MailSync whose migration seemed gone (a cache that had not seen a new migration yet). */
+const MIGRATION_GONE_RECHECK_MS = 5000;
+
 const TRIGGER_WORDS: Record<RunTrigger, string | undefined> = {
   generation: undefined,
   requested: 'run-now request',
@@ -74,6 +77,13 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
   // Claim the pair before creating (another MailSync of the pair may be reconciled concurrently).
   const claimedBy = ctx.claims.holder(pairHash, key);
   if (claimedBy) return { requeueAfter: 2000 };
+
+  // Its migration is gone: no run (nor slot) for a MailSync the garbage collector is about to delete.
+  if (ctx.migrationGone(mailSync)) {
+    ctx.admission.forget(key);
+    log.info('not starting: its MailMigration is gone (garbage collection deletes this MailSync)');
+    return { requeueAfter: MIGRATION_GONE_RECHECK_MS };
+  }
 
   // A run slot under the caps, decided and reserved without an await in between.
   const uid = mailSync.metadata.uid!;

@@ -40,6 +40,7 @@ export function trimMigration(obj: MigrationCapsView): MigrationCapsView {
 
 export class MigrationCaps {
   readonly informers: InformerSet<MigrationCapsView>;
+  #listed = false;
 
   constructor(
     readonly client: KubeClient,
@@ -59,6 +60,16 @@ export class MigrationCaps {
   caps(group: string): GroupCaps | undefined {
     const slash = group.indexOf('/');
     return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.caps;
+  }
+
+  /** The migrations were listed (then uidOf is authoritative). */
+  get listed(): boolean {
+    return this.#listed;
+  }
+
+  /** UID of the migration `namespace/name`, undefined when there is none. */
+  uidOf(namespace: string, name: string): string | undefined {
+    return this.informers.get(name, namespace)?.metadata?.uid;
   }
 
   onChange(handler: () => void): void {
@@ -82,8 +93,10 @@ export class MigrationCaps {
           : 'MailMigration CRD not installed: no migration caps (watching for it)',
       );
     }
-    if (installed) await this.informers.start();
-    else void this.informers.start();
+    const listed = this.informers.start().then(() => {
+      this.#listed = true;
+    });
+    if (installed) await listed;
   }
 
   stop(): void {

@@ -199,6 +199,48 @@ describe('run-slot caps', () => {
     expect(w.kube.list('jobs')).toHaveLength(2);
   });
 
+  it('a child whose MailMigration is gone starts no run, even once its caps are gone with it', async () => {
+    const child = (name: string): MailSync => {
+      const base = mailSync({ name, spec: { source: { ...mailSync().spec.source, user: name } } });
+      return {
+        ...base,
+        metadata: {
+          ...base.metadata,
+          labels: { 'mailsync.io/migration': 'acme' },
+          ownerReferences: [
+            {
+              apiVersion: 'mailsync.io/v1alpha1',
+              kind: 'MailMigration',
+              name: 'acme',
+              uid: 'uid-acme',
+              controller: true,
+            },
+          ],
+        },
+      };
+    };
+    const group = `${NS}/acme`;
+    // The migration exists with a total of 1: ann runs, bob is Queued.
+    const live = new World([child('ann'), child('bob'), secret()], {
+      groupCaps: { [group]: { total: 1 } },
+      migrations: { [group]: 'uid-acme' },
+    });
+    await live.reconcile('ann');
+    await live.reconcile('bob');
+    expect(live.kube.list('jobs')).toHaveLength(1);
+    expect(live.status('bob').phase).toBe('Queued');
+
+    // Deleted (or deleted and made again: another UID): no caps any more, and still no run.
+    for (const migrations of [{}, { [group]: 'uid-acme-2' }] as Record<string, string>[]) {
+      const w = new World([child('ann'), child('bob'), secret()], { migrations });
+      const mark = w.mark();
+      expect(await w.reconcile('bob')).toEqual({ requeueAfter: 5000 });
+      expect(w.writes(mark)).toEqual([]);
+      expect(w.kube.list('jobs')).toEqual([]);
+      expect(w.ctx.admission.waiting).toBe(0);
+    }
+  });
+
   it('a deleted queued MailSync leaves the queue', async () => {
     const w = new World([ann, bob, secret()], { caps: { maxRunning: 1 } });
     await w.reconcile('ann');

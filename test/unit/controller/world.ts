@@ -19,6 +19,7 @@ import { type ControllerContext, PairClaims } from '../../../src/controller/cont
 import { trimJob, trimPod } from '../../../src/controller/controller.js';
 import { LogStreamManager } from '../../../src/controller/log-stream-manager.js';
 import { MailSyncEvents } from '../../../src/controller/mailsync-events.js';
+import { ownerMigrationGone } from '../../../src/controller/migration-owner.js';
 import { reconcile } from '../../../src/controller/reconcile.js';
 import { StatusWriter } from '../../../src/controller/status-writer.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
@@ -58,7 +59,14 @@ export class World {
 
   constructor(
     objects: StoredObject[] = [],
-    options: { statusIntervalMs?: number; caps?: Caps; groupCaps?: Record<string, GroupCaps>; random?: number } = {},
+    options: {
+      statusIntervalMs?: number;
+      caps?: Caps;
+      groupCaps?: Record<string, GroupCaps>;
+      random?: number;
+      /** The MailMigrations the controller's cache shows ("namespace/name" -> UID); absent: not listed. */
+      migrations?: Record<string, string>;
+    } = {},
   ) {
     this.kube = new FakeKube(objects);
     const log = pino({ level: 'debug' }, { write: (line: string) => this.logOutput.push(line) });
@@ -82,6 +90,11 @@ export class World {
       currentJob: new Map(),
       mirrors: new Map(),
       claims: new PairClaims(),
+      migrationGone: (ms) =>
+        ownerMigrationGone(ms, {
+          listed: options.migrations !== undefined,
+          uidOf: (namespace, name) => options.migrations?.[`${namespace}/${name}`],
+        }),
       secrets: new SecretKeys(this.kube),
       finalizerAdded: new Set(),
       enqueue: (key) => this.enqueued.push(key),
