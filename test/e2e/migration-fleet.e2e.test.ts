@@ -366,25 +366,31 @@ describe.skipIf(skip)(
     });
 
     it('deleting the migration in the middle of a pass aborts every child, queued ones included; no worker is left', async () => {
-      // Another delta pass, one new message per account at 1 message/s: the cap is full and the queue long.
+      // Another delta pass, 6 new messages per account at 1 message/s: the cap is full, the queue long,
+      // and a child seen copying is still copying a few seconds later, when the deletion reaches it.
       await eachLimited(users, 4, async (name) => {
-        await seedMailbox(pair.a, name, 1);
+        await seedMailbox(pair.a, name, 4);
       });
       await client.mergePatch(paths.mailMigration(ns, MIGRATION), {
         metadata: { annotations: { 'mailsync.io/requested-at': new Date().toISOString() } },
-        spec: { template: { throttle: { maxMessagesPerSecond: 1 } } },
+        spec: { template: { throttle: { maxMessagesPerSecond: 1 }, performance: { batchMessages: 1 } } },
       });
-      await waitMigration(
-        MIGRATION,
-        'delta-3 running with queued accounts',
-        (mm) =>
-          mm.status?.pass?.id === 'delta-3' &&
-          (mm.status.pass.accounts.running ?? 0) > 0 &&
-          (mm.status.pass.accounts.queued ?? 0) > 0,
-        180_000,
+      const copying = (c: MailSync) =>
+        c.status?.phase === 'Running' &&
+        c.status.lastRequestedAt === 'delta-3' &&
+        (c.status.progress?.messagesCopied ?? 0) >= 1 &&
+        (c.status.progress?.messagesCopied ?? 0) <= 3;
+      const running = await waitFor(
+        'delta-3: children copying, others queued',
+        async () => {
+          const children = await childrenOf(client, ns, MIGRATION);
+          const names = children.filter(copying).map((c) => c.metadata.name ?? '');
+          const queued = children.filter((c) => c.status?.phase === 'Queued').length;
+          return names.length > 0 && queued > 0 ? names : undefined;
+        },
+        240_000,
+        500,
       );
-      const children: MailSync[] = await childrenOf(client, ns, MIGRATION);
-      const running = children.filter((c) => c.status?.phase === 'Running').map((c) => c.metadata.name);
       await client.delete(paths.mailMigration(ns, MIGRATION), { propagationPolicy: 'Background' });
       await waitFor('children gone', async () => (await childrenOf(client, ns, MIGRATION)).length === 0, 240_000, 1000);
       await waitFor(
