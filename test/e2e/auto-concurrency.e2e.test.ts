@@ -79,13 +79,18 @@ describe.skipIf(skip)('MailMigration concurrency: auto (worker pods, real Doveco
   let proxy: BusyProxy;
   const secrets: string[] = [];
 
+  /** The harness rewrites one passwd file per server: users are added one at a time, whichever test asks. */
+  let usersInTurn: Promise<unknown> = Promise.resolve();
+
   async function accounts(prefix: string, count: number, messages: number): Promise<string[]> {
     const lines: string[] = [];
     for (let i = 0; i < count; i++) {
       const user = `${prefix}${i}`;
       const pw = { a: `src-${user}-${Math.random().toString(36).slice(2)}`, b: `dst-${user}-x1` };
       secrets.push(pw.a, pw.b);
-      await addUserOnBoth(pair, user, pw);
+      const added = usersInTurn.then(() => addUserOnBoth(pair, user, pw));
+      usersInTurn = added.catch(() => {});
+      await added;
       await seedMailbox(pair.a, user, messages);
       lines.push(`;${user};${pw.a};;${user};${pw.b};`);
     }
