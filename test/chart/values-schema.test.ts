@@ -80,6 +80,52 @@ const BAD_VALUES: [string[], string[]][] = [
     ['--set', 'terminationGracePeriodSeconds=-5'],
     ["at '/terminationGracePeriodSeconds'", 'minimum'],
   ],
+  // the values of issue 16
+  [
+    ['--set', 'image.registry=reg example'],
+    ["at '/image/registry'", 'does not match pattern'],
+  ],
+  [['--set-json', 'imagePullSecrets=[{"nam":"x"}]'], ["at '/imagePullSecrets/0'"]],
+  [['--set-json', 'global.imagePullSecrets=["Not_A_Name"]'], ["at '/global/imagePullSecrets/0'"]],
+  [
+    ['--set', 'rbac.aggregateClusterRoles=yes'],
+    ["at '/rbac/aggregateClusterRoles'", 'got string, want boolean'],
+  ],
+  [
+    ['--set', 'metrics.job=a/b'],
+    ["at '/metrics/job'", 'does not match pattern'],
+  ],
+  [['--set', 'serviceAccount.name=Ops_Account'], ["at '/serviceAccount/name'"]],
+  [
+    ['--set', 'serviceAccount.automountServiceAccountToken=no'],
+    ["at '/serviceAccount/automountServiceAccountToken'", 'got string, want boolean'],
+  ],
+  [['--set', 'podDisruptionBudget.maxUnavailable=half'], ["at '/podDisruptionBudget/maxUnavailable'"]],
+  [
+    ['--set', 'strategy.type=BlueGreen'],
+    ["at '/strategy/type'", "'RollingUpdate', 'Recreate'"],
+  ],
+  [
+    ['--set', 'revisionHistoryLimit=-1'],
+    ["at '/revisionHistoryLimit'", 'minimum'],
+  ],
+  [
+    ['--set-json', 'extraVolumeMounts=[{"name":"ca"}]'],
+    ["at '/extraVolumeMounts/0'", 'mountPath'],
+  ],
+  [
+    ['--set', 'leaderElection.retryPeriodSeconds=0'],
+    ["at '/leaderElection/retryPeriodSeconds'", 'minimum: got 0, want 1'],
+  ],
+  [
+    ['--set', 'commonLabels.tier=1'],
+    ["at '/commonLabels/tier'", 'got number, want string'],
+  ],
+  [
+    ['--set', 'helmTest.enabled=sometimes'],
+    ["at '/helmTest/enabled'", 'got string, want boolean'],
+  ],
+  [['--set', 'extraObjects[0].kind=ConfigMap'], ["at '/extraObjects/0'"]],
 ];
 
 describe('values.schema.json', () => {
@@ -105,6 +151,11 @@ describe('values.schema.json', () => {
       ['--set', 'replicas=0'],
       ['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={a,b-2}'],
       ['--set', 'global.imageRegistry=x'],
+      ['--set', 'global.imageRegistry=registry.example.com:5000/team'],
+      ['--set', 'podDisruptionBudget.maxUnavailable=1'],
+      ['--set', 'podDisruptionBudget.minAvailable=50%'],
+      ['--set', 'strategy.type=RollingUpdate', '--set', 'strategy.rollingUpdate.maxSurge=25%'],
+      ['--set', 'global.someOtherChartValue=1'],
     ]) {
       const result = helmTemplate(helm, args);
       expect(result.stderr).toBe('');
