@@ -5,14 +5,10 @@
  * controller_runtime_* names; only A's own trouble fires A's alerts. Each scenario has a control
  * that fires, so a rule that never fires cannot pass.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { CONTROLLER_NAME } from '../../src/metrics/controller-metrics.js';
-import { oneOfKind, parseManifests } from '../chart/manifests.js';
-import { buildTool, helmTemplate } from '../chart/tools.js';
+import { buildTool } from '../chart/tools.js';
+import { renderedRules } from './chart-rules.js';
 import { prometheusUnavailable } from './prometheus.js';
 import { type AlertRule, alertRules, firing, promtoolTest, type Scenario } from './promtool.js';
 
@@ -24,25 +20,10 @@ const B = 'job="mail-b-mailsync-operator"';
 /** Another operator in the cluster, built on controller-runtime too: the same metric names. */
 const OTHER = 'job="cert-manager"';
 
-/** The rules of the PrometheusRule the chart renders for a release, as a plain rule file. */
-function renderedRuleFile(helm: string, release: string): string {
-  const rendered = helmTemplate(
-    helm,
-    ['--api-versions', 'monitoring.coreos.com/v1', '--show-only', 'templates/prometheusrule.yaml'],
-    'mailsync-system',
-    release,
-  );
-  if (rendered.status !== 0) throw new Error(rendered.stderr);
-  const rule = oneOfKind(parseManifests(rendered.stdout), 'PrometheusRule');
-  const file = join(mkdtempSync(join(tmpdir(), 'mailsync-rules-')), `${release}.yaml`);
-  writeFileSync(file, stringify({ groups: rule.spec.groups }));
-  return file;
-}
-
 // rendered while collecting: the scenarios' expected annotations come from the rendered rules
 const ruleFiles = unavailable
   ? undefined
-  : { a: renderedRuleFile(buildTool('helm'), 'mail-a'), b: renderedRuleFile(buildTool('helm'), 'mail-b') };
+  : { a: renderedRules(buildTool('helm'), 'mail-a').file, b: renderedRules(buildTool('helm'), 'mail-b').file };
 
 describe.skipIf(!ruleFiles)("release A's alerts see release A only", () => {
   const ruleFile = ruleFiles?.a ?? '';
