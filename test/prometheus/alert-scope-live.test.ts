@@ -130,7 +130,10 @@ describe.skipIf(unavailable)(
       expect(await prom.query(rules.exprs.MailSyncControllerDown!)).toEqual([]);
       a.leader.set(0);
       b.leader.set(1);
-      const down = await until(rules.exprs.MailSyncControllerDown!, (s) => s.length > 0);
+      // both changes scraped (the targets are scraped at different moments)
+      await prom.waitForValue(`mailsync_leader{job="${JOB_A}"}`, (v) => v === 0, "A's leader gauge at 0");
+      await prom.waitForValue(`mailsync_leader{job="${JOB_B}"}`, (v) => v === 1, "B's leader gauge at 1");
+      const down = await prom.query(rules.exprs.MailSyncControllerDown!);
       expect(down.map((s) => s.value)).toEqual([0]);
       expect(await prom.query(unscoped(rules.exprs.MailSyncControllerDown!))).toEqual([]);
       a.leader.set(1);
@@ -138,11 +141,7 @@ describe.skipIf(unavailable)(
 
     it("MailSyncHighErrorRate shows A's own controller once A fails", async () => {
       aFails = true;
-      let samples = await prom.query(rules.exprs.MailSyncHighErrorRate!);
-      for (let i = 0; i < 120 && samples.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        samples = await prom.query(rules.exprs.MailSyncHighErrorRate!);
-      }
+      const samples = await until(rules.exprs.MailSyncHighErrorRate!, (found) => found.length > 0);
       expect(samples.map((s) => s.metric)).toEqual([{ controller: CONTROLLER_NAME }]);
     });
   },
