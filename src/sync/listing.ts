@@ -60,7 +60,8 @@ export async function refreshListing(
   // Both ascending: one merge walk splits the UIDs present into known ones and fresh ones.
   const known = earlier.messages;
   const messages = new MessageList(uids.length);
-  const fresh = new Uint32Array(uids.length);
+  // The fresh UIDs are gathered at the front of `uids` itself (never ahead of the walk).
+  const fresh = uids;
   let freshCount = 0;
   let k = 0;
   for (const uid of uids) {

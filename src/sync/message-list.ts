@@ -1,13 +1,18 @@
 /**
  * A folder's messages in compact form: one typed-array column per field
  * instead of one object and a handful of strings per message, so that a
- * million-message folder costs about 36 bytes a message (UID 4, size 4,
- * INTERNALDATE 8, flag set 4, identity digest 16) rather than a kilobyte.
+ * million-message folder costs 30 bytes a message (UID 4, size 4,
+ * INTERNALDATE 4, flag set 2, identity digest 16) rather than a kilobyte.
  *
  * - The identity is kept as its 16-byte digest (identity.ts gives it as 32
  *   hex digits: the same 128 bits).
+ * - INTERNALDATE has whole seconds (RFC 3501 date-time): seconds since 1970
+ *   in 32 bits. Sizes take 32 bits. A value that does not fit (a date before
+ *   1970 or after 2105, milliseconds, a size of 4 GiB) is kept exactly in a
+ *   side table: rare values cost more, never precision.
  * - Flag sets are interned: a folder has few distinct combinations of flags,
- *   each stored once and referred to by number.
+ *   each stored once and referred to by number (16 bits, 32 once a folder
+ *   has more than 65,535 combinations).
  * - A MessageMeta object is made only when a message is looked at one by one
  *   (the copy of a batch, a test), never for the whole folder.
  *
@@ -22,6 +27,8 @@ import type { MessageMeta } from './types.js';
 export const DIGEST_BYTES = 16;
 const WORDS = DIGEST_BYTES / 4;
 const HEX_IDENTITY = /^[0-9a-f]{32}$/;
+/** A 32-bit column's marker for "the exact value is in the side table". */
+const OUTSIDE = 0xffffffff;
 
 /** Messages read one at a time by index: a MessageList, or a selection of one. */
 export interface MessageSeq {
@@ -40,20 +47,24 @@ export function identityDigest(identity: string): Buffer {
 export class MessageList implements MessageSeq {
   private count = 0;
   private uids: Uint32Array;
-  private sizes: Float64Array;
-  private dates: Float64Array;
-  private flagIds: Uint32Array;
+  private sizes: Uint32Array;
+  /** Seconds since 1970; OUTSIDE when the exact value is in `exceptions`. */
+  private dates: Uint32Array;
+  private flagIds: Uint16Array | Uint32Array;
   /** The digests, 4 words per message (compared word by word). */
   private digests: Uint32Array;
   private readonly flagSets: (readonly string[])[] = [];
   private readonly flagSetIds = new Map<string, number>();
+  /** Values that do not fit their column, by message index. */
+  private readonly bigSizes = new Map<number, number>();
+  private readonly oddDates = new Map<number, number>();
 
   constructor(capacity = 16) {
     const n = Math.max(1, capacity);
     this.uids = new Uint32Array(n);
-    this.sizes = new Float64Array(n);
-    this.dates = new Float64Array(n);
-    this.flagIds = new Uint32Array(n);
+    this.sizes = new Uint32Array(n);
+    this.dates = new Uint32Array(n);
+    this.flagIds = new Uint16Array(n);
     this.digests = new Uint32Array(n * WORDS);
   }
 
@@ -84,9 +95,9 @@ export class MessageList implements MessageSeq {
     if (this.count === this.uids.length) this.grow(this.count * 2);
     const i = this.count++;
     this.uids[i] = uid;
-    this.sizes[i] = size;
-    this.dates[i] = internalDateMs;
-    this.flagIds[i] = this.flagSetId(flags);
+    this.setSize(i, size);
+    this.setDate(i, internalDateMs);
+    this.setFlagId(i, this.flagSetId(flags));
     for (let w = 0; w < WORDS; w++) this.digests[i * WORDS + w] = readWord(digest, w * 4);
   }
 
@@ -95,9 +106,9 @@ export class MessageList implements MessageSeq {
     if (this.count === this.uids.length) this.grow(this.count * 2);
     const i = this.count++;
     this.uids[i] = other.uids[index]!;
-    this.sizes[i] = other.sizes[index]!;
-    this.dates[i] = other.dates[index]!;
-    this.flagIds[i] = this.flagSetId(other.flags(index));
+    this.setSize(i, other.size(index));
+    this.setDate(i, other.internalDateMs(index));
+    this.setFlagId(i, this.flagSetId(other.flags(index)));
     this.digests.set(other.digests.subarray(index * WORDS, (index + 1) * WORDS), i * WORDS);
   }
 
@@ -106,11 +117,13 @@ export class MessageList implements MessageSeq {
   }
 
   size(index: number): number {
-    return this.sizes[index]!;
+    const size = this.sizes[index]!;
+    return size === OUTSIDE ? this.bigSizes.get(index)! : size;
   }
 
   internalDateMs(index: number): number {
-    return this.dates[index]!;
+    const seconds = this.dates[index]!;
+    return seconds === OUTSIDE ? this.oddDates.get(index)! : seconds * 1000;
   }
 
   /** The message's flags (shared with the other messages of the same set: do not modify). */
@@ -151,9 +164,23 @@ export class MessageList implements MessageSeq {
 
   /** Message indexes sorted by (identity digest, UID): equal identities are runs, in UID order. */
   identityOrder(): Uint32Array {
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < this.count; i++) order[i] = i;
-    return order.sort((a, b) => this.compareIdentity(a, this, b) || this.uids[a]! - this.uids[b]!);
+    const n = this.count;
+    // A native numeric sort of (first digest word, index) pairs, then the rare runs that share a first
+    // word sorted by the whole comparison: a comparator sort of a million indexes takes seconds.
+    const keys = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (BigInt(this.digests[i * WORDS]!) << 32n) | BigInt(i);
+    keys.sort();
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = Number(keys[i]! & 0xffffffffn);
+    const compare = (a: number, b: number) => this.compareIdentity(a, this, b) || this.uids[a]! - this.uids[b]!;
+    for (let start = 0; start < n; ) {
+      let end = start + 1;
+      const word = this.digests[order[start]! * WORDS]!;
+      while (end < n && this.digests[order[end]! * WORDS] === word) end++;
+      if (end - start > 1) order.subarray(start, end).sort(compare);
+      start = end;
+    }
+    return order;
   }
 
   /** Whether UIDs ascend strictly (each UID once). */
@@ -188,17 +215,44 @@ export class MessageList implements MessageSeq {
     return this;
   }
 
+  private setSize(index: number, size: number): void {
+    if (Number.isInteger(size) && size >= 0 && size < OUTSIDE) {
+      this.sizes[index] = size;
+    } else {
+      this.sizes[index] = OUTSIDE;
+      this.bigSizes.set(index, size);
+    }
+  }
+
+  private setDate(index: number, ms: number): void {
+    const seconds = ms / 1000;
+    if (Number.isInteger(seconds) && seconds >= 0 && seconds < OUTSIDE) {
+      this.dates[index] = seconds;
+    } else {
+      this.dates[index] = OUTSIDE;
+      this.oddDates.set(index, ms);
+    }
+  }
+
+  private setFlagId(index: number, id: number): void {
+    if (id > 0xffff && this.flagIds instanceof Uint16Array) this.flagIds = Uint32Array.from(this.flagIds);
+    this.flagIds[index] = id;
+  }
+
   private grow(capacity: number): void {
     const n = Math.max(1, capacity);
-    const resize = <T extends Uint32Array | Float64Array>(old: T, make: (size: number) => T, per = 1): T => {
+    const resize = <T extends Uint16Array | Uint32Array>(old: T, make: (size: number) => T, per = 1): T => {
       const next = make(n * per);
       next.set(old.subarray(0, Math.min(old.length, n * per)));
       return next;
     };
     this.uids = resize(this.uids, (s) => new Uint32Array(s));
-    this.sizes = resize(this.sizes, (s) => new Float64Array(s));
-    this.dates = resize(this.dates, (s) => new Float64Array(s));
-    this.flagIds = resize(this.flagIds, (s) => new Uint32Array(s));
+    this.sizes = resize(this.sizes, (s) => new Uint32Array(s));
+    this.dates = resize(this.dates, (s) => new Uint32Array(s));
+    const wide = this.flagIds instanceof Uint32Array;
+    this.flagIds = wide
+      ? resize(this.flagIds as Uint32Array, (s) => new Uint32Array(s))
+      : resize(this.flagIds as Uint16Array, (s) => new Uint16Array(s));
     this.digests = resize(this.digests, (s) => new Uint32Array(s), WORDS);
   }
 
