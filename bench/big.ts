@@ -1,7 +1,8 @@
 /**
  * Big-folder benchmark (`npm run bench:big`): one INBOX of N small messages,
- * written straight into the source Dovecot's maildir (writing files takes
- * minutes where APPENDing a million messages would take hours), then synced
+ * written straight into the source Dovecot's maildir (test/harness/maildir.ts:
+ * writing files takes minutes where APPENDing a million messages would take
+ * hours), then synced
  * by `bin/mailsync sync` to an empty destination, re-run without the state
  * file and re-run with it.
  *
@@ -18,18 +19,17 @@
  * Options: --messages LIST (10000,200000), --json FILE, --mailsync PATH (another
  * build's bin/mailsync, to compare before and after a change).
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
+import { type DovecotPair, startDovecotPair } from '../test/harness/dovecot.js';
+import { inboxMessageCount, writeMaildirInbox } from '../test/harness/maildir.js';
 import { describeMeasure, ensureDebianTools, type Measure, measured } from './measure.js';
 import { describePhases } from './phases.js';
 
-const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
@@ -38,67 +38,6 @@ const { values: args } = parseArgs({
     mailsync: { type: 'string', default: path.join(ROOT, 'bin/mailsync') },
   },
 });
-
-/** The n-th message of the folder (LF line ends, as maildir stores them) and its maildir flags. */
-function message(n: number): { raw: Buffer; flags: string } {
-  const date = new Date(Date.UTC(2015, 0, 1) + n * 60_000).toUTCString();
-  const headerless = n % 500 === 499;
-  const lines = [
-    ...(headerless ? [] : [`Received: from mx${n % 7}.example.org by mail.example.net; ${date}`]),
-    `From: Sender ${n % 97} <sender${n % 97}@example.org>`,
-    'To: user@example.net',
-    `Subject: Big folder message ${n}`,
-    `Date: ${date}`,
-    ...(headerless ? [] : [`Message-ID: <big-${n}@example.org>`]),
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `Message ${n} of a big folder: a short line of text so that the message is small but real.`,
-    'A second line, and a third one below it.',
-    '-- ',
-    'The bench',
-    '',
-  ];
-  const flags = `${n % 11 === 0 ? 'F' : ''}${n % 3 === 0 ? 'S' : ''}`;
-  return { raw: Buffer.from(lines.join('\n')), flags };
-}
-
-/**
- * Writes `count` messages into `user`'s INBOX on a Maildir++ server, owned by
- * the mail user, and lets Dovecot index them (`doveadm mailbox status`).
- * Returns the bytes written (as IMAP counts them: CRLF line ends).
- */
-async function writeMaildir(server: DovecotServer, user: string, count: number): Promise<number> {
-  const maildir = path.join(server.dir, 'mail', user, 'Maildir');
-  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(path.join(maildir, sub), { recursive: true });
-  const base = Math.floor(Date.now() / 1000);
-  let bytes = 0;
-  let next = 0;
-  let previous: { raw: Buffer; flags: string } | undefined;
-  const writer = async () => {
-    while (next < count) {
-      const n = next++;
-      // About one in 1,000 is an exact copy of the message before it: duplicates as a multiset.
-      const m = n % 1000 === 999 && previous ? previous : message(n);
-      previous = m;
-      const lineCount = m.raw.toString('latin1').split('\n').length - 1;
-      const vsize = m.raw.length + lineCount;
-      bytes += vsize;
-      // S= and W= (size, size with CRLF) spare Dovecot reading the file for RFC822.SIZE.
-      const name = `${base}.M${n}P${process.pid}.bench,S=${m.raw.length},W=${vsize}:2,${m.flags}`;
-      await writeFile(path.join(maildir, 'cur', name), m.raw);
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, writer));
-  await execFileP('chown', ['-R', 'vmail:vmail', path.join(server.dir, 'mail', user)]);
-  await server.doveadm('mailbox', 'status', '-u', user, 'messages', 'INBOX');
-  return bytes;
-}
-
-async function inboxMessages(server: DovecotServer, user: string): Promise<number> {
-  const out = await server.doveadm('mailbox', 'status', '-u', user, 'messages', 'INBOX');
-  return Number(/messages=(\d+)/.exec(out)?.[1] ?? -1);
-}
 
 interface SizeResult {
   messages: number;
@@ -113,7 +52,7 @@ async function benchSize(pair: DovecotPair, count: number, dir: string): Promise
   await pair.a.addUser(user, `src-${user}-pw`);
   await pair.b.addUser(user, `dst-${user}-pw`);
   let t = Date.now();
-  const bytes = await writeMaildir(pair.a, user, count);
+  const { bytes } = await writeMaildirInbox(pair.a, user, count);
   const writeSeconds = (Date.now() - t) / 1000;
   console.log(
     `\n${count} messages (${(bytes / 1e6).toFixed(0)} MB) written and indexed in ${writeSeconds.toFixed(1)} s`,
@@ -138,7 +77,7 @@ async function benchSize(pair: DovecotPair, count: number, dir: string): Promise
   const check = async (m: Measure) => {
     const { stdout: _, ...figures } = m as Measure & { stdout?: string };
     results.push(figures);
-    const present = await inboxMessages(pair.b, user);
+    const present = await inboxMessageCount(pair.b, user);
     const ok = m.exitCode === 0 && present === count;
     verified &&= ok;
     console.log(describeMeasure(m, 40));

@@ -54,6 +54,12 @@ if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
     if make --no-print-directory cluster-image; then
       export MAILSYNC_IMAGE=${MAILSYNC_IMAGE:-mailsync-operator:dev}
       run_vitest e2e test/e2e/ --no-file-parallelism
+      # Slow: a 300,000-message folder in a worker pod under the default memory limit (a few minutes).
+      if [ "${MAILSYNC_SKIP_SLOW:-}" != 1 ]; then
+        run_vitest e2e-slow test/e2e-slow/ --no-file-parallelism
+      else
+        echo "SKIPPED: slow end-to-end suite test/e2e-slow (MAILSYNC_SKIP_SLOW=1)"
+      fi
       run_vitest e2e-helm test/e2e-helm/ --no-file-parallelism
     else
       fail "image build"
