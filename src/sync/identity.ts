@@ -21,7 +21,7 @@
  * compares copies as a multiset, so k source copies still lead to k
  * destination copies.
  */
-import { createHash } from 'node:crypto';
+import { hash as cryptoHash } from 'node:crypto';
 import { DEFAULT_IDENTITY_HEADERS } from '../api/spec.js';
 
 export { DEFAULT_IDENTITY_HEADERS };
@@ -86,7 +86,8 @@ function pick(lines: readonly HeaderLine[], names: readonly string[]): string[] 
 
 function hash(parts: readonly string[]): Buffer {
   // latin1 gives back exactly the bytes read; \n cannot occur inside a part (whitespace is collapsed).
-  return createHash('sha256').update(parts.join('\n'), 'latin1').digest().subarray(0, 16);
+  // One-shot hash(): no Hash object (and its native context) per message of a big folder.
+  return cryptoHash('sha256', Buffer.from(parts.join('\n'), 'latin1'), 'buffer').subarray(0, 16);
 }
 
 /** The identity as its 16 bytes (what a MessageList keeps); messageIdentity gives the same as hex. */
