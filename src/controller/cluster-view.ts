@@ -6,6 +6,7 @@ import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
 import type { InformerSet, KubeObject } from '../kube/informers.js';
 import { DeletedPods } from './deleted-pods.js';
+import { controlledByMailSync } from './pair-wait.js';
 import { olderFirst, podJobUid } from './pods.js';
 import { type JobView, viewJob } from './run-plan.js';
 
@@ -47,10 +48,11 @@ export class ClusterView {
     return viewJob(job, this.podsOfJob(job));
   }
 
+  /** Jobs of the pair that count for exclusivity: those a MailSync controls (pair-wait.ts), in every watched namespace. */
   jobsOfPair(pairHash: string): JobView[] {
     return this.jobs
       .list()
-      .filter((j) => j.metadata?.labels?.[LABEL_PAIR] === pairHash)
+      .filter((j) => j.metadata?.labels?.[LABEL_PAIR] === pairHash && controlledByMailSync(j))
       .map((j) => this.view(j));
   }
 

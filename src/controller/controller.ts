@@ -24,6 +24,7 @@ import type { WorkerOptions } from './job-builder.js';
 import { LogStreamManager } from './log-stream-manager.js';
 import { MailSyncEvents } from './mailsync-events.js';
 import { ownerMigrationGone } from './migration-owner.js';
+import { mayMirror } from './pair-wait.js';
 import { paths } from './paths.js';
 import { reconcile } from './reconcile.js';
 import { StatusWriter } from './status-writer.js';
@@ -203,7 +204,10 @@ export class Controller {
       // The end of the log (or the summary) may be what finalization waits for.
       if (runLog.done || snapshot.summary) this.queue.add(key);
     }
+    const jobNamespace = this.ctx.view.jobByUid(jobUid)?.metadata?.namespace ?? '';
     for (const [, ms] of this.#mailSyncsOf(this.ctx.mirrors, jobUid)) {
+      // A waiter in another namespace is not shown this run's log.
+      if (!mayMirror(ms.metadata.namespace ?? '', jobNamespace)) continue;
       this.ctx.status.update(ms, (s) => {
         s.logTail = snapshot.logTail;
       });

@@ -149,27 +149,30 @@ export function runProgressing(
   );
 }
 
-/** Another MailSync holds the account pair. */
+/**
+ * Another MailSync holds the account pair. `holder` is unset when it is in
+ * another namespace: the waiter is told only that the pair is busy there.
+ */
 export function runWaiting(
   status: MailSyncStatus,
   ctx: StepContext,
-  wait: { holder: string; holderJob: string; pairHash: string; logTail?: string[] },
+  wait: { holder?: string; holderJob?: string; pairHash: string; logTail?: string[] },
 ): MailSyncStatus {
+  const { waitingFor: _w, ...rest } = status;
   const next: MailSyncStatus = {
-    ...status,
+    ...rest,
     phase: 'Waiting',
-    waitingFor: wait.holder,
+    ...(wait.holder ? { waitingFor: wait.holder } : {}),
     pairHash: wait.pairHash,
     ...(wait.logTail ? { logTail: wait.logTail } : {}),
   };
+  const message = wait.holder
+    ? `the account pair is being synced by MailSync ${wait.holder} (Job ${wait.holderJob}); this one runs when it ends`
+    : 'the account pair is busy in another namespace; this one runs when that sync ends';
   return withConditions(
     next,
     ctx,
-    {
-      status: 'False',
-      reason: 'AccountPairBusy',
-      message: `the account pair is being synced by MailSync ${wait.holder} (Job ${wait.holderJob}); this one runs when it ends`,
-    },
+    { status: 'False', reason: 'AccountPairBusy', message },
     { status: 'False', reason: 'AccountPairBusy', message: 'waiting for the account pair' },
   );
 }

@@ -85,6 +85,15 @@ describe('status computation', () => {
     expect(findCondition(s.conditions, 'Ready')?.message).toContain('ns/b');
   });
 
+  it('waiting for a holder in another namespace: no holder named, an earlier waitingFor dropped', () => {
+    const s = runWaiting({ phase: 'Waiting', waitingFor: 'ns/b' }, t0, { pairHash: 'h' });
+    expect(s.phase).toBe('Waiting');
+    expect(s.waitingFor).toBeUndefined();
+    expect(findCondition(s.conditions, 'Ready')?.message).toBe(
+      'the account pair is busy in another namespace; this one runs when that sync ends',
+    );
+  });
+
   it('a finished run records phase, reason, completion time and lastError', () => {
     const started = runStarted({}, t0, run);
     const failed = runFinished(

@@ -235,11 +235,6 @@ describe('the account pair is busy', () => {
       holderKey: `${NS}/ann`,
     },
     {
-      name: 'a MailSync in another namespace runs it',
-      holder: [mailSync({ name: 'ann', namespace: 'other' }), runJob(mailSync({ name: 'ann', namespace: 'other' }))],
-      holderKey: 'other/ann',
-    },
-    {
       name: 'the holder finished but has not recorded its outcome (same Job name)',
       holder: [mailSync({ name: 'ann', status: startedStatus(ann) }), runJob(ann, { state: 'complete' })],
       holderKey: `${NS}/ann`,
@@ -256,6 +251,38 @@ describe('the account pair is busy', () => {
     );
     expect(w.events()).toEqual([expect.objectContaining({ type: 'Normal', reason: 'AccountPairBusy' })]);
     expect(w.ctx.mirrors.get(`${NS}/joe`)).toBe(holder[1]!.metadata!.uid);
+  });
+
+  it('a MailSync in another namespace runs it: told only that the pair is busy there (no name, no Job, no log)', async () => {
+    const bob = mailSync({ name: 'bob', namespace: 'tenant-b' });
+    const bobJob = runJob(bob);
+    const bobPod = workerPod(bobJob);
+    const w = new World([bob, bobJob, bobPod, joe, secret()]);
+    w.kube.appendLog('tenant-b', bobPod.metadata!.name!, folderLine('2026-01-01T00:00:05Z', 'Secret-Folder', 40));
+    await w.reconcile('tenant-b/bob');
+    expect(w.ctx.streams.get(bobJob.metadata!.uid!)!.snapshot().logTail).toHaveLength(1);
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 10_000 });
+    const status = w.status('joe');
+    expect(status).toMatchObject({ phase: 'Waiting', pairHash: hashOf(joe) });
+    expect(status.waitingFor).toBeUndefined();
+    expect(condition(status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'AccountPairBusy',
+      message: 'the account pair is busy in another namespace; this one runs when that sync ends',
+    });
+    const told = JSON.stringify([status, w.events(mark), w.logOutput.filter((l) => l.includes('"name":"joe"'))]);
+    for (const foreign of ['tenant-b', 'bob', JOB, 'Secret-Folder']) expect(told).not.toContain(foreign);
+    // Still enqueued when the holder's Job changes.
+    expect(w.ctx.mirrors.get(`${NS}/joe`)).toBe(bobJob.metadata!.uid);
+  });
+
+  it('a Job of the pair that no MailSync controls holds nothing', async () => {
+    const stray = runJob(mailSync({ name: 'ann', namespace: 'other' }));
+    stray.metadata!.ownerReferences = [];
+    const w = new World([stray, joe, secret()]);
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.writes()).toContain(`create jobs/${JOB}`);
   });
 
   it('mirrors the running sync’s log in its logTail', async () => {
