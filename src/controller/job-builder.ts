@@ -89,6 +89,17 @@ export function nonRetriableExitCodes(): number[] {
 }
 
 /**
+ * Exit codes the Job hands back to the controller at once instead of retrying
+ * the pod itself: the server said it is too busy (ServerBusy). A new pod at
+ * once would knock again while the run keeps its run slot; the controller's
+ * retry (spec.retry) frees the slot, waits with jitter, and a MailMigration
+ * with concurrency: auto lowers its limit for that host right away.
+ */
+export function handedBackExitCodes(): number[] {
+  return [EXIT_CODES.ServerBusy.source, EXIT_CODES.ServerBusy.destination];
+}
+
+/**
  * How the Job treats a failed worker pod (first matching rule wins):
  * - Ignore (a new pod, not counted against backoffLimit) when the pod was
  *   disrupted (DisruptionTarget: evicted, drained, preempted, its node lost)
@@ -96,7 +107,8 @@ export function nonRetriableExitCodes(): number[] {
  *   delete pod`). Such a run is interrupted, not failed: the new pod
  *   continues from what the destination already has. When the controller
  *   itself aborts, it suspends the Job first, so no new pod comes.
- * - FailJob at once when a retry cannot help (credentials, TLS, config).
+ * - FailJob at once when a retry cannot help (credentials, TLS, config),
+ *   and when the server is busy (the controller retries, see above).
  * - Anything else counts against backoffLimit (the Job's default).
  * interruption.ts reads pods with these same rules.
  */
@@ -110,6 +122,10 @@ export function podFailureRules(): V1PodFailurePolicyRule[] {
     {
       action: 'FailJob',
       onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: nonRetriableExitCodes() },
+    },
+    {
+      action: 'FailJob',
+      onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: handedBackExitCodes() },
     },
   ];
 }

@@ -107,9 +107,8 @@ describe.skipIf(skip)('MailMigration concurrency: auto (worker pods, real Doveco
         tls: 'implicit',
         caSecretRef: { name: 'ca', key: 'ca.crt' },
       },
-      // One connection per side and sync; a refused run goes back to the controller at once (no pod retry).
+      // One connection per side and sync. A refused run (ServerBusy) fails its Job at once: the controller retries.
       performance: { folderConcurrency: 1 },
-      backoffLimit: 0,
       retry: { limit: 20, initialBackoffSeconds: 2, maxBackoffSeconds: 6 },
     },
     accountsFrom: { secretRef: { name: `${prefix}-accounts`, key: 'file.txt' } },
@@ -194,7 +193,7 @@ describe.skipIf(skip)('MailMigration concurrency: auto (worker pods, real Doveco
       (e) => e.involvedObject.kind === 'MailMigration' && e.reason === 'ConcurrencyChanged',
     );
     expect(events.map((e) => e.message).join('\n')).toMatch(
-      /source host 127\.0\.0\.1: 6 -> \d running syncs \(\d+ throttling signals?: halved from 6\)/,
+      /source host 127\.0\.0\.1: \d+ -> \d running syncs \(\d+ throttling signals?: halved from \d+\)/,
     );
   });
 

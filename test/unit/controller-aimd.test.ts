@@ -43,6 +43,13 @@ describe('concurrency: auto, the next limit of a host', () => {
     ['throughput fell after one more sync: hold', { throughput: 25 }, 4, 'hold', /did not rise/],
     ['first window at the limit: one more', { previous: undefined }, 5, 'increase', /first window/],
     [
+      'first window at the limit, nothing copied yet: hold',
+      { previous: undefined, throughput: 0 },
+      4,
+      'hold',
+      /nothing copied in the first window/,
+    ],
+    [
       'after a back-off, no throttling: probe back up',
       { throughput: 20, previous: { throughput: 60, limit: 8 } },
       5,

@@ -67,6 +67,7 @@ describe('which podFailurePolicy rule the Job applies to a worker pod', () => {
     ['wrong password', { exitCode: EXIT_CODES.AuthenticationFailed.destination }, 'FailJob'],
     ['TLS', { exitCode: EXIT_CODES.TLSFailed.source }, 'FailJob'],
     ['byte cap', { exitCode: EXIT_CODES.ByteCapReached }, 'FailJob'],
+    ['busy server: handed back to the controller', { exitCode: EXIT_CODES.ServerBusy.source }, 'FailJob'],
     ['connect failure: counted retry', { exitCode: EXIT_CODES.ConnectFailed.source }, undefined],
     ['deleted, KILLed at grace end: counted', { deleted: true, exitCode: 137 }, undefined],
     ['DisruptionTarget False does not count as disrupted', { disruptionFalse: true, exitCode: 10 }, undefined],

@@ -6,7 +6,8 @@
  *   ConnectFailed against that host): halve the limit (not below `min`);
  * - the limit was not reached in the window: hold (nothing was learned);
  * - the host's aggregate throughput rose by more than the noise margin over
- *   the previous window: one more sync (not above `max`);
+ *   the previous window (the first window: anything copied at all): one
+ *   more sync (not above `max`);
  * - the previous window ran more syncs (a back-off) and nothing throttled
  *   since: one more sync, probing back up;
  * - otherwise hold: one more sync did not pay.
@@ -83,7 +84,11 @@ export function decideLimit(input: AimdInput): AimdDecision {
   if (running < limit) return next(limit, `${running} of ${limit} running at most: the limit was not reached`);
   const grow = (why: string) =>
     limit >= max ? next(limit, `${why}; at max ${max}`) : next(limit + 1, `${why}: one more`);
-  if (!previous) return grow(`at the limit, ${rate(throughput)} in the first window`);
+  if (!previous) {
+    // Syncs that copied nothing yet (pods starting, runs refused) are no reason for more.
+    if (throughput <= 0) return next(limit, 'at the limit, nothing copied in the first window: holding');
+    return grow(`at the limit, ${rate(throughput)} in the first window`);
+  }
   const margin = Math.min(NOISE_MARGIN, 0.5 / Math.max(1, previous.limit));
   if (throughput > previous.throughput * (1 + margin)) {
     return grow(`throughput rose from ${rate(previous.throughput)} to ${rate(throughput)}`);
