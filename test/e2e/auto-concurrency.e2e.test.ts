@@ -28,6 +28,7 @@ import {
   IMAGE,
   imageSkipReason,
   installCrd,
+  rejection,
   sleep,
   waitFor,
 } from './helpers/kube.js';
@@ -153,6 +154,20 @@ describe.skipIf(skip)('MailMigration concurrency: auto (worker pods, real Doveco
     await pair?.stop();
     // No password in the controller's log.
     for (const secret of secrets) expect(controller?.output() ?? '').not.toContain(secret);
+  });
+
+  it('refuses auto settings that contradict each other, with clear messages', async () => {
+    await installMigrationCrd(client);
+    const message = await rejection(
+      createMigration(client, ns, 'bad-auto', {
+        template: { source: { host: 'a.example' }, destination: { host: 'b.example' } },
+        accounts: [{ source: { user: 'joe' } }],
+        concurrency: { auto: { initial: 2, min: 5, max: 3, windowSeconds: 3 } },
+      }),
+    );
+    expect(message).toContain('auto: min is above initial');
+    expect(message).toContain('auto: min is above max');
+    expect(message).toMatch(/windowSeconds.*greater than or equal to 10/);
   });
 
   // The two migrations run side by side (separate limits): the file stays near 3 minutes.
