@@ -1,8 +1,8 @@
 /**
  * The `helm test` check (files/helm-test.cjs), run as the test Pod runs it (`node -e <script>`),
  * against a fake API server on 127.0.0.1 with TLS (a self-signed certificate as the ServiceAccount
- * CA) and a bearer token: it passes only when both CRDs are established and the Deployment has a
- * ready replica, retries until then, and says what is missing. The real run is `helm test` in the
+ * CA) and a bearer token: it passes only when both CRDs are established (served in API discovery)
+ * and the Deployment has a ready replica, retries until then, and says what is missing. The real run is `helm test` in the
  * local cluster (test/e2e-helm).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,16 +16,18 @@ import { CHART } from './tools.js';
 
 const SCRIPT = readFileSync(join(CHART, 'files/helm-test.cjs'), 'utf8');
 const TOKEN = 'test-token-1';
-const CRDS = ['mailmigrations.mailsync.io', 'mailsyncs.mailsync.io'];
+const RESOURCES = ['mailsync.io/v1alpha1/mailmigrations', 'mailsync.io/v1alpha1/mailsyncs'];
 
 const openssl = spawnSync('openssl', ['version']).status === 0;
 if (!openssl) console.log('helm test script tests skipped: openssl not found (to make the test certificate)');
 
 interface World {
-  established: Record<string, 'True' | 'False'>;
+  /** the resources /apis/mailsync.io/v1alpha1 serves (established CRDs); undefined: 404 (no CRD at all) */
+  served?: string[];
   /** readyReplicas answered on each successive Deployment GET (the last one repeats) */
   ready: number[];
   status?: number;
+  deployment?: 'absent';
 }
 
 describe.skipIf(!openssl)('files/helm-test.cjs against a fake API server', () => {
@@ -67,11 +69,14 @@ describe.skipIf(!openssl)('files/helm-test.cjs against a fake API server', () =>
           res.end(JSON.stringify(body));
         };
         if (world.status) return send(world.status, { kind: 'Status', code: world.status });
-        const crd = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([^/]+)$/.exec(req.url ?? '');
-        if (crd && world.established[crd[1]!]) {
-          return send(200, { status: { conditions: [{ type: 'Established', status: world.established[crd[1]!] }] } });
+        if (req.url === '/apis/mailsync.io/v1alpha1' && world.served) {
+          return send(200, {
+            kind: 'APIResourceList',
+            groupVersion: 'mailsync.io/v1alpha1',
+            resources: world.served.flatMap((name) => [{ name }, { name: `${name}/status` }]),
+          });
         }
-        if (req.url === '/apis/apps/v1/namespaces/ns/deployments/ms-mailsync-operator') {
+        if (req.url === '/apis/apps/v1/namespaces/ns/deployments/ms-mailsync-operator' && !world.deployment) {
           const ready = world.ready[Math.min(deploymentGets++, world.ready.length - 1)];
           return send(200, { spec: { replicas: 2 }, status: ready ? { readyReplicas: ready } : {} });
         }
@@ -93,7 +98,7 @@ describe.skipIf(!openssl)('files/helm-test.cjs against a fake API server', () =>
         KUBERNETES_SERVICE_PORT: String(port),
         DEPLOYMENT: 'ms-mailsync-operator',
         NAMESPACE: 'ns',
-        CRDS: CRDS.join(','),
+        RESOURCES: RESOURCES.join(','),
         SERVICEACCOUNT_DIR: dir,
         ATTEMPTS: '3',
         RETRY_MS: '10',
@@ -105,42 +110,48 @@ describe.skipIf(!openssl)('files/helm-test.cjs against a fake API server', () =>
     child.stderr.on('data', (c) => (stderr += c));
     return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   }
-  const allEstablished = Object.fromEntries(CRDS.map((c) => [c, 'True' as const]));
+  const allEstablished = ['mailmigrations', 'mailsyncs'];
 
   it('passes when both CRDs are established and a replica is ready, with the ServiceAccount token over TLS', async () => {
-    const result = await check({ established: allEstablished, ready: [1] });
+    const result = await check({ served: allEstablished, ready: [1] });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('deployment ms-mailsync-operator: 1/2 replicas ready');
-    expect(result.stdout).toContain(`CRDs established: ${CRDS.join(',')}`);
+    expect(result.stdout).toContain(`CRDs established: ${RESOURCES.join(', ')}`);
     expect([...tokens]).toEqual([`Bearer ${TOKEN}`]);
   });
 
   it('retries until the controller is ready', async () => {
-    const result = await check({ established: allEstablished, ready: [0, 0, 1] });
+    const result = await check({ served: allEstablished, ready: [0, 0, 1] });
     expect(result.code).toBe(0);
     expect(deploymentGets).toBe(3);
   });
 
   it('fails, saying so, when no replica becomes ready', async () => {
-    const result = await check({ established: allEstablished, ready: [0] });
+    const result = await check({ served: allEstablished, ready: [0] });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('deployment ms-mailsync-operator has no ready replica (0/2)');
   });
 
-  it('fails when a CRD is not established, or missing', async () => {
-    const notYet = await check({ established: { ...allEstablished, [CRDS[0]!]: 'False' }, ready: [1] });
+  it('fails when a CRD is not established (not served), or no CRD of the group is', async () => {
+    const notYet = await check({ served: ['mailsyncs'], ready: [1] });
     expect(notYet.code).toBe(1);
-    expect(notYet.stderr).toContain(`CRD ${CRDS[0]} is not established`);
-    const missing = await check({ established: { [CRDS[1]!]: 'True' }, ready: [1] });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(
-      `GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRDS[0]}: HTTP 404`,
+    expect(notYet.stderr).toContain(
+      'CRD mailmigrations.mailsync.io is not established (mailsync.io/v1alpha1 does not serve mailmigrations)',
     );
+    const none = await check({ ready: [1] });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('CRD mailsyncs.mailsync.io is not established');
+  });
+
+  it('fails when the Deployment does not exist', async () => {
+    const result = await check({ served: allEstablished, ready: [1], deployment: 'absent' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('deployment ms-mailsync-operator not found in namespace ns');
   });
 
   it('fails when its ServiceAccount may not read (HTTP 403)', async () => {
-    const result = await check({ established: allEstablished, ready: [1], status: 403 });
+    const result = await check({ served: allEstablished, ready: [1], status: 403 });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('HTTP 403');
   });
