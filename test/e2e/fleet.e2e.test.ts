@@ -22,12 +22,12 @@ import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
+import { removeNamespace, waitMailSync } from './helpers/fixture.js';
 import {
   connect,
   createMailSync,
   createNamespace,
   createSecret,
-  deleteNamespace,
   getMailSync,
   IMAGE,
   imageSkipReason,
@@ -105,16 +105,7 @@ describe.skipIf(skip)(
     let watcher: ReturnType<typeof watchRunning>;
 
     const waitStatus = (name: string, what: string, test: (ms: MailSync) => boolean, timeoutMs = 300_000) =>
-      waitFor(
-        `${name}: ${what}`,
-        async () => {
-          const ms = await getMailSync(client, ns, name);
-          return ms && test(ms) ? ms : undefined;
-        },
-        timeoutMs,
-        500,
-        async () => JSON.stringify((await getMailSync(client, ns, name))?.status ?? 'no such MailSync').slice(0, 2000),
-      );
+      waitMailSync(client, ns, name, what, test, { timeoutMs });
 
     async function account(user: string, messages: number): Promise<number> {
       const passwords = { a: `src-${user}-${Math.random().toString(36).slice(2)}`, b: `dst-${user}-x` };
@@ -156,10 +147,11 @@ describe.skipIf(skip)(
 
     afterAll(async () => {
       await watcher?.stop();
+      // The namespace goes first, while the controller still runs: the MailSyncs' finalizers need it.
+      await removeNamespace(client, ns);
       await controller?.stop();
       await proxy?.close();
       await pair?.stop();
-      if (client && ns) await deleteNamespace(client, ns);
     });
 
     const users = Array.from({ length: SYNCS }, (_, i) => `fleet${i}`);

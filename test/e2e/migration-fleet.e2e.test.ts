@@ -25,11 +25,11 @@ import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
+import { removeNamespace, waitMigration as waitMigrationState } from './helpers/fixture.js';
 import {
   connect,
   createNamespace,
   createSecret,
-  deleteNamespace,
   IMAGE,
   imageSkipReason,
   installCrd,
@@ -40,7 +40,14 @@ import {
   waitFor,
 } from './helpers/kube.js';
 import { mailboxes, seedMailbox } from './helpers/mail.js';
-import { childrenOf, createMigration, getMigration, installMigrationCrd, secretsOf } from './helpers/migration.js';
+import {
+  childrenOf,
+  createMigration,
+  getMigration,
+  installMigrationCrd,
+  migrationTemplate,
+  secretsOf,
+} from './helpers/migration.js';
 import { type RunWatch, watchRuns } from './helpers/run-watch.js';
 
 const skip = imageSkipReason();
@@ -98,34 +105,13 @@ describe.skipIf(skip)(
       return `;${name};${pw.a};;${name};${pw.b}`;
     };
 
-    const template = () => ({
-      source: {
-        host: '127.0.0.1',
-        port: pair.a.implicitTlsPort,
-        tls: 'implicit' as const,
-        caSecretRef: { name: 'ca', key: 'ca.crt' },
-      },
-      destination: {
-        host: '127.0.0.1',
-        port: pair.b.implicitTlsPort,
-        tls: 'implicit' as const,
-        caSecretRef: { name: 'ca', key: 'ca.crt' },
-      },
-    });
+    const template = () => migrationTemplate(pair);
 
     const waitMigration = (name: string, what: string, test: (mm: MailMigration) => boolean, timeoutMs = 300_000) =>
-      waitFor(
-        `${name}: ${what}`,
-        async () => {
-          const mm = await getMigration(client, ns, name);
-          if (mm) seen.push(JSON.stringify(mm.status ?? {}));
-          return mm && test(mm) ? mm : undefined;
-        },
+      waitMigrationState(client, ns, name, what, test, {
         timeoutMs,
-        1000,
-        async () =>
-          JSON.stringify((await getMigration(client, ns, name))?.status ?? 'no such migration').slice(0, 3000),
-      );
+        seen: (mm) => seen.push(JSON.stringify(mm.status ?? {})),
+      });
 
     const passEnded = (id: string) => (mm: MailMigration) => mm.status?.pass?.id === id && !!mm.status.pass.endTime;
 
@@ -158,18 +144,7 @@ describe.skipIf(skip)(
     afterAll(async () => {
       watch?.stop();
       // The namespace goes first, while the controller still runs: the children's finalizers need it.
-      if (client && ns) {
-        await deleteNamespace(client, ns);
-        await waitFor(
-          `namespace ${ns} gone`,
-          async () =>
-            (await client.get<{ items: { metadata: { name: string } }[] }>('/api/v1/namespaces')).items.every(
-              (n) => n.metadata.name !== ns,
-            ),
-          180_000,
-          2000,
-        ).catch((error) => console.warn(String(error)));
-      }
+      await removeNamespace(client, ns);
       await controller?.stop();
       await proxy?.close();
       await pair?.stop();

@@ -13,11 +13,11 @@ import { paths } from '../../src/controller/migration/paths.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
+import { removeNamespace, waitMigration as waitMigrationState } from './helpers/fixture.js';
 import {
   connect,
   createNamespace,
   createSecret,
-  deleteNamespace,
   IMAGE,
   imageSkipReason,
   installCrd,
@@ -26,7 +26,7 @@ import {
   waitFor,
 } from './helpers/kube.js';
 import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
-import { childrenOf, createMigration, getMigration, installMigrationCrd, secretsOf } from './helpers/migration.js';
+import { childrenOf, createMigration, installMigrationCrd, migrationTemplate, secretsOf } from './helpers/migration.js';
 
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/migration.e2e.test.ts: ${skip}`);
@@ -61,38 +61,10 @@ describe.skipIf(skip)(
       return `;${name};${pw.a};;${name};${pw.b};${options}`;
     };
 
-    const template = () => ({
-      source: {
-        host: '127.0.0.1',
-        port: pair.a.implicitTlsPort,
-        tls: 'implicit' as const,
-        caSecretRef: { name: 'ca', key: 'ca.crt' },
-      },
-      destination: {
-        host: '127.0.0.1',
-        port: pair.b.implicitTlsPort,
-        tls: 'implicit' as const,
-        caSecretRef: { name: 'ca', key: 'ca.crt' },
-      },
-    });
+    const template = () => migrationTemplate(pair);
 
-    const migration = async (name: string) => {
-      const mm = await getMigration(client, ns, name);
-      if (mm) seen.push(JSON.stringify(mm));
-      return mm;
-    };
     const waitMigration = (name: string, what: string, test: (mm: MailMigration) => boolean, timeoutMs = 300_000) =>
-      waitFor(
-        `${name}: ${what}`,
-        async () => {
-          const mm = await migration(name);
-          return mm && test(mm) ? mm : undefined;
-        },
-        timeoutMs,
-        1000,
-        async () =>
-          JSON.stringify((await getMigration(client, ns, name))?.status ?? 'no such MailMigration').slice(0, 3000),
-      );
+      waitMigrationState(client, ns, name, what, test, { timeoutMs, seen: (mm) => seen.push(JSON.stringify(mm)) });
     const setFile = (name: string, text: string) =>
       client.mergePatch(paths.secret(ns, name), { stringData: { 'file.txt': text } });
 
@@ -108,18 +80,7 @@ describe.skipIf(skip)(
 
     afterAll(async () => {
       // The namespace goes first, while the controller still runs: the children's finalizers need it.
-      if (client && ns) {
-        await deleteNamespace(client, ns);
-        await waitFor(
-          `namespace ${ns} gone`,
-          async () =>
-            (await client.get<{ items: { metadata: { name: string } }[] }>('/api/v1/namespaces')).items.every(
-              (n) => n.metadata.name !== ns,
-            ),
-          180_000,
-          2000,
-        ).catch((error) => console.warn(String(error)));
-      }
+      await removeNamespace(client, ns);
       await controller?.stop();
       await pair?.stop();
     });

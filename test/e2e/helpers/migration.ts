@@ -6,6 +6,7 @@ import type { MailMigration } from '../../../src/api/migration-object.js';
 import type { MailMigrationSpec } from '../../../src/api/migration-spec.js';
 import { paths } from '../../../src/controller/migration/paths.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../../src/kube/kube-client.js';
+import type { DovecotPair } from '../../harness/dovecot.js';
 import { waitFor } from './kube.js';
 
 /** Create or update the MailMigration CRD from the generator and wait until it is served. */
@@ -64,4 +65,18 @@ export async function secretsOf(client: KubeClient, namespace: string, migration
     { labelSelector: `${LABEL_MIGRATION}=${migration}` },
   );
   return list.items;
+}
+
+/**
+ * The template of the e2e migrations: the pair's implicit-TLS ports on 127.0.0.1, its CA from the
+ * Secret `ca` (key ca.crt) that the test creates in its namespace.
+ */
+export function migrationTemplate(pair: DovecotPair) {
+  const side = (port: number) => ({
+    host: '127.0.0.1',
+    port,
+    tls: 'implicit' as const,
+    caSecretRef: { name: 'ca', key: 'ca.crt' },
+  });
+  return { source: side(pair.a.implicitTlsPort), destination: side(pair.b.implicitTlsPort) };
 }
