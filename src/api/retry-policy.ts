@@ -28,6 +28,9 @@ export const CONTROLLER_REASONS = {
   UnknownExitCode: 'an exit code mailsync does not use',
   JobFailed: "the Job failed without a worker exit code (its condition's reason is shown instead when it has one)",
   JobDeleted: 'the Job disappeared before its outcome was recorded',
+  StartDeadlineExceeded:
+    'the worker pod was not running within spec.startDeadlineSeconds (the message gives the scheduler’s or kubelet’s reason); the Job is deleted and the account pair freed',
+  DeadlineExceeded: 'the run went on longer than spec.activeDeadlineSeconds (the Job’s deadline) and was stopped',
 } as const;
 
 /** Retried reasons with more to say than "yes". */
@@ -62,7 +65,7 @@ export function retryTable(): string {
       reason === 'Succeeded' ? 'n/a' : why ? `no: ${why}` : (RETRY_NOTES.get(reason) ?? 'yes (spec.retry)');
     rows.push(`| \`${reason}\` | ${codesOf(reason)} | ${retried} |`);
   }
-  rows.push('| any other reason (a Job condition such as `DeadlineExceeded`) | | yes (spec.retry) |');
+  rows.push('| any other reason (a Job condition) | | yes (spec.retry) |');
   return `${RETRY_TABLE_BEGIN}\n${rows.join('\n')}\n${RETRY_TABLE_END}`;
 }
 

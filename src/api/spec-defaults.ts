@@ -69,6 +69,8 @@ export const KUBE_DEFAULTS = {
   suspend: schemaDefault<boolean>(top.suspend, 'suspend'),
   gracePeriodSeconds: schemaDefault<number>(top.gracePeriodSeconds, 'gracePeriodSeconds'),
   backoffLimit: schemaDefault<number>(top.backoffLimit, 'backoffLimit'),
+  startDeadlineSeconds: schemaDefault<number>(top.startDeadlineSeconds, 'startDeadlineSeconds'),
+  activeDeadlineSeconds: schemaDefault<number>(top.activeDeadlineSeconds, 'activeDeadlineSeconds'),
 } as const;
 
 export interface EffectiveSpec {

@@ -18,7 +18,7 @@ import { sameAccount } from './endpoint-identity.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { schemaErrors } from './schema-errors.js';
 import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from './secret-refs.js';
-import { type Endpoint, LOCAL_ENDPOINT_FIELDS, MailSyncSpec, SIDES, type Side } from './spec.js';
+import { type Endpoint, LOCAL_ENDPOINT_FIELDS, MailSyncSpec, RESOURCE_NAMES, SIDES, type Side } from './spec.js';
 import { effectiveMechanism } from './spec-defaults.js';
 import { RULE_TEXT } from './spec-rule-text.js';
 
@@ -149,6 +149,12 @@ function specRuleProblems(spec: MailSyncSpec): SpecProblem[] {
   }
   if (spec.deleteOnSource === true && spec.verify === false) {
     problems.push({ path: 'spec.deleteOnSource', message: RULE_TEXT.deleteNeedsVerify });
+  }
+  for (const list of ['requests', 'limits'] as const) {
+    const names = Object.keys(spec.resources?.[list] ?? {});
+    if (names.some((name) => !(RESOURCE_NAMES as readonly string[]).includes(name))) {
+      problems.push({ path: `spec.resources.${list}`, message: RULE_TEXT.resourceNames });
+    }
   }
   return problems;
 }

@@ -12,5 +12,6 @@ export const RULE_TEXT = {
   xoauth2NeedsToken: (tokenField: string) => `XOAUTH2 needs an OAuth2 token (${tokenField}), not a password`,
   sameAccount: 'the same account as source: a mailbox cannot be synced onto itself',
   minSizeAboveMax: 'bigger than maxSize: no message would match',
+  resourceNames: 'only cpu, memory and ephemeral-storage may be requested or limited',
   deleteNeedsVerify: 'needs verify: true (a source message is only deleted once verified on the destination)',
 } as const;

@@ -330,7 +330,27 @@ export type Retry = Static<typeof Retry>;
 const Quantity = Type.Union([Type.Integer(), Type.String({ pattern: PATTERNS.quantity.pattern })], {
   'x-kubernetes-int-or-string': true,
 });
-const ResourceList = Type.Object({}, { additionalProperties: Quantity });
+/**
+ * The resource names a worker may ask for: a MailSync author must not be able
+ * to hold GPUs or extended resources (a pod that never schedules blocks its
+ * account pair until spec.startDeadlineSeconds). A map (not fixed properties)
+ * so that the CEL rule sees, and rejects, any other name instead of the API
+ * server silently pruning it.
+ */
+export const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'] as const;
+const ResourceList = Type.Object(
+  {},
+  {
+    additionalProperties: Quantity,
+    maxProperties: RESOURCE_NAMES.length,
+    'x-kubernetes-validations': [
+      {
+        rule: `self.all(k, k in [${RESOURCE_NAMES.map((n) => `'${n}'`).join(', ')}])`,
+        message: RULE_TEXT.resourceNames,
+      },
+    ],
+  },
+);
 
 export const MailSyncSpec = Type.Object(
   {
@@ -416,11 +436,37 @@ export const MailSyncSpec = Type.Object(
         }),
       ),
     ),
+    startDeadlineSeconds: Type.Optional(
+      kube(
+        Type.Integer({
+          minimum: 10,
+          maximum: 86400,
+          default: 600,
+          description:
+            'A run whose worker pod is not running after this many seconds fails with the scheduler’s reason (StartDeadlineExceeded) and frees the account pair.',
+        }),
+      ),
+    ),
+    activeDeadlineSeconds: Type.Optional(
+      kube(
+        Type.Integer({
+          minimum: 60,
+          maximum: 2592000,
+          default: 604800,
+          description:
+            'The Job’s activeDeadlineSeconds: a run still going after this many seconds (default 7 days) is stopped and fails with DeadlineExceeded.',
+        }),
+      ),
+    ),
     resources: Type.Optional(
       kube(
         Type.Object(
           { requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) },
-          { additionalProperties: false, description: 'Worker pod resources (defaults: the controller flags).' },
+          {
+            additionalProperties: false,
+            description:
+              'Worker pod resources: cpu, memory and ephemeral-storage only (defaults: the controller flags).',
+          },
         ),
       ),
     ),

@@ -312,7 +312,7 @@ export class Controller {
 export function trimJob(job: V1Job): V1Job {
   return {
     metadata: job.metadata,
-    spec: { suspend: job.spec?.suspend, template: {} },
+    spec: { suspend: job.spec?.suspend, activeDeadlineSeconds: job.spec?.activeDeadlineSeconds, template: {} },
     status: job.status,
   } as V1Job;
 }

@@ -265,6 +265,8 @@ export function buildJob(input: JobInput): V1Job {
       completions: 1,
       parallelism: 1,
       backoffLimit: spec.backoffLimit ?? KUBE_DEFAULTS.backoffLimit,
+      // A run cannot hold its account pair forever (a server trickling bytes keeps every socket timeout at bay).
+      activeDeadlineSeconds: spec.activeDeadlineSeconds ?? KUBE_DEFAULTS.activeDeadlineSeconds,
       ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
       // No second pod while the first one is still terminating (two workers on one account pair).
       podReplacementPolicy: 'Failed',

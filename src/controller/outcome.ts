@@ -97,6 +97,19 @@ export function computeOutcome(input: {
   const exitCode = workerExitCode(pod) ?? summary?.exitCode;
   const state = jobState(job);
 
+  // The Job's activeDeadlineSeconds stopped the worker: whatever it said on the way out, that is why it ended.
+  const failure = jobFailureCondition(job);
+  if (state === 'failed' && failure?.reason === 'DeadlineExceeded') {
+    const limit = job.spec?.activeDeadlineSeconds;
+    return {
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: `the run went on longer than spec.activeDeadlineSeconds${limit !== undefined ? ` (${limit} s)` : ''} and was stopped`,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      permanent: false,
+    };
+  }
+
   if (summary?.reason && (state !== 'succeeded' || summary.exitCode === 0)) {
     const reason = summary.reason;
     return {
@@ -125,7 +138,6 @@ export function computeOutcome(input: {
         : `the worker exited with code ${exitCode} (${reason}${side ? `, ${side}` : ''})`;
     return { phase: phaseForReason(reason), reason, message, exitCode, permanent: PERMANENT_REASONS.has(reason) };
   }
-  const failure = jobFailureCondition(job);
   return {
     phase: 'Failed',
     reason: failure?.reason || 'JobFailed',

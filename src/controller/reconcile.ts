@@ -9,7 +9,7 @@ import type { ControllerContext, StepInput } from './context.js';
 import { jobNameForPair, pairHash } from './pair-hash.js';
 import { paths } from './paths.js';
 import { abortRun } from './run-abort.js';
-import { finishRun, recordLostRun } from './run-finish.js';
+import { endUnstartedRun, finishRun, recordLostRun } from './run-finish.js';
 import { type JobView, planRun, runInProgress } from './run-plan.js';
 import { deleteJobs, startRun } from './run-start.js';
 import { trackRun } from './run-track.js';
@@ -93,6 +93,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
       return abortRun(input, plan.keep);
     case 'track':
       return trackRun(input, plan.job);
+    case 'expire':
+      return endUnstartedRun(input, plan.job, plan.outcome);
     case 'finalize':
       return finishRun(input, plan.job);
     case 'lost':

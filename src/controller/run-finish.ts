@@ -16,6 +16,7 @@ import { computeOutcome, type Outcome } from './outcome.js';
 import { paths } from './paths.js';
 import { decideRetry, retrySettings, withRetryVerdict } from './retry.js';
 import type { JobView } from './run-plan.js';
+import { deleteJobs } from './run-start.js';
 import { countRunAttempts, followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
 import { runFinished, stepContext } from './transitions.js';
@@ -153,4 +154,30 @@ export async function recordLostRun(input: StepInput): Promise<ReconcileResult> 
   recordMetrics(input, outcome, status.startTime);
   log.warn({ job: status.jobName }, 'run lost its Job');
   return { requeueAfter: 500 };
+}
+
+/**
+ * The run's pod never ran within spec.startDeadlineSeconds: record the
+ * outcome first (the reason survives a failed delete), then delete the Job so
+ * that the account pair is free. A recorded run whose Job is still active is
+ * deleted again by the next reconcile (run-plan.ts: clear).
+ */
+export async function endUnstartedRun(input: StepInput, job: JobView, outcome: Outcome): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, key, log } = input;
+  const live = {
+    logTail: status.logTail,
+    progress: status.progress,
+    summary: status.summary,
+    logStream: status.logStream,
+  };
+  const finished = runFinished(countRunAttempts(input, job, status), stepContext(mailSync, ctx.now()), outcome, live);
+  const { next, note } = withRetry(input, finished, outcome);
+  await commitStatus(input, next, { flush: true, eventMessage: `${outcome.reason}: ${outcome.message}${note}` });
+  recordMetrics(input, outcome, status.startTime);
+  log.warn({ job: job.name, reason: outcome.reason }, 'run did not start in time; deleting its Job');
+  await deleteJobs(input, [job]);
+  ctx.streams.forget(job.uid);
+  ctx.currentJob.delete(key);
+  for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);
+  return { requeueAfter: 1000 };
 }

@@ -6,9 +6,10 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_RUN_GENERATION, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
-import { type JobState, jobState } from './outcome.js';
+import { type JobState, jobState, type Outcome } from './outcome.js';
 import { olderFirst } from './pods.js';
 import { decideTrigger, type TriggerDecision } from './run-trigger.js';
+import { startDeadlineOutcome } from './start-deadline.js';
 
 export interface JobView {
   job: V1Job;
@@ -54,6 +55,8 @@ export type Plan =
   | { action: 'abort'; keep: boolean }
   /** This MailSync's run is going on: follow it. */
   | { action: 'track'; job: JobView }
+  /** This MailSync's run did not start within spec.startDeadlineSeconds: record the outcome, delete the Job. */
+  | { action: 'expire'; job: JobView; outcome: Outcome }
   /** This MailSync's Job has finished and the outcome is not recorded yet. */
   | { action: 'finalize'; job: JobView }
   /** Status says a run is going on, but its Job is gone (deleted behind our back, or TTL before we looked). */
@@ -92,6 +95,16 @@ export function runInProgress(status: MailSyncStatus): boolean {
   return status.runGeneration !== undefined && status.startTime !== undefined && status.completionTime === undefined;
 }
 
+/** The status holds this Job's outcome (same run, completion recorded). */
+function recordedRun(view: JobView, status: MailSyncStatus): boolean {
+  return (
+    status.completionTime !== undefined &&
+    status.jobName === view.name &&
+    status.runGeneration !== undefined &&
+    jobRunGeneration(view) === status.runGeneration
+  );
+}
+
 /** A finished Job of ours whose outcome the status does not hold yet. */
 function unrecorded(view: JobView, status: MailSyncStatus): boolean {
   const generation = jobRunGeneration(view);
@@ -105,9 +118,19 @@ export function planRun(input: PlanInput): Plan {
   if (mailSync.metadata.deletionTimestamp) return { action: 'abort', keep: false };
   if (mailSync.spec.suspend) return { action: 'abort', keep: true };
 
-  // A run of ours still going on: follow it (the newest, should there be several).
-  const busyOwn = ownJobs.filter(jobBusy);
-  if (busyOwn.length > 0) return { action: 'track', job: busyOwn[busyOwn.length - 1]! };
+  // A run whose outcome is recorded while its Job is still active (it did not start in time, and deleting
+  // the Job failed or is not in the cache yet): delete it, it must not hold the pair.
+  const endedEarly = ownJobs.filter((j) => j.state === 'active' && !j.deleting && recordedRun(j, status));
+  if (endedEarly.length > 0) return { action: 'clear', jobs: endedEarly };
+
+  // A run of ours still going on: follow it (the newest, should there be several). A recorded run is not
+  // followed again (its pod may still be stopping): that would write it back as Running.
+  const busyOwn = ownJobs.filter((j) => jobBusy(j) && !recordedRun(j, status));
+  if (busyOwn.length > 0) {
+    const job = busyOwn[busyOwn.length - 1]!;
+    const late = startDeadlineOutcome(job, mailSync.spec.startDeadlineSeconds, input.now);
+    return late ? { action: 'expire', job, outcome: late } : { action: 'track', job };
+  }
 
   const finished = ownJobs
     .filter((j) => unrecorded(j, status))

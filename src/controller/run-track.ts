@@ -12,6 +12,7 @@ import { podWaitingReason, workerEnded, workerRunning, workerStarted } from './p
 import type { RunLog } from './run-log.js';
 import type { JobView } from './run-plan.js';
 import { jobRunGeneration } from './run-plan.js';
+import { startDeadlineWake } from './start-deadline.js';
 import { commitStatus } from './status-commit.js';
 import { runProgressing, stepContext } from './transitions.js';
 
@@ -60,6 +61,7 @@ export function countRunAttempts(input: StepInput, job: JobView, status: MailSyn
 
 export async function trackRun(input: StepInput, job: JobView, aborting?: string): Promise<ReconcileResult> {
   const { ctx, mailSync, status, key } = input;
+  const deadline = mailSync.spec.startDeadlineSeconds;
   ctx.currentJob.set(key, job.uid);
   ctx.mirrors.delete(key);
   ctx.claims.release(input.pairHash, key);
@@ -81,5 +83,7 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
   if (runLog) next = { ...next, ...runLog.snapshot() };
   // A new pod took over: written at once, so that a restarted controller does not count it again.
   await commitStatus(input, next, { flush: counted.workerPod !== status.workerPod });
-  return {};
+  // The start deadline may pass without any event: look again then.
+  const wake = aborting ? undefined : startDeadlineWake(job, deadline, ctx.now());
+  return wake === undefined ? {} : { requeueAfter: wake };
 }

@@ -32,6 +32,8 @@ describe('spec defaults', () => {
     ['suspend', KUBE_DEFAULTS.suspend, false],
     ['gracePeriodSeconds', KUBE_DEFAULTS.gracePeriodSeconds, 30],
     ['backoffLimit', KUBE_DEFAULTS.backoffLimit, 1],
+    ['startDeadlineSeconds', KUBE_DEFAULTS.startDeadlineSeconds, 600],
+    ['activeDeadlineSeconds (7 days)', KUBE_DEFAULTS.activeDeadlineSeconds, 7 * 24 * 3600],
   ])('%s defaults to %j', (_field, actual, expected) => {
     expect(actual).toEqual(expected);
   });

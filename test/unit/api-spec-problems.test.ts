@@ -197,6 +197,22 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     ],
   ],
   [
+    'worker resources: cpu, memory and ephemeral-storage',
+    'kubernetes',
+    (s) =>
+      (s.resources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { 'ephemeral-storage': '1Gi', memory: 1 } }),
+    [],
+  ],
+  [
+    'a GPU limit and an extended resource request',
+    'kubernetes',
+    (s) => (s.resources = { requests: { 'example.com/dongle': 1 }, limits: { cpu: 1, 'nvidia.com/gpu': 8 } }),
+    [
+      'spec.resources.requests: only cpu, memory and ephemeral-storage may be requested or limited',
+      'spec.resources.limits: only cpu, memory and ephemeral-storage may be requested or limited',
+    ],
+  ],
+  [
     'a rename regex valid only with its flags',
     'local',
     (s) => (s.folders = { rename: [{ from: '\\p{L}+', to: 'x', flags: 'u' }] }),

@@ -60,10 +60,12 @@ describe('Job building', () => {
     expect(job.metadata?.annotations?.['mailsync.io/run-generation']).toBe('3');
   });
 
-  it('takes grace period, backoff limit and TTL from the spec, with defaults', () => {
+  it('takes grace period, backoff limit, active deadline and TTL from the spec, with defaults', () => {
     const defaults = buildJob(input(mailSync()));
     expect(defaults.spec?.template.spec?.terminationGracePeriodSeconds).toBe(30);
     expect(defaults.spec?.backoffLimit).toBe(1);
+    expect(defaults.spec?.activeDeadlineSeconds).toBe(604800);
+    expect(buildJob(input(mailSync({ activeDeadlineSeconds: 3600 }))).spec?.activeDeadlineSeconds).toBe(3600);
     expect(defaults.spec).not.toHaveProperty('ttlSecondsAfterFinished');
     const custom = buildJob(input(mailSync({ gracePeriodSeconds: 5, backoffLimit: 0, ttlSecondsAfterFinished: 600 })));
     expect(custom.spec?.template.spec?.terminationGracePeriodSeconds).toBe(5);

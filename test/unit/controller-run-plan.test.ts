@@ -67,6 +67,23 @@ const othersFinished = job({ ownerUid: 'uid-b', ownerName: 'b', condition: 'Comp
 const othersFinishedElsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', condition: 'Complete' });
 const othersRunningElsewhere = job({ namespace: 'other', ownerUid: 'uid-b', ownerName: 'b', podPhase: 'Running' });
 
+/** Its own run created an hour before NOW whose pod never got scheduled. */
+const neverScheduled = (() => {
+  const view = job({ podPhase: 'Pending' });
+  view.job.metadata!.creationTimestamp = new Date(NOW.getTime() - 3600_000);
+  view.pods[0]!.metadata!.creationTimestamp = new Date(NOW.getTime() - 3600_000);
+  view.pods[0]!.status!.conditions = [
+    { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' },
+  ];
+  return view;
+})();
+const startDeadlineOutcome = (seconds: number) => ({
+  phase: 'Failed' as const,
+  reason: 'StartDeadlineExceeded',
+  message: `the worker pod was not running within spec.startDeadlineSeconds (${seconds} s): Unschedulable: 0/1 nodes are available`,
+  permanent: false,
+});
+
 interface Case {
   mailSync?: MailSync;
   status?: MailSyncStatus;
@@ -90,6 +107,26 @@ describe('run planning: given the MailSync, its status and the Jobs, the next st
       { action: 'start', cleanup: [oldPairFinished], next: { trigger: 'generation' } },
     ],
     ['its own running Job: follow it', { status: inProgress, ownJobs: [running] }, { action: 'track', job: running }],
+    [
+      'its own run not scheduled after spec.startDeadlineSeconds (default 600 s): expire it',
+      { status: inProgress, ownJobs: [neverScheduled] },
+      { action: 'expire', job: neverScheduled, outcome: startDeadlineOutcome(600) },
+    ],
+    [
+      'its own run not scheduled within a longer spec.startDeadlineSeconds: keep following it',
+      { mailSync: ms({}, { startDeadlineSeconds: 7200 }), status: inProgress, ownJobs: [neverScheduled] },
+      { action: 'track', job: neverScheduled },
+    ],
+    [
+      'its own run expired and recorded, the Job still active (delete failed or not cached): delete it',
+      { status: failed, ownJobs: [neverScheduled] },
+      { action: 'clear', jobs: [neverScheduled] },
+    ],
+    [
+      'a recorded run whose Job is already being deleted: not followed again (the status stays as recorded)',
+      { status: failed, ownJobs: [job({ podPhase: 'Pending', deleting: true })] },
+      { action: 'idle', next: {} },
+    ],
     [
       'another MailSync’s running Job holds the account pair: wait, naming it',
       { pairJobs: [othersRunning] },

@@ -79,7 +79,8 @@ describe('a run going on', () => {
   ])('$name: phase $phase, Ready reason $ready', async ({ pod, phase, ready, running, message, event }) => {
     const job = runJob(joe);
     const w = new World([joe, secret(), job, ...(pod ? [workerPod(job, pod)] : [])]);
-    expect(await w.reconcile('joe')).toEqual({});
+    // Not running yet: looked at again when spec.startDeadlineSeconds (600 s) has passed.
+    expect(await w.reconcile('joe')).toEqual(phase === 'Pending' ? { requeueAfter: 600_500 } : {});
     expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
     const status = w.status();
     expect(status.phase).toBe(phase);
@@ -158,6 +159,67 @@ interface Finished {
   message: string;
   event: 'Normal' | 'Warning';
 }
+
+describe('a run whose worker pod does not run within spec.startDeadlineSeconds', () => {
+  const unschedulable = (job: ReturnType<typeof runJob>) => {
+    const pod = workerPod(job, { container: 'none' });
+    pod.status!.conditions = [
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message: '0/1 nodes are available: 1 Insufficient memory.',
+      },
+    ];
+    return pod;
+  };
+
+  it('fails with the scheduler’s reason, deletes the Job and wakes the MailSyncs waiting for the pair', async () => {
+    const ms = mailSync({ spec: { startDeadlineSeconds: 30 }, status: startedStatus(mailSync()) });
+    const job = runJob(ms);
+    const w = new World([ms, secret(), job, unschedulable(job)]);
+    w.ctx.mirrors.set(`${NS}/ann`, job.metadata!.uid!);
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 30_500 });
+    expect(w.status().phase).toBe('Pending');
+
+    await w.settle(31_000);
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 1000 });
+    expect(w.writes(mark)).toEqual(['patch mailsyncs/joe/status', `delete jobs/${JOB} propagation=Background`]);
+    const message =
+      'the worker pod was not running within spec.startDeadlineSeconds (30 s): Unschedulable: 0/1 nodes are available: 1 Insufficient memory.';
+    const status = w.status();
+    expect(status).toMatchObject({
+      phase: 'Failed',
+      lastError: { reason: 'StartDeadlineExceeded', message },
+      completionTime: expect.any(String),
+    });
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'StartDeadlineExceeded' });
+    expect(w.events(mark)).toEqual([
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'StartDeadlineExceeded',
+        message: expect.stringContaining(message),
+      }),
+    ]);
+    expect(w.job(JOB)).toBeUndefined();
+    expect(w.enqueued).toContain(`${NS}/ann`);
+  });
+
+  it('a recorded run whose Job could not be deleted is deleted by the next look, the outcome kept', async () => {
+    const ms = mailSync({ spec: { startDeadlineSeconds: 30 }, status: startedStatus(mailSync()) });
+    const job = runJob(ms);
+    const w = new World([ms, secret(), job, unschedulable(job)]);
+    await w.settle(31_000);
+    w.kube.fail({ verb: 'delete', resource: 'jobs' }, 500);
+    await expect(w.reconcile('joe')).rejects.toThrow();
+    expect(w.status().lastError?.reason).toBe('StartDeadlineExceeded');
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({ requeueAfter: 1000 });
+    expect(w.writes(mark)).toEqual([`delete jobs/${JOB} propagation=Background`]);
+    expect(w.status().lastError?.reason).toBe('StartDeadlineExceeded');
+  });
+});
 
 describe('a finished run', () => {
   it.each<Finished>([
@@ -240,7 +302,7 @@ describe('a finished run', () => {
       job: { state: 'failed', failedReason: 'DeadlineExceeded' },
       phase: 'Failed',
       reason: 'DeadlineExceeded',
-      message: 'Job has reached the specified backoff limit (DeadlineExceeded)',
+      message: 'the run went on longer than spec.activeDeadlineSeconds (604800 s) and was stopped',
       event: 'Warning',
     },
   ])(
