@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseControllerArgs } from '../../src/controller/main.js';
 import { DEFAULT_LEASE } from '../../src/kube/leader-election.js';
 import { oneOfKind, parseManifests } from './manifests.js';
+import { LONG_RELEASE } from './render.js';
 import { buildTool, helmTemplate } from './tools.js';
 
 const NAMESPACE = 'mailsync-system';
@@ -16,8 +17,8 @@ beforeAll(() => {
 }, 30 * 60_000);
 
 /** The controller's configuration as the pod would start it with these values. */
-function controllerConfig(args: string[]) {
-  const rendered = helmTemplate(helm, args, NAMESPACE);
+function controllerConfig(args: string[], release = 'mailsync') {
+  const rendered = helmTemplate(helm, args, NAMESPACE, release);
   expect(rendered.stderr).toBe('');
   const container = oneOfKind(parseManifests(rendered.stdout), 'Deployment').spec.template.spec.containers[0];
   const [command, ...flags] = container.args as string[];
@@ -137,6 +138,13 @@ describe('the controller parses the chart arguments', () => {
   it('no release check without leader election (the claim lives on the Lease)', () => {
     const config = controllerConfig(['--set', 'replicas=1', '--set', 'leaderElection.enabled=false']);
     expect(config.release).toBeUndefined();
+  });
+
+  it('a 53-character release name: its release identity and its Lease (at most 63 characters)', () => {
+    const config = controllerConfig([], LONG_RELEASE);
+    expect(config.release).toBe(`${NAMESPACE}/${LONG_RELEASE}`);
+    expect(config.leaseName.length).toBeLessThanOrEqual(63);
+    expect(config.leaseName.startsWith(LONG_RELEASE)).toBe(true);
   });
 
   it('workerImagePullPolicy overrides the image pull policy for the workers only', () => {
