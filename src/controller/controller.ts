@@ -11,6 +11,7 @@ import { PHASES, type Phase } from '../api/status.js';
 import { EventRecorder } from '../kube/event-recorder.js';
 import { InformerSet } from '../kube/informers.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import type { LabelSelector } from '../kube/label-selector.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from '../kube/workqueue.js';
 import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
 import { Admission } from './admission/admission.js';
@@ -49,6 +50,8 @@ export interface ControllerOptions {
   maxRunning?: number;
   /** Running syncs at most per IMAP host (source or destination), controller-wide. */
   maxRunningPerHost?: number;
+  /** Only Secrets matching it may be referenced (--secret-selector). */
+  secretSelector?: LabelSelector;
 }
 
 export class Controller {
@@ -132,7 +135,7 @@ export class Controller {
         (key) => this.queue.add(key),
       ),
       migrationGone: (ms) => ownerMigrationGone(ms, this.migrationCaps),
-      secrets: new SecretKeys(client),
+      secrets: new SecretKeys(client, undefined, options.secretSelector),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),
     };

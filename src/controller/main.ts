@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CLIENT_DEFAULTS, KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
+import { type LabelSelector, parseLabelSelector } from '../kube/label-selector.js';
 import { DEFAULT_LEASE, type LeaderElectionOptions, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
@@ -54,6 +55,9 @@ Options (environment variable in brackets):
   --max-running-per-host N   at most N syncs running at once against one IMAP host, source or
                              destination (default 0 = no cap); more wait with phase Queued
                              [MAILSYNC_MAX_RUNNING_PER_HOST]
+  --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
+                             may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
+                             Default: any Secret of the MailSync's namespace (docs/security.md) [MAILSYNC_SECRET_SELECTOR]
   --kube-api-qps N           client-side rate limit of API requests per second (default 100; 0 = none) [MAILSYNC_KUBE_API_QPS]
   --kube-api-burst N         requests allowed at once above that rate (default 200) [MAILSYNC_KUBE_API_BURST]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
@@ -99,6 +103,8 @@ export interface ControllerConfig {
   kubeApiQps: number;
   kubeApiBurst: number;
   logLevel: string;
+  /** Only Secrets with these labels may be referenced (--secret-selector); unset: any Secret of the namespace. */
+  secretSelector?: LabelSelector;
 }
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -138,6 +144,7 @@ export function parseControllerArgs(
       'max-running-per-host': { type: 'string' },
       'kube-api-qps': { type: 'string' },
       'kube-api-burst': { type: 'string' },
+      'secret-selector': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -190,6 +197,8 @@ export function parseControllerArgs(
   if (release && !leaderElect) {
     throw new Error('--release needs --leader-elect: the release claim lives on the Lease, renewed by the leader');
   }
+  const selectorText = (values['secret-selector'] ?? env.MAILSYNC_SECRET_SELECTOR ?? '').trim();
+  const secretSelector = selectorText ? parseLabelSelector(selectorText) : undefined;
   return {
     namespaces,
     concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
@@ -232,6 +241,7 @@ export function parseControllerArgs(
       values['kube-api-burst'] ?? env.MAILSYNC_KUBE_API_BURST ?? String(CLIENT_DEFAULTS.burst),
     ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
+    ...(secretSelector ? { secretSelector } : {}),
   };
 }
 
@@ -278,6 +288,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
     maxRunning: config.maxRunning,
     maxRunningPerHost: config.maxRunningPerHost,
+    secretSelector: config.secretSelector,
   });
   const migrations = new MigrationController(client, log.child({ component: 'migration' }), {
     namespaces: config.namespaces,

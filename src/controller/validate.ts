@@ -11,45 +11,61 @@ import { secretRefsOf } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { problemsText, specProblems } from '../api/spec-problems.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
+import { type LabelSelector, selectorMatches } from '../kube/label-selector.js';
 import { paths } from './paths.js';
 import { scheduleProblem } from './schedule.js';
 
 export interface ValidationProblem {
   /** Condition reason. */
-  reason: 'InvalidConfiguration' | 'SecretNotFound' | 'SecretKeyNotFound';
+  reason: 'InvalidConfiguration' | 'SecretNotFound' | 'SecretKeyNotFound' | 'SecretNotAllowed';
   message: string;
   /** Retrying can help (the Secret may appear). */
   retry: boolean;
 }
 
+/** What the controller keeps of a Secret: its key names and labels, never a value. */
+export interface SecretShape {
+  keys: Set<string>;
+  labels: Record<string, string>;
+}
+
 /**
- * Which keys a Secret has (null: no such Secret), remembered for a few
- * seconds: a thousand MailSyncs naming one Secret cost one read. Only the key
- * names are kept, never the values.
+ * Which keys and labels a Secret has (null: no such Secret), remembered for a
+ * few seconds: a thousand MailSyncs naming one Secret cost one read. Only the
+ * key names and labels are kept, never the values. With a selector
+ * (--secret-selector), only Secrets it matches may be referenced.
  */
 export class SecretKeys {
-  readonly #cache = new Map<string, { keys: Set<string> | null; at: number }>();
+  readonly #cache = new Map<string, { shape: SecretShape | null; at: number }>();
 
   constructor(
     readonly client: KubeClient,
     readonly ttlMs = 5000,
+    readonly selector?: LabelSelector,
   ) {}
 
-  async keys(namespace: string, name: string): Promise<Set<string> | null> {
+  async shape(namespace: string, name: string): Promise<SecretShape | null> {
     const id = `${namespace}/${name}`;
     const cached = this.#cache.get(id);
-    if (cached && Date.now() - cached.at < this.ttlMs) return cached.keys;
-    let keys: Set<string> | null;
+    if (cached && Date.now() - cached.at < this.ttlMs) return cached.shape;
+    let shape: SecretShape | null;
     try {
       const secret = await this.client.get<V1Secret>(paths.secret(namespace, name));
-      keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+      shape = {
+        keys: new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]),
+        labels: { ...secret.metadata?.labels },
+      };
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      keys = null;
+      shape = null;
     }
-    this.#cache.set(id, { keys, at: Date.now() });
+    this.#cache.set(id, { shape, at: Date.now() });
     if (this.#cache.size > 10_000) this.#cache.clear();
-    return keys;
+    return shape;
+  }
+
+  async keys(namespace: string, name: string): Promise<Set<string> | null> {
+    return (await this.shape(namespace, name))?.keys ?? null;
   }
 }
 
@@ -68,11 +84,13 @@ export async function validateForRun(
   const schedule = scheduleProblem(spec);
   if (schedule) return { reason: 'InvalidConfiguration', message: schedule, retry: false };
   for (const { ref, path } of secretRefsOf(spec)) {
-    const keys = await secrets.keys(namespace, ref.name);
-    if (keys === null) {
+    const shape = await secrets.shape(namespace, ref.name);
+    if (shape === null) {
       return { reason: 'SecretNotFound', message: `${path}: Secret ${namespace}/${ref.name} not found`, retry: true };
     }
-    if (!keys.has(ref.key)) {
+    const refused = secretNotAllowed(secrets.selector, shape, `${path}: Secret ${namespace}/${ref.name}`);
+    if (refused) return refused;
+    if (!shape.keys.has(ref.key)) {
       return {
         reason: 'SecretKeyNotFound',
         message: `${path}: Secret ${namespace}/${ref.name} has no key ${JSON.stringify(ref.key)}`,
@@ -81,4 +99,22 @@ export async function validateForRun(
     }
   }
   return undefined;
+}
+
+/**
+ * The operator's opt-in restriction (--secret-selector): a Secret outside the
+ * selector is refused, not retried (the Secret is looked at again at the next
+ * spec change or run-now request). Pure.
+ */
+export function secretNotAllowed(
+  selector: LabelSelector | undefined,
+  shape: SecretShape,
+  what: string,
+): ValidationProblem | undefined {
+  if (!selector || selectorMatches(selector, shape.labels)) return undefined;
+  return {
+    reason: 'SecretNotAllowed',
+    message: `${what} is not allowed: this controller only uses Secrets matching the label selector ${selector.text} (--secret-selector)`,
+    retry: false,
+  };
 }

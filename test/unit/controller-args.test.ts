@@ -68,3 +68,19 @@ describe('--release', () => {
     expect(() => parse(['--claim-stale-seconds=0'])).toThrow('--claim-stale-seconds must be an integer >= 1');
   });
 });
+
+describe('--secret-selector', () => {
+  it.each<[string, string[], Record<string, string>, string | undefined]>([
+    ['off by default: any Secret of the namespace', [], {}, undefined],
+    ['from the flag', ['--secret-selector=mailsync.io/credentials=true'], {}, 'mailsync.io/credentials=true'],
+    ['from the environment', [], { MAILSYNC_SECRET_SELECTOR: 'team=mail' }, 'team=mail'],
+    ['the flag over the environment', ['--secret-selector=a=1'], { MAILSYNC_SECRET_SELECTOR: 'b=2' }, 'a=1'],
+    ['empty: off', [], { MAILSYNC_SECRET_SELECTOR: ' ' }, undefined],
+  ])('%s', (_what, args, env, text) => {
+    expect(parse(args, env).secretSelector?.text).toBe(text);
+  });
+
+  it('refuses a selector it cannot match (set-based) at start', () => {
+    expect(() => parse(['--secret-selector=env in (a)'])).toThrow(/label selector "env in \(a\)"/);
+  });
+});

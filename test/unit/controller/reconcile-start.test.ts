@@ -8,7 +8,9 @@
 import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
+import { SecretKeys } from '../../../src/controller/validate.js';
 import { KubeApiError } from '../../../src/kube/kube-client.js';
+import { parseLabelSelector } from '../../../src/kube/label-selector.js';
 import type { StoredObject } from './fake-kube.js';
 import {
   configMapOf,
@@ -384,5 +386,40 @@ describe('the fake API keeps the rules reconcile relies on', () => {
     await expect(w.kube.create(`/apis/batch/v1/namespaces/${NS}/jobs`, runJob(joe))).rejects.toMatchObject({
       reason: 'AlreadyExists',
     });
+  });
+});
+
+describe('--secret-selector', () => {
+  const labelled = (labels: Record<string, string>) => {
+    const s = secret();
+    s.metadata!.labels = labels;
+    return s;
+  };
+  it.each<{ name: string; labels: Record<string, string>; allowed: boolean }>([
+    { name: 'a Secret with the label', labels: { 'mailsync.io/credentials': 'true' }, allowed: true },
+    { name: 'a Secret without it', labels: {}, allowed: false },
+    { name: 'a Secret with another value', labels: { 'mailsync.io/credentials': 'false' }, allowed: false },
+  ])('$name: allowed $allowed', async ({ labels, allowed }) => {
+    const w = new World([joe, labelled(labels)]);
+    w.ctx.secrets = new SecretKeys(w.kube, 5000, parseLabelSelector('mailsync.io/credentials=true'));
+    const result = await w.reconcile('joe');
+    if (allowed) {
+      expect(w.job(JOB)).toBeDefined();
+      return;
+    }
+    // Refused once, clearly, and not retried (no requeue: a retry cannot help until someone changes something).
+    expect(result).toEqual({});
+    expect(w.job(JOB)).toBeUndefined();
+    const status = w.status();
+    expect(status.phase).toBe('Failed');
+    expect(condition(status, 'Ready')).toMatchObject({
+      reason: 'SecretNotAllowed',
+      message: `spec.source.passwordSecretRef: Secret ${NS}/joe-passwords is not allowed: this controller only uses Secrets matching the label selector mailsync.io/credentials=true (--secret-selector)`,
+    });
+    expect(JSON.stringify([status, w.events(), w.logOutput])).not.toContain(SECRET_VALUE);
+    // A second look writes nothing new.
+    const mark = w.mark();
+    await w.reconcile('joe');
+    expect(w.writes(mark)).toEqual([]);
   });
 });
