@@ -19,12 +19,12 @@ import { RunLog } from '../../src/controller/run-log.js';
 import { type KubeClient, readAll } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
+import { removeNamespace, waitMailSync } from './helpers/fixture.js';
 import {
   connect,
   createMailSync,
   createNamespace,
   createSecret,
-  deleteNamespace,
   getMailSync,
   IMAGE,
   imageSkipReason,
@@ -63,16 +63,7 @@ describe.skipIf(skip)(
     const started = Date.now();
 
     const waitStatus = (name: string, what: string, test: (ms: MailSync) => boolean, timeoutMs = 300_000) =>
-      waitFor(
-        `${name}: ${what}`,
-        async () => {
-          const ms = await getMailSync(client, ns, name);
-          return ms && test(ms) ? ms : undefined;
-        },
-        timeoutMs,
-        500,
-        async () => JSON.stringify((await getMailSync(client, ns, name))?.status ?? 'no such MailSync').slice(0, 3000),
-      );
+      waitMailSync(client, ns, name, what, test, { timeoutMs });
 
     /** A destination user and a MailSync spec from the shared 10,000-message source to it. */
     async function destination(user: string, extra: Partial<MailSyncSpec> = {}): Promise<MailSyncSpec> {
@@ -202,9 +193,10 @@ describe.skipIf(skip)(
     }, 600_000);
 
     afterAll(async () => {
+      // The namespace goes first, while the controller still runs: the MailSyncs' finalizers need it.
+      await removeNamespace(client, ns);
       await controller?.stop();
       await pair?.stop();
-      if (client && ns) await deleteNamespace(client, ns);
       console.log(`[interruption] whole file: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 
