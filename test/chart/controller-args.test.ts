@@ -112,6 +112,12 @@ describe('the controller parses the chart arguments', () => {
     });
   });
 
+  it('secretSelector: off by default, passed as --secret-selector when set', () => {
+    expect(controllerConfig([]).secretSelector).toBeUndefined();
+    const config = controllerConfig(['--set-string', 'secretSelector=mailsync.io/credentials=true']);
+    expect(config.secretSelector?.text).toBe('mailsync.io/credentials=true');
+  });
+
   it('imagePullSecrets reach the worker pods too', () => {
     const config = controllerConfig([
       '--set',
