@@ -28,7 +28,11 @@ export function crdObject(parts: CrdParts): JsonObject {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: parts.name,
-      labels: { 'app.kubernetes.io/name': 'mailsync-operator', 'app.kubernetes.io/part-of': 'mailsync' },
+      labels: {
+        'app.kubernetes.io/name': 'mailsync-operator',
+        'app.kubernetes.io/part-of': 'mailsync-operator',
+        'app.kubernetes.io/component': 'crd',
+      },
     },
     spec: {
       group: GROUP,
