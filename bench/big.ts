@@ -117,7 +117,8 @@ async function main(): Promise<void> {
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0))
     throw new Error(`--messages: a list of counts, got ${args.messages}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'mailsync-bench-big-'));
-  const pair = await startDovecotPair();
+  // An imap process holding a million-message maildir needs more than Dovecot's default 256M.
+  const pair = await startDovecotPair({ a: { vszLimit: '2G' }, b: { vszLimit: '2G' } });
   const all: SizeResult[] = [];
   try {
     for (const count of sizes) all.push(await benchSize(pair, count, dir));

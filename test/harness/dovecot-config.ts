@@ -48,6 +48,8 @@ export interface ConfigParams {
   uidplus: boolean;
   /** Dovecot's mail_max_keyword_length (default 50): a longer keyword in STORE/APPEND is refused with NO. */
   maxKeywordLength?: number;
+  /** default_vsz_limit (Dovecot's default 256M): an imap process over it dies; a million-message maildir needs more. */
+  vszLimit?: string;
 }
 
 /**
@@ -139,6 +141,7 @@ userdb {
 
 mail_location = ${layout.location}
 ${p.maxKeywordLength ? `mail_max_keyword_length = ${p.maxKeywordLength}` : ''}
+${p.vszLimit ? `default_vsz_limit = ${p.vszLimit}` : ''}
 namespace inbox {
   inbox = yes
   separator = ${layout.separator}

@@ -56,6 +56,8 @@ export interface DovecotOptions {
   uidplus?: boolean;
   /** mail_max_keyword_length: STORE/APPEND of a longer keyword gets NO (default: Dovecot's 50). */
   maxKeywordLength?: number;
+  /** default_vsz_limit, e.g. '2G' (Dovecot's default 256M kills the imap process of a million-message maildir). */
+  vszLimit?: string;
 }
 
 export interface DovecotServer {
@@ -266,6 +268,7 @@ class Instance implements DovecotServer {
         mailUser: MAIL_USER,
         uidplus: this.options.uidplus ?? true,
         maxKeywordLength: this.options.maxKeywordLength,
+        vszLimit: this.options.vszLimit,
       }),
     );
   }
