@@ -214,6 +214,9 @@ export async function syncFolder(
         identityHeaders: spec.identityHeaders,
       }),
     );
+    // The refreshed listing has every message the earlier one still needs: let the earlier table
+    // go before verification (a million-message folder: 30 MB less at the run's peak).
+    destinationListing.messages = new MessageList(0);
   }
   const sourceMessages = sourceListing.messages;
   const expected = (index: number) =>
