@@ -4,7 +4,7 @@
  * state of the last run), and create the Job.
  */
 import type { V1Job } from '@kubernetes/client-node';
-import { isAlreadyExists, isNotFound } from '../kube/kube-client.js';
+import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
 import { groupOf, hostKey } from './admission/hosts.js';
@@ -126,6 +126,17 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
     ctx.admission.release(uid);
     // Someone else's Job (or our previous one, still being deleted) has the name: look again shortly.
     if (isAlreadyExists(error)) return { requeueAfter: 1000 };
+    // The Job itself is invalid (e.g. a resource request above the worker's default limit): say so, once.
+    if (isInvalid(error)) {
+      const problem = {
+        reason: 'InvalidConfiguration',
+        message: `the API server rejected the worker Job: ${(error as Error).message}`.slice(0, 1000),
+        retry: false,
+      };
+      await commitStatus(input, runBlocked(status, step, problem, pairHash), { flush: true });
+      log.info({ reason: problem.reason }, 'not starting: %s', problem.message);
+      return {};
+    }
     throw error;
   }
   log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, 'created Job');

@@ -23,6 +23,8 @@ export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409;
 export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
+/** The object failed the API server's validation (422 Invalid): sending it again fails the same way. */
+export const isInvalid = (e: unknown): boolean => e instanceof KubeApiError && e.status === 422;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type { Lane };

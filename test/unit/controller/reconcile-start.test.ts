@@ -423,3 +423,25 @@ describe('--secret-selector', () => {
     expect(w.writes(mark)).toEqual([]);
   });
 });
+
+describe('a worker Job the API server rejects as invalid', () => {
+  it('is reported once as InvalidConfiguration with the API server’s words, not retried', async () => {
+    const w = new World([joe, secret()]);
+    w.kube.fail({ verb: 'create', resource: 'jobs' }, 422, 'Invalid');
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.job(JOB)).toBeUndefined();
+    const status = w.status();
+    expect(status.phase).toBe('Failed');
+    expect(condition(status, 'Ready')).toMatchObject({
+      reason: 'InvalidConfiguration',
+      message: expect.stringMatching(/^the API server rejected the worker Job: /),
+    });
+    // The pair is not held by a claim: another MailSync of the pair could start.
+    expect(w.ctx.claims.holder(hashOf(joe), `${NS}/other`)).toBeUndefined();
+    // A later look (resync) tries again, at most once per look; nothing is written while it fails the same way.
+    w.kube.fail({ verb: 'create', resource: 'jobs' }, 422, 'Invalid');
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.writes(mark).filter((a) => a.startsWith('patch'))).toEqual([]);
+  });
+});
