@@ -106,6 +106,23 @@ describe('two releases in one cluster', () => {
     expect(exprs(a)).not.toContain('mail-b');
     expect(exprs(b)).toContain('job=\\"mail-b-mailsync-operator\\"');
   });
+
+  it('ship dashboards with different uids and titles, each preselecting its own job', () => {
+    const dashboardOf = (objects: K8sObject[]) => {
+      const configMap = ofKind(objects, 'ConfigMap').find((c) => c.metadata.labels?.grafana_dashboard === '1');
+      return JSON.parse(configMap!.data['mailsync-operator.json']);
+    };
+    const [a, b] = [dashboardOf(first()), dashboardOf(second())];
+    expect(a.uid).toMatch(/^mailsync-[0-9a-f]{12}$/);
+    expect(b.uid).toMatch(/^mailsync-[0-9a-f]{12}$/);
+    expect(a.uid).not.toBe(b.uid);
+    expect(a.title).toBe(`MailSync operator (${NAMESPACE}/mail-a)`);
+    expect(b.title).toBe(`MailSync operator (${NAMESPACE}/mail-b)`);
+    const job = (d: { templating: { list: { name: string; current: unknown }[] } }) =>
+      d.templating.list.find((v) => v.name === 'job')!.current;
+    expect(job(a)).toEqual({ selected: true, text: ['mail-a-mailsync-operator'], value: ['mail-a-mailsync-operator'] });
+    expect(job(b)).toEqual({ selected: true, text: ['mail-b-mailsync-operator'], value: ['mail-b-mailsync-operator'] });
+  });
 });
 
 describe('images and pull secrets', () => {

@@ -470,7 +470,14 @@ describe('monitoring', () => {
   it('ships the Grafana dashboard in a ConfigMap labelled grafana_dashboard: "1"', () => {
     const configMap = ofKind(render(), 'ConfigMap').find((c) => c.metadata.labels?.grafana_dashboard === '1');
     expect(configMap).toBeDefined();
-    expect(JSON.parse(configMap!.data['mailsync-operator.json'])).toEqual(dashboard);
+    // files/dashboard.json, with the release's own uid, title and preselected job (chart-release.test.ts)
+    const shipped = JSON.parse(configMap!.data['mailsync-operator.json']);
+    const job = (d: typeof dashboard) => d.templating.list.find((v: { name: string }) => v.name === 'job');
+    expect({ ...shipped, uid: dashboard.uid, title: dashboard.title, templating: undefined }).toEqual({
+      ...dashboard,
+      templating: undefined,
+    });
+    expect({ ...job(shipped), current: {} }).toEqual(job(dashboard));
     const elsewhere = render(['--set', 'grafanaDashboard.namespace=monitoring']);
     expect(ofKind(elsewhere, 'ConfigMap')[0]!.metadata.namespace).toBe('monitoring');
     expect(ofKind(render(['--set', 'grafanaDashboard.enabled=false']), 'ConfigMap')).toEqual([]);
