@@ -11,6 +11,7 @@
  * wrong type must still render something, never throw.
  */
 import type { Summary } from './events.js';
+import { printable } from './printable.js';
 import { formatBytes, formatDuration, plural } from './units-text.js';
 
 /** One parsed line of the worker's log: an engine event (has `event`) or a plain pino line. */
@@ -103,8 +104,15 @@ function unknownEventText(line: LogRecord): string {
   return `${str(line.event)} ${JSON.stringify(rest)}`;
 }
 
-/** The readable lines of one worker log line (two for the summary, one for everything else). */
+/**
+ * The readable lines of one worker log line (two for the summary, one for everything else), control characters
+ * escaped: folder names and error texts come from IMAP servers, and these lines reach terminals and status.
+ */
 export function lineText(line: LogRecord): string[] {
+  return rawLineText(line).map(printable);
+}
+
+function rawLineText(line: LogRecord): string[] {
   switch (line.event) {
     case undefined:
       return [plainLineText(line)];

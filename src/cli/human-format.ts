@@ -7,6 +7,7 @@
 
 import { type LogRecord, lineText, verdictLine } from '../api/event-text.js';
 import type { Summary } from '../api/events.js';
+import { printable } from '../api/printable.js';
 import { formatBytes, formatDuration, plural } from '../api/units-text.js';
 
 export interface HumanFormatOptions {
@@ -23,7 +24,9 @@ const localClock = (ms: number) => {
 /** One log line rendered with its time: "12:34:56 Folder INBOX done: ...". */
 export function formatLine(line: LogRecord, options: HumanFormatOptions = {}): string {
   if (line.event === 'summary' && typeof line.summary === 'object' && line.summary !== null) {
-    return formatSummary(line.summary as Summary).join('\n');
+    return formatSummary(line.summary as Summary)
+      .map(printable)
+      .join('\n');
   }
   const clock = options.clock ?? localClock;
   const prefix = typeof line.time === 'number' ? `${clock(line.time)} ` : '';

@@ -3,6 +3,7 @@
  * with the MailSync's object reference filled in.
  */
 import { API_VERSION, KIND, type MailSync } from '../api/mailsync.js';
+import { printableKeepingLines } from '../api/printable.js';
 import type { EventRecorder, EventType, ObjectReference } from '../kube/event-recorder.js';
 
 export function mailSyncReference(mailSync: MailSync): ObjectReference {
@@ -22,6 +23,7 @@ export class MailSyncEvents {
 
   /** Fire and forget (see EventRecorder.record). */
   record(mailSync: MailSync, type: EventType, reason: string, message: string): void {
-    this.recorder.record(mailSyncReference(mailSync), type, reason, message);
+    // Messages carry server text (error texts, folder names): never a control character in an Event.
+    this.recorder.record(mailSyncReference(mailSync), type, reason, printableKeepingLines(message));
   }
 }

@@ -5,13 +5,15 @@
  * - urgent changes (phase, conditions) at once;
  * - everything else (progress, logTail) coalesced: at most one write per
  *   MailSync every `intervalMs` (5 s);
- * - nothing when nothing changed.
+ * - nothing when nothing changed;
+ * - always within the CRD's limits, control characters escaped (api/status-bounds.ts).
  * Reconcile reads its status from here (`current`), so it never acts on a
  * stale informer copy of what it wrote itself.
  */
 import type { Logger } from 'pino';
 import { type MailSync, objectKey, splitKey } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
+import { boundStatus } from '../api/status-bounds.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { applyMergePatch, deepEqual, mergePatch } from '../kube/merge-patch.js';
 import { paths } from './paths.js';
@@ -65,8 +67,9 @@ export class StatusWriter {
    */
   update(mailSync: MailSync, mutate: (status: MailSyncStatus) => void, urgent = false): void {
     const entry = this.#entry(mailSync);
-    const next = structuredClone(entry.desired);
+    let next = structuredClone(entry.desired);
     mutate(next);
+    next = boundStatus(next);
     // Phase and condition changes are news; progress and log lines can wait for the next window.
     if (next.phase !== entry.desired.phase || !deepEqual(next.conditions, entry.desired.conditions)) urgent = true;
     entry.desired = next;

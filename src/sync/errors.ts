@@ -7,6 +7,7 @@
  * the server's response text only.
  */
 import { EXIT_CODES, type Reason } from '../api/exit-codes.js';
+import { printableKeepingLines } from '../api/printable.js';
 import type { Side } from '../api/spec.js';
 import { problemsText, SpecError, type SpecProblem } from '../api/spec-problems.js';
 
@@ -84,5 +85,6 @@ export function asMailsyncError(err: unknown): MailsyncError {
 export function errorHeadline(err: unknown): string {
   const e = asMailsyncError(err);
   const label = e.reason === 'InvalidConfiguration' ? 'error' : e.side ? `${e.reason} (${e.side})` : e.reason;
-  return `${label}: ${e.message}`;
+  // The message may quote a server (greeting, NO text, folder name): no control character reaches the terminal.
+  return printableKeepingLines(`${label}: ${e.message}`);
 }
