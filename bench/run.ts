@@ -20,7 +20,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
-import { connectClient, listMailbox } from '../test/harness/mailbox.js';
+import { compareMailboxes } from '../test/harness/exact-copy.js';
+import { connectClient } from '../test/harness/mailbox.js';
 import { type CorpusMessage, generateCorpus } from './corpus.js';
 import { describeMeasure, ensureDebianTools, type Measure, measured as measureCommand } from './measure.js';
 import { describePhases } from './phases.js';
@@ -81,27 +82,20 @@ async function loadCorpus(server: DovecotServer, user: string, messages: CorpusM
   await Promise.all(workers);
 }
 
-/** All messages of a mailbox as one sorted multiset of "sha256 flags date" (folder names differ across flavours). */
-async function mailboxDigest(server: DovecotServer, user: string): Promise<{ lines: string[]; bytes: number }> {
-  const folders = await listMailbox(server, user);
-  const lines = folders.flatMap((f) => f.messages.map((m) => `${m.sha256} ${m.flags.join(',')} ${m.internalDate}`));
-  const bytes = folders.reduce((sum, f) => sum + f.messages.reduce((s, m) => s + m.size, 0), 0);
-  return { lines: lines.sort(), bytes };
-}
-
+/** The exact-copy check of test/harness/exact-copy.ts, over the whole mailbox (folder names differ across flavours). */
 async function assertSame(pair: DovecotPair, sourceUser: string, destinationUser: string, label: string) {
-  const [src, dst] = await Promise.all([mailboxDigest(pair.a, sourceUser), mailboxDigest(pair.b, destinationUser)]);
-  const equal = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  const same = equal(src.lines, dst.lines);
-  const bodies = (lines: string[]) => lines.map((l) => l.split(' ')[0]!).sort();
-  const sameBodies = equal(bodies(src.lines), bodies(dst.lines));
-  console.log(
-    `  verify ${label}: source ${src.lines.length} messages, destination ${dst.lines.length}: ` +
-      (same
-        ? 'identical (bytes, flags, keywords, dates)'
-        : `DIFFERENT (bodies ${sameBodies ? 'identical' : 'differ'})`),
+  const report = await compareMailboxes(
+    { server: pair.a, user: sourceUser },
+    { server: pair.b, user: destinationUser },
+    { folders: false },
   );
-  return same;
+  console.log(
+    `  verify ${label}: source ${report.sourceMessages} messages, destination ${report.destinationMessages}: ` +
+      (report.exact
+        ? 'identical (bytes, flags, keywords, dates)'
+        : `DIFFERENT (bodies ${report.sameBodies ? 'identical' : 'differ'})`),
+  );
+  return report.exact;
 }
 
 async function mailsyncConfig(pair: DovecotPair, sourceUser: string, destinationUser: string, dir: string) {
