@@ -17,6 +17,8 @@ export const EXIT_CODES = {
   ErrorBudgetExceeded: 21,
   ByteCapReached: 22,
   VerificationFailed: 23,
+  /** The destination refused an APPEND with [OVERQUOTA]: the run stopped there (every later APPEND would fail too). */
+  QuotaExceeded: 24,
   Aborted: 30,
   /**
    * `mailsync worker` only: stopped by SIGTERM/SIGINT before the run ended.

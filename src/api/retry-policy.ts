@@ -13,6 +13,10 @@ export const NOT_RETRIED: ReadonlyMap<string, string> = new Map([
   ['AuthenticationFailed', 'wrong credentials stay wrong (and retries can lock the account): fix the Secret'],
   ['TLSFailed', 'an untrusted or mismatched certificate does not fix itself: fix the CA or TLS settings'],
   ['ByteCapReached', 'by design: the next scheduled or requested run continues where this one stopped'],
+  [
+    'QuotaExceeded',
+    'the destination mailbox stays full until its quota is raised or mail is removed there; then a run-now request or a spec change starts a new run',
+  ],
   ['Aborted', 'someone asked for it (suspend, delete, a signal)'],
   [
     'OutOfMemory',

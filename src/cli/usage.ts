@@ -16,7 +16,7 @@ imapsync script switches by changing the command name.
 
 Exit codes: see docs/exit-codes.md (0 success, 2 invalid configuration,
 10/11 connect, 12/13 TLS, 14/15 authentication (source/destination), 20 errors,
-21 error budget, 22 byte cap, 23 verification, 30 aborted).`;
+21 error budget, 22 byte cap, 23 verification, 24 destination over quota, 30 aborted).`;
 
 export const SYNC_USAGE = `Usage: mailsync sync [--config file.yaml] [options]
 

@@ -17,7 +17,7 @@ import type {
   V1Volume,
   V1VolumeProjection,
 } from '@kubernetes/client-node';
-import { EXIT_CODES, PERMANENT_REASONS } from '../api/exit-codes.js';
+import { EXIT_CODES } from '../api/exit-codes.js';
 import {
   ANNOTATION_DESTINATION_HOST,
   ANNOTATION_RUN_GENERATION,
@@ -32,6 +32,7 @@ import {
   type MailSync,
   WORKER_CONTAINER,
 } from '../api/mailsync.js';
+import { NOT_RETRIED } from '../api/retry-policy.js';
 import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
 import type { Endpoint, Side } from '../api/spec.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
@@ -71,13 +72,14 @@ export interface JobInput {
 }
 
 /**
- * Exit codes after which a retry cannot help (bad password, TLS, config), or
- * must not happen (byte cap; Aborted is the CLI's code, kept for a worker of
- * an older image).
+ * Exit codes after which a retry cannot help (bad password, TLS, config, a full
+ * destination), or must not happen (byte cap; Aborted is the CLI's code, kept
+ * for a worker of an older image): the exit codes of the reasons the
+ * controller never retries (api/retry-policy.ts).
  */
 export function nonRetriableExitCodes(): number[] {
   const codes = new Set<number>();
-  for (const reason of [...PERMANENT_REASONS, 'ByteCapReached', 'Aborted']) {
+  for (const reason of NOT_RETRIED.keys()) {
     const value = EXIT_CODES[reason as keyof typeof EXIT_CODES];
     if (typeof value === 'number') codes.add(value);
     else if (value) {

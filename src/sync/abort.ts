@@ -99,7 +99,7 @@ export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
 }
 
 /** Failed: a fatal error in one worker (credentials, TLS, connection lost for good) stops the others. */
-export type StopReason = 'Aborted' | 'ByteCapReached' | 'ErrorBudgetExceeded' | 'Failed';
+export type StopReason = 'Aborted' | 'ByteCapReached' | 'ErrorBudgetExceeded' | 'QuotaExceeded' | 'Failed';
 
 /**
  * The run-wide "stop taking new messages" switch shared by all folder workers.

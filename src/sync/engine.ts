@@ -44,6 +44,7 @@ import {
 } from './errors.js';
 import { prepareFolders } from './folder-phase.js';
 import { type FolderRunContext, type FolderTally, newTally, syncFolder } from './folder-sync.js';
+import type { ImapCommandError } from './imap-raw/command-errors.js';
 import { describeSizes, measureFolderSizes, modeTraits } from './modes.js';
 import { DEFAULT_RECONNECT, isConnectionLoss, type ReconnectPolicy, withReconnect } from './reconnect.js';
 import { Reporter } from './reporter.js';
@@ -118,6 +119,8 @@ class Run {
   state?: SyncState;
   doneMessage?: string;
   connectedSides = new Set<Side>();
+  /** Destination folders the server refused to create (folder phase): their folders fail without being tried. */
+  notCreated = new Map<string, ImapCommandError>();
 
   constructor(
     readonly rawSpec: MailSyncSpec,
@@ -183,6 +186,7 @@ class Run {
 
     const dryRun = !this.traits.createsFolders;
     const phase = await abortable(prepareFolders(spec, source, destination, reporter, dryRun));
+    this.notCreated = phase.notCreated;
     this.dryRunTotals.wouldCreateFolders = dryRun ? phase.created.length : 0;
     const destinationExists = (path: string) => phase.existing.has(path);
     reporter.counters.foldersTotal = phase.pairs.length;
@@ -327,6 +331,11 @@ class Run {
   private async runFolder(context: FolderRunContext, slot: WorkerSlot, job: FolderJob): Promise<void> {
     const { reporter, stop } = this;
     const { pair } = job;
+    const refused = this.notCreated.get(pair.destination);
+    if (refused) {
+      this.folderNotCreated(job, refused);
+      return;
+    }
     const tally: FolderTally = newTally(job.estimate);
     reporter.emit({
       event: 'folder.begin',
@@ -379,6 +388,26 @@ class Run {
       deletedOnDestination: tally.deletedOnDestination,
       deletedOnSource: tally.deletedOnSource,
     });
+  }
+
+  /**
+   * The destination refused to create the folder: one error, and every source message of the folder
+   * counted as failed (none was tried), so the summary's counts match what is missing.
+   */
+  private folderNotCreated(job: FolderJob, err: ImapCommandError): void {
+    const { reporter } = this;
+    const { pair } = job;
+    if (this.state) delete this.state.folders[pair.source];
+    reporter.emit({
+      event: 'error',
+      reason: 'FolderFailed',
+      side: err.side,
+      error: `folder ${pair.source}: ${err.message}`,
+    });
+    this.countError();
+    reporter.counters.messagesFailed += job.estimate;
+    reporter.counters.foldersDone += 1;
+    reporter.emit({ event: 'folder.end', folder: pair.source, copied: 0, skipped: 0, failed: job.estimate });
   }
 
   /** A folder could not be synced: fatal for the run (credentials, TLS, connection gone for good) or one error. */
@@ -463,6 +492,14 @@ class Run {
         'Aborted',
         EXIT_CODES.Aborted,
         `aborted by ${abortSignalName(this.signal)} after copying ${c.messagesTransferred} messages; run again to continue`,
+      );
+    } else if (stopReason === 'QuotaExceeded') {
+      outcome = verdict(
+        'failed',
+        'QuotaExceeded',
+        EXIT_CODES.QuotaExceeded,
+        `the destination mailbox is over its quota: ${c.messagesTransferred} messages copied, then the server refused ` +
+          `${c.messagesFailed} ([OVERQUOTA]) and the run stopped; free space or raise the quota, then run again`,
       );
     } else if (stopReason === 'ErrorBudgetExceeded') {
       outcome = verdict(

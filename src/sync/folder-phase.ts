@@ -4,10 +4,13 @@
  * LIST (with special-use) and NAMESPACE on both sides, map source folders to
  * destination folders, create the missing ones (parents first) and copy
  * subscriptions. Workers never create folders, so two of them cannot race on
- * a parent.
+ * a parent. A folder the destination refuses to create (NO) is left out of
+ * the run and reported by the engine as that folder's failure; the other
+ * folders are synced.
  */
 import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { foldersToCreate, mapFolders } from './folders/index.js';
+import { ImapCommandError } from './imap-raw/command-errors.js';
 import type { RawImapConnection } from './imap-raw/connection.js';
 import { createMailbox, subscribeMailbox, unsubscribeMailbox } from './imap-raw/mailbox-admin.js';
 import { listMailboxTree } from './imap-raw/mailbox-tree.js';
@@ -20,6 +23,8 @@ export interface FolderPhaseResult {
   existing: Set<string>;
   /** Folders a real run would create (dry run) or created. */
   created: string[];
+  /** Destination folders the server refused to create, with its answer. */
+  notCreated: Map<string, ImapCommandError>;
 }
 
 export async function prepareFolders(
@@ -33,11 +38,18 @@ export async function prepareFolders(
   const pairs = mapFolders(sourceTree, destinationTree, spec.folders);
   const existing = new Set(destinationTree.folders.filter((f) => !isNonexistent(f)).map((f) => f.path));
   const created: string[] = [];
+  const notCreated = new Map<string, ImapCommandError>();
   const pairByDestination = new Map(pairs.map((pair) => [pair.destination, pair]));
   const subscribed = new Set(destinationTree.folders.filter((f) => f.subscribed).map((f) => f.path));
   for (const path of foldersToCreate(pairs, destinationTree)) {
     if (!dryRun) {
-      if (await createMailbox(destination, path)) subscribed.add(path);
+      try {
+        if (await createMailbox(destination, path)) subscribed.add(path);
+      } catch (err) {
+        if (!(err instanceof ImapCommandError)) throw err;
+        notCreated.set(path, err);
+        continue;
+      }
       existing.add(path);
       reporter.counters.foldersCreated += 1;
       // A created folder is subscribed; the source decides when subscriptions are copied.
@@ -51,13 +63,13 @@ export async function prepareFolders(
   }
   if (spec.folders.subscribe && !dryRun) {
     for (const pair of pairs) {
-      if (pair.subscribed && !subscribed.has(pair.destination)) {
+      if (pair.subscribed && !subscribed.has(pair.destination) && !notCreated.has(pair.destination)) {
         await subscribeMailbox(destination, pair.destination);
         subscribed.add(pair.destination);
       }
     }
   }
-  return { pairs, existing, created };
+  return { pairs, existing, created, notCreated };
 }
 
 function isNonexistent(folder: FolderInfo): boolean {

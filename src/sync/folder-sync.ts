@@ -166,6 +166,8 @@ export async function syncFolder(
           counters.messagesFailed += 1;
           reporter.emit({ event: 'message.error', folder: pair.source, uid: message.uid, reason, error: text });
           ctx.countError();
+          // A full destination refuses every later message too: stop taking new ones (QuotaExceeded).
+          if (reason === 'OverQuota') ctx.stop.stop('QuotaExceeded');
         },
       },
       plan.copy,

@@ -42,6 +42,8 @@ export interface ConfigParams {
   oauth2Mechanisms: string[];
   /** Bytes; announces APPENDLIMIT (through the quota plugin's quota_max_mail_size). */
   appendLimit?: number;
+  /** Quota plugin storage limit per user (quota_rule = *:storage=...), e.g. '200K'. */
+  quotaStorage?: string;
   maxUserIpConnections: number;
   mailUser: string;
   /** false: UIDPLUS is not announced (the server still understands UID EXPUNGE; a client must not use it). */
@@ -84,11 +86,16 @@ export function renderDovecotConfig(p: ConfigParams): string {
     .map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = subscribe\n  }`)
     .join('\n');
   const mechanisms = ['plain', 'login', ...(p.oauth2ConfigFile ? p.oauth2Mechanisms : [])].join(' ');
-  const imapPlugins = ['$mail_plugins', 'imap_zlib', ...(p.appendLimit ? ['imap_quota'] : [])].join(' ');
-  const mailPlugins = p.appendLimit ? 'mail_plugins = $mail_plugins quota' : '';
-  const quota = p.appendLimit
-    ? `plugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  quota_max_mail_size = ${p.appendLimit}\n}`
-    : '';
+  const quotaOn = p.appendLimit !== undefined || p.quotaStorage !== undefined;
+  const imapPlugins = ['$mail_plugins', 'imap_zlib', ...(quotaOn ? ['imap_quota'] : [])].join(' ');
+  const mailPlugins = quotaOn ? 'mail_plugins = $mail_plugins quota' : '';
+  const quotaSettings = [
+    'quota = count:User quota',
+    'quota_vsizes = yes',
+    ...(p.appendLimit ? [`quota_max_mail_size = ${p.appendLimit}`] : []),
+    ...(p.quotaStorage ? [`quota_rule = *:storage=${p.quotaStorage}`] : []),
+  ];
+  const quota = quotaOn ? `plugin {\n${quotaSettings.map((line) => `  ${line}`).join('\n')}\n}` : '';
   const oauthPassdb = p.oauth2ConfigFile
     ? `passdb {\n  driver = oauth2\n  mechanisms = ${p.oauth2Mechanisms.join(' ')}\n  args = ${p.oauth2ConfigFile}\n}`
     : '';

@@ -48,6 +48,8 @@ export interface DovecotOptions {
   flavour?: Flavour;
   /** Bytes: enables the quota plugin's quota_max_mail_size, announced as APPENDLIMIT=n. */
   appendLimit?: number;
+  /** The quota plugin's storage limit for every user, e.g. '200K': APPEND over it gets `NO [OVERQUOTA]`. */
+  quotaStorage?: string;
   /** Dovecot's mail_max_userip_connections (default 50). */
   maxUserIpConnections?: number;
   /** AUTH mechanisms offered for OAuth2 tokens (default ['xoauth2']). imapflow prefers OAUTHBEARER when offered. */
@@ -264,6 +266,7 @@ class Instance implements DovecotServer {
         oauth2ConfigFile,
         oauth2Mechanisms: this.options.oauth2Mechanisms ?? ['xoauth2'],
         appendLimit: this.options.appendLimit,
+        quotaStorage: this.options.quotaStorage,
         maxUserIpConnections: this.options.maxUserIpConnections ?? 50,
         mailUser: MAIL_USER,
         uidplus: this.options.uidplus ?? true,
