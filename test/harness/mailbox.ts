@@ -7,6 +7,10 @@ import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import type { DovecotServer } from './dovecot.js';
 
+/** What these helpers need of a server: a Dovecot instance, or Cyrus/Courier (test/harness/interop). */
+export type MailboxServer = Pick<DovecotServer, 'host' | 'implicitTlsPort' | 'caPem' | 'password'> &
+  Partial<Pick<DovecotServer, 'masterUser' | 'masterPassword'>>;
+
 export interface ListedMessage {
   uid: number;
   /** sha256 (hex) of the raw message as returned by BODY.PEEK[]. */
@@ -36,13 +40,18 @@ export interface ClientOptions {
 }
 
 export async function connectClient(
-  server: DovecotServer,
+  server: MailboxServer,
   user: string,
   options: ClientOptions = {},
 ): Promise<ImapFlow> {
-  const auth = options.asMaster
-    ? { user: server.masterUser, pass: server.masterPassword, authzid: user, loginMethod: 'AUTH=PLAIN' }
-    : { user, pass: server.password(user) };
+  const { masterUser, masterPassword } = server;
+  if (options.asMaster && (masterUser === undefined || masterPassword === undefined)) {
+    throw new Error('this server has no master user');
+  }
+  const auth =
+    options.asMaster && masterUser !== undefined && masterPassword !== undefined
+      ? { user: masterUser, pass: masterPassword, authzid: user, loginMethod: 'AUTH=PLAIN' }
+      : { user, pass: server.password(user) };
   const client = new ImapFlow({
     host: server.host,
     port: server.implicitTlsPort,
@@ -61,7 +70,7 @@ export async function connectClient(
 }
 
 export async function withClient<T>(
-  server: DovecotServer,
+  server: MailboxServer,
   user: string,
   fn: (client: ImapFlow) => Promise<T>,
   options?: ClientOptions,
@@ -75,7 +84,7 @@ export async function withClient<T>(
 }
 
 export async function createFolder(
-  server: DovecotServer,
+  server: MailboxServer,
   user: string,
   path: string,
   options: { subscribe?: boolean } = {},
@@ -88,7 +97,7 @@ export async function createFolder(
 
 /** Appends one message; returns its UID (UIDPLUS). */
 export async function appendMessage(
-  server: DovecotServer,
+  server: MailboxServer,
   user: string,
   folder: string,
   raw: string | Buffer,
@@ -103,7 +112,7 @@ export async function appendMessage(
 
 /** Appends many messages over one connection (creating the folder if missing). */
 export async function appendMessages(
-  server: DovecotServer,
+  server: MailboxServer,
   user: string,
   folder: string,
   messages: Array<{ raw: string | Buffer; flags?: string[]; date?: Date }>,
@@ -120,7 +129,7 @@ function sorted(set: Iterable<string> | undefined): string[] {
 }
 
 /** Every folder of the user with every message, folders sorted by path, messages by UID. */
-export async function listMailbox(server: DovecotServer, user: string): Promise<ListedFolder[]> {
+export async function listMailbox(server: MailboxServer, user: string): Promise<ListedFolder[]> {
   return withClient(server, user, async (client) => {
     const folders = await client.list();
     const result: ListedFolder[] = [];
