@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it, on a fresh machine or a warm one:
-#   1. system packages (Dovecot, openssl, containerd, ...)   test/*/install-deps.sh
+#   1. system packages (Dovecot, openssl, containerd, ...)   test/*/install-deps.sh, and Cyrus and
+#      Courier unpacked (not installed) for the interop suite   test/harness/interop/install-servers.sh
 #   2. npm dependencies (Node 24 comes with them) and the TypeScript build
 #   3. lint, unit tests, src/kube against an in-process fake API server, integration tests against
 #      real Dovecot, chart tests
@@ -18,7 +19,7 @@ step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "FAILED: $*" >&2; status=1; }
 
 step "system packages"
-for script in test/harness/install-deps.sh test/cluster/install-deps.sh test/chart/install-deps.sh; do
+for script in test/harness/install-deps.sh test/harness/interop/install-servers.sh test/cluster/install-deps.sh test/chart/install-deps.sh; do
   [ -f "$script" ] && { bash "$script" || { echo "FATAL: $script failed" >&2; exit 1; }; }
 done
 

@@ -30,7 +30,12 @@ async function vmailIds(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
-export async function startCyrus(tree: string): Promise<InteropServer> {
+export interface CyrusOptions {
+  /** Extra imapd.conf lines, e.g. { munge8bit: 'no' }. */
+  imapdConf?: Record<string, string>;
+}
+
+export async function startCyrus(tree: string, options: CyrusOptions = {}): Promise<InteropServer> {
   await ensureDependencies(); // the vmail user and openssl
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mailsync-cyrus-'));
   await chmod(dir, 0o755);
@@ -85,6 +90,7 @@ export async function startCyrus(tree: string): Promise<InteropServer> {
       `tls_server_key: ${dir}/tls/key.pem`,
       'servername: localhost',
       'syslog_prefix: mailsync-cyrus',
+      ...Object.entries(options.imapdConf ?? {}).map(([key, value]) => `${key}: ${value}`),
       '',
     ].join('\n'),
   );

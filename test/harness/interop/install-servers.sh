@@ -8,7 +8,7 @@
 # and the harness (test/harness/interop/*.ts) runs the binaries from there with LD_LIBRARY_PATH
 # and config paths pointing into the tree. No maintainer script runs, nothing lands in /usr or /etc.
 #
-# Idempotent: a tree with a `.complete` marker is kept; quiet when everything is present.
+# Idempotent: a tree with a `.complete` marker is kept (then no network is used).
 # Prints one line per server: "<server> <tree>". Exit 1 when a tree cannot be made.
 set -euo pipefail
 

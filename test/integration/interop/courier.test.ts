@@ -1,0 +1,69 @@
+/**
+ * Interop with Courier IMAP 5 (Debian's courier-imap, unpacked by
+ * test/harness/interop/install-servers.sh): the benchmark-style corpus from
+ * Dovecot to Courier and from Courier to Dovecot, checked folder by folder.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type DovecotServer, startDovecot } from '../../harness/dovecot.js';
+import { startCourier } from '../../harness/interop/courier.js';
+import { findInteropTree } from '../../harness/interop/sandbox.js';
+import type { InteropServer } from '../../harness/interop/server.js';
+import { uniqueUser } from '../sync-helpers.js';
+import {
+  CORPUS_FOLDER_NAMES,
+  expectNaturalMapping,
+  interopCorpus,
+  loadCorpus,
+  syncAndCompare,
+} from './interop-helpers.js';
+
+const { tree, reason } = await findInteropTree('courier');
+if (!tree) console.log(`SKIPPED: Courier interop: ${reason}`);
+
+describe.skipIf(!tree)('Courier IMAP interop', () => {
+  let courier: InteropServer;
+  let dovecot: DovecotServer;
+  beforeAll(async () => {
+    [courier, dovecot] = await Promise.all([startCourier(tree!), startDovecot({ name: 'dovecot', flavour: 'slash' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([courier?.stop(), dovecot?.dispose()]);
+  });
+
+  const corpus = interopCorpus();
+
+  test('Dovecot -> Courier: every message once, bytes, flags, keywords, INTERNALDATE; a re-run copies nothing', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await dovecot.addUser(sourceUser, 'pw-source');
+    await courier.addUser(destinationUser);
+    await loadCorpus(dovecot, sourceUser, corpus);
+    const run = await syncAndCompare(dovecot, sourceUser, courier, destinationUser);
+    console.log('Dovecot -> Courier', run.summary.message, Object.fromEntries(run.mapping));
+    expect(run.mismatches).toEqual([]);
+    expect(run.summary).toMatchObject({ verdict: 'success', messagesFailed: 0 });
+    expect(run.destinationMessages).toBe(corpus.length);
+    expectNaturalMapping(run, dovecot, courier, CORPUS_FOLDER_NAMES(corpus));
+    const again = await syncAndCompare(dovecot, sourceUser, courier, destinationUser);
+    expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+  });
+
+  test('Courier -> Dovecot: every message once, bytes, flags, keywords, INTERNALDATE; a re-run copies nothing', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await courier.addUser(sourceUser);
+    await dovecot.addUser(destinationUser, 'pw-destination');
+    await loadCorpus(courier, sourceUser, corpus);
+    const run = await syncAndCompare(courier, sourceUser, dovecot, destinationUser);
+    console.log('Courier -> Dovecot', run.summary.message, Object.fromEntries(run.mapping));
+    expect(run.mismatches).toEqual([]);
+    expect(run.summary).toMatchObject({ verdict: 'success', messagesFailed: 0 });
+    expect(run.sourceMessages).toBe(corpus.length);
+    expectNaturalMapping(run, courier, dovecot, CORPUS_FOLDER_NAMES(corpus), {
+      Sent: dovecot.specialUse.Sent,
+      Trash: dovecot.specialUse.Trash,
+    });
+    const again = await syncAndCompare(courier, sourceUser, dovecot, destinationUser);
+    expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Interop with Cyrus IMAP 3.6 (Debian's cyrus-imapd, unpacked by
+ * test/harness/interop/install-servers.sh): the benchmark-style corpus from
+ * Dovecot to Cyrus and from Cyrus to Dovecot, checked folder by folder.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type DovecotServer, startDovecot } from '../../harness/dovecot.js';
+import { startCyrus } from '../../harness/interop/cyrus.js';
+import { findInteropTree } from '../../harness/interop/sandbox.js';
+import type { InteropServer } from '../../harness/interop/server.js';
+import { uniqueUser } from '../sync-helpers.js';
+import {
+  CORPUS_FOLDER_NAMES,
+  EIGHT_BIT_HEADER_FOLDER,
+  EIGHT_BIT_HEADER_MESSAGE,
+  expectNaturalMapping,
+  interopCorpus,
+  loadCorpus,
+  munge8bitHeaders,
+  syncAndCompare,
+} from './interop-helpers.js';
+
+const { tree, reason } = await findInteropTree('cyrus');
+if (!tree) console.log(`SKIPPED: Cyrus interop: ${reason}`);
+
+describe.skipIf(!tree)('Cyrus IMAP interop', () => {
+  let cyrus: InteropServer;
+  let dovecot: DovecotServer;
+  beforeAll(async () => {
+    [cyrus, dovecot] = await Promise.all([startCyrus(tree!), startDovecot({ name: 'dovecot', flavour: 'slash' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([cyrus?.stop(), dovecot?.dispose()]);
+  });
+
+  const corpus = interopCorpus();
+
+  test('Dovecot -> Cyrus: exact except the 8-bit header Cyrus rewrites, which verification reports', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await dovecot.addUser(sourceUser, 'pw-source');
+    await cyrus.addUser(destinationUser);
+    await loadCorpus(dovecot, sourceUser, corpus);
+    const run = await syncAndCompare(dovecot, sourceUser, cyrus, destinationUser);
+    expectNaturalMapping(run, dovecot, cyrus, CORPUS_FOLDER_NAMES(corpus));
+    expect(run.destinationMessages).toBe(corpus.length);
+    // Every message but one arrived byte for byte with its flags, keywords (40 on one message)
+    // and INTERNALDATE. The one with raw UTF-8 in its Subject was stored with each 8-bit byte
+    // replaced by 'X' (Cyrus's munge8bit), so its bytes differ...
+    const line = (raw: Buffer) => `${createHash('sha256').update(raw).digest('hex')} \\Seen 2021-07-04T12:34:56.000Z`;
+    expect(run.mismatches).toEqual([
+      {
+        folder: dovecot.folder(...EIGHT_BIT_HEADER_FOLDER.split('/')),
+        destinationFolder: cyrus.folder(...EIGHT_BIT_HEADER_FOLDER.split('/')),
+        missing: [line(EIGHT_BIT_HEADER_MESSAGE)],
+        extra: [line(munge8bitHeaders(EIGHT_BIT_HEADER_MESSAGE))],
+      },
+    ]);
+    // ... and the engine's verification says so: the run is not reported as a success.
+    expect(run.summary).toMatchObject({
+      verdict: 'failed',
+      reason: 'VerificationFailed',
+      verificationMissing: 1,
+      messagesTransferred: corpus.length,
+      messagesFailed: 0,
+    });
+    // Known limit (docs/servers.md): the rewritten copy has another identity (the message has no
+    // Message-ID, its Subject is part of the fallback identity), so each re-run copies it once more
+    // and reports the same failure; the source message is never taken for copied (a move keeps it).
+    const again = await syncAndCompare(dovecot, sourceUser, cyrus, destinationUser);
+    expect(again.summary).toMatchObject({
+      verdict: 'failed',
+      reason: 'VerificationFailed',
+      verificationMissing: 1,
+      messagesTransferred: 1,
+      flagsUpdated: 0,
+    });
+    expect(again.destinationMessages).toBe(corpus.length + 1);
+  });
+
+  test('Dovecot -> Cyrus with munge8bit: no is exact; a re-run copies nothing', async () => {
+    const raw = await startCyrus(tree!, { imapdConf: { munge8bit: 'no' } });
+    try {
+      const sourceUser = uniqueUser('src');
+      const destinationUser = uniqueUser('dst');
+      await dovecot.addUser(sourceUser, 'pw-source');
+      await raw.addUser(destinationUser);
+      await loadCorpus(dovecot, sourceUser, corpus);
+      const run = await syncAndCompare(dovecot, sourceUser, raw, destinationUser);
+      expect(run.mismatches).toEqual([]);
+      expect(run.summary).toMatchObject({ verdict: 'success', messagesTransferred: corpus.length, messagesFailed: 0 });
+      const again = await syncAndCompare(dovecot, sourceUser, raw, destinationUser);
+      expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+    } finally {
+      await raw.stop();
+    }
+  });
+
+  test('Cyrus -> Dovecot: every message once, bytes, flags, keywords, INTERNALDATE; a re-run copies nothing', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await cyrus.addUser(sourceUser);
+    await dovecot.addUser(destinationUser, 'pw-destination');
+    await loadCorpus(cyrus, sourceUser, corpus);
+    const run = await syncAndCompare(cyrus, sourceUser, dovecot, destinationUser);
+    console.log('Cyrus -> Dovecot', run.summary.message, Object.fromEntries(run.mapping));
+    expect(run.mismatches).toEqual([]);
+    expect(run.summary).toMatchObject({ verdict: 'success', messagesFailed: 0 });
+    expect(run.sourceMessages).toBe(corpus.length);
+    expectNaturalMapping(run, cyrus, dovecot, CORPUS_FOLDER_NAMES(corpus), {
+      Sent: dovecot.specialUse.Sent,
+      Trash: dovecot.specialUse.Trash,
+    });
+    const again = await syncAndCompare(cyrus, sourceUser, dovecot, destinationUser);
+    expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+  });
+});
