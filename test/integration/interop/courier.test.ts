@@ -13,6 +13,8 @@ import {
   CORPUS_FOLDER_NAMES,
   expectNaturalMapping,
   interopCorpus,
+  LIMITS_FOLDERS,
+  limitsCorpus,
   loadCorpus,
   syncAndCompare,
 } from './interop-helpers.js';
@@ -65,5 +67,19 @@ describe.skipIf(!tree)('Courier IMAP interop', () => {
     });
     const again = await syncAndCompare(courier, sourceUser, dovecot, destinationUser);
     expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+  });
+  test('limits: 110 distinct keywords in a folder and % and * in a name are kept; a dot in a name becomes _', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await dovecot.addUser(sourceUser, 'pw-source');
+    await courier.addUser(destinationUser);
+    const limits = limitsCorpus();
+    await loadCorpus(dovecot, sourceUser, limits);
+    const run = await syncAndCompare(dovecot, sourceUser, courier, destinationUser);
+    expect(run.mismatches).toEqual([]);
+    expect(run.errors).toEqual([]);
+    expect(run.summary).toMatchObject({ verdict: 'success', messagesTransferred: limits.length });
+    expect(run.mapping.get(LIMITS_FOLDERS.dotted)).toBe('INBOX.Reports.v1_2');
+    expect(run.mapping.get(LIMITS_FOLDERS.wildcards)).toBe('INBOX.Odd.a%b*c');
   });
 });

@@ -16,6 +16,8 @@ import {
   EIGHT_BIT_HEADER_MESSAGE,
   expectNaturalMapping,
   interopCorpus,
+  LIMITS_FOLDERS,
+  limitsCorpus,
   loadCorpus,
   munge8bitHeaders,
   syncAndCompare,
@@ -114,5 +116,30 @@ describe.skipIf(!tree)('Cyrus IMAP interop', () => {
     });
     const again = await syncAndCompare(cyrus, sourceUser, dovecot, destinationUser);
     expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
+  });
+  test('limits: 100 keywords per folder and no % or * in names; each refusal is a failed message in the summary', async () => {
+    const sourceUser = uniqueUser('src');
+    const destinationUser = uniqueUser('dst');
+    await dovecot.addUser(sourceUser, 'pw-source');
+    await cyrus.addUser(destinationUser);
+    const limits = limitsCorpus();
+    await loadCorpus(dovecot, sourceUser, limits);
+    const run = await syncAndCompare(dovecot, sourceUser, cyrus, destinationUser);
+    // The 11th message of Many would bring the folder to 110 distinct keywords: Cyrus refuses the
+    // APPEND. The folder with % and * cannot be created. The rest is exact.
+    expect(run.summary).toMatchObject({ verdict: 'errors', reason: 'ErrorsPresent', messagesFailed: 2 });
+    expect(run.errors).toEqual([
+      `${LIMITS_FOLDERS.many}: Rejected: NO Too many user flags in mailbox`,
+      expect.stringMatching(
+        /^destination: FolderFailed: folder Odd\/a%b\*c: CREATE INBOX\.Odd\.a%b\*c .*NO Invalid mailbox name$/,
+      ),
+    ]);
+    const many = run.mismatches.find((m) => m.folder === LIMITS_FOLDERS.many);
+    expect(many?.missing).toHaveLength(1);
+    expect(many?.missing[0]).toContain('Tag100');
+    expect(many?.extra).toEqual([]);
+    expect(run.mismatches.map((m) => m.folder).sort()).toEqual([LIMITS_FOLDERS.many, LIMITS_FOLDERS.wildcards]);
+    // The destination's separator in a name becomes '_' (the engine's rule), and that folder is exact.
+    expect(run.mapping.get(LIMITS_FOLDERS.dotted)).toBe('INBOX.Reports.v1_2');
   });
 });

@@ -86,6 +86,8 @@ export interface InteropRun {
   mismatches: Array<{ folder: string; destinationFolder: string; missing: string[]; extra: string[] }>;
   sourceMessages: number;
   destinationMessages: number;
+  /** The engine's message.error and error events: "folder: reason: error". */
+  errors: string[];
 }
 
 /** Runs the engine from `source` to `destination` and compares both mailboxes folder by folder. */
@@ -114,7 +116,11 @@ export async function syncAndCompare(
     if (missing.length || extra.length) mismatches.push({ folder: folder.path, destinationFolder, missing, extra });
   }
   const count = (listing: typeof src) => listing.reduce((n, f) => n + f.messages.length, 0);
-  return { summary, mapping, mismatches, sourceMessages: count(src), destinationMessages: count(dst) };
+  const errors = [
+    ...capture.of('message.error').map((e) => `${e.folder}: ${e.reason}: ${e.error}`),
+    ...capture.of('error').map((e) => `${e.side ?? ''}: ${e.reason}: ${e.error}`),
+  ];
+  return { summary, mapping, mismatches, sourceMessages: count(src), destinationMessages: count(dst), errors };
 }
 
 /** Multiset difference a - b. */
@@ -157,3 +163,36 @@ export function munge8bitHeaders(raw: Buffer): Buffer {
 }
 
 export const CORPUS_FOLDER_NAMES = (corpus: CorpusEntry[]) => [...new Set(corpus.map((m) => m.folder))].sort();
+
+/**
+ * Server limits: `Many` holds 11 messages with 10 keywords each, 110 distinct keywords in one
+ * folder (Cyrus keeps at most 100 per folder); `Reports/v1.2` has the destination's separator in
+ * a name; `Odd/a%b*c` has the IMAP LIST wildcards in a name.
+ */
+export const LIMITS_FOLDERS = { many: 'Many', dotted: 'Reports/v1.2', wildcards: 'Odd/a%b*c' } as const;
+export const LIMITS_KEYWORDS_PER_MESSAGE = 10;
+
+export function limitsCorpus(): CorpusEntry[] {
+  const date = new Date('2022-02-02T02:02:02Z');
+  const many = Array.from({ length: 11 }, (_, i) => ({
+    folder: LIMITS_FOLDERS.many,
+    raw: makeMessage({ subject: `keywords ${i * LIMITS_KEYWORDS_PER_MESSAGE}+` }),
+    flags: Array.from({ length: LIMITS_KEYWORDS_PER_MESSAGE }, (_, j) => `Tag${i * LIMITS_KEYWORDS_PER_MESSAGE + j}`),
+    internalDate: new Date(date.getTime() + i * 1000),
+  }));
+  return [
+    ...many,
+    {
+      folder: LIMITS_FOLDERS.dotted,
+      raw: makeMessage({ subject: 'dot in a folder name' }),
+      flags: [],
+      internalDate: date,
+    },
+    {
+      folder: LIMITS_FOLDERS.wildcards,
+      raw: makeMessage({ subject: '% and * in a name' }),
+      flags: [],
+      internalDate: date,
+    },
+  ];
+}
