@@ -29,8 +29,12 @@ export type FaultAction =
   | { kind: 'stall'; ms?: number }
   /** From the trigger on, this direction of the connection moves at most `bytesPerSecond`. */
   | { kind: 'slow'; bytesPerSecond: number }
-  /** Sends `text` to the client as if the server said it, then closes both sides (plaintext only). */
-  | { kind: 'answer'; text: string };
+  /**
+   * Instead of forwarding the rest, sends `text` to the client as if the server said it, then closes
+   * both sides (plaintext only). A function gets the line of the stream the pattern was found in
+   * (e.g. `A7 LOGIN ...`, to answer with its tag).
+   */
+  | { kind: 'answer'; text: string | ((line: string) => string) };
 
 export interface FaultSpec {
   direction: Direction;
@@ -168,7 +172,7 @@ interface ArmedFault {
   /** afterBytes: the direction's global byte count at which it fires. */
   at?: number;
   /** pattern: per connection, the last bytes (to find a match across chunks), matches so far, and a pending fire position. */
-  tails: WeakMap<Connection, { tail: string; pendingAt?: number }>;
+  tails: WeakMap<Connection, { tail: string; pendingAt?: number; line?: string }>;
   matches: number;
   resolve: () => void;
   fired: Promise<void>;
@@ -222,6 +226,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         fault.matches += 1;
         if (fault.matches <= (spec.skip ?? 0)) continue;
         const endInChunk = index + pattern.length - state.tail.length;
+        const lineEnd = text.indexOf('\r\n', index);
+        state.line = text.slice(text.lastIndexOf('\n', index) + 1, lineEnd < 0 ? undefined : lineEnd);
         state.pendingAt = start + endInChunk + (spec.offset ?? 0);
         break;
       }
@@ -255,7 +261,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         }
         break;
       case 'answer':
-        conn.client.write(action.text);
+        conn.client.write(
+          typeof action.text === 'function' ? action.text(fault.tails.get(conn)?.line ?? '') : action.text,
+        );
         destroy(conn, 'close');
         break;
       case 'stall':
