@@ -412,7 +412,7 @@ export const MailSyncSpec = Type.Object(
       kube({
         ...Retry,
         description:
-          'New runs after a retriable failure (connection, timeout, server busy...), with exponential backoff and full jitter. Authentication, TLS, configuration, byte cap and abort are never retried (docs/exit-codes.md).',
+          'New runs after a retriable failure (connection, timeout, server busy...), with exponential backoff and full jitter. Authentication, TLS, configuration, a full destination (QuotaExceeded), byte cap and abort are never retried (docs/exit-codes.md).',
       }),
     ),
     gracePeriodSeconds: Type.Optional(

@@ -35,6 +35,12 @@ afterAll(async () => {
 /** Paced (one folder at a time) so that the other client acts in the middle of the copy. */
 const PACED = { throttle: { maxMessagesPerSecond: 20 }, performance: { batchMessages: 5, folderConcurrency: 1 } };
 
+/**
+ * Another client expunges two copied and ten not yet fetched messages mid-run: Succeeded; every
+ * remaining source message is on the destination once, the ten never appear, the two copied stay (a
+ * sync keeps them) and messagesTransferred matches; a mirror run (deleteOnDestination) then removes
+ * them: exact.
+ */
 describe('source message expunged by another client during the sync', () => {
   test('source message expunged by another client during the sync', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -74,6 +80,11 @@ describe('source message expunged by another client during the sync', () => {
   });
 });
 
+/**
+ * Another client changes flags and keywords of a copied and a not yet copied message and delivers new
+ * mail mid-run: Succeeded, nothing duplicated or invented; the next run with the delta state compares
+ * the changed folder again (not skipped) and ends exact.
+ */
 describe('flags changed and new mail arriving during the sync', () => {
   test('flags changed and new mail arriving during the sync', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -113,6 +124,11 @@ describe('flags changed and new mail arriving during the sync', () => {
   });
 });
 
+/**
+ * A folder is restored with new UIDs (another UIDVALIDITY, the same UIDNEXT and MESSAGES) and one
+ * message replaced: the next run does not trust that folder's delta state (INBOX's is still used),
+ * recognises the seven unchanged messages (none copied again) and copies the new one.
+ */
 describe('UIDVALIDITY changed between runs', () => {
   test('UIDVALIDITY changed between runs', async () => {
     const users = await newUsers(servers.a, servers.b);

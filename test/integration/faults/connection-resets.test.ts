@@ -57,6 +57,10 @@ async function expectCellHolds(users: UserPair, spec: MailSyncSpec, first: Await
   return summaries;
 }
 
+/**
+ * The third body the source sends is cut by a reset 700 bytes into its literal. The folder reconnects
+ * (source) and resumes from a fresh listing; the run ends Succeeded, exact, counts adding up.
+ */
 describe('connection reset in the middle of a FETCH literal', () => {
   test('connection reset in the middle of a FETCH literal', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -79,6 +83,11 @@ describe('connection reset in the middle of a FETCH literal', () => {
   });
 });
 
+/**
+ * The second MULTIAPPEND is cut by a reset 2,000 bytes into its first literal. The server stores none
+ * of that command; the folder reconnects (destination) and re-plans; Succeeded, exact, nothing
+ * doubled.
+ */
 describe('connection reset in the middle of a MULTIAPPEND (half a literal sent)', () => {
   test('connection reset in the middle of a MULTIAPPEND (half a literal sent)', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -104,6 +113,11 @@ describe('connection reset in the middle of a MULTIAPPEND (half a literal sent)'
   });
 });
 
+/**
+ * The run's first LOGIN on the destination is cut before the answer: the run ends ConnectFailed
+ * (retriable, never AuthenticationFailed, no password in the log); in the controller's re-run a second
+ * worker's LOGIN is cut too and reconnected within the run; Succeeded, exact.
+ */
 describe('connection reset during LOGIN', () => {
   test('connection reset during LOGIN', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -130,6 +144,10 @@ describe('connection reset during LOGIN', () => {
   });
 });
 
+/**
+ * Two connections are cut 100 bytes into the TLS handshake after STARTTLS: ConnectFailed (retriable,
+ * never TLSFailed); the controller's re-run ends Succeeded, exact.
+ */
 describe('connection reset during STARTTLS', () => {
   test('connection reset during STARTTLS', async () => {
     const users = await newUsers(servers.a, servers.b);

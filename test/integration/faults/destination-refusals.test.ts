@@ -54,6 +54,12 @@ async function setWritable(dir: string, writable: boolean, options: { messages: 
   await chmod(dir, mode);
 }
 
+/**
+ * The destination (Dovecot quota plugin) fills up halfway: the run stops at the first [OVERQUOTA] with
+ * QuotaExceeded (exit 24, not retried), every OverQuota refusal counted in messagesFailed; the
+ * destination holds exactly messagesTransferred whole source messages (nothing half-stored). Once
+ * space is freed, the next run copies exactly the rest: exact.
+ */
 describe('destination quota exceeded', () => {
   test('destination quota exceeded', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -93,6 +99,12 @@ describe('destination quota exceeded', () => {
   });
 });
 
+/**
+ * The destination refuses CREATE for one folder (a path too long for its Maildir++ layout): that
+ * folder is one FolderFailed error with its messages counted failed (ErrorsPresent, exit 20); every
+ * other folder is exact. The controller's re-run says the same and copies nothing twice. (Found a bug:
+ * the refusal ended the whole run as InternalError with nothing synced.)
+ */
 describe('destination folder that cannot be created', () => {
   test('destination folder that cannot be created', async () => {
     // Here the slash server is the source: its `Projects/<250 characters>` is one directory per level,
@@ -128,6 +140,11 @@ describe('destination folder that cannot be created', () => {
   });
 });
 
+/**
+ * Every APPEND into one destination folder gets NO (its directory is read-only): ErrorsPresent with
+ * exactly that folder's messages in messagesFailed (a refused MULTIAPPEND retried one by one, each
+ * counted once), the rest exact; once writable, a re-run makes it exact.
+ */
 describe('destination folder that cannot be appended to', () => {
   test('destination folder that cannot be appended to', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -153,6 +170,10 @@ describe('destination folder that cannot be appended to', () => {
   });
 });
 
+/**
+ * A message over the announced APPENDLIMIT is not sent: one TooBig message.error, ErrorsPresent, every
+ * other message exact; the controller's re-run reports the same and copies nothing twice.
+ */
 describe('message over the destination APPENDLIMIT', () => {
   test('message over the destination APPENDLIMIT', async () => {
     const users = await newUsers(servers.a, servers.b);

@@ -47,6 +47,12 @@ async function busySpec(users: UserPair): Promise<MailSyncSpec> {
   return { ...spec, destination };
 }
 
+/**
+ * Twice `* BYE [UNAVAILABLE]` instead of an APPEND answer: reconnects, Succeeded, exact. Then every
+ * new login gets NO [UNAVAILABLE]: bounded retries with backoff (attempts <= maxAttempts), the run
+ * ends ServerBusy (exit 17) with what it copied whole and no password in the log; the controller's
+ * retry after recovery ends exact.
+ */
 describe('BYE or NO [UNAVAILABLE] under load', () => {
   test('BYE or NO [UNAVAILABLE] under load', async () => {
     const users = await newUsers(servers.a, servers.b);

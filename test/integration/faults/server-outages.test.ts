@@ -42,6 +42,10 @@ async function expectCellHolds(users: UserPair, spec: MailSyncSpec, first: Await
   return summaries;
 }
 
+/**
+ * Dovecot restarted (BYE, about a second without a listener) while the copy runs: the engine
+ * reconnects (source) with backoff; Succeeded, exact.
+ */
 describe('source server restarted mid-sync', () => {
   test('source server restarted mid-sync', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -63,6 +67,9 @@ describe('source server restarted mid-sync', () => {
   });
 });
 
+/**
+ * The same on the destination: reconnects (destination); Succeeded, exact, no message stored twice.
+ */
 describe('destination server restarted mid-sync', () => {
   test('destination server restarted mid-sync', async () => {
     const users = await newUsers(servers.a, servers.b);
@@ -84,6 +91,10 @@ describe('destination server restarted mid-sync', () => {
   });
 });
 
+/**
+ * Through TLS, the source freezes (connection open, no byte either way) 60 KB into the session; the 2
+ * s command timeout ends that connection, the folder reconnects; Succeeded, exact.
+ */
 describe('server stalled longer than the command timeout', () => {
   test('server stalled longer than the command timeout', async () => {
     const users = await newUsers(servers.a, servers.b);
