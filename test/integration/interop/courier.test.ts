@@ -46,6 +46,11 @@ describe.skipIf(!tree)('Courier IMAP interop', () => {
     expect(run.summary).toMatchObject({ verdict: 'success', messagesFailed: 0 });
     expect(run.destinationMessages).toBe(corpus.length);
     expectNaturalMapping(run, dovecot, courier, CORPUS_FOLDER_NAMES(corpus));
+    // Courier announces none of these: the engine works with IMAP4rev1 + UIDPLUS.
+    expect(run.capabilities.destination).toContain('UIDPLUS');
+    for (const missing of ['CONDSTORE', 'QRESYNC', 'SPECIAL-USE', 'MOVE', 'MULTIAPPEND', 'LITERAL+']) {
+      expect(run.capabilities.destination).not.toContain(missing);
+    }
     const again = await syncAndCompare(dovecot, sourceUser, courier, destinationUser);
     expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
   });
@@ -65,6 +70,8 @@ describe.skipIf(!tree)('Courier IMAP interop', () => {
       Sent: dovecot.specialUse.Sent,
       Trash: dovecot.specialUse.Trash,
     });
+    // Maildir++ lists no parent that was never created itself (INBOX.Lists for INBOX.Lists.dev).
+    expect(run.mapping.has('INBOX.Lists')).toBe(false);
     const again = await syncAndCompare(courier, sourceUser, dovecot, destinationUser);
     expect(again.summary).toMatchObject({ verdict: 'success', messagesTransferred: 0, flagsUpdated: 0 });
   });

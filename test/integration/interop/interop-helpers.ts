@@ -88,6 +88,8 @@ export interface InteropRun {
   destinationMessages: number;
   /** The engine's message.error and error events: "folder: reason: error". */
   errors: string[];
+  /** Capabilities each side announced after login (the engine's `connected` events). */
+  capabilities: { source: string[]; destination: string[] };
 }
 
 /** Runs the engine from `source` to `destination` and compares both mailboxes folder by folder. */
@@ -120,7 +122,17 @@ export async function syncAndCompare(
     ...capture.of('message.error').map((e) => `${e.folder}: ${e.reason}: ${e.error}`),
     ...capture.of('error').map((e) => `${e.side ?? ''}: ${e.reason}: ${e.error}`),
   ];
-  return { summary, mapping, mismatches, sourceMessages: count(src), destinationMessages: count(dst), errors };
+  const announced = (side: 'source' | 'destination') =>
+    capture.of('connected').find((e) => e.side === side)?.capabilities ?? [];
+  return {
+    summary,
+    mapping,
+    mismatches,
+    sourceMessages: count(src),
+    destinationMessages: count(dst),
+    errors,
+    capabilities: { source: announced('source'), destination: announced('destination') },
+  };
 }
 
 /** Multiset difference a - b. */
