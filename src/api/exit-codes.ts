@@ -13,6 +13,11 @@ export const EXIT_CODES = {
   AuthenticationFailed: { source: 14, destination: 15 },
   /** The server said it is too busy (too many connections, [UNAVAILABLE], [THROTTLED]): later, or fewer at once. */
   ServerBusy: { source: 16, destination: 17 },
+  /**
+   * The server broke the protocol or a bound (docs/security.md): a non-IMAP greeting, an unparsable response,
+   * a line, literal or response count over its limit, a command answered slower than its deadline allows.
+   */
+  ServerMisbehaved: { source: 18, destination: 19 },
   ErrorsPresent: 20,
   ErrorBudgetExceeded: 21,
   ByteCapReached: 22,

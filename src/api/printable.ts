@@ -54,3 +54,14 @@ export function truncateChars(text: string, maxChars: number): string {
 export function excerpt(text: string, maxChars = 40): string {
   return printable(truncateChars(text, maxChars));
 }
+
+// What JSON.stringify leaves raw inside strings and a terminal may still act on: DEL, C1, separators, bidi.
+const JSON_RAW_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A JSON text with the control characters JSON leaves raw written as `\uXXXX` escapes: the same JSON value
+ * (a parser reads the same string), but no C1 control or bidi override in the bytes a terminal shows.
+ */
+export function jsonPrintable(json: string): string {
+  return json.replace(JSON_RAW_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -16,6 +16,8 @@ export function hintFor(err: MailsyncError, command = 'sync'): string {
       return `Check --host${n}/--port${n} and that the server is reachable from here.`;
     case 'ServerBusy':
       return `The ${err.side ?? 'server'} limits connections: run again later, or fewer syncs at once (its per-user limit counts every connection of the account).`;
+    case 'ServerMisbehaved':
+      return `The ${err.side ?? 'server'} at --host${n}/--port${n} broke the IMAP protocol or a limit: check that it is the IMAP server you mean (docs/security.md lists the limits).`;
     case 'TLSFailed':
       return `For a private CA use --cafile${n}; --ssl${n}/--tls${n} choose the TLS mode (see docs/cli.md).`;
     case 'AuthenticationFailed':

@@ -92,13 +92,20 @@ export function nonRetriableExitCodes(): number[] {
 
 /**
  * Exit codes the Job hands back to the controller at once instead of retrying
- * the pod itself: the server said it is too busy (ServerBusy). A new pod at
+ * the pod itself: the server said it is too busy (ServerBusy), or broke the
+ * protocol or a bound (ServerMisbehaved). A new pod at
  * once would knock again while the run keeps its run slot; the controller's
  * retry (spec.retry) frees the slot, waits with jitter, and a MailMigration
  * with concurrency: auto lowers its limit for that host right away.
  */
 export function handedBackExitCodes(): number[] {
-  return [EXIT_CODES.ServerBusy.source, EXIT_CODES.ServerBusy.destination];
+  return [
+    EXIT_CODES.ServerBusy.source,
+    EXIT_CODES.ServerBusy.destination,
+    // A misbehaving server would misbehave again at once: the controller's retry waits with backoff and jitter.
+    EXIT_CODES.ServerMisbehaved.source,
+    EXIT_CODES.ServerMisbehaved.destination,
+  ];
 }
 
 /**

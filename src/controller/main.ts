@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { jsonPrintable } from '../api/printable.js';
 import { CLIENT_DEFAULTS, KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
 import { type LabelSelector, parseLabelSelector } from '../kube/label-selector.js';
@@ -258,7 +259,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.stdout.write(CONTROLLER_USAGE);
     return 0;
   }
-  const log = pino({ level: config.logLevel, base: { component: 'controller' } });
+  // Messages may quote IMAP servers (worker failures): no C1 control or bidi override raw in a log line.
+  const log = pino({
+    level: config.logLevel,
+    base: { component: 'controller' },
+    hooks: { streamWrite: jsonPrintable },
+  });
   let source: Awaited<ReturnType<typeof loadConnectionSource>>;
   try {
     source = await loadConnectionSource();

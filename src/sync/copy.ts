@@ -97,6 +97,8 @@ export async function copyMessages(ctx: CopyContext, planned: Iterable<MessageMe
     const bodies = ctx.source.bodies(
       batch.map((m) => m.uid),
       (size) => buffer.allocate(size),
+      // What the listing announced caps what the server may send (imap-raw/limits.ts).
+      batch.reduce((sum, m) => sum + m.size, 0),
     );
     bodies.catch(() => undefined);
     return { buffer, bodies };

@@ -39,6 +39,7 @@ import {
   ConnectError,
   configErrorFrom,
   MailsyncError,
+  ServerMisbehavedError,
   type Side,
   TlsError,
 } from './errors.js';
@@ -413,7 +414,11 @@ class Run {
   /** A folder could not be synced: fatal for the run (credentials, TLS, connection gone for good) or one error. */
   private folderFailed(pair: FolderPair, err: unknown, slot: WorkerSlot): void {
     const fatal =
-      err instanceof AuthError || err instanceof TlsError || err instanceof ConfigError || isConnectionLoss(err);
+      err instanceof AuthError ||
+      err instanceof TlsError ||
+      err instanceof ConfigError ||
+      err instanceof ServerMisbehavedError ||
+      isConnectionLoss(err);
     if (fatal) {
       slot.drop();
       const typed =

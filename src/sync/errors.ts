@@ -51,6 +51,16 @@ export class AuthError extends MailsyncError {
     super('AuthenticationFailed', message, options);
   }
 }
+/**
+ * The server broke the IMAP protocol or one of the client's bounds (imap-raw/limits.ts): a non-IMAP greeting,
+ * an unparsable response, a line, literal or response count over its limit, a command answered slower than its
+ * deadline allows. The message quotes the server only as a short escaped excerpt.
+ */
+export class ServerMisbehavedError extends MailsyncError {
+  constructor(message: string, options: { side: Side; cause?: unknown }) {
+    super('ServerMisbehaved', message, options);
+  }
+}
 /** The run was stopped by SIGTERM/SIGINT (reason Interrupted in a worker pod, see abort.ts). */
 export class AbortedError extends MailsyncError {
   constructor(message = 'aborted by signal', reason: 'Aborted' | 'Interrupted' = 'Aborted') {

@@ -6,13 +6,19 @@
  * summary is out before process.exit.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { jsonPrintable } from '../api/printable.js';
 
 /** Keys that must never reach the log, whoever logs them (defence in depth: nobody should). */
 const REDACT = ['password', 'pass', 'token', 'secret', 'accessToken', 'authorization'].flatMap((k) => [k, `*.${k}`]);
 
 export function eventLogger(destination: DestinationStream, options: { debug?: boolean } = {}): Logger {
   return pino(
-    { level: options.debug ? 'debug' : 'info', redact: { paths: REDACT, censor: '[REDACTED]' } },
+    {
+      level: options.debug ? 'debug' : 'info',
+      redact: { paths: REDACT, censor: '[REDACTED]' },
+      // Folder names and server texts may hold C1 controls or bidi overrides, which JSON leaves raw.
+      hooks: { streamWrite: jsonPrintable },
+    },
     destination,
   );
 }

@@ -7,7 +7,7 @@
  * reconnect ends the run.
  */
 import { sleep } from './abort.js';
-import { AuthError, ConfigError, ConnectError, TlsError } from './errors.js';
+import { AuthError, ConfigError, ConnectError, ServerMisbehavedError, TlsError } from './errors.js';
 
 export interface ReconnectPolicy {
   /** Attempts after the first failure before the folder (and the run) gives up. */
@@ -41,6 +41,8 @@ const CONNECTION_CODES = new Set([
 /** Whether an error means "the connection is gone" (retry on a new one) rather than "this command failed". */
 export function isConnectionLoss(err: unknown, deadSession = false): boolean {
   if (err instanceof AuthError || err instanceof TlsError || err instanceof ConfigError) return false;
+  // A server that broke the protocol or a bound would do it again on a new connection: no reconnect loop.
+  if (err instanceof ServerMisbehavedError) return false;
   if (err instanceof ConnectError) return true;
   if (deadSession) return true;
   let cause: unknown = err;

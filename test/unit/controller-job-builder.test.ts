@@ -172,17 +172,23 @@ describe('Job building', () => {
     expect(rules[2]).toMatchObject({ action: 'FailJob', onExitCodes: { operator: 'In', values: codes } });
   });
 
-  it('hands a busy server (ServerBusy) back to the controller at once: no pod retry holding the run slot', () => {
+  it('hands a busy or misbehaving server (ServerBusy, ServerMisbehaved) back to the controller at once: no pod retry holding the run slot', () => {
     const rules = buildJob(input(mailSync())).spec!.podFailurePolicy!.rules;
     expect(rules[3]).toEqual({
       action: 'FailJob',
       onExitCodes: {
         containerName: 'worker',
         operator: 'In',
-        values: [EXIT_CODES.ServerBusy.source, EXIT_CODES.ServerBusy.destination],
+        values: [
+          EXIT_CODES.ServerBusy.source,
+          EXIT_CODES.ServerBusy.destination,
+          EXIT_CODES.ServerMisbehaved.source,
+          EXIT_CODES.ServerMisbehaved.destination,
+        ],
       },
     });
     expect(nonRetriableExitCodes()).not.toContain(EXIT_CODES.ServerBusy.source);
+    expect(nonRetriableExitCodes()).not.toContain(EXIT_CODES.ServerMisbehaved.source);
   });
 
   it('ignores interruptions (disrupted pod, worker stopped by SIGTERM) before anything else: a new pod continues', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { featuresOf, nonSyncLiteralLimit } from '../../src/sync/imap-raw/capabilities.js';
+import { LimitExceeded } from '../../src/sync/imap-raw/limits.js';
 import {
   parseCapabilities,
   parseResponseLine,
@@ -103,9 +104,61 @@ describe('ResponseReader', () => {
     expect(responses).toHaveLength(1);
   });
 
+  const small = { maxLineBytes: 1000, maxLiteralBytes: 10_000 };
+
   it('refuses an endless line', () => {
-    const reader = new ResponseReader(() => {}, 1000);
-    expect(() => reader.push(Buffer.alloc(2000, 0x41))).toThrow(/too long/);
+    const reader = new ResponseReader(() => {}, small);
+    expect(() => reader.push(Buffer.alloc(2000, 0x41))).toThrow(LimitExceeded);
+  });
+
+  it('refuses an endless line that comes in small pieces', () => {
+    const reader = new ResponseReader(() => {}, small);
+    expect(() => {
+      for (let i = 0; i < 100; i++) reader.push(Buffer.alloc(20, 0x41));
+    }).toThrow(/longer than 1000 bytes/);
+  });
+
+  it.each([
+    ['in one chunk', 1],
+    ['a byte per chunk', 2000],
+  ])('refuses a flood of bare LFs (%s) at the line limit', (_name, chunks) => {
+    const reader = new ResponseReader(() => {}, small);
+    const flood = Buffer.alloc(2000, 0x0a);
+    const size = Math.ceil(flood.length / chunks);
+    expect(() => {
+      for (let at = 0; at < flood.length; at += size) reader.push(flood.subarray(at, at + size));
+    }).toThrow(LimitExceeded);
+  });
+
+  it('reads 512 KiB of bare LFs inside one line at the default limit (linear, the bug took 55 s)', () => {
+    const responses: Response[] = [];
+    const reader = new ResponseReader((r) => responses.push(r));
+    reader.push(Buffer.from('* OK '));
+    for (let i = 0; i < 512; i++) reader.push(Buffer.alloc(1024, 0x0a));
+    reader.push(Buffer.from('end\r\n'));
+    expect(responses).toHaveLength(1);
+    expect(responses[0]).toMatchObject({ kind: 'untagged', status: 'OK' });
+  });
+
+  it('ends a line whose CR and LF come in different chunks', () => {
+    const responses = readAll(['* OK hello\r', '\n', 'R1 OK done\r\n']);
+    expect(responses.map((r) => r.kind)).toEqual(['untagged', 'tagged']);
+  });
+
+  it.each([
+    ['twelve digits', '{999999999999}'],
+    ['just over the cap', '{10001}'],
+    ['a non-synchronizing one', '{999999999999+}'],
+    ['four hundred digits', `{${'9'.repeat(400)}}`],
+  ])('refuses a literal announced over the cap (%s) before allocating it', (_name, literal) => {
+    let asked = false;
+    const reader = new ResponseReader(() => {}, small);
+    reader.literalTargetFor = () => {
+      asked = true;
+      return undefined;
+    };
+    expect(() => reader.push(Buffer.from(`* 1 FETCH (BODY[] ${literal}\r\n`))).toThrow(/a literal of \d+ bytes/);
+    expect(asked).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerpt, printable, printableKeepingLines, truncateChars } from '../../src/api/printable.js';
+import { excerpt, jsonPrintable, printable, printableKeepingLines, truncateChars } from '../../src/api/printable.js';
 import { LOG_TAIL_MAX_LINES } from '../../src/api/status.js';
 import { boundStatus, STATUS_STRING_MAX_CHARS } from '../../src/api/status-bounds.js';
 
@@ -24,6 +24,16 @@ describe('printable', () => {
 
   it('keeps LF and TAB when asked, escapes the rest', () => {
     expect(printableKeepingLines('a\n\tb\r\u001b[2J')).toBe('a\n\tb\\r\\x1b[2J');
+  });
+});
+
+describe('jsonPrintable', () => {
+  it('escapes what JSON leaves raw, and the value parses back the same', () => {
+    const value = { folder: 'Evil\u009b2J\u202etxt\u007f', note: '\u001b[31m' };
+    const json = jsonPrintable(JSON.stringify(value));
+    expect(json).not.toMatch(CONTROL);
+    expect(json).toContain('\\u009b');
+    expect(JSON.parse(json)).toEqual(value);
   });
 });
 

@@ -49,6 +49,8 @@ export interface CommandChannel {
 export interface UntaggedListener {
   response: (response: Response) => void;
   literal?: LiteralTarget;
+  /** Untagged responses this command may cause (a listing of n messages: about n); the connection's default otherwise. */
+  maxResponses?: number;
 }
 
 export interface CommandRunner {

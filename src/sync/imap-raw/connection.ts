@@ -5,10 +5,17 @@
  * because imapflow neither sends LITERAL+ literals above 4 KB nor MULTIAPPEND.
  *
  * Secrets: the password/token is only ever written to the socket. Server text
- * that ends up in an error is scrubbed of it, in case a server echoes it.
+ * that ends up in an error is scrubbed of it (secret-scrubber.ts: also its
+ * base64 forms), in case a server echoes it.
+ *
+ * A hostile server (limits.ts): lines, literals and untagged responses are
+ * bounded, and a command has a deadline that bytes trickled one at a time
+ * cannot extend. Breaking one ends the connection with ServerMisbehavedError.
  */
 import type { Logger } from 'pino';
-import { AbortedError, ConnectError, TlsError } from '../errors.js';
+import { excerpt } from '../../api/printable.js';
+import { AbortedError, ConnectError, type MailsyncError, ServerMisbehavedError, TlsError } from '../errors.js';
+import { SecretScrubber } from '../secret-scrubber.js';
 import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { ResolvedEndpoint } from '../types.js';
 import { authenticate } from './authenticate.js';
@@ -20,8 +27,9 @@ import type {
   TaggedResult,
   UntaggedListener,
 } from './command-channel.js';
+import { DEFAULT_LIMITS, LimitExceeded, type ProtocolLimits } from './limits.js';
 import { OpenStepError, openError, startTlsMissing } from './open-errors.js';
-import { parseCapabilities, type Response, ResponseReader } from './response-parser.js';
+import { parseCapabilities, type Response, ResponseReader, UnparsableResponse } from './response-parser.js';
 import { Transport } from './transport.js';
 
 export type RawLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
@@ -32,6 +40,8 @@ export interface RawConnectionOptions {
   compress?: boolean;
   /** Aborting closes a connection still being opened (open() rejects with AbortedError). */
   signal?: AbortSignal;
+  /** Bounds against a hostile server (tests lower them); DEFAULT_LIMITS otherwise. */
+  limits?: Partial<ProtocolLimits>;
 }
 
 interface Waiter<T> {
@@ -43,7 +53,8 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   /** CAPABILITY atoms, upper-cased; refreshed after STARTTLS and authentication. */
   capabilities = new Set<string>();
   private transport?: Transport;
-  private readonly reader = new ResponseReader((response) => this.onResponse(response));
+  private readonly limits: ProtocolLimits;
+  private readonly reader: ResponseReader;
   private tagCounter = 0;
   private readonly pending = new Map<string, Waiter<TaggedResult>>();
   private continuation?: Waiter<ContinuationOutcome> & { tag: string };
@@ -54,15 +65,24 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   private byeBusy = false;
   private closedError?: ConnectError;
   private lastProgress = Date.now();
+  /** Since when a command has been waiting (reset when none is, and after a pause), and the bytes moved since. */
+  private busySince?: number;
+  private busyBytes = 0;
+  /** Untagged responses since the last tagged one. */
+  private untaggedCount = 0;
+  /** Why the connection was cut for breaking a bound: what every waiter gets. */
+  private misbehaved?: ServerMisbehavedError;
   private watchdogPauses = 0;
   private readonly watchdog: NodeJS.Timeout;
-  private secretValue?: string;
+  private readonly secret = new SecretScrubber();
   private untaggedListener?: UntaggedListener;
 
   private constructor(
     readonly endpoint: ResolvedEndpoint,
     private readonly options: RawConnectionOptions,
   ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.reader = new ResponseReader((response) => this.onResponse(response), this.limits);
     this.watchdog = setInterval(() => this.checkTimeout(), Math.min(1000, endpoint.commandTimeoutMs / 4));
     this.watchdog.unref();
   }
@@ -116,6 +136,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   /** Register interest in the tagged response of `tag` (register before writing the command). */
   expectTagged(tag: string): Promise<TaggedResult> {
     if (this.closedError) return Promise.reject(this.closedError);
+    this.startBusy();
     return new Promise((resolve, reject) => {
       this.pending.set(tag, { resolve, reject });
     });
@@ -136,6 +157,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   waitContinuation(tag: string): Promise<ContinuationOutcome> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (this.continuation) return Promise.reject(new Error('already waiting for a continuation'));
+    this.startBusy();
     return new Promise((resolve, reject) => {
       this.continuation = { tag, resolve, reject };
     });
@@ -145,6 +167,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   async write(data: Buffer | string): Promise<void> {
     if (this.closedError) throw this.closedError;
     this.lastProgress = Date.now();
+    this.busyBytes += data.length;
     try {
       await this.transport!.write(data);
     } catch (error) {
@@ -160,6 +183,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   async writeAll(parts: readonly (Buffer | string)[]): Promise<void> {
     if (this.closedError) throw this.closedError;
     this.lastProgress = Date.now();
+    for (const part of parts) this.busyBytes += part.length;
     try {
       await this.transport!.writeAll(parts);
     } catch (error) {
@@ -218,13 +242,15 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
     } finally {
       this.watchdogPauses -= 1;
       this.lastProgress = Date.now();
+      // A deliberate wait is not the server's time: the deadline starts again.
+      this.busySince = Date.now();
+      this.busyBytes = 0;
     }
   }
 
   /** Replace the secret by `***` in server text before it goes into an error or a log line. */
   scrub(text: string): string {
-    if (!this.secretValue || this.secretValue.length < 3) return text;
-    return text.split(this.secretValue).join('***');
+    return this.secret.scrub(text);
   }
 
   /** Say LOGOUT and close; never throws. */
@@ -253,7 +279,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
 
   private stop(): void {
     clearInterval(this.watchdog);
-    this.secretValue = undefined;
+    this.secret.set(undefined);
   }
 
   private async connect(): Promise<void> {
@@ -272,7 +298,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
       this.options.logger.debug({ side: this.endpoint.side }, 'server pre-authenticated the connection');
     } else {
       const secret = await this.endpoint.secret();
-      this.secretValue = secret;
+      this.secret.set(secret);
       const result = await authenticate(this, secret);
       if (result.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(result.code.args);
       else await this.refreshCapabilities();
@@ -323,6 +349,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
         reject(error);
       };
       if (this.earlyGreeting) done(this.earlyGreeting);
+      else if (this.closedError) fail(this.closedError);
       else this.greeting = { resolve: done, reject: fail };
     });
   }
@@ -355,10 +382,57 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
 
   private onData(chunk: Buffer): void {
     this.lastProgress = Date.now();
+    this.busyBytes += chunk.length;
     try {
       this.reader.push(chunk);
     } catch (error) {
-      this.transport?.destroy(new Error(`protocol error: ${(error as Error).message}`));
+      this.cutMisbehaving(this.violation(error));
+    }
+  }
+
+  /** What a parser or listener failure means, in words that quote the server only as a short escaped excerpt. */
+  private violation(error: unknown): MailsyncError {
+    const { side, host, port } = this.endpoint;
+    const greeting = this.tagCounter === 0 && !this.earlyGreeting;
+    if (error instanceof UnparsableResponse) {
+      const quoted = excerpt(this.scrub(error.line));
+      const message = greeting
+        ? `${side} server ${host}:${port} is not an IMAP server: it greeted with "${quoted}"`
+        : `${side} server ${host}:${port} sent a response that is not IMAP: "${quoted}"`;
+      return new ServerMisbehavedError(message, { side, cause: error });
+    }
+    if (error instanceof LimitExceeded) {
+      const when = greeting ? ' before its greeting' : '';
+      return new ServerMisbehavedError(`${side} server ${host}:${port} sent ${error.message}${when}`, {
+        side,
+        cause: error,
+      });
+    }
+    return new ServerMisbehavedError(`${side} server ${host}:${port}: ${(error as Error).message}`, {
+      side,
+      cause: error,
+    });
+  }
+
+  /** End the connection for breaking a bound: every waiter (greeting, commands) gets `error`. */
+  private cutMisbehaving(error: MailsyncError): void {
+    if (error instanceof ServerMisbehavedError) this.misbehaved ??= error;
+    this.options.logger.warn({ side: this.endpoint.side, err: error.message }, 'server misbehaved; connection cut');
+    this.transport?.destroy(error);
+  }
+
+  private startBusy(): void {
+    if (this.pending.size > 0 || this.continuation) return;
+    this.busySince = Date.now();
+    this.busyBytes = 0;
+  }
+
+  /** Count an untagged response against the command in flight (throws LimitExceeded past its bound). */
+  private countUntagged(): void {
+    this.untaggedCount += 1;
+    const bound = this.untaggedListener?.maxResponses ?? this.limits.maxUntaggedPerCommand;
+    if (this.untaggedCount > bound) {
+      throw new LimitExceeded(`more than ${bound} untagged responses to one command`);
     }
   }
 
@@ -372,6 +446,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
         return;
       }
       case 'tagged': {
+        this.untaggedCount = 0;
         if (response.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.code.args);
         const result: TaggedResult = { status: response.status, code: response.code, text: response.text };
         if (this.continuation?.tag === response.tag) {
@@ -385,6 +460,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
         return;
       }
       case 'untagged': {
+        this.countUntagged();
         if (response.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.code.args);
         if (response.status === 'BYE') {
           this.byeText = this.scrub(response.text);
@@ -405,6 +481,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
         return;
       }
       case 'data':
+        this.countUntagged();
         if (response.name === 'CAPABILITY') this.capabilities = parseCapabilities(response.text);
         this.untaggedListener?.response(response);
         return;
@@ -415,7 +492,8 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
     const reason = [this.byeText, error?.message].filter(Boolean).join('; ');
     const message = `connection to ${this.where} closed${reason ? `: ${reason}` : ''}`;
     const options = { side: this.endpoint.side, cause: error };
-    this.closedError = this.byeBusy ? new ServerBusyError(message, options) : new ConnectError(message, options);
+    this.closedError =
+      this.misbehaved ?? (this.byeBusy ? new ServerBusyError(message, options) : new ConnectError(message, options));
     for (const waiter of this.pending.values()) waiter.reject(this.closedError);
     this.pending.clear();
     this.continuation?.reject(this.closedError);
@@ -428,9 +506,25 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   private checkTimeout(): void {
     const waiting = this.pending.size > 0 || this.continuation !== undefined;
     if (!waiting || this.watchdogPauses > 0) return;
-    const idle = Date.now() - this.lastProgress;
+    const now = Date.now();
+    const idle = now - this.lastProgress;
     if (idle > this.endpoint.commandTimeoutMs) {
       this.transport?.destroy(new Error(`no response for ${Math.round(idle / 1000)} s (command timeout)`));
+      return;
+    }
+    // Bytes keep the idle timer above from firing; only enough of them extend the command's deadline.
+    const busy = now - (this.busySince ?? now);
+    const allowed = this.endpoint.commandTimeoutMs + (this.busyBytes / this.limits.minBytesPerSecond) * 1000;
+    if (busy > allowed) {
+      const { side, host, port } = this.endpoint;
+      this.cutMisbehaving(
+        new ServerMisbehavedError(
+          `${side} server ${host}:${port} answered too slowly: ${this.busyBytes} bytes in ${Math.round(busy / 1000)} s ` +
+            `(a command may take the timeout of ${Math.round(this.endpoint.commandTimeoutMs / 1000)} s plus 1 s per ` +
+            `${this.limits.minBytesPerSecond} bytes moved; a server trickling bytes cannot keep it alive)`,
+          { side },
+        ),
+      );
     }
   }
 }

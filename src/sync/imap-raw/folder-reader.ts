@@ -19,6 +19,7 @@ import { commandFailure, expectOk } from './command-errors.js';
 import type { RawImapConnection } from './connection.js';
 import { type FetchValue, numberValue, parseFetchItems, parseImapDateTime, stringList } from './fetch-items.js';
 import { isQuotable, quoteString, uidSet } from './imap-syntax.js';
+import { bodyBytesCap, LimitExceeded, MAX_HEADER_FIELDS_BYTES, responsesFor } from './limits.js';
 import type { Response } from './response-parser.js';
 
 export interface OpenedFolder {
@@ -53,6 +54,8 @@ export class FolderReader {
   private queue: Promise<unknown> = Promise.resolve();
   /** The folder the last successful SELECT/EXAMINE opened (STORE and EXPUNGE act on it). */
   private opened?: { path: string; readOnly: boolean };
+  /** EXISTS of the open folder: how many FETCH responses a listing of it may bring (limits.ts). */
+  private openedExists = 0;
 
   constructor(private readonly connection: RawImapConnection) {}
 
@@ -114,6 +117,7 @@ export class FolderReader {
       const code = result.code?.name;
       const openedReadOnly = code === 'READ-ONLY' ? true : code === 'READ-WRITE' ? false : readOnly;
       this.opened = { path, readOnly: openedReadOnly };
+      this.openedExists = folder.exists;
       return {
         exists: folder.exists,
         uidValidity: folder.uidValidity,
@@ -160,7 +164,15 @@ export class FolderReader {
             headers: headerFieldsValue(items),
           });
         },
-        (_prefix, size) => Buffer.allocUnsafe(size),
+        // Only the header fields are kept, each within its cap; anything else (unexpected) is skipped.
+        (prefix, size) => {
+          if (!/BODY\[HEADER\.FIELDS [^\]]*\] $/i.test(prefix)) return undefined;
+          if (size > MAX_HEADER_FIELDS_BYTES) {
+            throw new LimitExceeded(`header fields of ${size} bytes (at most ${MAX_HEADER_FIELDS_BYTES})`);
+          }
+          return Buffer.allocUnsafe(size);
+        },
+        responsesFor(uids?.length ?? this.openedExists),
       );
       expectOk(this.connection, 'FetchFailed', 'UID FETCH (listing)', result);
     });
@@ -171,17 +183,22 @@ export class FolderReader {
     return this.serialized(async () => {
       let uids = new Uint32Array(1024);
       let count = 0;
-      const result = await this.run('UID FETCH 1:* (UID)', (response) => {
-        if (response.kind !== 'data' || response.name !== 'FETCH') return;
-        const uid = numberValue(parseFetchItems(response.text, response.literals).get('UID') ?? null);
-        if (uid === undefined) return;
-        if (count === uids.length) {
-          const bigger = new Uint32Array(uids.length * 2);
-          bigger.set(uids);
-          uids = bigger;
-        }
-        uids[count++] = uid;
-      });
+      const result = await this.run(
+        'UID FETCH 1:* (UID)',
+        (response) => {
+          if (response.kind !== 'data' || response.name !== 'FETCH') return;
+          const uid = numberValue(parseFetchItems(response.text, response.literals).get('UID') ?? null);
+          if (uid === undefined) return;
+          if (count === uids.length) {
+            const bigger = new Uint32Array(uids.length * 2);
+            bigger.set(uids);
+            uids = bigger;
+          }
+          uids[count++] = uid;
+        },
+        undefined,
+        responsesFor(this.openedExists),
+      );
       expectOk(this.connection, 'FetchFailed', 'UID FETCH (UID)', result);
       const sorted = uids.subarray(0, count).sort();
       // Duplicates come from unsolicited FETCH responses.
@@ -194,12 +211,26 @@ export class FolderReader {
   /**
    * BODY.PEEK[] (never sets \Seen) of `uids` in the open folder, each read
    * into a buffer from `allocate`. UIDs missing from the result are gone
-   * from the folder (expunged meanwhile).
+   * from the folder (expunged meanwhile). `listedBytes` (their RFC822.SIZEs
+   * added up), when given, caps what the server may send (bodyBytesCap):
+   * a body announced far larger than listed ends the connection
+   * (ServerMisbehavedError) before anything is allocated for it.
    */
-  bodies(uids: readonly number[], allocate: BodyAllocator): Promise<Map<number, Buffer>> {
+  bodies(uids: readonly number[], allocate: BodyAllocator, listedBytes?: number): Promise<Map<number, Buffer>> {
     return this.serialized(async () => {
       const bodies = new Map<number, Buffer>();
       if (uids.length === 0) return bodies;
+      const cap = listedBytes === undefined ? undefined : bodyBytesCap(listedBytes);
+      let taken = 0;
+      const bounded: BodyAllocator = (size) => {
+        taken += size;
+        if (cap !== undefined && taken > cap) {
+          throw new LimitExceeded(
+            `message bodies of ${taken} bytes for ${uids.length} messages listed at ${listedBytes} bytes (RFC822.SIZE; at most ${cap} are taken)`,
+          );
+        }
+        return allocate(size);
+      };
       const result = await this.run(
         `UID FETCH ${uidSet(uids)} (UID BODY.PEEK[])`,
         (response) => {
@@ -212,7 +243,8 @@ export class FolderReader {
           else if (typeof body === 'string') bodies.set(uid, Buffer.from(body, 'latin1'));
         },
         // Only the body literal is kept; anything else (unexpected) is skipped.
-        (prefix, size) => (/[ (]BODY\[\] $/i.test(prefix) ? (size === 0 ? EMPTY : allocate(size)) : undefined),
+        (prefix, size) => (/[ (]BODY\[\] $/i.test(prefix) ? (size === 0 ? EMPTY : bounded(size)) : undefined),
+        responsesFor(uids.length),
       );
       // NO: some messages could not be read (expunged by another session): they are simply missing.
       if (result.status === 'BAD')
@@ -226,6 +258,7 @@ export class FolderReader {
     command: string,
     onResponse: (response: Response) => void,
     literal?: (prefix: string, size: number) => Buffer | undefined,
+    maxResponses?: number,
   ): Promise<TaggedResult> {
     if (this.connection.isClosed) {
       throw new ConnectError(`connection to ${this.connection.where} is closed`, { side: this.side });
@@ -237,10 +270,13 @@ export class FolderReader {
         try {
           onResponse(response);
         } catch (error) {
+          // A bound broken: the connection cuts itself (ServerMisbehavedError for every waiter).
+          if (error instanceof LimitExceeded) throw error;
           failure = error;
         }
       },
       literal,
+      ...(maxResponses === undefined ? {} : { maxResponses }),
     });
     try {
       const result = await this.connection.command(command);

@@ -14,6 +14,7 @@ import { decodeMailboxUtf7 } from '../folders/mutf7.js';
 import type { FolderInfo, MailboxTree } from '../types.js';
 import type { RawImapConnection } from './connection.js';
 import { parseValues, stringValue } from './fetch-items.js';
+import { LimitExceeded, MAX_LISTED_MAILBOXES, MAX_MAILBOX_NAME_BYTES } from './limits.js';
 import type { Response } from './response-parser.js';
 
 /** RFC 6154 attributes, in the order imapflow checks them. */
@@ -78,6 +79,9 @@ async function runList(connection: RawImapConnection, command: string, name: str
     const [flagList, delimiterValue, nameValue] = parseValues(response.text, response.literals);
     const rawName = stringValue(nameValue ?? null);
     if (rawName === undefined) return;
+    if (rawName.length > MAX_MAILBOX_NAME_BYTES) {
+      throw new LimitExceeded(`a mailbox name of ${rawName.length} bytes (at most ${MAX_MAILBOX_NAME_BYTES})`);
+    }
     const delimiter = stringValue(delimiterValue ?? null) ?? '';
     const flags = (Array.isArray(flagList) ? flagList : []).filter((f): f is string => typeof f === 'string');
     let path = decodeMailboxUtf7(rawName);
@@ -106,11 +110,19 @@ async function withListener(
       try {
         if (!failure) onResponse(response);
       } catch (error) {
+        // A bound broken: the connection cuts itself (ServerMisbehavedError for every waiter).
+        if (error instanceof LimitExceeded) throw error;
         failure = error;
       }
     },
-    // Mailbox names may come as literals.
-    literal: (_prefix, size) => Buffer.allocUnsafe(size),
+    // Mailbox names may come as literals: a name's worth, no more.
+    literal: (_prefix, size) => {
+      if (size > MAX_MAILBOX_NAME_BYTES) {
+        throw new LimitExceeded(`a mailbox name literal of ${size} bytes (at most ${MAX_MAILBOX_NAME_BYTES})`);
+      }
+      return Buffer.allocUnsafe(size);
+    },
+    maxResponses: MAX_LISTED_MAILBOXES,
   });
   try {
     const result = await connection.command(command);

@@ -3,7 +3,12 @@
  * status responses, CAPABILITY, continuation requests and response codes.
  * It frames server literals (`{n}` CRLF + n bytes) so that a response that
  * carries one never desynchronises the stream, but keeps only their size.
+ *
+ * Bounds (limits.ts): a line longer than `maxLineBytes` (ended or not, bare
+ * LFs or not) and a literal announced above `maxLiteralBytes` throw
+ * LimitExceeded before anything is allocated for them.
  */
+import { DEFAULT_LIMITS, LimitExceeded, type ProtocolLimits } from './limits.js';
 
 export type Status = 'OK' | 'NO' | 'BAD' | 'BYE' | 'PREAUTH';
 
@@ -43,7 +48,7 @@ export function parseResponseLine(line: string): Response {
   }
   const [word = '', afterWord = ''] = splitWord(rest);
   const upper = word.toUpperCase();
-  if (tag === '' || !STATUSES.has(upper)) throw new SyntaxError(`unparsable IMAP response: ${truncate(line)}`);
+  if (tag === '' || !STATUSES.has(upper)) throw new UnparsableResponse(line);
   return { kind: 'tagged', tag, status: upper as Status, ...parseStatusText(afterWord) };
 }
 
@@ -62,8 +67,12 @@ function splitWord(text: string): [string, string] {
   return space < 0 ? [text, ''] : [text.slice(0, space), text.slice(space + 1)];
 }
 
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+/** A line that is no IMAP response (an SSH or SMTP banner...): `line` is raw server text, never print it unescaped. */
+export class UnparsableResponse extends SyntaxError {
+  constructor(readonly line: string) {
+    super('unparsable IMAP response');
+    this.name = 'UnparsableResponse';
+  }
 }
 
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
@@ -103,7 +112,7 @@ export class ResponseReader {
 
   constructor(
     private readonly onResponse: (response: Response) => void,
-    private readonly maxLineBytes = 1024 * 1024,
+    private readonly limits: Pick<ProtocolLimits, 'maxLineBytes' | 'maxLiteralBytes'> = DEFAULT_LIMITS,
   ) {}
 
   push(chunk: Buffer): void {
@@ -120,32 +129,51 @@ export class ResponseReader {
         this.literalTarget = undefined;
         continue;
       }
-      const lf = chunk.indexOf(0x0a, offset);
+      offset = this.takeLine(chunk, offset);
+    }
+  }
+
+  /**
+   * Find the end of the line that starts at `start` (CRLF: a bare LF is part of the line) and complete it;
+   * keep the rest when the chunk ends first. Linear in the bytes, whatever their mix of LFs: the chunk is
+   * scanned once and the line copied once. Returns where the next line (or literal) starts.
+   */
+  private takeLine(chunk: Buffer, start: number): number {
+    let from = start;
+    for (;;) {
+      const lf = chunk.indexOf(0x0a, from);
+      const end = lf < 0 ? chunk.length : lf + 1;
+      this.checkLineLength(this.partialBytes + (end - start));
       if (lf < 0) {
-        this.partialBytes += chunk.length - offset;
-        if (this.partialBytes + this.pendingText.length > this.maxLineBytes) {
-          throw new SyntaxError('IMAP response line too long');
-        }
         // A copy: the caller may reuse `chunk` for its next read.
-        this.partial.push(Buffer.from(chunk.subarray(offset)));
-        return;
+        this.partial.push(Buffer.from(chunk.subarray(start)));
+        this.partialBytes += chunk.length - start;
+        return chunk.length;
       }
-      let lineBytes = chunk.subarray(offset, lf + 1);
-      offset = lf + 1;
+      const before = lf > start ? chunk[lf - 1] : this.partial.at(-1)?.at(-1);
+      if (before !== 0x0d) {
+        from = lf + 1;
+        if (from < chunk.length) continue;
+        this.partial.push(Buffer.from(chunk.subarray(start)));
+        this.partialBytes += chunk.length - start;
+        return chunk.length;
+      }
+      let lineBytes = chunk.subarray(start, end);
       if (this.partial.length > 0) {
         this.partial.push(lineBytes);
         lineBytes = Buffer.concat(this.partial);
         this.partial = [];
         this.partialBytes = 0;
       }
-      // A bare LF inside a line is not a line end (IMAP lines end with CRLF).
-      if (lineBytes.length < 2 || lineBytes[lineBytes.length - 2] !== 0x0d) {
-        this.partial.push(Buffer.from(lineBytes));
-        this.partialBytes += lineBytes.length;
-        continue;
-      }
       // latin1 keeps 8-bit bytes 1:1; response text we act on is ASCII.
       this.completeLine(this.pendingText + lineBytes.toString('latin1', 0, lineBytes.length - 2));
+      return end;
+    }
+  }
+
+  private checkLineLength(bytes: number): void {
+    if (bytes + this.pendingText.length > this.limits.maxLineBytes) {
+      throw new LimitExceeded(`a response line longer than ${this.limits.maxLineBytes} bytes`);
     }
   }
 
@@ -154,9 +182,12 @@ export class ResponseReader {
     const literal = line.startsWith('* ') ? LITERAL_AT_END.exec(line) : null;
     if (literal) {
       const size = Number(literal[1]);
+      if (!(size <= this.limits.maxLiteralBytes)) {
+        throw new LimitExceeded(`a literal of ${literal[1]} bytes (at most ${this.limits.maxLiteralBytes} are taken)`);
+      }
       const prefix = line.slice(0, literal.index);
       this.pendingText = `${prefix}{literal} `;
-      if (this.pendingText.length > this.maxLineBytes) throw new SyntaxError('IMAP response line too long');
+      this.checkLineLength(0);
       const target = this.literalTargetFor?.(prefix, size);
       if (target && target.length !== size) throw new RangeError('literal target of the wrong size');
       this.literalTarget = target;
