@@ -30,7 +30,7 @@ export const ATTACKS = [
   'fetch-flood',
   /** SELECT answered one byte every `tickMs`, forever (no idle timeout ever fires). */
   'trickle',
-  /** ANSI escapes, C0/C1 controls, a bidi override and HTML in the greeting's ALERT and the login's NO. */
+  /** ANSI escapes, C0/C1 controls and HTML in the greeting's ALERT and the login's NO (which echoes what the client sent). */
   'control-texts',
   /** Folder names with ESC, C1, a bidi override and HTML (raw and modified UTF-7). */
   'control-folder-names',
@@ -235,7 +235,7 @@ class Session {
   private loggedIn(tag: string): void {
     if (this.options.attack === 'control-texts') {
       this.send(
-        `${tag} NO [AUTHENTICATIONFAILED] ${ESC}]0;pwned\u0007${ESC}[31mdenied\u009b2K\u202eNO <b>html</b>\rforged; you sent: ${this.loginArgs}\r\n`,
+        `${tag} NO [AUTHENTICATIONFAILED] ${ESC}]0;pwned\u0007${ESC}[31mdenied\u009b2K\u0085NO <b>html</b>\rforged; you sent: ${this.loginArgs}\r\n`,
       );
       return;
     }

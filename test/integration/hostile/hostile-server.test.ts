@@ -92,7 +92,17 @@ const CASES: Case[] = [
     tls: true,
     exitCode: 14,
     reason: 'AuthenticationFailed',
-    says: /\\x1b\]0;pwned\\x07\\x1b\[31mdenied\\x9b2K\\u202eNO <b>html<\/b>\\rforged/,
+    // The NO echoes the SASL PLAIN response: the password, base64 encoded inside it, is scrubbed.
+    says: /\\x1b\]0;pwned\\x07\\x1b\[31mdenied\\x9b2K\\x85NO <b>html<\/b>\\rforged; you sent: PLAIN [A-Za-z0-9+/]*\*\*\*/,
+    extraArgs: ['--authmech1', 'PLAIN'],
+  },
+  {
+    attack: 'control-texts',
+    tls: true,
+    exitCode: 14,
+    reason: 'AuthenticationFailed',
+    says: /\\x1b\]0;pwned\\x07\\x1b\[31mdenied\\x9b2K\\x85NO <b>html<\/b>\\rforged; you sent: "joe" "\*\*\*"/,
+    extraArgs: ['--authmech1', 'LOGIN'],
   },
   {
     attack: 'ssh-banner',
