@@ -14,7 +14,7 @@ import path from 'node:path';
 import { makeCertificates } from '../certs.js';
 import { ensureDependencies } from '../dovecot.js';
 import { freePort } from '../ports.js';
-import { Sandbox } from './sandbox.js';
+import { reapOrphans, Sandbox } from './sandbox.js';
 import { folderPath, type InteropServer, Users } from './server.js';
 
 /** A SHA-512 crypt(3) hash, which authuserdb checks with crypt(). */
@@ -39,6 +39,7 @@ async function vmailIds(): Promise<{ uid: number; gid: number }> {
 
 export async function startCourier(tree: string): Promise<InteropServer> {
   await ensureDependencies(); // the vmail user and openssl
+  await reapOrphans();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mailsync-courier-'));
   await chmod(dir, 0o755);
   const certs = await makeCertificates(path.join(dir, 'certs'));

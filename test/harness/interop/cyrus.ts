@@ -15,7 +15,7 @@ import { ImapFlow } from 'imapflow';
 import { makeCertificates } from '../certs.js';
 import { ensureDependencies } from '../dovecot.js';
 import { freePort } from '../ports.js';
-import { Sandbox } from './sandbox.js';
+import { reapOrphans, Sandbox } from './sandbox.js';
 import { folderPath, type InteropServer, Users } from './server.js';
 
 const ADMIN = 'cyradm';
@@ -37,6 +37,7 @@ export interface CyrusOptions {
 
 export async function startCyrus(tree: string, options: CyrusOptions = {}): Promise<InteropServer> {
   await ensureDependencies(); // the vmail user and openssl
+  await reapOrphans();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mailsync-cyrus-'));
   await chmod(dir, 0o755);
   const certs = await makeCertificates(path.join(dir, 'certs'));

@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +69,42 @@ process.once('exit', () => {
   }
 });
 
+/** Instance directories are `<tmp>/mailsync-<kind>-*`: reapOrphans() finds them there. */
+export const INSTANCE_PREFIXES = ['mailsync-cyrus-', 'mailsync-courier-'];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Servers of a test process that died without stopping them (crash, SIGKILL, a worker killed on
+ * timeout) keep running detached: kill their process groups and remove their directories. Only
+ * instances whose `owner` process is gone are touched.
+ */
+export async function reapOrphans(): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const entry of await readdir(tmp)) {
+    if (!INSTANCE_PREFIXES.some((prefix) => entry.startsWith(prefix))) continue;
+    const dir = path.join(tmp, entry);
+    const owner = Number(await readFile(path.join(dir, 'owner'), 'utf8').catch(() => 'NaN'));
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    const pgid = Number(await readFile(path.join(dir, 'pgid'), 'utf8').catch(() => 'NaN'));
+    if (Number.isInteger(pgid) && pgid > 1) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface SandboxOptions {
   name: string;
   tree: string;
@@ -108,6 +144,7 @@ export class Sandbox {
       this.options.script,
     ].join('\n');
     await writeFile(path.join(dir, 'start.sh'), script);
+    await writeFile(path.join(dir, 'owner'), String(process.pid));
     const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', path.join(dir, 'start.sh')], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,7 +158,10 @@ export class Sandbox {
     child.stderr?.on('data', collect);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (child.pid !== undefined) {
+      liveGroups.add(child.pid);
+      await writeFile(path.join(dir, 'pgid'), String(child.pid));
+    }
     child.once('exit', () => {
       if (child.pid !== undefined) liveGroups.delete(child.pid);
     });
