@@ -20,7 +20,7 @@ import type { Condition } from '../../src/api/status.js';
 import { paths } from '../../src/controller/paths.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
-import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
+import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { removeNamespace, waitMailSync } from './helpers/fixture.js';
 import {
@@ -101,7 +101,7 @@ describe.skipIf(skip)(
     let ns: string;
     let pair: DovecotPair;
     let controller: ControllerProcess;
-    let proxy: TcpProxy | undefined;
+    let proxy: FaultProxy | undefined;
     let watcher: ReturnType<typeof watchRunning>;
 
     const waitStatus = (name: string, what: string, test: (ms: MailSync) => boolean, timeoutMs = 300_000) =>
@@ -257,7 +257,7 @@ describe.skipIf(skip)(
 
     it('a transient failure (the destination refuses connections) is retried with backoff, then succeeds', async () => {
       const total = await account('flaky', 6);
-      proxy = await startTcpProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
+      proxy = await startFaultProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
       proxy.refuse(true);
       await createMailSync(
         client,

@@ -23,7 +23,7 @@ import type { ReportRow } from '../../src/cli/migration-report.js';
 import { paths } from '../../src/controller/migration/paths.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
-import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.js';
+import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { removeNamespace, waitMigration as waitMigrationState } from './helpers/fixture.js';
 import {
@@ -77,7 +77,7 @@ describe.skipIf(skip)(
     let pair: DovecotPair;
     let controller: ControllerProcess;
     let watch: RunWatch;
-    let proxy: TcpProxy | undefined;
+    let proxy: FaultProxy | undefined;
     const passwords = new Map<string, { a: string; b: string }>();
     const secrets: string[] = [];
     const seen: string[] = [];
@@ -285,7 +285,7 @@ describe.skipIf(skip)(
       const names = ['flaky1', 'steady1'];
       await addUsers(names);
       for (const name of names) totals.set(name, await seedMailbox(pair.a, name, 4));
-      proxy = await startTcpProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
+      proxy = await startFaultProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
       proxy.refuse(true);
       // A CSV this time; the flaky account's destination port goes through the proxy.
       const csv = [

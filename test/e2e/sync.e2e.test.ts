@@ -12,6 +12,7 @@ import type { Condition } from '../../src/api/status.js';
 import { paths } from '../../src/controller/paths.js';
 import { type KubeClient, readAll } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import {
   connect,
@@ -30,7 +31,6 @@ import {
   waitFor,
 } from './helpers/kube.js';
 import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
-import { startStallProxy } from './helpers/stall-proxy.js';
 import { podProcesses } from './helpers/worker-process.js';
 
 const skip = imageSkipReason();
@@ -238,7 +238,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', { timeo
   it('a worker that ignores TERM is KILLed at the end of the grace period', async (testContext) => {
     const grace = 5;
     await account('dave', 40);
-    const proxy = await startStallProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: pair.b.implicitTlsPort });
     try {
       await createMailSync(
         client,
@@ -261,7 +261,7 @@ describe.skipIf(skip)('MailSync end to end (worker pods, real Dovecot)', { timeo
       }
       // A stopped process cannot act on TERM; only KILL ends it.
       for (const pid of pids) process.kill(pid, 'SIGSTOP');
-      proxy.stall();
+      proxy.stallAll();
       const deletedAt = Date.now();
       await client.delete(paths.mailSync(ns, 'dave'));
       await waitFor(

@@ -1,6 +1,7 @@
 /**
- * A fault-injecting TCP proxy on 127.0.0.1 in front of a server, for the
- * fault matrix (test/integration/faults). It forwards raw TCP, so TLS passes
+ * A fault-injecting TCP proxy on 127.0.0.1 in front of a server: the one
+ * proxy of the tests (the fault matrix in test/integration/faults, dropped
+ * connections, a server that hangs during a graceful stop...). It forwards raw TCP, so TLS passes
  * through untouched: the client still sees the server's certificate, valid
  * for 127.0.0.1 / localhost, and only the bytes' timing and fate change.
  *
@@ -74,7 +75,7 @@ export interface FaultProxy {
   dropAll(): void;
   /** Cuts every open connection once `bytes` more bytes have come from clients (e.g. mid-APPEND literal). */
   dropAfterClientBytes(bytes: number): Promise<void>;
-  /** Every open connection stops forwarding (both ways) and stays open: a server that hangs. */
+  /** Every connection, open or new, stops forwarding (both ways) and stays open: a server that hangs. */
   stallAll(): void;
   /** While refusing, new connections are reset at once (the server looks down). */
   refuse(on: boolean): void;
@@ -184,6 +185,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const totals: Record<Direction, number> = { toServer: 0, toClient: 0 };
   let connections = 0;
   let refusing = false;
+  let hanging = false;
 
   const destroy = (conn: Connection, how: 'reset' | 'close') => {
     if (conn.closed) return;
@@ -324,6 +326,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       closed: false,
     };
     open.add(conn);
+    if (hanging) {
+      conn.valves.toServer.stall(true);
+      conn.valves.toClient.stall(true);
+    }
     const end = () => destroy(conn, 'close');
     client.on('error', () => destroy(conn, 'reset')).on('close', end);
     upstream.on('error', () => destroy(conn, 'reset')).on('close', end);
@@ -389,6 +395,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       );
     },
     stallAll() {
+      hanging = true;
       for (const conn of open) {
         conn.valves.toServer.stall(true);
         conn.valves.toClient.stall(true);

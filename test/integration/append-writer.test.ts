@@ -13,8 +13,8 @@ import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
 import { Appender, type AppenderOptions, type AppendMessage } from '../../src/sync/imap-raw/appender.js';
 import type { ResolvedEndpoint } from '../../src/sync/types.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../harness/dovecot.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { createFolder, type ListedFolder, listMailbox, messageMultiset } from '../harness/mailbox.js';
-import { startTcpProxy } from '../harness/tcp-proxy.js';
 
 const logger = pino({ level: process.env.MAILSYNC_TEST_LOG ?? 'silent' });
 const APPEND_LIMIT = 1024 * 1024;
@@ -422,7 +422,7 @@ describe('abort: nothing partial on the server', () => {
     const user = await newUser(server);
     const target = server.folder('Dropped');
     await createFolder(server, user, target);
-    const proxy = await startTcpProxy({ host: server.host, port: server.implicitTlsPort });
+    const proxy = await startFaultProxy({ host: server.host, port: server.implicitTlsPort });
     try {
       const appender = await Appender.open(endpoint(server, user, { host: proxy.host, port: proxy.port }), { logger });
       const cut = proxy.dropAfterClientBytes(3 * 1024 * 1024);

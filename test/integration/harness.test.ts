@@ -19,8 +19,8 @@ import {
   startDovecot,
   startDovecotPair,
 } from '../harness/dovecot.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { appendMessage, connectClient, createFolder, listMailbox, withClient } from '../harness/mailbox.js';
-import { startTcpProxy } from '../harness/tcp-proxy.js';
 
 /** Reads the greeting line of a plaintext or TLS connection. */
 function greeting(socket: net.Socket): Promise<string> {
@@ -238,7 +238,7 @@ test('APPENDLIMIT is announced when appendLimit is set', async () => {
 });
 
 test('TCP proxy forwards a TLS session and dropAll() cuts it', async () => {
-  const proxy = await startTcpProxy({ host: pair.a.host, port: pair.a.implicitTlsPort });
+  const proxy = await startFaultProxy({ host: pair.a.host, port: pair.a.implicitTlsPort });
   try {
     const client = new ImapFlow({
       host: proxy.host,
@@ -261,7 +261,7 @@ test('TCP proxy forwards a TLS session and dropAll() cuts it', async () => {
 });
 
 test('TCP proxy dropAfterClientBytes() cuts mid-APPEND; the server keeps no partial message', async () => {
-  const proxy = await startTcpProxy({ host: pair.a.host, port: pair.a.implicitTlsPort });
+  const proxy = await startFaultProxy({ host: pair.a.host, port: pair.a.implicitTlsPort });
   try {
     const client = new ImapFlow({
       host: proxy.host,

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runSync } from '../../src/sync/engine.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { appendMessages } from '../harness/mailbox.js';
-import { startTcpProxy } from '../harness/tcp-proxy.js';
 import {
   captureLogger,
   expectMirrored,
@@ -58,7 +58,7 @@ describe('reconnect', () => {
   test('destination connections cut between and inside APPENDs: the run reconnects and ends exact', async () => {
     const users = await newUsers(servers.a, servers.b);
     const folders = await seed(users, 60);
-    const proxy = await startTcpProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
+    const proxy = await startFaultProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
     try {
       let cuts = 0;
       const capture = captureLogger((event) => {
@@ -122,7 +122,7 @@ describe('reconnect', () => {
   test('a connection that never comes back ends the run with ConnectFailed for that side', async () => {
     const users = await newUsers(servers.a, servers.b);
     await seed(users, 30);
-    const proxy = await startTcpProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
+    const proxy = await startFaultProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
     try {
       const capture = captureLogger((event) => {
         if (event.event === 'progress' && event.progress.messagesCopied >= 5) {

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runSync } from '../../src/sync/engine.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { appendMessages, listMailbox } from '../harness/mailbox.js';
-import { startStallProxy } from './stall-proxy.js';
 import { spawnSync } from './sync-child.js';
 import {
   byPath,
@@ -132,12 +132,12 @@ describe('signals', () => {
   test('a second signal exits at once (while the graceful stop waits for a hung server)', async () => {
     const users = await newUsers(servers.a, servers.b);
     await seedMany(users, 20);
-    const proxy = await startStallProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
+    const proxy = await startFaultProxy({ host: servers.b.host, port: servers.b.implicitTlsPort });
     try {
       const spec = await specFor(users, { throttle: { maxMessagesPerSecond: 10 }, performance: { batchMessages: 5 } });
       const run = await spawnSync({ ...spec, destination: { ...spec.destination, port: proxy.port } });
       await run.waitFor((e) => e.event === 'progress' && e.progress.messagesCopied > 0);
-      proxy.stall();
+      proxy.stallAll();
       run.child.kill('SIGTERM');
       await run.waitFor((e) => e.event === 'abort');
       run.child.kill('SIGTERM');
