@@ -12,13 +12,16 @@
 import { expect } from 'vitest';
 import { generateCorpus } from '../../../bench/corpus.js';
 import type { Summary } from '../../../src/api/events.js';
+import type { Endpoint } from '../../../src/api/spec.js';
 import { runSync } from '../../../src/sync/engine.js';
 import { appendMessages, listMailbox, type MailboxServer, messageMultiset } from '../../harness/mailbox.js';
 import { captureLogger, makeMessage } from '../sync-helpers.js';
 
+/** A Dovecot instance or an InteropServer: seeded and listed by mailbox.ts, synced through its endpoint. */
 export interface Side extends MailboxServer {
   readonly name: string;
   folder(...parts: string[]): string;
+  endpoint(user: string): Promise<Endpoint>;
 }
 
 export interface CorpusEntry {
@@ -94,9 +97,9 @@ export interface InteropRun {
 
 /** Runs the engine from `source` to `destination` and compares both mailboxes folder by folder. */
 export async function syncAndCompare(
-  source: Side & { endpoint(user: string): Promise<import('../../../src/api/spec.js').Endpoint> },
+  source: Side,
   sourceUser: string,
-  destination: Side & { endpoint(user: string): Promise<import('../../../src/api/spec.js').Endpoint> },
+  destination: Side,
   destinationUser: string,
 ): Promise<InteropRun> {
   const capture = captureLogger();
@@ -104,6 +107,11 @@ export async function syncAndCompare(
     { source: await source.endpoint(sourceUser), destination: await destination.endpoint(destinationUser) },
     { logger: capture.logger, progressIntervalMs: 0 },
   );
+  // Whatever the server answered (including its refusals), no password reaches the log.
+  const log = capture.lines.join('\n');
+  for (const password of [source.password(sourceUser), destination.password(destinationUser)]) {
+    expect(log).not.toContain(password);
+  }
   const mapping = new Map(capture.of('folder.begin').map((e) => [e.folder, e.destinationFolder]));
   const [src, dst] = await Promise.all([listMailbox(source, sourceUser), listMailbox(destination, destinationUser)]);
   const dstByPath = new Map(dst.map((f) => [f.path, f]));
