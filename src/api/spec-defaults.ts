@@ -52,6 +52,7 @@ export const ENDPOINT_DEFAULTS = {
   tls: schemaDefault<TlsMode>(endpoint.tls, 'tls'),
   allowPlaintext: schemaDefault<boolean>(endpoint.allowPlaintext, 'allowPlaintext'),
   insecureSkipVerify: schemaDefault<boolean>(endpoint.insecureSkipVerify, 'insecureSkipVerify'),
+  allowLegacyTls: schemaDefault<boolean>(endpoint.allowLegacyTls, 'allowLegacyTls'),
   timeoutSeconds: schemaDefault<number>(endpoint.timeoutSeconds, 'timeoutSeconds'),
   connectTimeoutSeconds: schemaDefault<number>(endpoint.connectTimeoutSeconds, 'connectTimeoutSeconds'),
 } as const;

@@ -109,6 +109,13 @@ export const Endpoint = Type.Object(
     insecureSkipVerify: Type.Optional(
       Type.Boolean({ default: false, description: 'Do not verify the server certificate (logs a warning).' }),
     ),
+    allowLegacyTls: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Accept TLS 1.0 and 1.1 for a server too old for TLS 1.2 (logs a warning). Off: TLS 1.2 is the minimum.',
+      }),
+    ),
     user: Type.String({
       minLength: 1,
       maxLength: 512,

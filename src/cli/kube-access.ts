@@ -7,6 +7,7 @@ import { GROUP, PLURAL, VERSION } from '../api/mailsync.js';
 import { MIGRATION_PLURAL } from '../api/migration.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
+import { apiPath, segment } from '../kube/paths.js';
 
 export async function connectKube(env: NodeJS.ProcessEnv): Promise<KubeClient> {
   return new KubeClient(await loadConnectionSource(env), 'mailsync-cli');
@@ -15,9 +16,10 @@ export async function connectKube(env: NodeJS.ProcessEnv): Promise<KubeClient> {
 const base = `/apis/${GROUP}/${VERSION}/namespaces`;
 
 export const cliPaths = {
-  mailSyncs: (ns: string) => `${base}/${ns}/${PLURAL}`,
-  mailMigrations: (ns: string) => `${base}/${ns}/${MIGRATION_PLURAL}`,
-  mailMigration: (ns: string, name: string) => `${base}/${ns}/${MIGRATION_PLURAL}/${name}`,
-  secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
-  secret: (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`,
+  // Every namespace and name is one encoded path segment (src/kube/paths.ts).
+  mailSyncs: (ns: string) => `${base}/${segment(ns)}/${PLURAL}`,
+  mailMigrations: (ns: string) => `${base}/${segment(ns)}/${MIGRATION_PLURAL}`,
+  mailMigration: (ns: string, name: string) => `${base}/${segment(ns)}/${MIGRATION_PLURAL}/${segment(name)}`,
+  secrets: (ns: string) => apiPath`/api/v1/namespaces/${ns}/secrets`,
+  secret: (ns: string, name: string) => apiPath`/api/v1/namespaces/${ns}/secrets/${name}`,
 };

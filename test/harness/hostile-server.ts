@@ -16,6 +16,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 export const ATTACKS = [
+  /** None: a well-behaved server (with `tlsMaxVersion`: one too old for TLS 1.2). */
+  'none',
   /** A greeting line that never ends (no CRLF). */
   'endless-line',
   /** A greeting line of bare LFs that never ends (the old quadratic path). */
@@ -50,6 +52,8 @@ export interface HostileServerOptions {
   attack: Attack;
   /** Serve TLS from the first byte with this certificate (the harness's test CA signs it). */
   tls?: { certFile: string; keyFile: string } | { cert: string; key: string };
+  /** The newest TLS version offered (TLSv1.1: a server too old for the client's floor). */
+  tlsMaxVersion?: tls.SecureVersion;
   /** The trickle's pace (default 1000 ms a byte). */
   tickMs?: number;
   /** A flood stops after this many bytes (default 256 MiB): the client must give up long before. */
@@ -90,7 +94,9 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     });
     session.start();
   };
-  const server = options.tls ? tls.createServer(await tlsContext(options.tls), onSocket) : net.createServer(onSocket);
+  const server = options.tls
+    ? tls.createServer(await tlsContext(options.tls, options.tlsMaxVersion), onSocket)
+    : net.createServer(onSocket);
   // A TLS handshake the client aborts (it does, on purpose, in some tests) is not the server's failure.
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,10 +119,15 @@ export async function startHostileServer(options: HostileServerOptions): Promise
   };
 }
 
-async function tlsContext(options: NonNullable<HostileServerOptions['tls']>): Promise<tls.TlsOptions> {
-  if ('cert' in options) return { cert: options.cert, key: options.key };
+async function tlsContext(
+  options: NonNullable<HostileServerOptions['tls']>,
+  maxVersion?: tls.SecureVersion,
+): Promise<tls.TlsOptions> {
+  // An old protocol needs OpenSSL's security level 0 on this side too.
+  const versions: tls.TlsOptions = maxVersion ? { maxVersion, minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' } : {};
+  if ('cert' in options) return { cert: options.cert, key: options.key, ...versions };
   const { readFile } = await import('node:fs/promises');
-  return { cert: await readFile(options.certFile), key: await readFile(options.keyFile) };
+  return { cert: await readFile(options.certFile), key: await readFile(options.keyFile), ...versions };
 }
 
 /** One client connection: a minimal IMAP server that turns hostile at its attack's point. */

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { cliPaths } from '../../src/cli/kube-access.js';
+import { mailMigrationsPath } from '../../src/controller/admission/migration-caps.js';
+import { paths as migrationPaths } from '../../src/controller/migration/paths.js';
 import { paths } from '../../src/controller/paths.js';
 import { segment } from '../../src/kube/paths.js';
 
@@ -29,6 +32,19 @@ describe('API paths', () => {
     [paths.podLog('ns', 'p/../q'), '/api/v1/namespaces/ns/pods/p%2F..%2Fq/log'],
     [paths.mailSyncStatus('ns', 'a/b'), '/apis/mailsync.io/v1alpha1/namespaces/ns/mailsyncs/a%2Fb/status'],
     [paths.mailSyncs(), '/apis/mailsync.io/v1alpha1/mailsyncs'],
+    [migrationPaths.secrets('a/b'), '/api/v1/namespaces/a%2Fb/secrets'],
+    [
+      migrationPaths.mailMigration('..', 'x/../y'),
+      '/apis/mailsync.io/v1alpha1/namespaces/%2E%2E/mailmigrations/x%2F..%2Fy',
+    ],
+    [
+      migrationPaths.mailMigrationStatus('ns', '../z'),
+      '/apis/mailsync.io/v1alpha1/namespaces/ns/mailmigrations/..%2Fz/status',
+    ],
+    [cliPaths.secret('ns', '../../x'), '/api/v1/namespaces/ns/secrets/..%2F..%2Fx'],
+    [cliPaths.mailMigration('n s', 'm'), '/apis/mailsync.io/v1alpha1/namespaces/n%20s/mailmigrations/m'],
+    [cliPaths.mailSyncs('../kube-system'), '/apis/mailsync.io/v1alpha1/namespaces/..%2Fkube-system/mailsyncs'],
+    [mailMigrationsPath('a?b'), '/apis/mailsync.io/v1alpha1/namespaces/a%3Fb/mailmigrations'],
   ])('%s is %s (every name one segment)', (actual, expected) => {
     expect(actual).toBe(expected);
   });

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Concurrency } from '../../api/migration-spec.js';
 import { InformerSet } from '../../kube/informers.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../../kube/kube-client.js';
+import { segment } from '../../kube/paths.js';
 import type { HostRole } from './aimd.js';
 import { autoLimitKey, type GroupCaps } from './decide.js';
 
@@ -23,7 +24,9 @@ export interface MigrationCapsView {
 }
 
 export const mailMigrationsPath = (ns?: string) =>
-  ns ? `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailmigrations` : '/apis/mailsync.io/v1alpha1/mailmigrations';
+  ns
+    ? `/apis/mailsync.io/v1alpha1/namespaces/${segment(ns)}/mailmigrations`
+    : '/apis/mailsync.io/v1alpha1/mailmigrations';
 
 /** Only the caps are cached (thousands of inline accounts are not), with the limits concurrency: auto chose. */
 export function trimMigration(obj: MigrationCapsView): MigrationCapsView {
