@@ -3,9 +3,10 @@
  *   api -> sync -> imapsync -> worker / cli   (the engine knows no Kubernetes)
  *   kube -> controller                        (the Kubernetes plumbing knows no MailSync)
  *   the controller also uses api, imapsync (account files' option columns) and metrics
+ *   api, sync, kube -> console                (the web console: a client of the API like the CLI)
  * Type-only imports count: a cycle through types is still a cycle of concepts.
  */
-const DOMAIN = '^src/(api|controller|sync|imapsync|worker|cli|metrics)/';
+const DOMAIN = '^src/(api|controller|sync|imapsync|worker|cli|metrics|console)/';
 
 module.exports = {
   forbidden: [
@@ -74,6 +75,21 @@ module.exports = {
       comment: 'src/worker/ and src/cli/ do not import each other.',
       from: { path: '^src/(worker|cli)/' },
       to: { path: '^src/(worker|cli)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'console-is-a-client',
+      severity: 'error',
+      comment:
+        'src/console/ (the web console) uses api, sync (the login check) and kube only: like the CLI, it acts through the API server.',
+      from: { path: '^src/console/' },
+      to: { path: '^src/(controller|worker|cli|imapsync|metrics)/' },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      severity: 'error',
+      comment: 'Only src/main.ts starts the console (a dynamic import).',
+      from: { path: '^src/', pathNot: '^src/(console/|main\\.ts$)' },
+      to: { path: '^src/console/' },
     },
     {
       name: 'no-dev-dependencies-in-src',

@@ -4,6 +4,7 @@
  * the worker and the controller never import each other:
  *   mailsync worker ...       the worker pod (src/worker/)
  *   mailsync controller ...   the Kubernetes controller (src/controller/), loaded only when asked for
+ *   mailsync console ...      the web console (src/console/), loaded only when asked for
  *   anything else             the CLI (src/cli/dispatch.ts): sync, help, version, imapsync options
  * Output goes out with synchronous writes, so nothing is lost on exit.
  */
@@ -17,15 +18,19 @@ const write = (fd: number) => (text: string) => {
   writeSync(fd, text);
 };
 
-async function runController(argv: readonly string[], io: CommandIo): Promise<number | undefined> {
-  // The controller is optional in a build of the CLI alone: a variable specifier keeps tsc from requiring it.
-  const specifier = './controller/main.js';
+async function runProgram(
+  program: 'controller' | 'console',
+  argv: readonly string[],
+  io: CommandIo,
+): Promise<number | undefined> {
+  // The controller and the console are optional in a build of the CLI alone: a variable specifier keeps tsc from requiring them.
+  const specifier = `./${program}/main.js`;
   let mod: { main?: (argv: readonly string[]) => unknown };
   try {
     mod = (await import(specifier)) as typeof mod;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes('controller/main')) {
-      io.stderr('mailsync: error: the controller is not part of this build (dist/controller/main.js is missing)\n');
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`${program}/main`)) {
+      io.stderr(`mailsync: error: the ${program} is not part of this build (dist/${program}/main.js is missing)\n`);
       return 1;
     }
     throw err;
@@ -44,9 +49,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number | und
   const isHelp = command === 'help' || command === '--help' || command === '-h';
   if (command === 'worker') return runWorker(rest, io);
   if (isHelp && rest[0] === 'worker') return runWorker(['--help'], io);
-  if (command !== 'controller') return dispatch(argv, io);
+  if (command !== 'controller' && command !== 'console') return dispatch(argv, io);
   try {
-    return await runController(rest, io);
+    return await runProgram(command, rest, io);
   } catch (err) {
     io.stderr(`${errorLines(err, { debug: argv.includes('--debug') }).join('\n')}\n`);
     return 1;
