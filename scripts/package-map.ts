@@ -32,8 +32,10 @@ export const PACKAGE_ROLES: Readonly<Record<string, string>> = {
   cli: 'the `mailsync` command: sync, report, import',
   controller:
     'reconcile and the run steps of MailSyncs, Jobs, status, log streaming, admission; `migration/` reconciles MailMigrations',
+  console:
+    'the web console: the self-service page /X (form, Test logins, Sync!, live view from one watch, Abort! by credential hash); an API client like the CLI',
   'main.ts':
-    'the entry point: starts the CLI, the worker or the controller (the controller by an `import()` of a variable, which this table does not see)',
+    'the entry point: starts the CLI, the worker, the controller or the console (the last two by an `import()` of a variable, which this table does not see)',
 };
 
 export interface PackageRow {

@@ -42,7 +42,7 @@ function layout(title: string, body: Html, options: { refresh?: boolean } = {}):
 <title>${title}</title>
 <link rel="stylesheet" href="/X/static/console.css">
 ${options.refresh ? raw('<noscript><meta http-equiv="refresh" content="5"></noscript>') : ''}
-<script src="/X/static/console.js" defer></script>
+<script type="module" src="/X/static/console.js"></script>
 </head>
 <body>
 <header><h1><a href="/X">Mailbox migration</a></h1></header>

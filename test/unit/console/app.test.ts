@@ -38,7 +38,7 @@ describe('console routes', () => {
     expect(first.headers.get('set-cookie')).toMatch(/HttpOnly.*SameSite=Strict|SameSite=Strict.*HttpOnly/);
     expect(cookie).toMatch(/^mailsync_console=/);
     expect(page).not.toMatch(/<script>|<script [^>]*>[^<]/);
-    expect(page).toContain('<script src="/X/static/console.js" defer></script>');
+    expect(page).toContain('<script type="module" src="/X/static/console.js"></script>');
     for (const label of ['s_host', 's_user', 's_password', 'd_host', 'd_user', 'd_password', 'exclude']) {
       expect(page).toContain(`<label for="${label}"`);
     }
