@@ -165,9 +165,10 @@ export async function syncFolder(
           tally.failed += 1;
           counters.messagesFailed += 1;
           reporter.emit({ event: 'message.error', folder: pair.source, uid: message.uid, reason, error: text });
-          ctx.countError();
-          // A full destination refuses every later message too: stop taking new ones (QuotaExceeded).
+          // A full destination refuses every later message too: stop taking new ones. Before the error
+          // is counted, so that the more precise reason wins over a budget spent by the same refusal.
           if (reason === 'OverQuota') ctx.stop.stop('QuotaExceeded');
+          ctx.countError();
         },
       },
       plan.copy,
