@@ -172,8 +172,9 @@ interface ArmedFault {
   hits: number;
   /** afterBytes: the direction's global byte count at which it fires. */
   at?: number;
-  /** pattern: per connection, the last bytes (to find a match across chunks), matches so far, and a pending fire position. */
+  /** pattern: per connection, the last bytes (to find a match across chunks), a pending fire position, the matched line. */
   tails: WeakMap<Connection, { tail: string; pendingAt?: number; line?: string }>;
+  /** pattern: matches so far, over all connections (for `skip`). */
   matches: number;
   resolve: () => void;
   fired: Promise<void>;
@@ -242,8 +243,11 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     return Math.max(position, 0);
   };
 
-  /** Counts the hit (re-arming a byte-count fault N bytes further) and acts; a reset may be deferred a tick. */
-  const apply = (fault: ArmedFault, conn: Connection, rest: Buffer, defer: boolean) => {
+  /**
+   * Counts the hit (re-arming a byte-count fault N bytes further) and acts; a reset may be deferred a
+   * tick. Returns whether `rest` (the chunk after the fault) still goes through (stall, slow).
+   */
+  const apply = (fault: ArmedFault, conn: Connection, rest: Buffer, defer: boolean): boolean => {
     fault.hits += 1;
     const { spec } = fault;
     if (fault.hits >= (spec.times ?? 1)) faults.delete(fault);
@@ -285,30 +289,31 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         break;
     }
     fault.resolve();
+    return action.kind === 'stall' || action.kind === 'slow';
   };
 
+  /** Forwards one chunk; the first fault that fires inside it splits it there (one fault per chunk). */
   const forward = (conn: Connection, direction: Direction, chunk: Buffer) => {
-    while (!conn.closed) {
-      let first: { fault: ArmedFault; position: number } | undefined;
-      for (const fault of faults) {
-        if (fault.spec.direction !== direction) continue;
-        const position = firePosition(fault, conn, chunk);
-        if (position !== undefined && (!first || position < first.position)) first = { fault, position };
-      }
-      if (!first) break;
-      conn.valves[direction].write(chunk.subarray(0, first.position));
-      totals[direction] += first.position;
-      conn.seen[direction] += first.position;
-      const rest = chunk.subarray(first.position);
-      apply(first.fault, conn, rest, first.position > 0);
-      totals[direction] += rest.length;
-      conn.seen[direction] += rest.length;
+    if (conn.closed) return;
+    let first: { fault: ArmedFault; position: number } | undefined;
+    for (const fault of faults) {
+      if (fault.spec.direction !== direction) continue;
+      const position = firePosition(fault, conn, chunk);
+      if (position !== undefined && (!first || position < first.position)) first = { fault, position };
+    }
+    const count = (bytes: number) => {
+      totals[direction] += bytes;
+      conn.seen[direction] += bytes;
+    };
+    if (!first) {
+      conn.valves[direction].write(chunk);
+      count(chunk.length);
       return;
     }
-    if (conn.closed) return;
-    conn.valves[direction].write(chunk);
-    totals[direction] += chunk.length;
-    conn.seen[direction] += chunk.length;
+    conn.valves[direction].write(chunk.subarray(0, first.position));
+    count(first.position);
+    const rest = chunk.subarray(first.position);
+    if (apply(first.fault, conn, rest, first.position > 0)) count(rest.length);
   };
 
   const server = net.createServer((client) => {

@@ -95,6 +95,8 @@ describe('fault proxy', () => {
     expect(await client.closed).toBe('ECONNRESET');
     await until(() => receivedText(sink) === '0123456789');
     expect(fault.hits).toBe(1);
+    // Only forwarded bytes count.
+    expect(proxy.bytesFromClients).toBe(10);
   });
 
   test('a pattern split across chunks is found; skip and offset place the cut', async () => {
