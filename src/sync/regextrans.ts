@@ -20,6 +20,7 @@
 import type { RenameRule } from '../api/spec.js';
 import { invalidRegexReason } from '../api/spec-problems.js';
 import { ConfigError } from './errors.js';
+import { userRegex } from './user-regex.js';
 
 const BRACKETS: Record<string, string> = { '{': '}', '(': ')', '[': ']', '<': '>' };
 const ALLOWED_FLAGS = new Set(['g', 'i', 'm', 's', 'x', 'o', 'r']);
@@ -266,7 +267,7 @@ export function compileRenameRules(rules: readonly RenameRule[] | undefined): Co
     if (why !== undefined) {
       throw new ConfigError(`spec.folders.rename[${index}].from: invalid regular expression: ${why}`);
     }
-    return { rule, regex: new RegExp(rule.from, rule.flags) };
+    return { rule, regex: userRegex(rule.from, rule.flags) };
   });
 }
 

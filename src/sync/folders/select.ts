@@ -15,6 +15,7 @@ import type { Folders } from '../../api/spec.js';
 import { invalidRegexReason } from '../../api/spec-problems.js';
 import { ConfigError } from '../errors.js';
 import type { FolderInfo, MailboxTree } from '../types.js';
+import { userRegex } from '../user-regex.js';
 import { isInbox } from './paths.js';
 
 export function isSelectable(folder: FolderInfo): boolean {
@@ -33,7 +34,7 @@ export function compileFolderPatterns(
     const why = invalidRegexReason(pattern);
     if (why !== undefined)
       throw new ConfigError(`spec.folders.${option}[${index}]: invalid regular expression: ${why}`);
-    return new RegExp(pattern);
+    return userRegex(pattern);
   });
 }
 
