@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { DesiredAccount } from '../../src/api/migration-accounts.js';
 import type { MailMigration } from '../../src/api/migration-object.js';
-import { accountSecret, newChild, updatedChild } from '../../src/controller/migration/child-objects.js';
+import {
+  accountSecret,
+  newChild,
+  secretIsCurrent,
+  updatedChild,
+  withDigestedData,
+} from '../../src/controller/migration/child-objects.js';
 import { type ChildPlanInput, planChildren } from '../../src/controller/migration/child-plan.js';
 
 const mm: MailMigration = {
@@ -183,5 +189,29 @@ describe('planChildren', () => {
     expect(secret?.metadata?.ownerReferences?.[0]).toMatchObject({ uid: 'uid-acme', controller: true });
     expect(JSON.stringify(secret?.metadata)).not.toContain(Buffer.from('old-pw').toString('base64'));
     expect(JSON.stringify(p.createChildren)).not.toContain('old-pw');
+  });
+});
+
+describe('the cached per-account Secrets hold digests, not passwords', () => {
+  const secret = (data: Record<string, string>) => ({ metadata: { name: 'joe' }, data });
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+  it('drops every value and stringData', () => {
+    const cached = withDigestedData({ ...secret({ source: b64('pw-one') }), stringData: { destination: 'pw-two' } });
+    expect(JSON.stringify(cached)).not.toContain(b64('pw-one'));
+    expect(JSON.stringify(cached)).not.toContain('pw-two');
+    expect(cached.data?.source).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['same values', { source: b64('a'), destination: b64('b') }, true],
+    ['a changed password', { source: b64('a'), destination: b64('changed') }, false],
+    ['a key removed', { source: b64('a') }, false],
+    ['a key added', { source: b64('a'), destination: b64('b'), extra: b64('c') }, false],
+  ])('tells whether it is current from the digests: %s', (_name, wanted, current) => {
+    const cached = withDigestedData(secret({ source: b64('a'), destination: b64('b') }));
+    expect(secretIsCurrent(cached, secret(wanted))).toBe(current);
+    // The same answer as with the values themselves.
+    expect(secretIsCurrent(secret({ source: b64('a'), destination: b64('b') }), secret(wanted))).toBe(current);
   });
 });

@@ -107,7 +107,32 @@ export function secretIsCurrent(existing: V1Secret, desired: V1Secret): boolean 
   const have = existing.data ?? {};
   const want = desired.data ?? {};
   const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
-  return [...keys].every((k) => have[k] === want[k]);
+  return [...keys].every((k) => sameSecretValue(have[k], want[k]));
+}
+
+const DIGEST = 'sha256:';
+
+function digestOf(value: string): string {
+  return `${DIGEST}${createHash('sha256').update(value).digest('hex')}`;
+}
+
+/** `have` may be a value or its digest (a cached Secret, withDigestedData); `want` is a value. */
+function sameSecretValue(have: string | undefined, want: string | undefined): boolean {
+  if (have === undefined || want === undefined) return have === want;
+  // A base64 value never contains ':', so a digest cannot be mistaken for one.
+  return have.startsWith(DIGEST) ? have === digestOf(want) : have === want;
+}
+
+/**
+ * The per-account Secret as the controller caches it: each value replaced by its SHA-256 digest, so the
+ * controller's memory never holds the passwords it wrote (it only needs to tell whether they changed).
+ */
+export function withDigestedData(secret: V1Secret): V1Secret {
+  const { stringData: _dropped, data, ...rest } = secret;
+  return {
+    ...rest,
+    ...(data ? { data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, digestOf(value)])) } : {}),
+  };
 }
 
 /** The per-account Secret of an account with passwords in the file (undefined: it needs none). */

@@ -16,6 +16,7 @@ import { EventRecorder } from '../../kube/event-recorder.js';
 import { InformerSet } from '../../kube/informers.js';
 import type { KubeClient } from '../../kube/kube-client.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from '../../kube/workqueue.js';
+import { withDigestedData } from './child-objects.js';
 import { paths } from './paths.js';
 import { AccountFiles } from './read-accounts.js';
 import { type MigrationContext, reconcileMigration } from './reconcile.js';
@@ -69,6 +70,8 @@ export class MigrationController {
     this.secrets = new InformerSet<V1Secret>(client, options.namespaces, paths.secrets, {
       name: 'migration-secrets',
       labelSelector: LABEL_MIGRATION,
+      // Digests, never the passwords: the cache only tells whether a Secret is current.
+      transform: withDigestedData,
       ...common,
     });
     this.queue = new WorkQueue('mailmigration', undefined, new ExponentialBackoff(1000, 120_000));
