@@ -44,6 +44,8 @@ export interface ConsoleAppOptions {
   /** Cap on open live views (server-sent event streams). */
   maxStreams?: number;
   ca?: CaRef;
+  /** More labels of the Secrets (--secret-labels). */
+  secretLabels?: Record<string, string>;
   /** The same CA as a file, for Test logins (they run in the console, not in a pod). */
   caFile?: string;
   /** Take the client address from X-Forwarded-For (behind a proxy or ingress). */
@@ -210,6 +212,7 @@ export function consoleApp(options: ConsoleAppOptions): Hono {
         pairKey: pair,
         credentialHash: hash,
         ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.secretLabels ? { secretLabels: options.secretLabels } : {}),
       });
       try {
         await options.store.start(objects.secret, objects.mailSync);

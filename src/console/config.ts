@@ -24,6 +24,8 @@ Options (environment variable in brackets):
   --ca-secret NAME:KEY       a Secret key with a PEM CA bundle the syncs trust besides the system store
                              [MAILSYNC_CONSOLE_CA_SECRET]
   --ca-file FILE             the same bundle as a file, for Test logins [MAILSYNC_CONSOLE_CA_FILE]
+  --secret-labels K=V[,K=V]  labels of the Secrets it creates, e.g. the controller's --secret-selector
+                             [MAILSYNC_CONSOLE_SECRET_LABELS]
   --max-syncs N              self-service syncs running at once (default 20) [MAILSYNC_CONSOLE_MAX_SYNCS]
   --rate-per-address N       login tests, syncs and aborts per minute per client address (default 10)
                              [MAILSYNC_CONSOLE_RATE_PER_ADDRESS]
@@ -44,6 +46,7 @@ export interface ConsoleConfig {
   hashKeyFile?: string;
   ca?: { name: string; key: string };
   caFile?: string;
+  secretLabels: Record<string, string>;
   maxSyncs: number;
   ratePerAddress: number;
   ratePerPair: number;
@@ -65,6 +68,27 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return Number(value);
 }
 
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** "a=b,c=d" (an equality label selector, as the controller's --secret-selector) as labels. */
+export function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const term of (text ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
+    const match = /^([^=!]+)==?([^=]*)$/.exec(term);
+    const key = match?.[1]?.trim() ?? '';
+    const value = match?.[2]?.trim() ?? '';
+    if (!match || !LABEL_KEY.test(key) || key.length > 317 || !LABEL_VALUE.test(value) || value.length > 63) {
+      throw new ConsoleConfigError(`--secret-labels: ${JSON.stringify(term)} is not KEY=VALUE with a valid label`);
+    }
+    labels[key] = value;
+  }
+  return labels;
+}
+
 export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ConsoleConfig {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -80,6 +104,7 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
         'hash-key-file': { type: 'string' },
         'ca-secret': { type: 'string' },
         'ca-file': { type: 'string' },
+        'secret-labels': { type: 'string' },
         'max-syncs': { type: 'string' },
         'rate-per-address': { type: 'string' },
         'rate-per-pair': { type: 'string' },
@@ -120,6 +145,7 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
     ...(hashKeyFile ? { hashKeyFile } : {}),
     ...(ca ? { ca } : {}),
     ...(caFile ? { caFile } : {}),
+    secretLabels: parseLabels(str('secret-labels', 'MAILSYNC_CONSOLE_SECRET_LABELS')),
     maxSyncs: positiveInt('max-syncs', str('max-syncs', 'MAILSYNC_CONSOLE_MAX_SYNCS'), 20),
     ratePerAddress: positiveInt('rate-per-address', str('rate-per-address', 'MAILSYNC_CONSOLE_RATE_PER_ADDRESS'), 10),
     ratePerPair: positiveInt('rate-per-pair', str('rate-per-pair', 'MAILSYNC_CONSOLE_RATE_PER_PAIR'), 5),

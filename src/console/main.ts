@@ -93,6 +93,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     maxRunning: config.maxSyncs,
     ...(config.ca ? { ca: config.ca } : {}),
     ...(config.caFile ? { caFile: config.caFile } : {}),
+    secretLabels: config.secretLabels,
     trustForwardedFor: config.trustForwardedFor,
     secureCookies: config.tls !== undefined,
     script: () => {

@@ -32,6 +32,8 @@ export interface SyncObjectsInput {
   pairKey: string;
   credentialHash: string;
   ca?: CaRef;
+  /** More labels of the Secret (the controller's --secret-selector may require some). */
+  secretLabels?: Record<string, string>;
 }
 
 /** An endpoint without its credential, as both the MailSync and the login check use it. */
@@ -60,7 +62,7 @@ export function syncObjects(input: SyncObjectsInput): { secret: V1Secret; mailSy
   const secret: V1Secret = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: secretName(name), namespace, labels },
+    metadata: { name: secretName(name), namespace, labels: { ...input.secretLabels, ...labels } },
     type: 'Opaque',
     stringData: { source: request.pair.source.password, destination: request.pair.destination.password },
   };

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { API_VERSION, GROUP, KIND, type MailSync, PLURAL, VERSION } from '../api/mailsync.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { apiPath, paths } from '../kube/paths.js';
-import { secretName } from './sync-objects.js';
+import { secretName as secretNameOf } from './sync-objects.js';
 
 export const consolePaths = {
   mailSyncs: (ns: string) => apiPath`/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
@@ -34,12 +34,13 @@ export class KubeSyncStore implements SyncStore {
 
   async start(secret: V1Secret, mailSync: MailSync): Promise<void> {
     const ns = this.namespace;
-    await this.client.create(consolePaths.secrets(ns), secret);
+    const stored = await this.client.create<V1Secret>(consolePaths.secrets(ns), secret);
+    const secretName = stored.metadata?.name ?? '';
     let created: MailSync;
     try {
       created = await this.client.create<MailSync>(consolePaths.mailSyncs(ns), mailSync);
     } catch (error) {
-      await this.#deleteSecret(secret.metadata?.name ?? '');
+      await this.#deleteSecret(secretName);
       throw error;
     }
     const owner = {
@@ -48,15 +49,16 @@ export class KubeSyncStore implements SyncStore {
       name: created.metadata.name ?? '',
       uid: created.metadata.uid ?? '',
     };
-    await this.client
-      .mergePatch(paths.secret(ns, secret.metadata?.name ?? ''), { metadata: { ownerReferences: [owner] } })
-      .catch((error: unknown) => {
-        // Not fatal: the Secret is still deleted when the run ends (forgetPasswords).
-        this.log.warn(
-          { sync: created.metadata.name, err: String(error) },
-          'could not make the Secret owned by its MailSync',
-        );
-      });
+    // An update of the object just created (its resourceVersion is the precondition): the console's
+    // Role may create, update and delete Secrets, never patch or read them.
+    const owned = { ...stored, metadata: { ...stored.metadata, ownerReferences: [owner] } };
+    await this.client.replace(paths.secret(ns, secretName), owned).catch((error: unknown) => {
+      // Not fatal: the Secret is still deleted when the run ends (forgetPasswords).
+      this.log.warn(
+        { sync: created.metadata.name, reason: (error as { reason?: string }).reason },
+        'could not make the Secret owned by its MailSync',
+      );
+    });
   }
 
   async abort(name: string): Promise<void> {
@@ -68,7 +70,7 @@ export class KubeSyncStore implements SyncStore {
   }
 
   forgetPasswords(name: string): Promise<void> {
-    return this.#deleteSecret(secretName(name));
+    return this.#deleteSecret(secretNameOf(name));
   }
 
   async #deleteSecret(name: string): Promise<void> {
