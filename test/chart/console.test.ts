@@ -41,7 +41,7 @@ describe('web console in the chart', () => {
     ]);
     const key = oneOfKind(objects, 'Secret');
     expect(Buffer.from(key.data['hash-key'], 'base64').length).toBeGreaterThanOrEqual(32);
-    expect(key.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+    expect(key.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     const deployment = consoleDeployment(objects)!;
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
