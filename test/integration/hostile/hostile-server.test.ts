@@ -34,6 +34,8 @@ interface Case {
   /** What the one-line error must say. */
   says: RegExp;
   extraArgs?: string[];
+  /** The side the hostile server plays (source by default; the other side is the real Dovecot). */
+  side?: 'source' | 'destination';
 }
 
 const CASES: Case[] = [
@@ -119,6 +121,22 @@ const CASES: Case[] = [
     says: /is not an IMAP server: it greeted with "220 mail\.example\.com ESMTP Postfix \\x1b\[\.\.\."/,
   },
   {
+    attack: 'ssh-banner',
+    side: 'destination',
+    tls: false,
+    exitCode: 19,
+    reason: 'ServerMisbehaved',
+    says: /destination server 127\.0\.0\.1:\d+ is not an IMAP server: it greeted with "SSH-2\.0-/,
+  },
+  {
+    attack: 'huge-list',
+    side: 'destination',
+    tls: true,
+    exitCode: 19,
+    reason: 'ServerMisbehaved',
+    says: /more than 100000 untagged responses to one command/,
+  },
+  {
     attack: 'huge-list',
     tls: true,
     exitCode: 18,
@@ -162,11 +180,20 @@ interface Outcome {
 
 async function runAgainst(server: HostileServer, c: Case, format: 'json' | 'human'): Promise<Outcome> {
   const rssFile = path.join(tmp, `rss-${c.attack}-${format}`);
-  const source = c.tls ? ['--ssl1', '--cafile1', certs.caFile] : ['--nossl1', '--notls1'];
+  const hostile = (n: 1 | 2) => [
+    ...[`--host${n}`, server.host, `--port${n}`, String(server.port)],
+    ...(c.tls ? [`--ssl${n}`, `--cafile${n}`, certs.caFile] : [`--nossl${n}`, `--notls${n}`]),
+  ];
+  const real = (n: 1 | 2) => [
+    ...[`--host${n}`, '127.0.0.1', `--port${n}`, String(dovecot!.implicitTlsPort), `--ssl${n}`],
+    ...[`--cafile${n}`, certs.caFile],
+  ];
+  const onDestination = c.side === 'destination';
   const args = [
-    ...['--host1', server.host, '--port1', String(server.port), ...source, '--user1', 'joe', '--passfile1', passfile],
-    ...['--host2', '127.0.0.1', '--port2', String(dovecot!.implicitTlsPort), '--ssl2', '--cafile2', certs.caFile],
-    ...['--user2', 'joe', '--passfile2', passfile, '--log-format', format, ...(c.extraArgs ?? [])],
+    ...(onDestination ? real(1) : hostile(1)),
+    ...(onDestination ? hostile(2) : real(2)),
+    ...['--user1', 'joe', '--passfile1', passfile, '--user2', 'joe', '--passfile2', passfile],
+    ...['--log-format', format, ...(c.extraArgs ?? [])],
   ];
   return new Promise<Outcome>((resolve, reject) => {
     const child = spawn(MAILSYNC, args, {
@@ -198,9 +225,9 @@ function expectSafeOutput(outcome: Outcome): void {
   }
 }
 
-describe('mailsync against a hostile source server', () => {
-  it.each(CASES)(
-    '$attack: exit $exitCode ($reason), bounded memory, escaped output',
+describe('mailsync against a hostile server', () => {
+  it.each(CASES.map((c) => ({ side: 'source' as const, extraArgs: [], ...c })))(
+    '$attack $extraArgs on the $side: exit $exitCode ($reason), bounded memory, escaped output',
     { timeout: 90_000 },
     async (c) => {
       const server = await startHostileServer({ attack: c.attack, ...(c.tls ? { tls: certs } : {}) });
@@ -209,7 +236,7 @@ describe('mailsync against a hostile source server', () => {
         const context = `stderr:\n${outcome.stderr}\nstdout (end):\n${outcome.stdout.slice(-3000)}`;
         expect(outcome.code, context).toBe(c.exitCode);
         const headline = outcome.stderr.split('\n')[0] ?? '';
-        expect(headline, context).toContain(`mailsync: ${c.reason} (source): `);
+        expect(headline, context).toContain(`mailsync: ${c.reason} (${c.side ?? 'source'}): `);
         expect(headline, context).toMatch(c.says);
         const summary = outcome.stdout
           .split('\n')
@@ -217,6 +244,7 @@ describe('mailsync against a hostile source server', () => {
           .map((line) => JSON.parse(line) as { summary: { reason: string; exitCode: number } })[0];
         if (summary) expect(summary.summary).toMatchObject({ reason: c.reason, exitCode: c.exitCode });
         expect(outcome.peakRss, 'peak RSS measured').toBeGreaterThan(0);
+        console.log(`${c.attack} (${c.side}): peak RSS ${(outcome.peakRss / 1024 / 1024).toFixed(1)} MiB`);
         expect(outcome.peakRss).toBeLessThan(MAX_RSS);
         expectSafeOutput(outcome);
         // No reconnect loop against a misbehaving server: one connection (two for a tls: auto probe at most).
