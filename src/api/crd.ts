@@ -31,8 +31,10 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
  */
 export const SPEC_VALIDATIONS: JsonObject[] = [
   ...(['source', 'destination'] as const).map((side) => ({
-    rule: `has(self.${side}.passwordSecretRef) || has(self.${side}.oauth2TokenSecretRef)`,
-    message: `${side}: ${RULE_TEXT.noCredential(['passwordSecretRef', 'oauth2TokenSecretRef'])}`,
+    rule:
+      `has(self.${side}.passwordSecretRef) || has(self.${side}.oauth2TokenSecretRef) || ` +
+      `has(self.${side}.oauth2RefreshSecretRef)`,
+    message: `${side}: ${RULE_TEXT.noCredential(['passwordSecretRef', 'oauth2TokenSecretRef', 'oauth2RefreshSecretRef'])}`,
   })),
   {
     rule:

@@ -54,6 +54,7 @@ interface AccountSideInput {
   password?: string;
   passwordSecretRef?: SecretKeyRef;
   oauth2TokenSecretRef?: SecretKeyRef;
+  oauth2RefreshSecretRef?: SecretKeyRef;
 }
 
 interface AccountInputOne {
@@ -73,13 +74,17 @@ function applyCredentials(endpoint: Partial<Endpoint>, which: Side, side: Accoun
       ? { passwordSecretRef: side.passwordSecretRef }
       : side.oauth2TokenSecretRef
         ? { oauth2TokenSecretRef: side.oauth2TokenSecretRef }
-        : undefined;
+        : side.oauth2RefreshSecretRef
+          ? { oauth2RefreshSecretRef: side.oauth2RefreshSecretRef }
+          : undefined;
   if (!own) return;
   // The account logs in as itself: the template's admin login does not apply to it.
   delete endpoint.authUser;
   delete endpoint.passwordSecretRef;
   delete endpoint.oauth2TokenSecretRef;
-  if (own.oauth2TokenSecretRef === undefined && endpoint.authMechanism === 'XOAUTH2') delete endpoint.authMechanism;
+  delete endpoint.oauth2RefreshSecretRef;
+  const token = own.oauth2TokenSecretRef !== undefined || own.oauth2RefreshSecretRef !== undefined;
+  if (!token && endpoint.authMechanism === 'XOAUTH2') delete endpoint.authMechanism;
   Object.assign(endpoint, own);
 }
 
@@ -108,7 +113,7 @@ function resolveOne(
     applyCredentials(merged[side] as Partial<Endpoint>, side, given, name);
     if (given.password) passwords[side] = given.password;
     const endpoint = merged[side] as Partial<Endpoint>;
-    if (!endpoint.passwordSecretRef && !endpoint.oauth2TokenSecretRef) {
+    if (!endpoint.passwordSecretRef && !endpoint.oauth2TokenSecretRef && !endpoint.oauth2RefreshSecretRef) {
       problems.push(
         `no ${side} password: the account has none and the template has no ${side}.passwordSecretRef (an admin login)`,
       );

@@ -51,6 +51,11 @@ const AccountSide = Type.Object(
       description: "This account's password (else the template's admin login).",
     }),
     oauth2TokenSecretRef: Type.Optional({ ...SecretKeyRef, description: "This account's OAuth2 access token." }),
+    oauth2RefreshSecretRef: Type.Optional({
+      ...SecretKeyRef,
+      description:
+        "This account's OAuth2 refresh material (JSON: tokenEndpoint, clientId, clientSecret, refreshToken).",
+    }),
   },
   { additionalProperties: false },
 );

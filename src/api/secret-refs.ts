@@ -16,11 +16,11 @@ export const SECRETS_DIR = '/var/run/mailsync/secrets';
 
 export interface SecretRefField {
   /** The spec field holding the reference. */
-  ref: 'passwordSecretRef' | 'oauth2TokenSecretRef' | 'caSecretRef';
+  ref: 'passwordSecretRef' | 'oauth2TokenSecretRef' | 'oauth2RefreshSecretRef' | 'caSecretRef';
   /** File name inside the side's mount directory. */
   file: string;
   /** The local field the reference becomes in a worker pod. */
-  localField: 'passwordFile' | 'oauth2TokenFile' | 'caFile';
+  localField: 'passwordFile' | 'oauth2TokenFile' | 'oauth2RefreshFile' | 'caFile';
   /** What to write instead outside Kubernetes. */
   localAlternative: string;
   /** A credential (password or token) rather than a CA bundle. */
@@ -42,11 +42,26 @@ export const SECRET_REF_FIELDS: readonly SecretRefField[] = [
     localAlternative: 'oauth2TokenFile',
     credential: true,
   },
+  {
+    ref: 'oauth2RefreshSecretRef',
+    file: 'oauth2-refresh.json',
+    localField: 'oauth2RefreshFile',
+    localAlternative: 'oauth2RefreshFile',
+    credential: true,
+  },
   { ref: 'caSecretRef', file: 'ca.crt', localField: 'caFile', localAlternative: 'caFile', credential: false },
 ];
 
 /** The fields that give an endpoint its credential outside Kubernetes (exactly one of them). */
-export const LOCAL_CREDENTIAL_FIELDS = ['passwordFile', 'passwordEnv', 'oauth2TokenFile'] as const;
+export const LOCAL_CREDENTIAL_FIELDS = ['passwordFile', 'passwordEnv', 'oauth2TokenFile', 'oauth2RefreshFile'] as const;
+
+/** The credential fields that log in with an OAuth2 token (XOAUTH2), in both contexts. */
+export const TOKEN_CREDENTIAL_FIELDS: readonly string[] = [
+  'oauth2TokenFile',
+  'oauth2RefreshFile',
+  'oauth2TokenSecretRef',
+  'oauth2RefreshSecretRef',
+];
 
 export interface SecretRefUse {
   side: Side;

@@ -17,7 +17,7 @@
 import { sameAccount } from './endpoint-identity.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { schemaErrors } from './schema-errors.js';
-import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS } from './secret-refs.js';
+import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS, TOKEN_CREDENTIAL_FIELDS } from './secret-refs.js';
 import { type Endpoint, LOCAL_ENDPOINT_FIELDS, MailSyncSpec, RESOURCE_NAMES, SIDES, type Side } from './spec.js';
 import { effectiveMechanism } from './spec-defaults.js';
 import { RULE_TEXT } from './spec-rule-text.js';
@@ -106,8 +106,9 @@ export function endpointProblems(endpoint: Endpoint, side: Side, context: SpecCo
     add('', RULE_TEXT.oneCredential(given));
     return problems;
   }
-  const tokenField = context === 'local' ? 'oauth2TokenFile' : 'oauth2TokenSecretRef';
-  const token = given[0] === tokenField;
+  const tokenField =
+    context === 'local' ? 'oauth2TokenFile or oauth2RefreshFile' : 'oauth2TokenSecretRef or oauth2RefreshSecretRef';
+  const token = TOKEN_CREDENTIAL_FIELDS.includes(given[0] as string);
   const mechanism = effectiveMechanism(endpoint, token);
   if (mechanism === 'XOAUTH2' && !token) {
     add('authMechanism', RULE_TEXT.xoauth2NeedsToken(tokenField));

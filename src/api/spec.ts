@@ -141,6 +141,14 @@ export const Endpoint = Type.Object(
         description: 'Secret key holding an OAuth2 access token (XOAUTH2); refresh it in the Secret.',
       }),
     ),
+    oauth2RefreshSecretRef: Type.Optional(
+      kube({
+        ...SecretKeyRef,
+        description:
+          'Secret key holding OAuth2 refresh material, a JSON object {tokenEndpoint, clientId, clientSecret, ' +
+          'refreshToken, scope?}: the worker gets (and renews) its access token itself (XOAUTH2).',
+      }),
+    ),
     caSecretRef: Type.Optional(
       kube({ ...SecretKeyRef, description: 'Secret key holding a PEM CA bundle trusted besides the system store.' }),
     ),
@@ -150,6 +158,14 @@ export const Endpoint = Type.Object(
     ),
     oauth2TokenFile: Type.Optional(
       local(Type.String({ minLength: 1, description: 'File holding an OAuth2 access token (re-read on reconnect).' })),
+    ),
+    oauth2RefreshFile: Type.Optional(
+      local(
+        Type.String({
+          minLength: 1,
+          description: 'File holding OAuth2 refresh material (JSON, see oauth2RefreshSecretRef).',
+        }),
+      ),
     ),
     caFile: Type.Optional(
       local(Type.String({ minLength: 1, description: 'PEM CA bundle trusted besides the system store.' })),
@@ -175,12 +191,15 @@ export const Endpoint = Type.Object(
         message: `tls: ${RULE_TEXT.tlsNone}`,
       },
       {
-        rule: '!(has(self.passwordSecretRef) && has(self.oauth2TokenSecretRef))',
-        message: RULE_TEXT.oneCredential(['passwordSecretRef', 'oauth2TokenSecretRef']),
+        rule:
+          '!(has(self.passwordSecretRef) && has(self.oauth2TokenSecretRef)) && ' +
+          '!(has(self.passwordSecretRef) && has(self.oauth2RefreshSecretRef)) && ' +
+          '!(has(self.oauth2TokenSecretRef) && has(self.oauth2RefreshSecretRef))',
+        message: RULE_TEXT.oneCredential(['passwordSecretRef', 'oauth2TokenSecretRef', 'oauth2RefreshSecretRef']),
       },
       {
         rule: "!has(self.authMechanism) || self.authMechanism != 'XOAUTH2' || !has(self.passwordSecretRef)",
-        message: `authMechanism: ${RULE_TEXT.xoauth2NeedsToken('oauth2TokenSecretRef')}`,
+        message: `authMechanism: ${RULE_TEXT.xoauth2NeedsToken('oauth2TokenSecretRef or oauth2RefreshSecretRef')}`,
       },
     ],
   },

@@ -1,6 +1,7 @@
 /**
  * Where the secret of an endpoint comes from: a password (file or environment
- * variable) or an OAuth2 access token (file). Files are read again on every
+ * variable), an OAuth2 access token (file), or OAuth2 refresh material (file:
+ * the access token comes from the token endpoint). Files are read again on every
  * call of `secret()`, so a token refreshed on disk (a sidecar, a rotated
  * Kubernetes Secret) is used by the next connection.
  *
@@ -14,6 +15,9 @@ import type { Endpoint, MailSyncSpec } from '../api/spec.js';
 import { SIDES } from '../api/spec.js';
 import { describeFsError } from '../api/spec-load.js';
 import { ConfigError, type Side } from './errors.js';
+import { parseRefreshMaterial } from './oauth2-refresh-material.js';
+import { AccessTokenCache, type RefreshEvent } from './oauth2-token-cache.js';
+import { endpointLabel, requestAccessToken } from './oauth2-token-request.js';
 
 export type SecretKind = 'password' | 'token';
 
@@ -22,6 +26,21 @@ export interface Credential {
   /** "passwordFile /path", "passwordEnv NAME", "oauth2TokenFile /path": for messages. */
   origin: string;
   secret: () => Promise<string>;
+  /**
+   * Only for refreshable tokens (oauth2RefreshFile): the server refused this
+   * secret; the next `secret()` asks the token endpoint for a new one.
+   */
+  refused?: (secret: string) => void;
+}
+
+/** What a refreshing credential needs besides the spec: trust for the token endpoint, a deadline, a logger. */
+export interface CredentialOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The side's trust (system store plus caFile), used for its token endpoint too. */
+  secureContext?: import('node:tls').SecureContext;
+  /** Deadline of one token request. */
+  timeoutMs?: number;
+  logger?: { info(obj: object, msg: string): void };
 }
 
 /**
@@ -67,10 +86,13 @@ function envSecret(name: string, side: Side, env: Readonly<Record<string, string
 export async function credentialOf(
   endpoint: Endpoint,
   side: Side,
-  env: NodeJS.ProcessEnv = process.env,
+  options: CredentialOptions = {},
 ): Promise<Credential> {
+  const env = options.env ?? process.env;
   let credential: Credential;
-  if (endpoint.oauth2TokenFile !== undefined) {
+  if (endpoint.oauth2RefreshFile !== undefined) {
+    credential = await refreshingCredential(endpoint.oauth2RefreshFile, side, options);
+  } else if (endpoint.oauth2TokenFile !== undefined) {
     const file = endpoint.oauth2TokenFile;
     credential = {
       kind: 'token',
@@ -88,10 +110,47 @@ export async function credentialOf(
     const name = endpoint.passwordEnv;
     credential = { kind: 'password', origin: `passwordEnv ${name}`, secret: async () => envSecret(name, side, env) };
   } else {
-    throw new ConfigError(`spec.${side}: no credential: set passwordFile, passwordEnv or oauth2TokenFile`, { side });
+    throw new ConfigError(
+      `spec.${side}: no credential: set passwordFile, passwordEnv, oauth2TokenFile or oauth2RefreshFile`,
+      { side },
+    );
   }
   await credential.secret();
   return credential;
+}
+
+/**
+ * An access token from the token endpoint, cached and renewed (oauth2-token-cache.ts). The refresh material
+ * is read once: a refresh token rotated by the endpoint replaces it in memory for the rest of the run.
+ */
+async function refreshingCredential(file: string, side: Side, options: CredentialOptions): Promise<Credential> {
+  const material = parseRefreshMaterial(
+    await readSecretFile(file, 'token', side, 'oauth2RefreshFile'),
+    `spec.${side}.oauth2RefreshFile ${file}`,
+    side,
+  );
+  const request = {
+    side,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+  };
+  const endpoint = endpointLabel(material.tokenEndpoint);
+  const logged = (event: RefreshEvent) =>
+    options.logger?.info(
+      { side, event: 'oauth2Refresh', tokenEndpoint: endpoint, ...event },
+      `${side}: OAuth2 access token obtained from ${endpoint} (${event.cause})`,
+    );
+  const cache = new AccessTokenCache(
+    (refreshToken) => requestAccessToken(material, refreshToken, request),
+    material.refreshToken,
+    logged,
+  );
+  return {
+    kind: 'token',
+    origin: `oauth2RefreshFile ${file}`,
+    secret: () => cache.get(),
+    refused: (token) => cache.refused(token),
+  };
 }
 
 function checkFile(side: Side, field: string, file: string): void {
@@ -120,6 +179,7 @@ export function checkSecretsReachable(
     const ep = spec[side];
     if (ep.passwordFile !== undefined) checkFile(side, 'passwordFile', ep.passwordFile);
     if (ep.oauth2TokenFile !== undefined) checkFile(side, 'oauth2TokenFile', ep.oauth2TokenFile);
+    if (ep.oauth2RefreshFile !== undefined) checkFile(side, 'oauth2RefreshFile', ep.oauth2RefreshFile);
     if (ep.caFile !== undefined) checkFile(side, 'caFile', ep.caFile);
     if (ep.passwordEnv !== undefined) envSecret(ep.passwordEnv, side, env);
   }

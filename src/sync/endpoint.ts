@@ -127,11 +127,16 @@ export async function resolveEndpoint(
   // The same rules and words as every other check of a spec (a Secret reference here, two credentials, ...).
   const problems = endpointProblems(endpoint, side, 'local');
   if (problems.length > 0) throw configErrorFrom(problems);
-  const credential = await credentialOf(endpoint, side, options.env);
-  const mechanism = effectiveMechanism(endpoint, credential.kind === 'token');
-  const mode = endpoint.tls ?? ENDPOINT_DEFAULTS.tls;
   const tls = await tlsOptionsFor(endpoint, side, logger);
   const connectTimeoutMs = (endpoint.connectTimeoutSeconds ?? ENDPOINT_DEFAULTS.connectTimeoutSeconds) * 1000;
+  const credential = await credentialOf(endpoint, side, {
+    ...(options.env ? { env: options.env } : {}),
+    ...(tls.secureContext ? { secureContext: tls.secureContext } : {}),
+    timeoutMs: connectTimeoutMs,
+    logger,
+  });
+  const mechanism = effectiveMechanism(endpoint, credential.kind === 'token');
+  const mode = endpoint.tls ?? ENDPOINT_DEFAULTS.tls;
   const commandTimeoutMs = (endpoint.timeoutSeconds ?? ENDPOINT_DEFAULTS.timeoutSeconds) * 1000;
 
   let port: number;
@@ -175,6 +180,7 @@ export async function resolveEndpoint(
     mechanism,
     ...(endpoint.authUser !== undefined ? { authUser: endpoint.authUser } : {}),
     secret: credential.secret,
+    ...(credential.refused ? { secretRefused: credential.refused } : {}),
     connectTimeoutMs,
     commandTimeoutMs,
   };

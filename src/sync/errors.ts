@@ -51,6 +51,8 @@ export class AuthError extends MailsyncError {
     super('AuthenticationFailed', message, options);
   }
 }
+/** The server answered NO to the login itself (not "mechanism not offered"): a refreshed OAuth2 token may pass. */
+export class CredentialRefusedError extends AuthError {}
 /**
  * The server broke the IMAP protocol or one of the client's bounds (imap-raw/limits.ts): a non-IMAP greeting,
  * an unparsable response, a line, literal or response count over its limit, a command answered slower than its

@@ -72,6 +72,12 @@ export interface ResolvedEndpoint {
   authUser?: string;
   /** The password or the OAuth2 access token. Never log it. */
   secret: () => Promise<string>;
+  /**
+   * Only for OAuth2 refresh material: the server refused this token; the next
+   * `secret()` gets a fresh one from the token endpoint (the connection then
+   * tries once more).
+   */
+  secretRefused?: (secret: string) => void;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
 }

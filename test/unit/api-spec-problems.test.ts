@@ -84,13 +84,13 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     'no credential (local)',
     'local',
     (s) => delete s.destination.passwordEnv,
-    ['spec.destination: no credential: set passwordFile, passwordEnv or oauth2TokenFile'],
+    ['spec.destination: no credential: set passwordFile, passwordEnv, oauth2TokenFile or oauth2RefreshFile'],
   ],
   [
     'no credential (kubernetes)',
     'kubernetes',
     (s) => delete s.source.passwordSecretRef,
-    ['spec.source: no credential: set passwordSecretRef or oauth2TokenSecretRef'],
+    ['spec.source: no credential: set passwordSecretRef, oauth2TokenSecretRef or oauth2RefreshSecretRef'],
   ],
   [
     'two credentials (local)',
@@ -105,16 +105,46 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     ['spec.source: set only one of passwordSecretRef, oauth2TokenSecretRef'],
   ],
   [
+    'refresh material and a token (kubernetes)',
+    'kubernetes',
+    (s) => {
+      delete s.source.passwordSecretRef;
+      s.source.oauth2TokenSecretRef = { name: 't', key: 'k' };
+      s.source.oauth2RefreshSecretRef = { name: 'r', key: 'k' };
+    },
+    ['spec.source: set only one of oauth2TokenSecretRef, oauth2RefreshSecretRef'],
+  ],
+  [
+    'refresh material alone: XOAUTH2 by default (local)',
+    'local',
+    (s) => {
+      delete s.destination.passwordEnv;
+      s.destination.oauth2RefreshFile = '/r.json';
+    },
+    [],
+  ],
+  [
+    'refresh material with LOGIN (local)',
+    'local',
+    (s) => {
+      delete s.destination.passwordEnv;
+      Object.assign(s.destination, { oauth2RefreshFile: '/r.json', authMechanism: 'LOGIN' });
+    },
+    ['spec.destination.authMechanism: LOGIN cannot log in with an OAuth2 token; use XOAUTH2'],
+  ],
+  [
     'XOAUTH2 with a password (local)',
     'local',
     (s) => (s.source.authMechanism = 'XOAUTH2'),
-    ['spec.source.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenFile), not a password'],
+    ['spec.source.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenFile or oauth2RefreshFile), not a password'],
   ],
   [
     'XOAUTH2 with a password (kubernetes)',
     'kubernetes',
     (s) => (s.destination.authMechanism = 'XOAUTH2'),
-    ['spec.destination.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenSecretRef), not a password'],
+    [
+      'spec.destination.authMechanism: XOAUTH2 needs an OAuth2 token (oauth2TokenSecretRef or oauth2RefreshSecretRef), not a password',
+    ],
   ],
   [
     'a token with PLAIN',
@@ -262,7 +292,7 @@ describe('endpointProblems and the default mechanism', () => {
     expect(problems).toEqual([
       {
         path: 'spec.destination.authMechanism',
-        message: 'XOAUTH2 needs an OAuth2 token (oauth2TokenFile), not a password',
+        message: 'XOAUTH2 needs an OAuth2 token (oauth2TokenFile or oauth2RefreshFile), not a password',
         side: 'destination',
       },
     ]);

@@ -25,6 +25,7 @@ const credential = (fields: Record<string, string>) => ({
   passwordFile: undefined,
   passwordEnv: undefined,
   oauth2TokenFile: undefined,
+  oauth2RefreshFile: undefined,
   ...fields,
 });
 

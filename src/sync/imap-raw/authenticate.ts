@@ -5,7 +5,7 @@
  * The secret is written to the socket only; errors carry the server text,
  * scrubbed of the secret.
  */
-import { AuthError } from '../errors.js';
+import { AuthError, CredentialRefusedError } from '../errors.js';
 import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
 import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { CommandChannel, TaggedResult } from './command-channel.js';
@@ -59,7 +59,7 @@ export async function authenticate(connection: CommandChannel, secret: string): 
         side,
       });
     }
-    throw new AuthError(`${side} server ${host}:${port} refused ${login}: ${text}`, { side });
+    throw new CredentialRefusedError(`${side} server ${host}:${port} refused ${login}: ${text}`, { side });
   }
   return result;
 }

@@ -14,7 +14,14 @@
  */
 import type { Logger } from 'pino';
 import { excerpt } from '../../api/printable.js';
-import { AbortedError, ConnectError, type MailsyncError, ServerMisbehavedError, TlsError } from '../errors.js';
+import {
+  AbortedError,
+  ConnectError,
+  CredentialRefusedError,
+  type MailsyncError,
+  ServerMisbehavedError,
+  TlsError,
+} from '../errors.js';
 import { SecretScrubber } from '../secret-scrubber.js';
 import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { ResolvedEndpoint } from '../types.js';
@@ -297,9 +304,7 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
     if (greeting.kind === 'untagged' && greeting.status === 'PREAUTH') {
       this.options.logger.debug({ side: this.endpoint.side }, 'server pre-authenticated the connection');
     } else {
-      const secret = await this.endpoint.secret();
-      this.secret.set(secret);
-      const result = await authenticate(this, secret);
+      const result = await this.login();
       if (result.code?.name === 'CAPABILITY') this.capabilities = parseCapabilities(result.code.args);
       else await this.refreshCapabilities();
     }
@@ -315,6 +320,30 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
       },
       'raw IMAP connection ready',
     );
+  }
+
+  /**
+   * Authenticate with the endpoint's secret. A refreshable OAuth2 token the
+   * server refuses (expired early, revoked) is renewed once and tried again on
+   * the same connection; a second refusal is the AuthError.
+   */
+  private async login(): Promise<TaggedResult> {
+    const secret = await this.endpoint.secret();
+    this.secret.set(secret);
+    try {
+      return await authenticate(this, secret);
+    } catch (err) {
+      const refused = this.endpoint.secretRefused;
+      if (!(err instanceof CredentialRefusedError) || !refused) throw err;
+      refused(secret);
+      this.options.logger.info(
+        { side: this.endpoint.side, event: 'oauth2TokenRefused' },
+        `${this.endpoint.side}: the server refused the OAuth2 access token: trying once more with a fresh one`,
+      );
+      const fresh = await this.endpoint.secret();
+      this.secret.set(fresh);
+      return await authenticate(this, fresh);
+    }
   }
 
   private readGreeting(timeoutMs: number): Promise<Response> {

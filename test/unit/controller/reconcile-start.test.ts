@@ -93,7 +93,7 @@ describe('a new MailSync', () => {
       writes: ['patch mailsyncs/joe/status'],
       phase: 'Failed',
       reason: 'InvalidConfiguration',
-      message: 'spec.source: no credential: set passwordSecretRef or oauth2TokenSecretRef',
+      message: 'spec.source: no credential: set passwordSecretRef, oauth2TokenSecretRef or oauth2RefreshSecretRef',
       event: 'Warning',
       result: {},
     },
