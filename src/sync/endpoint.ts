@@ -17,7 +17,7 @@ import { ENDPOINT_DEFAULTS, effectiveMechanism } from '../api/spec-defaults.js';
 import { endpointProblems } from '../api/spec-problems.js';
 import { connectError } from './connect-errors.js';
 import { credentialOf } from './credentials.js';
-import { configErrorFrom, type Side, TlsError } from './errors.js';
+import { configErrorFrom, ServerMisbehavedError, type Side, TlsError } from './errors.js';
 import { describeTlsError } from './tls-errors.js';
 import { tlsOptionsFor } from './tls-options.js';
 import { type PlainProbe, probeImplicitTls, probePlaintext } from './tls-probe.js';
@@ -73,6 +73,13 @@ function fromPlainProbe(
     case 'bye':
       throw connectError(side, host, port, undefined, `the server refused the connection: ${probe.text}`);
     case 'not-imap':
+      // Something else answers there (SSH, SMTP...): a retry would meet it again.
+      if (probe.greeting !== undefined) {
+        throw new ServerMisbehavedError(
+          `${side} server ${host}:${port} is not an IMAP server: it greeted with "${probe.greeting}"`,
+          { side, cause: probe.error },
+        );
+      }
       throw connectError(side, host, port, probe.error, `not an IMAP server: ${probe.error.message}`);
     case 'unreachable':
       throw connectError(side, host, port, probe.error);

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import tls, { type ConnectionOptions } from 'node:tls';
+import { excerpt } from '../api/printable.js';
 import { isCertificateError } from './tls-errors.js';
 
 export type TlsProbe =
@@ -22,7 +23,11 @@ export type PlainProbe =
   /** The server greeted with BYE (overloaded, or refusing this client). */
   | { kind: 'bye'; text: string }
   /** Connected, but what came back is not an IMAP greeting (or nothing came back in time). */
-  | { kind: 'not-imap'; error: Error }
+  | {
+      kind: 'not-imap';
+      error: Error /** What it greeted with instead (short, escaped), if anything. */;
+      greeting?: string;
+    }
   | { kind: 'unreachable'; error: Error };
 
 function timeoutError(what: string, ms: number): Error {
@@ -117,12 +122,11 @@ export function probePlaintext(host: string, port: number, timeoutMs: number): P
         if (!greeted) {
           greeted = true;
           const bye = /^\* BYE\s*(.*)$/i.exec(line);
-          if (bye) return done({ kind: 'bye', text: bye[1] ?? '' });
+          // Server text: short and escaped before it can reach a message (docs/security.md).
+          if (bye) return done({ kind: 'bye', text: excerpt(bye[1] ?? '', 200) });
           if (!/^\* (OK|PREAUTH)\b/i.test(line)) {
-            return done({
-              kind: 'not-imap',
-              error: new Error(`unexpected greeting ${JSON.stringify(line.slice(0, 80))}`),
-            });
+            const greeting = excerpt(line);
+            return done({ kind: 'not-imap', greeting, error: new Error(`unexpected greeting "${greeting}"`) });
           }
           const inGreeting = /\[CAPABILITY ([^\]]*)\]/i.exec(line);
           if (inGreeting) return done(capabilities(inGreeting[1]!));

@@ -34,6 +34,8 @@ interface Case {
   /** What the one-line error must say. */
   says: RegExp;
   extraArgs?: string[];
+  /** No TLS option at all: `tls: auto` probes the port (implicit TLS, then a plaintext greeting). */
+  auto?: boolean;
   /** The side the hostile server plays (source by default; the other side is the real Dovecot). */
   side?: 'source' | 'destination';
 }
@@ -122,6 +124,16 @@ const CASES: Case[] = [
   },
   {
     attack: 'ssh-banner',
+    auto: true,
+    tls: false,
+    exitCode: 18,
+    reason: 'ServerMisbehaved',
+    // Found by the tls: auto probe, before any login.
+    says: /source server 127\.0\.0\.1:\d+ is not an IMAP server: it greeted with "SSH-2\.0-OpenSSH_9\.2p1 Debian-2\+deb12u3"/,
+    extraArgs: ['--timeout1', '5'],
+  },
+  {
+    attack: 'ssh-banner',
     side: 'destination',
     tls: false,
     exitCode: 19,
@@ -182,7 +194,7 @@ async function runAgainst(server: HostileServer, c: Case, format: 'json' | 'huma
   const rssFile = path.join(tmp, `rss-${c.attack}-${format}`);
   const hostile = (n: 1 | 2) => [
     ...[`--host${n}`, server.host, `--port${n}`, String(server.port)],
-    ...(c.tls ? [`--ssl${n}`, `--cafile${n}`, certs.caFile] : [`--nossl${n}`, `--notls${n}`]),
+    ...(c.auto ? [] : c.tls ? [`--ssl${n}`, `--cafile${n}`, certs.caFile] : [`--nossl${n}`, `--notls${n}`]),
   ];
   const real = (n: 1 | 2) => [
     ...[`--host${n}`, '127.0.0.1', `--port${n}`, String(dovecot!.implicitTlsPort), `--ssl${n}`],
