@@ -19,7 +19,7 @@ step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "FAILED: $*" >&2; status=1; }
 
 step "system packages"
-for script in test/harness/install-deps.sh test/harness/interop/install-servers.sh test/cluster/install-deps.sh test/chart/install-deps.sh; do
+for script in test/harness/install-deps.sh test/harness/interop/install-servers.sh test/cluster/install-deps.sh test/chart/install-deps.sh test/browser/install-deps.sh; do
   [ -f "$script" ] && { bash "$script" || { echo "FATAL: $script failed" >&2; exit 1; }; }
 done
 
@@ -44,6 +44,8 @@ run_vitest unit test/unit/
 run_vitest kube test/kube/
 run_vitest integration test/integration/
 run_vitest chart test/chart/ test/prometheus/
+# The web console in Debian's chromium (playwright-core), its server on 127.0.0.1 with real Dovecot.
+run_vitest browser test/browser/
 
 if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
   step "local Kubernetes cluster"

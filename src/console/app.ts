@@ -119,6 +119,7 @@ export function consoleApp(options: ConsoleAppOptions): Hono {
 
   app.get('/', (c) => c.redirect('/X'));
   app.get('/healthz', (c) => c.text('ok'));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/X/static/console.css', (c) => {
     c.header('Content-Type', 'text/css; charset=utf-8');
     c.header('Cache-Control', 'public, max-age=300');
