@@ -195,3 +195,26 @@ describe('when the API does not take it', () => {
     expect(patches()).toHaveLength(2);
   });
 });
+
+describe('what is written fits the CRD', () => {
+  it('cuts a huge failure message and escapes control characters from a server before the patch', async () => {
+    const { ms, writer, stored } = setup();
+    const hostile = `NO \u001b[2J\u009b6n${'x'.repeat(200_000)}`;
+    writer.update(ms, (s) => {
+      s.phase = 'Failed';
+      s.conditions = [{ ...ready('ServerMisbehaved'), message: hostile }];
+      s.summary = { message: hostile };
+      s.lastError = { reason: 'ServerMisbehaved', message: hostile };
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    const status = stored();
+    expect(status?.phase).toBe('Failed');
+    const condition = status?.conditions?.[0]?.message ?? '';
+    expect(condition.length).toBe(32768);
+    expect(condition.startsWith('NO \\x1b[2J\\x9b6n')).toBe(true);
+    expect(String(status?.summary?.message).length).toBeLessThanOrEqual(32 * 1024);
+    expect(JSON.stringify(status)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    // What reconcile reads back is what was written.
+    expect(writer.current(ms).conditions?.[0]?.message).toBe(condition);
+  });
+});
