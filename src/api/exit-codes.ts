@@ -24,6 +24,8 @@ export const EXIT_CODES = {
   VerificationFailed: 23,
   /** The destination refused an APPEND with [OVERQUOTA]: the run stopped there (every later APPEND would fail too). */
   QuotaExceeded: 24,
+  /** The worker's egress policy refused the address the server's host name resolved to (or its port): nothing was sent. */
+  EgressDenied: { source: 25, destination: 26 },
   Aborted: 30,
   /**
    * `mailsync worker` only: stopped by SIGTERM/SIGINT before the run ended.
@@ -58,4 +60,5 @@ export const PERMANENT_REASONS: ReadonlySet<string> = new Set([
   'InvalidConfiguration',
   'AuthenticationFailed',
   'TLSFailed',
+  'EgressDenied',
 ]);

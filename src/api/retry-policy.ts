@@ -12,6 +12,10 @@ export const NOT_RETRIED: ReadonlyMap<string, string> = new Map([
   ['InvalidConfiguration', 'the same spec fails the same way: fix it (a spec change starts a new run)'],
   ['AuthenticationFailed', 'wrong credentials stay wrong (and retries can lock the account): fix the Secret'],
   ['TLSFailed', 'an untrusted or mismatched certificate does not fix itself: fix the CA or TLS settings'],
+  [
+    'EgressDenied',
+    'the egress policy refuses the same address again: change the host or port, or ask the cluster admin to change the policy',
+  ],
   ['ByteCapReached', 'by design: the next scheduled or requested run continues where this one stopped'],
   [
     'QuotaExceeded',

@@ -18,6 +18,8 @@ export function hintFor(err: MailsyncError, command = 'sync'): string {
       return `The ${err.side ?? 'server'} limits connections: run again later, or fewer syncs at once (its per-user limit counts every connection of the account).`;
     case 'ServerMisbehaved':
       return `The ${err.side ?? 'server'} at --host${n}/--port${n} broke the IMAP protocol or a limit: check that it is the IMAP server you mean (docs/security.md lists the limits).`;
+    case 'EgressDenied':
+      return `The egress policy (MAILSYNC_EGRESS_* variables, docs/security.md#egress-policy) refuses --host${n}/--port${n}: use another host or port, or change the policy.`;
     case 'TLSFailed':
       return `For a private CA use --cafile${n}; --ssl${n}/--tls${n} choose the TLS mode (see docs/cli.md).`;
     case 'AuthenticationFailed':

@@ -12,6 +12,7 @@ import { imapsyncPasswordEnvFallback } from '../imapsync/password-env.js';
 import { applyOverrides, hasOverrides } from '../imapsync/spec-overrides.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
+import { egressPolicyOfEnv } from '../sync/egress-dial.js';
 import { loadRunSync } from '../sync/engine-loader.js';
 import { ConfigError, MailsyncError, type Side } from '../sync/errors.js';
 import { createLogger, defaultLogFormat } from './log-output.js';
@@ -71,6 +72,7 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
     tokenFiles = writeTokenFiles(args.literalTokens);
     for (const [side, file] of Object.entries(tokenFiles.files)) args.overrides[side as Side].oauth2TokenFile = file;
     const { spec, notices } = buildSpec(args, io.env);
+    const egress = egressPolicyOfEnv(io.env);
     const format = args.logFormat ?? defaultLogFormat(io.stdoutIsTTY);
     const logger = createLogger(format, { debug: args.debug });
     for (const notice of notices) logger.warn(notice);
@@ -79,7 +81,7 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
       onForcedExit: (name) => io.stderr(`mailsync: second ${name}: exiting now\n`),
     });
     try {
-      const summary = await runSync(spec, { logger, signal: stop.signal, stateFile: args.stateFile });
+      const summary = await runSync(spec, { logger, signal: stop.signal, stateFile: args.stateFile, egress });
       if (summary.verdict === 'failed') {
         // The log has the details; stderr gets one line and what to try next.
         const { side } = reasonForExitCode(summary.exitCode);

@@ -17,6 +17,7 @@ import type {
   V1Volume,
   V1VolumeProjection,
 } from '@kubernetes/client-node';
+import { type EgressSettings, egressEnv } from '../api/egress-policy.js';
 import { EXIT_CODES } from '../api/exit-codes.js';
 import {
   ANNOTATION_DESTINATION_HOST,
@@ -57,6 +58,8 @@ export interface WorkerOptions {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Secrets (in the MailSync's namespace) the kubelet uses to pull the worker image from a private registry. */
   imagePullSecrets?: readonly string[];
+  /** Where the worker may connect (the controller's --egress-* flags); unset: the worker's default policy. */
+  egress?: EgressSettings;
 }
 
 export interface JobInput {
@@ -240,6 +243,7 @@ export function buildJob(input: JobInput): V1Job {
     { name: 'MAILSYNC_SECRETS_DIR', value: SECRETS_DIR },
     { name: 'HOME', value: '/tmp' },
     { name: 'TMPDIR', value: '/tmp' },
+    ...(worker.egress ? egressEnv(worker.egress) : []),
   ];
   if (input.hasState) {
     volumes.push({

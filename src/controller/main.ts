@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { EGRESS_ENV, type EgressSettings, egressPolicy, parsePorts, splitList } from '../api/egress-policy.js';
 import { jsonPrintable } from '../api/printable.js';
 import { CLIENT_DEFAULTS, KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
@@ -59,6 +60,11 @@ Options (environment variable in brackets):
   --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
                              may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
                              Default: any Secret of the MailSync's namespace (docs/security.md) [MAILSYNC_SECRET_SELECTOR]
+  --egress-allow-cidrs CIDRS worker pods connect only to addresses in these CIDRs (comma-separated; default:
+                             any address not denied) [MAILSYNC_EGRESS_ALLOW_CIDRS]
+  --egress-deny-cidrs CIDRS  worker pods never connect to these, in addition to the built-in link-local and
+                             cloud metadata addresses (docs/security.md#egress-policy) [MAILSYNC_EGRESS_DENY_CIDRS]
+  --egress-allow-ports PORTS worker pods connect only to these ports (default: any) [MAILSYNC_EGRESS_ALLOW_PORTS]
   --kube-api-qps N           client-side rate limit of API requests per second (default 100; 0 = none) [MAILSYNC_KUBE_API_QPS]
   --kube-api-burst N         requests allowed at once above that rate (default 200) [MAILSYNC_KUBE_API_BURST]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
@@ -106,6 +112,29 @@ export interface ControllerConfig {
   logLevel: string;
   /** Only Secrets with these labels may be referenced (--secret-selector); unset: any Secret of the namespace. */
   secretSelector?: LabelSelector;
+  /** Where worker pods may connect (--egress-*), handed to them as MAILSYNC_EGRESS_* variables. */
+  egress: EgressSettings;
+}
+
+/** The --egress-* flags (over MAILSYNC_EGRESS_*), checked here so a typo stops the controller, not every worker. */
+function egressSettings(
+  values: Partial<Record<'egress-allow-cidrs' | 'egress-deny-cidrs' | 'egress-allow-ports', string>>,
+  env: Readonly<Record<string, string | undefined>>,
+): EgressSettings {
+  const settings: EgressSettings = {
+    allowCidrs: splitList(values['egress-allow-cidrs'] ?? env[EGRESS_ENV.allowCidrs]),
+    denyCidrs: splitList(values['egress-deny-cidrs'] ?? env[EGRESS_ENV.denyCidrs]),
+    allowPorts: parsePorts(
+      splitList(values['egress-allow-ports'] ?? env[EGRESS_ENV.allowPorts]),
+      '--egress-allow-ports',
+    ),
+  };
+  egressPolicy(settings, {
+    allowCidrs: '--egress-allow-cidrs',
+    denyCidrs: '--egress-deny-cidrs',
+    allowPorts: '--egress-allow-ports',
+  });
+  return settings;
 }
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -146,6 +175,9 @@ export function parseControllerArgs(
       'kube-api-qps': { type: 'string' },
       'kube-api-burst': { type: 'string' },
       'secret-selector': { type: 'string' },
+      'egress-allow-cidrs': { type: 'string' },
+      'egress-deny-cidrs': { type: 'string' },
+      'egress-allow-ports': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -243,6 +275,7 @@ export function parseControllerArgs(
     ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
     ...(secretSelector ? { secretSelector } : {}),
+    egress: egressSettings(values, env),
   };
 }
 
@@ -286,6 +319,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       hostNetwork: config.workerHostNetwork,
       imagePullPolicy: config.workerImagePullPolicy,
       imagePullSecrets: config.workerImagePullSecrets,
+      egress: config.egress,
     },
     resyncMs: config.resyncSeconds * 1000,
     informerRestartMs: 5 * 60_000,

@@ -12,11 +12,13 @@
  * A certificate problem found while probing is a TlsError at once: falling
  * back to a weaker mode because a certificate is bad would defeat its purpose.
  */
+import { DEFAULT_EGRESS_POLICY, type EgressPolicy } from '../api/egress-policy.js';
 import { type Endpoint, IMAP_PORT, IMPLICIT_TLS_PORT } from '../api/spec.js';
 import { ENDPOINT_DEFAULTS, effectiveMechanism } from '../api/spec-defaults.js';
 import { endpointProblems } from '../api/spec-problems.js';
 import { connectError } from './connect-errors.js';
 import { credentialOf } from './credentials.js';
+import { dialTarget } from './egress-dial.js';
 import { configErrorFrom, ServerMisbehavedError, type Side, TlsError } from './errors.js';
 import { describeTlsError } from './tls-errors.js';
 import { tlsOptionsFor } from './tls-options.js';
@@ -35,6 +37,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** The well-known ports `tls: auto` tries when the endpoint has no port (default 993 and 143; tests change them). */
   wellKnownPorts?: { implicitTls: number; imap: number };
+  /** Where connections may go, probes included (default: DEFAULT_EGRESS_POLICY). */
+  egress?: EgressPolicy;
 }
 
 type Security = ResolvedEndpoint['security'];
@@ -93,12 +97,13 @@ async function probeAuto(
   timeoutMs: number,
   logger: EndpointLogger,
   wellKnown: { implicitTls: number; imap: number },
+  egress: EgressPolicy,
 ): Promise<{ port: number; security: Security }> {
   const { host } = endpoint;
   const tlsPort = endpoint.port ?? wellKnown.implicitTls;
   const plainPort = endpoint.port ?? wellKnown.imap;
   if (endpoint.port !== wellKnown.imap) {
-    const probe = await probeImplicitTls(host, tlsPort, tls, timeoutMs);
+    const probe = await probeImplicitTls(await dialTarget(side, host, tlsPort, egress), tls, timeoutMs);
     logger.debug({ side, host, port: tlsPort, probe: probe.kind }, `${side}: implicit TLS probe`);
     if (probe.kind === 'tls') return { port: tlsPort, security: 'implicit' };
     if (probe.kind === 'certificate') {
@@ -111,7 +116,7 @@ async function probeAuto(
     if (probe.kind === 'unreachable' && endpoint.port !== undefined)
       throw connectError(side, host, tlsPort, probe.error);
   }
-  const plain = await probePlaintext(host, plainPort, timeoutMs);
+  const plain = await probePlaintext(await dialTarget(side, host, plainPort, egress), timeoutMs);
   logger.debug({ side, host, port: plainPort, probe: plain.kind }, `${side}: plaintext/STARTTLS probe`);
   if (plain.kind === 'unreachable' && endpoint.port === undefined) {
     throw connectError(
@@ -131,6 +136,7 @@ export async function resolveEndpoint(
   options: ResolveOptions,
 ): Promise<ResolvedEndpoint> {
   const { logger } = options;
+  const egress = options.egress ?? DEFAULT_EGRESS_POLICY;
   // The same rules and words as every other check of a spec (a Secret reference here, two credentials, ...).
   const problems = endpointProblems(endpoint, side, 'local');
   if (problems.length > 0) throw configErrorFrom(problems);
@@ -170,6 +176,7 @@ export async function resolveEndpoint(
         connectTimeoutMs,
         logger,
         options.wellKnownPorts ?? { implicitTls: IMPLICIT_TLS_PORT, imap: IMAP_PORT },
+        egress,
       ));
       break;
   }
@@ -190,5 +197,6 @@ export async function resolveEndpoint(
     ...(credential.refused ? { secretRefused: credential.refused } : {}),
     connectTimeoutMs,
     commandTimeoutMs,
+    egress,
   };
 }

@@ -25,6 +25,7 @@
  */
 import pLimit from 'p-limit';
 import pino, { type Logger } from 'pino';
+import type { EgressPolicy } from '../api/egress-policy.js';
 import type { DryRunTotals, FolderSize, Summary, Verdict } from '../api/events.js';
 import { EXIT_CODES } from '../api/exit-codes.js';
 import type { MailSyncSpec } from '../api/spec.js';
@@ -38,6 +39,7 @@ import {
   ConfigError,
   ConnectError,
   configErrorFrom,
+  EgressDeniedError,
   MailsyncError,
   ServerMisbehavedError,
   type Side,
@@ -82,6 +84,8 @@ export interface RunOptions {
   logoutTimeoutMs?: number;
   /** The clock for age filters (tests). */
   now?: Date;
+  /** Where connections may go (default: DEFAULT_EGRESS_POLICY, src/api/egress-policy.ts). */
+  egress?: EgressPolicy;
 }
 
 export async function runSync(spec: MailSyncSpec, options: RunOptions = {}): Promise<Summary> {
@@ -418,6 +422,7 @@ class Run {
       err instanceof TlsError ||
       err instanceof ConfigError ||
       err instanceof ServerMisbehavedError ||
+      err instanceof EgressDeniedError ||
       isConnectionLoss(err);
     if (fatal) {
       slot.drop();
@@ -444,7 +449,7 @@ class Run {
   }
 
   private async resolveEndpoints(): Promise<SlotEndpoints> {
-    const opts = { logger: this.logger };
+    const opts = { logger: this.logger, ...(this.options.egress ? { egress: this.options.egress } : {}) };
     const [source, destination] = await settleBothSides(
       resolveEndpoint(this.spec.source, 'source', opts),
       resolveEndpoint(this.spec.destination, 'destination', opts),

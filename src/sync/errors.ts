@@ -63,6 +63,17 @@ export class ServerMisbehavedError extends MailsyncError {
     super('ServerMisbehaved', message, options);
   }
 }
+/**
+ * The egress policy (src/api/egress-policy.ts) refused every address the host resolved to, or the port.
+ * The message names the host and port only: not the addresses, not the rule (docs/security.md).
+ */
+export class EgressDeniedError extends MailsyncError {
+  constructor(side: Side, host: string, port: number) {
+    super('EgressDenied', `${side} server ${host}:${port}: the egress policy does not allow this destination`, {
+      side,
+    });
+  }
+}
 /** The run was stopped by SIGTERM/SIGINT (reason Interrupted in a worker pod, see abort.ts). */
 export class AbortedError extends MailsyncError {
   constructor(message = 'aborted by signal', reason: 'Aborted' | 'Interrupted' = 'Aborted') {

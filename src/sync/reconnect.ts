@@ -7,7 +7,7 @@
  * reconnect ends the run.
  */
 import { sleep } from './abort.js';
-import { AuthError, ConfigError, ConnectError, ServerMisbehavedError, TlsError } from './errors.js';
+import { AuthError, ConfigError, ConnectError, EgressDeniedError, ServerMisbehavedError, TlsError } from './errors.js';
 
 export interface ReconnectPolicy {
   /** Attempts after the first failure before the folder (and the run) gives up. */
@@ -43,6 +43,8 @@ export function isConnectionLoss(err: unknown, deadSession = false): boolean {
   if (err instanceof AuthError || err instanceof TlsError || err instanceof ConfigError) return false;
   // A server that broke the protocol or a bound would do it again on a new connection: no reconnect loop.
   if (err instanceof ServerMisbehavedError) return false;
+  // The policy refuses the same address again.
+  if (err instanceof EgressDeniedError) return false;
   if (err instanceof ConnectError) return true;
   if (deadSession) return true;
   let cause: unknown = err;

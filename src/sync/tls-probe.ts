@@ -1,11 +1,13 @@
 /**
  * Probes for `tls: auto`: does a port speak implicit TLS, and does a plaintext
  * IMAP port announce STARTTLS? Each probe opens one short connection, never
- * authenticates and sends nothing but CAPABILITY.
+ * authenticates and sends nothing but CAPABILITY. Each goes only where the
+ * egress policy allows (`target` comes from egress-dial.ts).
  */
 import net from 'node:net';
 import tls, { type ConnectionOptions } from 'node:tls';
 import { excerpt } from '../api/printable.js';
+import type { DialTarget } from './egress-dial.js';
 import { isCertificateError } from './tls-errors.js';
 
 export type TlsProbe =
@@ -34,16 +36,11 @@ function timeoutError(what: string, ms: number): Error {
   return Object.assign(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`), { code: 'ETIMEDOUT' });
 }
 
-export function probeImplicitTls(
-  host: string,
-  port: number,
-  options: ConnectionOptions,
-  timeoutMs: number,
-): Promise<TlsProbe> {
+export function probeImplicitTls(target: DialTarget, options: ConnectionOptions, timeoutMs: number): Promise<TlsProbe> {
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;
-    const socket = tls.connect({ ...options, host, port });
+    const socket = tls.connect({ ...options, ...target });
     const done = (result: TlsProbe) => {
       if (settled) return;
       settled = true;
@@ -75,13 +72,13 @@ export function probeImplicitTls(
 }
 
 /** Reads the greeting and, unless it lists them, the capabilities of a plaintext IMAP port. */
-export function probePlaintext(host: string, port: number, timeoutMs: number): Promise<PlainProbe> {
+export function probePlaintext(target: DialTarget, timeoutMs: number): Promise<PlainProbe> {
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;
     let buffer = '';
     let greeted = false;
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ ...target });
     const done = (result: PlainProbe) => {
       if (settled) return;
       settled = true;

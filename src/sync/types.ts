@@ -3,6 +3,7 @@
  * planning, filters) take and return these; the I/O modules produce them.
  */
 import type { ConnectionOptions } from 'node:tls';
+import type { EgressPolicy } from '../api/egress-policy.js';
 import type { Side } from './errors.js';
 
 /** A folder as listed by one server. `path` is decoded (UTF-8), with the server's own delimiter. */
@@ -80,4 +81,6 @@ export interface ResolvedEndpoint {
   secretRefused?: (secret: string) => void;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** Where connections may go (checked on every connect, src/sync/egress-dial.ts; unset: the default policy). */
+  egress?: EgressPolicy;
 }

@@ -8,12 +8,14 @@
  * File conventions: docs/worker.md.
  */
 import type { Logger } from 'pino';
+import type { EgressPolicy } from '../api/egress-policy.js';
 import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { loadSpec, readConfigFile } from '../api/spec-load.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
+import { egressPolicyOfEnv } from '../sync/egress-dial.js';
 import { loadRunSync } from '../sync/engine-loader.js';
 import { asMailsyncError, ConfigError, errorHeadline } from '../sync/errors.js';
 import { jsonEventLogger } from '../sync/event-logger.js';
@@ -85,7 +87,7 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
   }
   const env = io.env;
   const logger = jsonEventLogger({ debug: env.MAILSYNC_DEBUG === '1' });
-  let prepared: { spec: MailSyncSpec; state: unknown };
+  let prepared: { spec: MailSyncSpec; state: unknown; egress: EgressPolicy };
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
     const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
@@ -96,7 +98,7 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
     const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined);
     if (previous.problem) logger.warn(`previous delta state not usable, doing a full comparison: ${previous.problem}`);
     else if (previous.state !== undefined) logger.info('previous delta state loaded');
-    prepared = { spec, state: previous.state };
+    prepared = { spec, state: previous.state, egress: egressPolicyOfEnv(env) };
   } catch (err) {
     const summary = logFailure(logger, err);
     io.stderr(`mailsync: ${errorHeadline(err)}\n`);
@@ -110,7 +112,12 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
   try {
     const runSync = await loadRunSync();
     // The state goes in and comes out in memory (Summary.state): the pod needs no writable file for it.
-    const summary = await runSync(prepared.spec, { logger, signal: stop.signal, state: prepared.state });
+    const summary = await runSync(prepared.spec, {
+      logger,
+      signal: stop.signal,
+      state: prepared.state,
+      egress: prepared.egress,
+    });
     return summary.exitCode;
   } catch (err) {
     // The engine reports its own failures in the summary; this is a bug or a missing build.

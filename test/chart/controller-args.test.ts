@@ -118,6 +118,19 @@ describe('the controller parses the chart arguments', () => {
     expect(config.secretSelector?.text).toBe('mailsync.io/credentials=true');
   });
 
+  it('workerEgress: nothing by default (the built-in policy), passed as --egress-* when set', () => {
+    expect(controllerConfig([]).egress).toEqual({ allowCidrs: [], denyCidrs: [], allowPorts: [] });
+    const config = controllerConfig([
+      '--set-json',
+      'workerEgress={"allowCidrs":["203.0.113.0/24","2001:db8::/32"],"denyCidrs":["203.0.113.9"],"allowPorts":[993,143]}',
+    ]);
+    expect(config.egress).toEqual({
+      allowCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+      denyCidrs: ['203.0.113.9'],
+      allowPorts: [993, 143],
+    });
+  });
+
   it('imagePullSecrets reach the worker pods too', () => {
     const config = controllerConfig([
       '--set',

@@ -84,3 +84,44 @@ describe('--secret-selector', () => {
     expect(() => parse(['--secret-selector=env in (a)'])).toThrow(/label selector "env in \(a\)"/);
   });
 });
+
+describe('--egress-*', () => {
+  it('none by default: the worker keeps its built-in policy', () => {
+    expect(parse([]).egress).toEqual({ allowCidrs: [], denyCidrs: [], allowPorts: [] });
+  });
+
+  it.each<[string, string[], Record<string, string>, object]>([
+    [
+      'from the flags',
+      [
+        '--egress-allow-cidrs=10.0.0.0/8, 2001:db8::/32',
+        '--egress-deny-cidrs=10.9.0.0/16',
+        '--egress-allow-ports=993,143',
+      ],
+      {},
+      { allowCidrs: ['10.0.0.0/8', '2001:db8::/32'], denyCidrs: ['10.9.0.0/16'], allowPorts: [993, 143] },
+    ],
+    [
+      'from the environment',
+      [],
+      { MAILSYNC_EGRESS_DENY_CIDRS: '192.0.2.0/24', MAILSYNC_EGRESS_ALLOW_PORTS: '993' },
+      { allowCidrs: [], denyCidrs: ['192.0.2.0/24'], allowPorts: [993] },
+    ],
+    [
+      'the flag over the environment',
+      ['--egress-deny-cidrs=192.0.2.1'],
+      { MAILSYNC_EGRESS_DENY_CIDRS: '192.0.2.0/24' },
+      { allowCidrs: [], denyCidrs: ['192.0.2.1'], allowPorts: [] },
+    ],
+  ])('%s', (_case, args, env, expected) => {
+    expect(parse(args, env).egress).toEqual(expected);
+  });
+
+  it.each([
+    ['--egress-deny-cidrs=mail.example.com', "--egress-deny-cidrs: 'mail.example.com' is not an IP address or CIDR"],
+    ['--egress-allow-cidrs=10.0.0.0/40', "--egress-allow-cidrs: '10.0.0.0/40' has a prefix length that is not 0-32"],
+    ['--egress-allow-ports=993,imaps', "--egress-allow-ports: 'imaps' is not a port (1-65535)"],
+  ])('refuses %s, naming the flag', (flag, message) => {
+    expect(() => parse([flag])).toThrow(message);
+  });
+});

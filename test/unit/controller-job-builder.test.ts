@@ -36,6 +36,26 @@ const input = (ms: MailSync, over: Partial<Parameters<typeof buildJob>[0]> = {})
 });
 
 describe('Job building', () => {
+  it('hands the egress policy to the worker in MAILSYNC_EGRESS_* (only what is set)', () => {
+    const envOf = (w: WorkerOptions) =>
+      buildJob(input(mailSync(), { worker: w })).spec!.template.spec!.containers[0]!.env!.filter((e) =>
+        e.name.startsWith('MAILSYNC_EGRESS_'),
+      );
+    expect(envOf(worker)).toEqual([]);
+    expect(
+      envOf({ ...worker, egress: { allowCidrs: [], denyCidrs: ['10.0.0.0/8', 'fd00::/8'], allowPorts: [993] } }),
+    ).toEqual([
+      { name: 'MAILSYNC_EGRESS_DENY_CIDRS', value: '10.0.0.0/8,fd00::/8' },
+      { name: 'MAILSYNC_EGRESS_ALLOW_PORTS', value: '993' },
+    ]);
+  });
+
+  it('fails the Job at once on EgressDenied (a new pod would be refused again)', () => {
+    expect(nonRetriableExitCodes()).toEqual(
+      expect.arrayContaining([EXIT_CODES.EgressDenied.source, EXIT_CODES.EgressDenied.destination]),
+    );
+  });
+
   it('runs `mailsync worker` once, owned by the MailSync, labelled with the pair', () => {
     const job = buildJob(input(mailSync()));
     expect(job.metadata?.name).toBe('mailsync-abc123');

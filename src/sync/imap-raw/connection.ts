@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { excerpt } from '../../api/printable.js';
+import { dialTarget } from '../egress-dial.js';
 import {
   AbortedError,
   ConnectError,
@@ -290,10 +291,10 @@ export class RawImapConnection implements CommandChannel, CommandRunner {
   }
 
   private async connect(): Promise<void> {
-    const { host, port, security, connectTimeoutMs } = this.endpoint;
+    const { side, host, port, security, connectTimeoutMs, egress } = this.endpoint;
+    const target = await dialTarget(side, host, port, egress);
     this.transport = await Transport.connect(
-      host,
-      port,
+      target,
       security === 'implicit' ? this.endpoint.tls : undefined,
       connectTimeoutMs,
       { onData: (chunk) => this.onData(chunk), onClose: (error) => this.onClose(error) },

@@ -15,6 +15,7 @@ import net from 'node:net';
 import type { Writable } from 'node:stream';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
+import type { DialTarget } from '../egress-dial.js';
 
 export interface TransportEvents {
   /** Bytes from the server; `chunk` is reused after the call returns (copy what must be kept). */
@@ -57,10 +58,9 @@ export class Transport {
     reads.deliver((chunk) => this.received(chunk));
   }
 
-  /** Connect (plain TCP, or TLS from the first byte when `tlsOptions` is given). */
+  /** Connect (plain TCP, or TLS from the first byte when `tlsOptions` is given) where egress-dial.ts allowed. */
   static connect(
-    host: string,
-    port: number,
+    target: DialTarget,
     tlsOptions: tls.ConnectionOptions | undefined,
     timeoutMs: number,
     events: TransportEvents,
@@ -70,12 +70,11 @@ export class Transport {
       // `onread` is honoured by TLS sockets too (Node >= 15), though @types/node does not declare it there.
       const secureOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
         ...tlsOptions,
-        host,
-        port,
-        servername: tlsOptions?.servername ?? serverName(host),
+        ...target,
+        servername: tlsOptions?.servername ?? serverName(target.host),
         onread: reads.onread,
       };
-      const socket = tlsOptions ? tls.connect(secureOptions) : net.connect({ host, port, onread: reads.onread });
+      const socket = tlsOptions ? tls.connect(secureOptions) : net.connect({ ...target, onread: reads.onread });
       // Errors after the TCP connect of an implicit-TLS socket are TLS errors (certificate, handshake).
       let tcpConnected = false;
       socket.once('connect', () => {
