@@ -177,11 +177,12 @@ describe('console routes', () => {
   });
 
   it('server-sent events: the current view first, then each change, from the one source', async () => {
-    const { app, source } = fakeConsole();
+    const { app, source, hub } = fakeConsole();
     const { post } = await visitor(app);
     const location = (await post({ ...goodFields, action: 'sync' })).headers.get('location') ?? '';
     const name = location.split('/').pop() ?? '';
     const res = await app.request(`${location}/events`);
+    await expect.poll(() => hub.listenerCount).toBe(1);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
@@ -212,7 +213,9 @@ describe('console routes', () => {
       source: { tls: 'implicit', certificateVerified: true },
       summary: { transferred: 10 },
     });
-    await reader.cancel();
+    // The final view ends the stream and its listener on the hub.
+    expect((await reader.read()).done).toBe(true);
+    expect(hub.listenerCount).toBe(0);
   });
 
   it('unknown syncs are a 404 page, not an error', async () => {
