@@ -286,30 +286,22 @@ describe('Deployment', () => {
 });
 
 describe('RBAC', () => {
+  /**
+   * Exactly the verbs the controller calls (src/controller, src/kube): informers list and watch, writes are
+   * merge patches (patch), no update but on finalizers (blockOwnerDeletion) and Leases.
+   */
   const MANAGER_RULES = [
-    {
-      apiGroups: ['mailsync.io'],
-      resources: ['mailsyncs'],
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-    },
-    { apiGroups: ['mailsync.io'], resources: ['mailsyncs/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailsyncs'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailsyncs/status'], verbs: ['patch'] },
     { apiGroups: ['mailsync.io'], resources: ['mailsyncs/finalizers'], verbs: ['update'] },
-    { apiGroups: ['mailsync.io'], resources: ['mailmigrations'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['mailsync.io'], resources: ['mailmigrations/status'], verbs: ['get', 'update', 'patch'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailmigrations'], verbs: ['list', 'watch'] },
+    { apiGroups: ['mailsync.io'], resources: ['mailmigrations/status'], verbs: ['patch'] },
     { apiGroups: ['mailsync.io'], resources: ['mailmigrations/finalizers'], verbs: ['update'] },
-    {
-      apiGroups: ['batch'],
-      resources: ['jobs'],
-      verbs: ['get', 'list', 'watch', 'create', 'delete', 'patch', 'update'],
-    },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
-    {
-      apiGroups: [''],
-      resources: ['configmaps'],
-      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-    },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'patch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   ];
   const LEASE_RULES = [
@@ -378,7 +370,7 @@ describe('RBAC', () => {
         if (rule.resources.includes('secrets')) {
           // The console writes the Secrets of its own syncs and never reads one (test/chart/console.test.ts).
           expect([
-            ['get', 'list', 'watch', 'create', 'update', 'delete'],
+            ['get', 'list', 'watch', 'create', 'patch', 'delete'],
             ['create', 'update', 'delete'],
           ]).toContainEqual(rule.verbs);
         }

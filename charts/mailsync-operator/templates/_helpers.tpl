@@ -140,29 +140,34 @@ namespace scope without a list watches the release namespace only.
 
 {{/* the rules of the manager role, shared by the ClusterRole and the per-namespace Roles */}}
 {{- define "mailsync.managerRules" -}}
-# the migration controller creates, updates and deletes the child MailSyncs of a MailMigration
+# Exactly the verbs the controller calls (src/controller, src/kube; test/chart/chart.test.ts lists them):
+# informers list and watch; status and other writes are merge patches; nothing uses update or a
+# single-object get where not listed.
+# the migration controller creates, patches and deletes the child MailSyncs of a MailMigration
 - apiGroups: [mailsync.io]
   resources: [mailsyncs]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [mailsync.io]
   resources: [mailsyncs/status]
-  verbs: [get, update, patch]
+  verbs: [patch]
+# Jobs and ConfigMaps carry an ownerReference with blockOwnerDeletion to their MailSync
 - apiGroups: [mailsync.io]
   resources: [mailsyncs/finalizers]
   verbs: [update]
 - apiGroups: [mailsync.io]
   resources: [mailmigrations]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [mailsync.io]
   resources: [mailmigrations/status]
-  verbs: [get, update, patch]
+  verbs: [patch]
 # children carry an ownerReference with blockOwnerDeletion to their MailMigration
 - apiGroups: [mailsync.io]
   resources: [mailmigrations/finalizers]
   verbs: [update]
+# suspend (patch) before an abort; get: the outcome of a finished run
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, list, watch, create, delete, patch, update]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch, delete]
@@ -171,14 +176,16 @@ namespace scope without a list watches the release namespace only.
   verbs: [get]
 # the controller checks that referenced Secrets exist (the worker pods mount them) and reads the
 # account file of a MailMigration; it writes only the per-account Secrets it owns (passwords of the
-# account file), labelled mailsync.io/migration and garbage-collected with their MailMigration
+# account file, merge-patched when they change), labelled mailsync.io/migration and
+# garbage-collected with their MailMigration (list and watch: the migration controller's cache)
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch, create, update, delete]
-# the engine's delta state between runs lives in a ConfigMap owned by the MailSync
+  verbs: [get, list, watch, create, patch, delete]
+# the engine's delta state between runs lives in a ConfigMap owned by the MailSync (deleted by
+# the garbage collector with it)
 - apiGroups: [""]
   resources: [configmaps]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, create, patch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
