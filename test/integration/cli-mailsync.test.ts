@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/api/events.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
+import { startOAuthTokenEndpoint } from '../harness/oauth-token-endpoint.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAILSYNC = path.join(ROOT, 'bin/mailsync');
@@ -320,6 +321,40 @@ spec:
     expect(r.stdout).toMatch(/spec\.suspend: only used by the Kubernetes controller/);
     const dst = await listMailbox(pair.b, 'carol');
     expect(dst.flatMap((f) => f.messages)).toHaveLength(0);
+  });
+
+  it('OAuth2 refresh material in a config file: tokens from the token endpoint, none in the output', async (ctx) => {
+    skipWithoutEngine(ctx);
+    const tokens = await startOAuthTokenEndpoint(pair.certs, pair.oauth);
+    try {
+      tokens.expiresIn = 0; // every connection renews: the output sees several refreshes
+      const refreshFile = path.join(tmp, 'carol-refresh.json');
+      writeFileSync(refreshFile, JSON.stringify(tokens.grant('carol')), { mode: 0o600 });
+      const config = path.join(tmp, 'carol-oauth.yaml');
+      writeFileSync(
+        config,
+        `apiVersion: mailsync.io/v1alpha1
+kind: MailSync
+metadata: {name: carol-oauth}
+spec:
+  source: {host: ${pair.a.host}, port: ${pair.a.implicitTlsPort}, tls: implicit, caFile: ${pair.a.caFile}, user: carol, oauth2RefreshFile: ${refreshFile}}
+  destination: {host: ${pair.b.host}, port: ${pair.b.implicitTlsPort}, tls: implicit, caFile: ${pair.b.caFile}, user: carol, passwordFile: ${dstPassfile}}
+`,
+      );
+      const r = await run(['sync', '--config', config, '--dry', '--log-format', 'json']);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(summaryOf(r.stdout).dryRun?.wouldCopy).toBe(5);
+      const refreshes = jsonLines(r.stdout).filter((l) => l.event === 'oauth2Refresh');
+      expect(refreshes.length).toBeGreaterThanOrEqual(2);
+      expect(tokens.requests).toBe(refreshes.length);
+      expect(await pair.a.log()).toMatch(/Login: user=<carol>, method=XOAUTH2/);
+      for (const secret of tokens.secrets) {
+        expect(r.stdout + r.stderr).not.toContain(secret);
+        expect(r.stdout + r.stderr).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+    } finally {
+      await tokens.close();
+    }
   });
 
   it('syncs with imapsync options, exit 0, and never prints the password', async (ctx) => {
