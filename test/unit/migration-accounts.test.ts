@@ -86,6 +86,32 @@ describe('resolveAccounts', () => {
     expect(accounts[0]?.passwords).toEqual({ source: 'a', destination: 'b' });
   });
 
+  it('takes an inline account with OAuth2 refresh material: it replaces the admin login of its side', () => {
+    const { accounts, invalid } = resolveAccounts(
+      'm',
+      { template },
+      {
+        kind: 'inline',
+        accounts: [
+          {
+            source: { user: 'joe', passwordSecretRef: { name: 'joe', key: 'old' } },
+            destination: {
+              user: 'joe@new.example',
+              oauth2RefreshSecretRef: { name: 'joe-oauth', key: 'refresh.json' },
+            },
+          },
+        ],
+      },
+      extraOptionsToSpec,
+    );
+    expect(invalid).toEqual([]);
+    expect(accounts[0]?.spec.destination).toEqual({
+      host: 'imap.new.example',
+      user: 'joe@new.example',
+      oauth2RefreshSecretRef: { name: 'joe-oauth', key: 'refresh.json' },
+    });
+  });
+
   it('takes inline accounts with their own Secret references and overrides', () => {
     const { accounts, invalid } = resolveAccounts(
       'm',
