@@ -92,6 +92,16 @@ const VALUE_SETS: Record<string, ValueSet> = {
   'no aggregated roles, no helm test': {
     args: ['--set', 'rbac.aggregateClusterRoles=false', '--set', 'helmTest.enabled=false'],
   },
+  'worker NetworkPolicy in the watched namespaces': {
+    args: [
+      '--set',
+      'rbac.scope=namespace',
+      '--set',
+      'watchNamespaces={team-a,team-b}',
+      '--set',
+      'workerNetworkPolicy.enabled=true',
+    ],
+  },
   'a 53-character release name, everything on': {
     release: LONG_RELEASE,
     args: [
@@ -513,6 +523,77 @@ describe('monitoring', () => {
     expect(policy.spec.egress.flatMap((e: { ports: { port: number }[] }) => e.ports.map((p) => p.port))).toEqual([
       53, 53, 443, 6443,
     ]);
+    expect(ofKind(render(), 'NetworkPolicy')).toEqual([]);
+  });
+});
+
+describe('worker NetworkPolicy', () => {
+  it('one per watched namespace: no ingress, egress to DNS and the IMAP ports, metadata excepted', () => {
+    const policies = ofKind(
+      render([
+        '--set',
+        'rbac.scope=namespace',
+        '--set',
+        'watchNamespaces={team-a,team-b}',
+        '--set',
+        'workerNetworkPolicy.enabled=true',
+      ]),
+      'NetworkPolicy',
+    );
+    expect(policies.map((p) => p.metadata.namespace)).toEqual(['team-a', 'team-b']);
+    const policy = policies[0]!;
+    expect(policy.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'mailsync-worker',
+      'app.kubernetes.io/managed-by': 'mailsync-operator',
+    });
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress).toBeUndefined();
+    expect(policy.spec.egress).toEqual([
+      {
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      },
+      {
+        to: [
+          { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } },
+          { ipBlock: { cidr: '::/0', except: ['fe80::/10'] } },
+        ],
+        ports: [
+          { port: 993, protocol: 'TCP' },
+          { port: 143, protocol: 'TCP' },
+        ],
+      },
+    ]);
+  });
+
+  it('configurable peers and ports; listed namespaces with cluster scope', () => {
+    const [policy, ...rest] = ofKind(
+      render([
+        '--set',
+        'workerNetworkPolicy.enabled=true',
+        '--set',
+        'workerNetworkPolicy.namespaces={mail}',
+        '--set-json',
+        'workerNetworkPolicy.to=[{"ipBlock":{"cidr":"203.0.113.0/24"}}]',
+        '--set-json',
+        'workerNetworkPolicy.ports=[993]',
+      ]),
+      'NetworkPolicy',
+    );
+    expect(rest).toEqual([]);
+    expect(policy!.metadata.namespace).toBe('mail');
+    expect(policy!.spec.egress[1]).toEqual({
+      to: [{ ipBlock: { cidr: '203.0.113.0/24' } }],
+      ports: [{ port: 993, protocol: 'TCP' }],
+    });
+  });
+
+  it('with cluster scope and no namespaces listed, fails with an explanation; off by default', () => {
+    const result = helmTemplate(helm, ['--set', 'workerNetworkPolicy.enabled=true'], NAMESPACE);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('list the namespaces where MailSyncs run in workerNetworkPolicy.namespaces');
     expect(ofKind(render(), 'NetworkPolicy')).toEqual([]);
   });
 });
