@@ -186,6 +186,9 @@ async function main(): Promise<void> {
             source: side('source', 1993),
             destination: side('destination', 2993),
             resources: { requests: { cpu: '1m', memory: '8Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+            // Starting 500 pods takes this 2-core node about 15 minutes: the default start deadline
+            // (10 min) would fail the last ones as StartDeadlineExceeded before they run.
+            startDeadlineSeconds: 3600,
           }),
         );
       }

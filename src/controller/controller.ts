@@ -4,6 +4,7 @@
  * update status between reconciles; a periodic resync re-enqueues every
  * MailSync (watches can miss things).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync, objectKey } from '../api/mailsync.js';
@@ -63,6 +64,7 @@ export class Controller {
   readonly migrationCaps: MigrationCaps;
   readonly #uidToKey = new Map<string, string>();
   #timers: NodeJS.Timeout[] = [];
+  #loopDelay?: ReturnType<typeof monitorEventLoopDelay>;
   #workers?: Promise<void>;
   #started = false;
 
@@ -263,11 +265,22 @@ export class Controller {
       for (const ms of this.mailSyncs.list()) this.queue.add(objectKey(ms));
     }, this.options.resyncMs);
     const phases = setInterval(() => this.#countPhases(), 5000);
-    // API requests sent so far, by verb (the benchmark reads these lines).
-    const requests = setInterval(
-      () => this.log.info({ requests: Object.fromEntries(this.client.requestCounts), at: Date.now() }, 'api requests'),
-      this.options.requestStatsMs ?? 30_000,
-    );
+    // API requests sent so far, by verb (the benchmark reads these lines), and how late this
+    // process' timers ran (a starved event loop delays lease renewals and status alike).
+    const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
+    this.#loopDelay = loopDelay;
+    const requests = setInterval(() => {
+      const eventLoopDelayMs = {
+        p99: Math.round(loopDelay.percentile(99) / 1e6),
+        max: Math.round(loopDelay.max / 1e6),
+      };
+      loopDelay.reset();
+      this.log.info(
+        { requests: Object.fromEntries(this.client.requestCounts), eventLoopDelayMs, at: Date.now() },
+        'api requests',
+      );
+    }, this.options.requestStatsMs ?? 30_000);
     for (const t of [resync, phases, requests]) t.unref();
     this.#timers = [resync, phases, requests];
     this.#countPhases();
@@ -299,6 +312,7 @@ export class Controller {
   /** Stop taking work, stop following logs, write pending status. */
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
+    this.#loopDelay?.disable();
     this.queue.shutdown();
     this.ctx.streams.stopAll();
     this.ctx.admission.stop();

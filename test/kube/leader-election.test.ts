@@ -78,6 +78,40 @@ describe('leader election', () => {
     expect(a.events).toEqual(['started']);
   });
 
+  it('a leader renews with one request (the Lease it wrote last), as client-go does', async () => {
+    const a = await candidate('a');
+    await a.started;
+    const before = { gets: server.seen('GET', LEASE).length, puts: server.seen('PUT', LEASE).length };
+    const first = renewedAt();
+    await until(() => server.seen('PUT', LEASE).length >= before.puts + 3);
+    expect(renewedAt()).toBeGreaterThan(first);
+    expect(server.seen('GET', LEASE).length).toBe(before.gets);
+  });
+
+  it('a leader whose Lease was changed by someone else reads it again (409), and steps down for a live holder', async () => {
+    const a = await candidate('a');
+    await a.started;
+    // another candidate (a split brain the resourceVersion must catch) takes the Lease and keeps it
+    const takeOver = () => {
+      const current = lease()!;
+      server.put(LEASE, {
+        ...current,
+        spec: { ...current.spec, holderIdentity: 'other', renewTime: new Date().toISOString() },
+      } as never);
+    };
+    takeOver();
+    const gets = server.seen('GET', LEASE).length;
+    const keepRenewing = setInterval(takeOver, 50);
+    try {
+      await a.stopped;
+    } finally {
+      clearInterval(keepRenewing);
+    }
+    expect(server.seen('GET', LEASE).length).toBeGreaterThan(gets);
+    expect(lease()?.spec?.holderIdentity).toBe('other');
+    expect(a.events).toEqual(['started', 'stopped']);
+  });
+
   it('steps down within the renew deadline when renewals hang, before the Lease expires', async () => {
     const a = await candidate('a');
     await a.started;
