@@ -372,6 +372,10 @@ class Instance implements DovecotServer {
     // nodelay: answer a wrong password at once (tests check failures on purpose).
     const lines = [...this.users].map(([u, p]) => `${u}:{PLAIN}${p}::::::nodelay=yes\n`).join('');
     await writeAuthFile(path.join(this.dir, 'users'), lines);
+    // Dovecot's passwd-file driver looks at the file at most once per second of its clock: a login
+    // in the second of the write may still be checked against the old file (a new user refused).
+    // Waiting for the next second makes the first login see the new user.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
   }
 
   password(user: string): string {

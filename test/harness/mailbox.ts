@@ -75,7 +75,13 @@ export async function withClient<T>(
   fn: (client: ImapFlow) => Promise<T>,
   options?: ClientOptions,
 ): Promise<T> {
-  const client = await connectClient(server, user, options);
+  const client = await connectClient(server, user, options).catch(
+    (error: { responseText?: string; authenticationFailed?: boolean; message: string }) => {
+      throw new Error(
+        `connect/login as ${user} to port ${server.implicitTlsPort ?? '?'}: ${error.authenticationFailed ? 'authentication failed: ' : ''}${error.responseText ?? error.message}`,
+      );
+    },
+  );
   try {
     return await fn(client);
   } finally {
@@ -119,8 +125,13 @@ export async function appendMessages(
 ): Promise<void> {
   await withClient(server, user, async (client) => {
     const exists = (await client.list()).some((f) => f.path === folder);
-    if (!exists) await client.mailboxCreate(folder);
-    for (const m of messages) await client.append(folder, m.raw, m.flags ?? [], m.date);
+    const why = (what: string) => (error: { responseText?: string; serverResponseCode?: string; message: string }) => {
+      throw new Error(
+        `${what} ${folder} for ${user}: ${error.serverResponseCode ?? ''} ${error.responseText ?? error.message}`,
+      );
+    };
+    if (!exists) await client.mailboxCreate(folder).catch(why('CREATE'));
+    for (const m of messages) await client.append(folder, m.raw, m.flags ?? [], m.date).catch(why('APPEND'));
   });
 }
 
