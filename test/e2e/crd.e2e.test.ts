@@ -68,7 +68,7 @@ const BAD: [string, Mutate, RegExp][] = [
   [
     'no credentials',
     (s) => delete s.destination.passwordSecretRef,
-    /destination: no credential: set passwordSecretRef or oauth2TokenSecretRef/,
+    /destination: no credential: set passwordSecretRef, oauth2TokenSecretRef or oauth2RefreshSecretRef/,
   ],
   [
     'secret ref without key',
