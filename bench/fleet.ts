@@ -46,6 +46,7 @@ import {
 import { testMessage } from '../test/e2e/helpers/mail.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
+import { controllerMemoryBytes } from './controller-memory.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
@@ -200,6 +201,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     leaseName,
     // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
     leaseNamespace: 'default',
+    // In a memory cgroup with the chart's limit, so its heap is sized as in its pod.
+    memoryLimitBytes: controllerMemoryBytes(),
     // NODE_OPTIONS as the chart sets it for the controller.
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: '--max-semi-space-size=4' },
   });
@@ -272,7 +275,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       'accounts/min': ((N / wall) * 60_000).toFixed(0),
       'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
       'most children running at once': maxRunning,
-      'controller peak RSS (MiB)': peakRssMiB(controller.process.pid!).toFixed(0),
+      'controller peak RSS (MiB, in a cgroup with the chart limit)': peakRssMiB(controller.process.pid!).toFixed(0),
+      'controller OOM kills': controller.oomKills(),
       'API requests/s': ((requests / wall) * 1000).toFixed(1),
       'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,
     });

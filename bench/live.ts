@@ -21,8 +21,11 @@
  * - time from the worker container's start to the MailSync's first status
  *   saying Running, p50/p99/max, and how many did not say Running 10 s after
  *   (a Pending status while the worker runs is no live status);
- * - the controller's peak RSS (VmHWM), its API requests/s (its own counters),
- *   and whether it lost the lease (it exits when it does).
+ * - the controller's peak RSS (VmHWM) and largest heap in use, run in a memory
+ *   cgroup with the chart's limit (--controller-memory; Node sizes its heap from
+ *   it as in the pod, and an overrun is an OOM kill, counted), its API
+ *   requests/s (its own counters), and whether it lost the lease (it exits when
+ *   it does).
  *
  * The node must admit N pods plus what runs already: with the kubelet's 110,
  * use --running 100, or restart the cluster with MAILSYNC_MAX_PODS=600.
@@ -47,6 +50,7 @@ import {
   sleep,
   waitFor,
 } from '../test/e2e/helpers/kube.js';
+import { controllerMemoryBytes } from './controller-memory.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
@@ -58,12 +62,15 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '420' },
     window: { type: 'string', default: '120' },
     'skip-image': { type: 'boolean', default: false },
+    // The controller's memory limit, as its pod has it (default: the chart's resources.limits.memory).
+    'controller-memory': { type: 'string' },
   },
 });
 const running = Number(values.running);
 const maxFollows = Number(values['max-log-follows']);
 const duration = Number(values.duration);
 const windowSeconds = Number(values.window);
+const controllerMemory = controllerMemoryBytes(values['controller-memory']);
 
 if (!process.env.KUBECONFIG) {
   console.error('bench/live.ts: KUBECONFIG is not set (the local cluster: make cluster-up)');
@@ -132,6 +139,8 @@ async function main(): Promise<void> {
     leaseName,
     // Not in the bench namespace: deleting it at the end must not take the Lease from the controller.
     leaseNamespace: 'default',
+    // In a memory cgroup with the pod's limit: Node sizes its heap from it, as in the pod.
+    memoryLimitBytes: controllerMemory,
     // NODE_OPTIONS as the chart sets it for the controller.
     env: {
       MAILSYNC_REQUEST_STATS_SECONDS: '5',
@@ -199,6 +208,7 @@ async function main(): Promise<void> {
   const runningPods = () => pods.list().filter(workerRunning);
   let lastCount = -1;
   let stableSince = Date.now();
+  // After 30 minutes the window starts with whatever runs: the figures say how many that was.
   await waitFor(
     `${running} worker pods running`,
     async () => {
@@ -212,6 +222,8 @@ async function main(): Promise<void> {
     },
     30 * 60_000,
     1000,
+  ).catch((error: unknown) =>
+    console.warn(`bench:live: ${String(error)}; measuring the ${runningPods().length} that run`),
   );
   const allRunningAt = Date.now();
   console.log(`${runningPods().length} worker pods running after ${seconds(allRunningAt - started)} s`);
@@ -278,6 +290,11 @@ async function main(): Promise<void> {
   }
 
   const rss = peakRssMiB(pid);
+  const memoryLines = controller
+    .lines()
+    .filter((l) => l.msg === 'api requests')
+    .map((l) => l.memoryMiB as { heapUsed: number; external: number } | undefined);
+  const heapUsedMax = Math.max(0, ...memoryLines.map((m) => m?.heapUsed ?? 0));
   const alive = controller.process.exitCode === null;
   const lostLease = controller.lines().some((l) => String(l.msg).includes('lost the lease'));
   const lease = await client.get<{ spec?: { holderIdentity?: string; leaseTransitions?: number } }>(
@@ -301,7 +318,10 @@ async function main(): Promise<void> {
     'of which: pod shown running -> MailSync Running p50/p99 (s)': `${seconds(percentile(controllerLag, 50))}/${seconds(percentile(controllerLag, 99))}`,
     'MailSyncs not Running in status 10 s after their pod started': noRunningAfter10s,
     'MailSyncs never Running in status while the bench watched': neverRunning,
+    'controller memory limit (cgroup, as the pod)': `${(controllerMemory / 1048576).toFixed(0)} MiB`,
     'controller peak RSS (MiB)': rss.toFixed(0),
+    'controller heap used, max of the 5 s samples (MiB)': heapUsedMax,
+    'controller OOM kills': controller.oomKills(),
     'controller API requests/s (window)': requestRate.toFixed(1),
     'lease kept (controller alive, never lost, 0 transitions)':
       alive && !lostLease && (lease.spec?.leaseTransitions ?? 0) === 0 ? 'yes' : 'NO',

@@ -276,8 +276,11 @@ export class Controller {
         max: Math.round(loopDelay.max / 1e6),
       };
       loopDelay.reset();
+      // Resident and heap MiB: the live set (heapUsed) tells a leak from a lazily collected heap (rss).
+      const { rss, heapUsed, external } = process.memoryUsage();
+      const memoryMiB = { rss: mib(rss), heapUsed: mib(heapUsed), external: mib(external) };
       this.log.info(
-        { requests: Object.fromEntries(this.client.requestCounts), eventLoopDelayMs, at: Date.now() },
+        { requests: Object.fromEntries(this.client.requestCounts), eventLoopDelayMs, memoryMiB, at: Date.now() },
         'api requests',
       );
     }, this.options.requestStatsMs ?? 30_000);
@@ -350,4 +353,8 @@ export function trimPod(pod: V1Pod): V1Pod {
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1048576);
 }

@@ -4,6 +4,7 @@
  * collected for assertions (and the secret scan).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,13 @@ export interface ControllerOptions {
   env?: Record<string, string>;
   /** 'source' (default): the TypeScript sources through tsx; 'dist': the build, as in the image (`mailsync controller`). */
   entry?: 'source' | 'dist';
+  /**
+   * Run the process in a memory cgroup (v1) with this limit, as the chart's pod runs it: Node
+   * sizes its heap from the cgroup limit, and going over it is an OOM kill, as in the pod.
+   * Outside a pod V8 sizes the heap from the host's memory and collects lazily, so an RSS
+   * measured without it is not the pod's.
+   */
+  memoryLimitBytes?: number;
 }
 
 export interface ControllerProcess {
@@ -42,6 +50,8 @@ export interface ControllerProcess {
   /** SIGKILL (a crash) and wait for the exit. */
   kill(): Promise<void>;
   readonly exited: Promise<number | null>;
+  /** With memoryLimitBytes: how many times the cgroup's OOM killer fired (0 otherwise). */
+  oomKills(): number;
 }
 
 export async function freePort(): Promise<number> {
@@ -85,7 +95,12 @@ export async function startController(options: ControllerOptions): Promise<Contr
         ]
       : []),
   ];
-  const child = spawn(process.execPath, args, {
+  const cgroup = options.memoryLimitBytes ? memoryCgroup(options.memoryLimitBytes) : undefined;
+  const [command, commandArgs] = cgroup
+    ? // the shell joins the cgroup, then becomes node (same pid), so node starts inside it
+      ['/bin/sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec "$0" "$@"`, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, POD_NAME: options.name ?? `e2e-${metricsPort}`, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,6 +113,16 @@ export async function startController(options: ControllerOptions): Promise<Contr
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let oomKills = 0;
+  if (cgroup)
+    void exited.then(() => {
+      oomKills = cgroupOomKills(cgroup);
+      try {
+        rmdirSync(cgroup);
+      } catch {
+        // still busy: an empty group left behind costs nothing
+      }
+    });
   const metrics = async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     return response.text();
@@ -119,6 +144,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     metricsPort,
     process: child,
     output: () => output,
+    oomKills: () => (cgroup && child.exitCode === null ? cgroupOomKills(cgroup) : oomKills),
     lines: () =>
       output
         .split('\n')
@@ -141,4 +167,25 @@ export async function startController(options: ControllerOptions): Promise<Contr
       await exited;
     },
   };
+}
+
+const MEMORY_CGROUPS = '/sys/fs/cgroup/memory';
+
+/** A fresh cgroup v1 memory group with this limit (needs root, as the local cluster does). */
+function memoryCgroup(limitBytes: number): string {
+  if (!existsSync(MEMORY_CGROUPS))
+    throw new Error(`memoryLimitBytes: no cgroup v1 memory hierarchy at ${MEMORY_CGROUPS}`);
+  const dir = path.join(MEMORY_CGROUPS, `mailsync-controller-${process.pid}-${Date.now()}`);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limitBytes));
+  return dir;
+}
+
+function cgroupOomKills(dir: string): number {
+  try {
+    const control = readFileSync(path.join(dir, 'memory.oom_control'), 'utf8');
+    return Number(/oom_kill (\d+)/.exec(control)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
