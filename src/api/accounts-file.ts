@@ -13,6 +13,10 @@
 import { parse } from 'csv-parse/sync';
 import { parseArgsStringToArgv } from 'string-argv';
 import type { AccountFileFormat } from './migration-spec.js';
+import { PATTERNS } from './spec.js';
+
+/** A user name without CR, LF, NUL or another control character (the CRD's pattern, the same words). */
+const USER_NAME = new RegExp(PATTERNS.noControl.pattern);
 
 export interface AccountFileSide {
   host?: string;
@@ -97,6 +101,13 @@ function buildRow(
   const before = errors.length;
   const user1 = orUndefined(get('user1'));
   if (!user1) errors.push({ line, message: 'user1 (the source user) is empty' });
+  for (const column of ['user1', 'user2']) {
+    // A user name goes into IMAP commands and messages: CR, LF or NUL in it is refused here, named by its column.
+    const user = orUndefined(get(column));
+    if (user !== undefined && !USER_NAME.test(user)) {
+      errors.push({ line, message: `${column} ${PATTERNS.noControl.meaning}` });
+    }
+  }
   const port1 = parsePort(get('port1'), 'port1', line, errors);
   const port2 = parsePort(get('port2'), 'port2', line, errors);
   let argv: string[] = [];
@@ -149,7 +160,8 @@ function parseCsv(text: string): ParsedAccountFile {
   const records = parse(text, { ...COMMON, quote: '"' }) as unknown as Record_[];
   for (const { record, info } of records) {
     const fields = record as string[];
-    const line = info.lines;
+    // csv-parse counts lines up to the record's end; a quoted field may span lines: name the first.
+    const line = info.lines - fields.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
     if (!columns) {
       columns = fields.map((f) => f.trim().toLowerCase());
       const unknown = columns.filter((c) => !CSV_COLUMNS.includes(c));

@@ -10,7 +10,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { MAX_INLINE_ACCOUNTS } from './migration.js';
-import { Endpoint, MailSyncSpec, SecretKeyRef } from './spec.js';
+import { Endpoint, MailSyncSpec, PATTERNS, SecretKeyRef } from './spec.js';
 
 /** A side of the template: every Endpoint field but the user (per account), all optional. */
 const TemplateEndpoint = Type.Partial(Type.Omit(Endpoint, ['user']));
@@ -45,7 +45,12 @@ export type MailSyncTemplate = Static<typeof MailSyncTemplate>;
 
 const AccountSide = Type.Object(
   {
-    user: Type.String({ minLength: 1, maxLength: 512, description: 'Login name (the mailbox).' }),
+    user: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      pattern: PATTERNS.noControl.pattern,
+      description: 'Login name (the mailbox).',
+    }),
     passwordSecretRef: Type.Optional({
       ...SecretKeyRef,
       description: "This account's password (else the template's admin login).",

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
+import type { MailMigrationSpec } from '../../src/api/migration-spec.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
 import { paths } from '../../src/controller/paths.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
@@ -20,6 +21,7 @@ import {
   rejection,
   waitFor,
 } from './helpers/kube.js';
+import { createMigration, installMigrationCrd } from './helpers/migration.js';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/crd.e2e.test.ts: ${skip}`);
@@ -92,6 +94,8 @@ const BAD: [string, Mutate, RegExp][] = [
   ],
   ['secret key with a slash', (s) => (s.source.passwordSecretRef.key = 'a/b'), /passwordSecretRef\.key.*should match/],
   ['user name with CR/LF', (s) => (s.destination.user = 'alice\r\nA1 LOGOUT'), /spec\.destination\.user.*should match/],
+  ['user name with NUL', (s) => (s.source.user = 'alice\u0000'), /spec\.source\.user.*should match/],
+  ['auth user with LF', (s) => (s.source.authUser = 'admin\nA1 LOGOUT'), /spec\.source\.authUser.*should match/],
   ['host with a space', (s) => (s.source.host = 'imap source.example'), /spec\.source\.host.*should match/],
   ['unknown mode', (s) => (s.mode = 'mirror'), /spec\.mode.*Unsupported value: "mirror"/],
   ['grace period 0', (s) => (s.gracePeriodSeconds = 0), /spec\.gracePeriodSeconds.*greater than or equal to 1/],
@@ -169,6 +173,41 @@ describe.skipIf(skip)('MailSync CRD on a real API server', () => {
       }),
     );
     expect(noSpec).toMatch(/spec: Required value/);
+  });
+
+  it('rejects MailMigrations whose user names (inline accounts, template admin login) hold CR, LF or NUL', async () => {
+    await installMigrationCrd(client);
+    const spec = (mutate: (s: Doc) => void): MailMigrationSpec => {
+      const s: Doc = {
+        template: { source: { host: 'imap.source.example' }, destination: { host: 'imap.dest.example' } },
+        accounts: [{ source: { user: 'alice', passwordSecretRef: { name: 'creds', key: 'alice' } } }],
+      };
+      mutate(s);
+      return s as MailMigrationSpec;
+    };
+    const bad: [string, (s: Doc) => void, RegExp][] = [
+      [
+        'inline source user with CR/LF',
+        (s) => (s.accounts[0].source.user = 'a\r\nA1 LOGOUT'),
+        /accounts\[0\]\.source\.user.*should match/,
+      ],
+      [
+        'inline destination user with NUL',
+        (s) => (s.accounts[0].destination = { user: 'a\u0000' }),
+        /accounts\[0\]\.destination\.user.*should match/,
+      ],
+      [
+        'template admin login with LF',
+        (s) => (s.template.destination.authUser = 'admin\n'),
+        /template\.destination\.authUser.*should match/,
+      ],
+    ];
+    const results: string[] = [];
+    for (const [what, mutate, expected] of bad) {
+      const message = await rejection(createMigration(client, ns, 'bad-user', spec(mutate)));
+      if (!expected.test(message)) results.push(`${what}: ${message}`);
+    }
+    expect(results, 'messages that do not name the field').toEqual([]);
   });
 
   it('has no field for an inline password or a local file (strict validation rejects them)', async () => {

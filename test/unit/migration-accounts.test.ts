@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAccountFile } from '../../src/api/accounts-file.js';
 import { type AccountInput, resolveAccounts } from '../../src/api/migration-accounts.js';
 import { childName } from '../../src/api/migration-child-name.js';
-import type { MailSyncTemplate } from '../../src/api/migration-spec.js';
+import type { InlineAccount, MailSyncTemplate } from '../../src/api/migration-spec.js';
 import { extraOptionsToSpec } from '../../src/imapsync/extra-options.js';
 
 const template: MailSyncTemplate = {
@@ -160,6 +160,40 @@ describe('resolveAccounts', () => {
     expect(accounts).toHaveLength(1);
     expect(invalid).toEqual([{ line: 2, message: expect.stringContaining(message) }]);
     expect(invalid[0]?.message).not.toMatch(/s3cr3t|\bpw\b/);
+  });
+
+  it.each([
+    ['a NUL in user1 (file.txt)', 'imapsync', 'h;ok;pw;h2;ok;pw\nh;jo\u0000e;pw;h2;joe;pw\n', 2, 'user1'],
+    ['a TAB in user2 (file.txt)', 'imapsync', 'h;ok;pw;h2;ok;pw\nh;joe;pw;h2;jo\te;pw\n', 2, 'user2'],
+    ['an ESC in user2 (file.txt)', 'imapsync', 'h;ok;pw;h2;ok;pw\nh;joe;pw;h2;jo\u001be;pw\n', 2, 'user2'],
+    [
+      'a quoted LF in user1 (CSV: the line where the row starts)',
+      'csv',
+      'host1,user1,password1,host2,user2,password2\nh,ok,pw,h2,ok,pw\nh,"joe\nA1 LOGOUT",pw,h2,joe,pw\n',
+      3,
+      'user1',
+    ],
+  ] as const)('refuses %s with the line and the column, never the password', (_name, format, text, line, column) => {
+    const parsed = parseAccountFile(text, format);
+    const { accounts, invalid } = resolveAccounts('m', { template }, { kind: 'file', ...parsed }, extraOptionsToSpec);
+    expect(accounts.map((a) => a.spec.source.user)).toEqual(['ok']);
+    expect(invalid).toEqual([{ line, message: `${column} must not contain control characters (CR, LF, NUL, ...)` }]);
+  });
+
+  it.each([
+    ['source', { source: { user: 'joe\r\nA1 LOGOUT' }, destination: { user: 'joe' } }],
+    ['destination', { source: { user: 'joe' }, destination: { user: 'joe\u0000' } }],
+  ])('refuses an inline account whose %s user has a control character, naming the field', (side, account) => {
+    const { accounts, invalid } = resolveAccounts(
+      'm',
+      { template: { ...template, source: { ...template.source, passwordSecretRef: { name: 'a', key: 'b' } } } },
+      { kind: 'inline', accounts: [{ source: { user: 'ok' } }, account as InlineAccount] },
+      extraOptionsToSpec,
+    );
+    expect(accounts).toHaveLength(1);
+    expect(invalid).toEqual([
+      { line: 2, message: `accounts[1]: spec.${side}.user: must not contain control characters (CR, LF, NUL, ...)` },
+    ]);
   });
 
   it('keeps the first of two rows for the same pair and reports the second', () => {

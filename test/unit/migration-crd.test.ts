@@ -50,6 +50,23 @@ describe('MailMigration CRD', () => {
     ]);
   });
 
+  it('refuses CR, LF and NUL in every user name: inline accounts and the template admin login', () => {
+    const users = [...walk(root)].filter(([path]) => /\.(user|authUser)$/.test(path));
+    expect(users.map(([path]) => path)).toEqual(
+      expect.arrayContaining([
+        '$.spec.accounts[].source.user',
+        '$.spec.accounts[].destination.user',
+        '$.spec.template.source.authUser',
+        '$.spec.template.destination.authUser',
+      ]),
+    );
+    for (const [path, node] of users) {
+      const pattern = new RegExp(node.pattern as string);
+      expect(pattern.test('joe@example.com'), path).toBe(true);
+      for (const bad of ['joe\r\nA1 LOGOUT', 'joe\n', 'joe\u0000']) expect(pattern.test(bad), path).toBe(false);
+    }
+  });
+
   it('is structural, names Secrets only (no local files), and bounds inline accounts', () => {
     for (const [path, node] of walk(root)) {
       if (node['x-kubernetes-int-or-string'] === true) continue;
