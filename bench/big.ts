@@ -23,18 +23,21 @@
  * measures the memory of a million-message folder without the hours a
  * million APPENDs take on a busy machine).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { type DovecotPair, startDovecotPair } from '../test/harness/dovecot.js';
+import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { inboxMessageCount, writeMaildirInbox } from '../test/harness/maildir.js';
 import { describeMeasure, ensureDebianTools, type Measure, measured } from './measure.js';
 import { describePhases } from './phases.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** USER_HZ, the unit of /proc/PID/stat times (100 on Linux everywhere that matters). */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const { values: args } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000,200000' },
@@ -80,8 +83,18 @@ async function benchSize(pair: DovecotPair, count: number, dir: string): Promise
   );
   const stateFile = path.join(dir, `${user}.state.json`);
   const mailsync = path.resolve(args.mailsync);
-  const sync = (label: string, extra: string[], work: { messages: number; bytes: number }) =>
-    measured(`${label} (${count})`, mailsync, ['sync', '--config', config, '--log-format', 'json', ...extra], work);
+  // The servers' CPU too: where a rate that falls with the folder's size goes (mailsync or Dovecot).
+  const sync = async (label: string, extra: string[], work: { messages: number; bytes: number }) => {
+    const before = [dovecotCpuSeconds(pair.a), dovecotCpuSeconds(pair.b)];
+    const m = await measured(
+      `${label} (${count})`,
+      mailsync,
+      ['sync', '--config', config, '--log-format', 'json', ...extra],
+      work,
+    );
+    const [source, destination] = [dovecotCpuSeconds(pair.a) - before[0]!, dovecotCpuSeconds(pair.b) - before[1]!];
+    return { ...m, dovecotCpuSeconds: { source, destination } };
+  };
 
   const results: Measure[] = [];
   let verified = true;
@@ -92,6 +105,11 @@ async function benchSize(pair: DovecotPair, count: number, dir: string): Promise
     const ok = m.exitCode === 0 && present === count;
     verified &&= ok;
     console.log(describeMeasure(m, 40));
+    const servers = (m as Measure & { dovecotCpuSeconds?: { source: number; destination: number } }).dovecotCpuSeconds;
+    if (servers)
+      console.log(
+        `    Dovecot CPU s: source ${servers.source.toFixed(2)}, destination ${servers.destination.toFixed(2)}`,
+      );
     if (m.phases) console.log(`    ${describePhases(m.phases)}`);
     console.log(`    destination INBOX: ${present} messages${ok ? '' : ` (expected ${count}): FAILED`}`);
   };
@@ -109,6 +127,19 @@ async function benchSize(pair: DovecotPair, count: number, dir: string): Promise
     rm(path.join(pair.b.dir, 'mail', user), { recursive: true, force: true }),
   ]);
   return { messages: count, writeSeconds, stateFileBytes, results, verified };
+}
+
+/**
+ * CPU seconds of a Dovecot server: its master plus every process it has reaped
+ * (the imap and imap-login processes of finished connections), from /proc.
+ */
+function dovecotCpuSeconds(server: DovecotServer): number {
+  const pid = readFileSync(path.join(server.dir, 'pgid'), 'utf8').trim();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // after "pid (comm) ": state is field 3; utime, stime, cutime, cstime are fields 14-17
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
+  return ticks / CLOCK_TICKS;
 }
 
 async function main(): Promise<void> {
