@@ -18,7 +18,17 @@ const notice = (why: string, takesValue = false): CompatOption => ({ kind: 'noti
 const unsupported = (why: string, takesValue = false): CompatOption => ({ kind: 'unsupported', takesValue, why });
 
 const TRANSFORMS = 'messages are copied byte for byte; mailsync never rewrites or filters message content';
-const NO_FOLDER_DELETE = 'mailsync never deletes folders';
+const NO_FOLDER_DELETE =
+  'mailsync never deletes folders (one mapping mistake would delete their mail); remove them on the server yourself';
+const SEARCH =
+  'IMAP SEARCH strings differ between servers; select messages with --maxsize, --minsize, --maxage and --minage';
+const OAUTHDIRECT =
+  'give the access token with --oauthaccesstoken1/2 (or a file holding it); mailsync builds the XOAUTH2 string from the user and the token';
+const RECONNECT =
+  'a lost connection is reopened up to 8 times per folder with exponential backoff (0.5 s to 15 s), then the run fails (exit 10/11)';
+const NO_PIDFILE_TAIL =
+  "mailsync writes no pid file to follow; in Kubernetes a second MailSync for the same account pair mirrors the running sync's log in its status";
+const AGES_FROM_INTERNALDATE = '--maxage and --minage always use INTERNALDATE (no SEARCH on the Date: header)';
 const PRESETS = 'provider presets are not built in; give --host, --port and --ssl explicitly (see docs/cli.md)';
 
 export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
@@ -67,21 +77,49 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   split1: notice('FETCH batches are sized automatically (performance.batchMessages in the config)', true),
   split2: notice('APPEND batches are sized automatically (performance.batchMessages in the config)', true),
   maxsleep: notice('throttling sleeps as long as the rate limit needs', true),
+  foldersizes: notice('folder sizes are not computed before the sync (only with --justfoldersizes)'),
+  foldersizesatend: notice('folder sizes are not computed at the end; the verification pass compares identities'),
+  keepalive1: notice('TCP keepalive is always on (probes after 30 s idle)'),
+  keepalive2: notice('TCP keepalive is always on (probes after 30 s idle)'),
+  nokeepalive1: notice('TCP keepalive is always on: it only makes idle connections survive firewalls'),
+  nokeepalive2: notice('TCP keepalive is always on: it only makes idle connections survive firewalls'),
+  reconnectretry1: notice(RECONNECT, true),
+  reconnectretry2: notice(RECONNECT, true),
+  sslcheck: notice('TLS is always tried first, in imapsync order (implicit TLS on 993, then STARTTLS)'),
+  nosslcheck: notice('TLS is always tried first; use --nossl1 --notls1 to ask for a plaintext connection'),
+  tail: notice(NO_PIDFILE_TAIL),
+  notail: notice(NO_PIDFILE_TAIL),
+  noemailreport1: notice('no report e-mail is ever written'),
+  noemailreport2: notice('no report e-mail is ever written'),
+  nosynclabels: notice('Gmail labels are synced as folders (a message with two labels is in two folders)'),
+  noresynclabels: notice('Gmail labels are synced as folders (a message with two labels is in two folders)'),
+  noabletosearch: notice(AGES_FROM_INTERNALDATE),
+  noabletosearch1: notice(AGES_FROM_INTERNALDATE),
+  noabletosearch2: notice(AGES_FROM_INTERNALDATE),
+  filterbuggyflags: notice(
+    'flags a client cannot set (\\Recent, unknown backslash flags) are always left out of APPEND and STORE',
+  ),
   // Refused: the behaviour would differ from what the script expects.
   showpasswords: unsupported('mailsync never prints passwords'),
   syncacls: unsupported('ACLs are not standardised across servers and are never synced'),
   useuid: unsupported('UIDs differ between servers; use --state-file for fast delta passes'),
   maxlinelength: unsupported(TRANSFORMS, true),
   regexmess: unsupported(TRANSFORMS, true),
-  pipemess: unsupported(TRANSFORMS, true),
+  pipemess: unsupported(
+    'it runs a command on every message; mailsync runs no outside command (a worker pod has none), messages are copied byte for byte',
+    true,
+  ),
+  truncmess: unsupported(TRANSFORMS, true),
   skipmess: unsupported(TRANSFORMS, true),
   disarmreadreceipts: unsupported(TRANSFORMS),
   regexflag: unsupported('flags and keywords are copied as they are', true),
   skipheader: unsupported('the identity headers are chosen with --useheader', true),
-  search: unsupported('message selection is by --maxsize/--minsize/--maxage/--minage only', true),
-  search1: unsupported('message selection is by --maxsize/--minsize/--maxage/--minage only', true),
-  search2: unsupported('message selection is by --maxsize/--minsize/--maxage/--minage only', true),
-  idatefromheader: unsupported('INTERNALDATE is always copied from the source'),
+  search: unsupported(SEARCH, true),
+  search1: unsupported(SEARCH, true),
+  search2: unsupported(SEARCH, true),
+  idatefromheader: unsupported(
+    'INTERNALDATE is always copied from the source (a date made from the Date: header would differ)',
+  ),
   nosyncinternaldates: unsupported('INTERNALDATE is always copied from the source'),
   skipcrossduplicates: unsupported('every folder is synced completely; cross-folder deduplication would lose mail'),
   delete2duplicates: unsupported('duplicates are kept as a multiset, never deleted'),
@@ -90,16 +128,32 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   delete2foldersbutnot: unsupported(NO_FOLDER_DELETE, true),
   delete1emptyfolders: unsupported(NO_FOLDER_DELETE),
   expunge: unsupported('mailsync never expunges messages it did not delete itself'),
-  expunge1: unsupported('mailsync never expunges messages it did not delete itself'),
-  expunge2: unsupported('mailsync never expunges messages it did not delete itself'),
+  expunge1: unsupported(
+    'mailsync never expunges messages it did not delete itself; --delete1 expunges what it deletes (by UID)',
+  ),
+  expunge2: unsupported(
+    'mailsync never expunges messages it did not delete itself; --delete2 expunges what it deletes (by UID)',
+  ),
   noexpungeaftereach: notice('with --delete1, messages are expunged by UID in batches'),
   subscribeall: unsupported('subscriptions are copied as they are on the source (folders.subscribe)'),
   subscribed: unsupported('all folders are synced; select folders with --folder, --include and --exclude'),
-  skipemptyfolders: unsupported('every selected source folder is created on the destination'),
+  skipemptyfolders: unsupported(
+    'every selected source folder is created on the destination; leave folders out with --exclude',
+  ),
   nomixfolders: unsupported('folder names are mapped one to one'),
   folderrec: unsupported("use --include '^Name' to sync a folder and its subfolders", true),
   f1f2: unsupported("use --regextrans2 's/^Old$/New/' for a fixed mapping", true),
-  subfolder1: unsupported('only --subfolder2 is supported', true),
+  subfolder1: unsupported(
+    "only --subfolder2 is supported; to bring the tree under F to the top use --include '^F(/|$)' --regextrans2 's{^F/}{}'",
+    true,
+  ),
+  oauthdirect1: unsupported(OAUTHDIRECT, true),
+  oauthdirect2: unsupported(OAUTHDIRECT, true),
+  appendlimit: unsupported(
+    "the destination's APPENDLIMIT (RFC 7889) is read from the server and bigger messages are counted as errors; to skip big messages use --maxsize",
+    true,
+  ),
+  justfolderlists: unsupported('use --dry: its plan lists each source folder with its destination folder name'),
   proxyauth1: unsupported(
     'PROXYAUTH is not supported; --authuser1 logs in with SASL PLAIN and an authorization identity',
   ),

@@ -90,6 +90,13 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   folder: appendsTo('folders', 'only'),
   include: appendsTo('folders', 'include'),
   exclude: appendsTo('folders', 'exclude'),
+  // imapsync: forget the --exclude options given so far (the config file's too).
+  noexclude: {
+    value: 'none',
+    apply: (s) => {
+      Object.assign(s.overrides.folders, { exclude: undefined });
+    },
+  },
   regextrans2: appendsTo('folders', 'rename', parseRegextrans2),
   subfolder2: stringField('folders', 'subfolder'),
   subscribe: setsField('folders', 'subscribe', true),

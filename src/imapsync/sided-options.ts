@@ -127,6 +127,22 @@ function applySslArgs(s: ParseState, value: string, name: string, side: Side): v
   );
 }
 
+/**
+ * COMPRESS=DEFLATE is one setting for both connections (performance.compress, on by default but
+ * never on loopback): a side's --compress/--nocompress sets it for both, and says so.
+ */
+function compressFlag(on: boolean): SidedOptionDef {
+  return {
+    value: 'none',
+    apply: (s, _v, name) => {
+      s.overrides.performance.compress = on;
+      s.notices.push(
+        `--${name}: COMPRESS=DEFLATE is one setting for both sides; it is now ${on ? 'used where a server offers it (never on loopback)' : 'off on both sides'}`,
+      );
+    },
+  };
+}
+
 export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
   host: endpointString('host'),
   port: endpointInt('port'),
@@ -145,6 +161,8 @@ export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
   insecure: endpointFlag('insecureSkipVerify'),
   'allow-plaintext': endpointFlag('allowPlaintext'),
   sslargs: { value: 'string', apply: applySslArgs },
+  compress: compressFlag(true),
+  nocompress: compressFlag(false),
   noexpunge: {
     value: 'none',
     apply: (s, _v, _n, side) => {

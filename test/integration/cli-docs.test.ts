@@ -1,4 +1,4 @@
-/** docs/imapsync-options.md documents every option the parser knows, and only those (the page is written by hand). */
+/** docs/imapsync-options.md documents every option the parser knows, and only those (its tables are generated: test/unit/imapsync-options-doc.test.ts). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/api/exit-codes.js';

@@ -3,7 +3,7 @@ import { IMAPSYNC_COMPAT } from '../../src/imapsync/compat-options.js';
 import { parseSyncArgs } from '../../src/imapsync/parse.js';
 import { SECRET_ENV, type SyncArgs } from '../../src/imapsync/parse-state.js';
 import { imapsyncPasswordEnvFallback } from '../../src/imapsync/password-env.js';
-import { emptyOverrides, type SpecOverrides } from '../../src/imapsync/spec-overrides.js';
+import { applyOverrides, emptyOverrides, type SpecOverrides } from '../../src/imapsync/spec-overrides.js';
 import { ConfigError } from '../../src/sync/errors.js';
 
 const files = new Set(['/run/token1', './token2']);
@@ -156,8 +156,21 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
     ['--dry --justfolders (the most cautious wins)', ['--dry', '--justfolders'], { top: { mode: 'dryRun' } }],
     ['--justfolders --justlogin', ['--justfolders', '--justlogin'], { top: { mode: 'loginOnly' } }],
     ['--dry --justfoldersizes', ['--dry', '--justfoldersizes'], { top: { mode: 'folderSizesOnly' } }],
+    [
+      "--noexclude forgets the --exclude options before it (and the file's), not those after it",
+      ['--exclude', 'Junk', '--noexclude', '--exclude', 'Spam'],
+      { folders: { exclude: ['Spam'] } },
+    ],
+    ['--noexclude alone removes the list', ['--exclude', 'Junk', '--noexclude'], { folders: { exclude: undefined } }],
+    ['--compress1: COMPRESS for both sides', ['--compress1'], { performance: { compress: true } }],
+    ['--nocompress2: no COMPRESS on either side', ['--nocompress2'], { performance: { compress: false } }],
   ])('%s', (_name, argv, expected) => {
     expect(parse(...argv).overrides).toStrictEqual({ ...emptyOverrides(), ...expected });
+  });
+
+  it("--noexclude removes the config file's exclude list, keeping its other folder fields", () => {
+    const file = { folders: { only: ['INBOX'], exclude: ['Junk'] } };
+    expect(applyOverrides(file, parse('--noexclude').overrides)).toEqual({ folders: { only: ['INBOX'] } });
   });
 });
 
@@ -250,6 +263,11 @@ describe('notices printed at start (exactly, in order)', () => {
       'the --debug* family',
       ['--debugimap', '--debugssl', '4'],
       [/^--debugimap turns on --debug \(IMAP traces are never printed/, /^--debugssl turns on --debug/],
+    ],
+    [
+      '--nocompress1 says that it applies to both sides',
+      ['--nocompress1'],
+      ['--nocompress1: COMPRESS=DEFLATE is one setting for both sides; it is now off on both sides'],
     ],
     [
       'imapsync options without effect, each with the reason',
