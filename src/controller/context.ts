@@ -14,6 +14,7 @@ import type { ClusterView } from './cluster-view.js';
 import type { WorkerOptions } from './job-builder.js';
 import type { LogStreamManager } from './log-stream-manager.js';
 import type { MailSyncEvents } from './mailsync-events.js';
+import type { ResourceMaximums } from './resource-maximums.js';
 import type { StatusWriter } from './status-writer.js';
 import type { SecretKeys } from './validate.js';
 
@@ -38,6 +39,8 @@ export interface ControllerContext {
   admission: Admission;
   /** The MailMigration that made this MailSync is gone (it is about to be garbage-collected). */
   migrationGone(mailSync: MailSync): boolean;
+  /** The ceiling on a worker's resources (--max-worker-resources); unset: none. */
+  maxWorkerResources?: ResourceMaximums;
   /** Key names of referenced Secrets (validation before a run). */
   secrets: SecretKeys;
   /** UIDs whose finalizer this process has added (the cache may not show it yet). */

@@ -29,6 +29,7 @@ import { ownerMigrationGone } from './migration-owner.js';
 import { mayMirror } from './pair-wait.js';
 import { paths } from './paths.js';
 import { reconcile } from './reconcile.js';
+import type { ResourceMaximums } from './resource-maximums.js';
 import { StatusWriter } from './status-writer.js';
 import { SecretKeys } from './validate.js';
 
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   maxRunningPerHost?: number;
   /** Only Secrets matching it may be referenced (--secret-selector). */
   secretSelector?: LabelSelector;
+  /** The ceiling on a worker's resources (--max-worker-resources). */
+  maxWorkerResources?: ResourceMaximums;
 }
 
 export class Controller {
@@ -138,6 +141,7 @@ export class Controller {
       ),
       migrationGone: (ms) => ownerMigrationGone(ms, this.migrationCaps),
       secrets: new SecretKeys(client, undefined, options.secretSelector),
+      ...(options.maxWorkerResources ? { maxWorkerResources: options.maxWorkerResources } : {}),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),
     };

@@ -21,6 +21,7 @@ import { MigrationController } from './migration/migration-controller.js';
 import { parseNameList, parseReleaseId } from './object-names.js';
 import { checkReleaseClaims, ReleaseCheckError } from './release-check.js';
 import { watchedFromList } from './release-claim.js';
+import { parseResourceMaximums, type ResourceMaximums } from './resource-maximums.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -60,6 +61,9 @@ Options (environment variable in brackets):
   --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
                              may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
                              Default: any Secret of the MailSync's namespace (docs/security.md) [MAILSYNC_SECRET_SELECTOR]
+  --max-worker-resources cpu=N,memory=Q,ephemeral-storage=Q
+                             the most a MailSync's resources (requests and limits) may ask for; above it: no Job,
+                             reason ResourcesOverMaximum (default: no maximum) [MAILSYNC_MAX_WORKER_RESOURCES]
   --egress-allow-cidrs CIDRS worker pods connect only to addresses in these CIDRs (comma-separated; default:
                              any address not denied) [MAILSYNC_EGRESS_ALLOW_CIDRS]
   --egress-deny-cidrs CIDRS  worker pods never connect to these, in addition to the built-in link-local and
@@ -112,6 +116,8 @@ export interface ControllerConfig {
   logLevel: string;
   /** Only Secrets with these labels may be referenced (--secret-selector); unset: any Secret of the namespace. */
   secretSelector?: LabelSelector;
+  /** The most a MailSync's resources may ask for (--max-worker-resources); empty: no maximum. */
+  maxWorkerResources: ResourceMaximums;
   /** Where worker pods may connect (--egress-*), handed to them as MAILSYNC_EGRESS_* variables. */
   egress: EgressSettings;
 }
@@ -175,6 +181,7 @@ export function parseControllerArgs(
       'kube-api-qps': { type: 'string' },
       'kube-api-burst': { type: 'string' },
       'secret-selector': { type: 'string' },
+      'max-worker-resources': { type: 'string' },
       'egress-allow-cidrs': { type: 'string' },
       'egress-deny-cidrs': { type: 'string' },
       'egress-allow-ports': { type: 'string' },
@@ -275,6 +282,9 @@ export function parseControllerArgs(
     ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
     ...(secretSelector ? { secretSelector } : {}),
+    maxWorkerResources: parseResourceMaximums(
+      values['max-worker-resources'] ?? env.MAILSYNC_MAX_WORKER_RESOURCES ?? '',
+    ),
     egress: egressSettings(values, env),
   };
 }
@@ -329,6 +339,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     maxRunning: config.maxRunning,
     maxRunningPerHost: config.maxRunningPerHost,
     secretSelector: config.secretSelector,
+    maxWorkerResources: config.maxWorkerResources,
   });
   const migrations = new MigrationController(client, log.child({ component: 'migration' }), {
     namespaces: config.namespaces,

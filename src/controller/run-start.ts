@@ -67,7 +67,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
   const step = stepContext(mailSync, ctx.now());
   const trigger = next.trigger ?? 'generation';
 
-  const problem = await validateForRun(ctx.secrets, namespace, mailSync.spec);
+  const problem = await validateForRun(ctx.secrets, namespace, mailSync.spec, ctx.maxWorkerResources);
   if (problem) {
     await commitStatus(input, runBlocked(status, step, problem, pairHash), { flush: true });
     log.info({ reason: problem.reason }, 'not starting: %s', problem.message);

@@ -13,11 +13,12 @@ import { problemsText, specProblems } from '../api/spec-problems.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { type LabelSelector, selectorMatches } from '../kube/label-selector.js';
 import { paths } from './paths.js';
+import { type ResourceMaximums, resourcesOverMaximum } from './resource-maximums.js';
 import { scheduleProblem } from './schedule.js';
 
 export interface ValidationProblem {
   /** Condition reason. */
-  reason: 'InvalidConfiguration' | 'SecretNotFound' | 'SecretKeyNotFound' | 'SecretNotAllowed';
+  reason: 'InvalidConfiguration' | 'ResourcesOverMaximum' | 'SecretNotFound' | 'SecretKeyNotFound' | 'SecretNotAllowed';
   message: string;
   /** Retrying can help (the Secret may appear). */
   retry: boolean;
@@ -77,12 +78,16 @@ export async function validateForRun(
   secrets: SecretKeys,
   namespace: string,
   spec: MailSyncSpec,
+  maxWorkerResources?: ResourceMaximums,
 ): Promise<ValidationProblem | undefined> {
   const problems = specProblems(spec, 'kubernetes');
   if (problems.length > 0) return { reason: 'InvalidConfiguration', message: problemsText(problems), retry: false };
   // spec.schedule is read by the controller only (cron syntax and time zone).
   const schedule = scheduleProblem(spec);
   if (schedule) return { reason: 'InvalidConfiguration', message: schedule, retry: false };
+  // Not retried: the spec must change (or the admin raise the maximum and request a run).
+  const overMaximum = resourcesOverMaximum(spec.resources, maxWorkerResources);
+  if (overMaximum) return { reason: 'ResourcesOverMaximum', message: overMaximum, retry: false };
   for (const { ref, path } of secretRefsOf(spec)) {
     const shape = await secrets.shape(namespace, ref.name);
     if (shape === null) {

@@ -118,6 +118,22 @@ describe('the controller parses the chart arguments', () => {
     expect(config.secretSelector?.text).toBe('mailsync.io/credentials=true');
   });
 
+  it('maxWorkerResources: no maximum by default, passed as --max-worker-resources when set', () => {
+    expect(controllerConfig([]).maxWorkerResources).toEqual({});
+    const config = controllerConfig([
+      '--set-json',
+      'maxWorkerResources={"cpu":2,"memory":"4Gi","ephemeral-storage":"10Gi"}',
+    ]);
+    expect(Object.fromEntries(Object.entries(config.maxWorkerResources).map(([k, q]) => [k, q.text]))).toEqual({
+      cpu: '2',
+      'ephemeral-storage': '10Gi',
+      memory: '4Gi',
+    });
+    // A large integer is printed as one (YAML numbers reach the template as floats).
+    const big = controllerConfig(['--set-json', 'maxWorkerResources={"memory":8589934592}']);
+    expect(big.maxWorkerResources.memory?.text).toBe('8589934592');
+  });
+
   it('workerEgress: nothing by default (the built-in policy), passed as --egress-* when set', () => {
     expect(controllerConfig([]).egress).toEqual({ allowCidrs: [], denyCidrs: [], allowPorts: [] });
     const config = controllerConfig([

@@ -85,6 +85,34 @@ describe('--secret-selector', () => {
   });
 });
 
+describe('--max-worker-resources', () => {
+  const texts = (config: ControllerConfig) =>
+    Object.fromEntries(Object.entries(config.maxWorkerResources).map(([name, q]) => [name, q.text]));
+  it.each<[string, string[], Record<string, string>, Record<string, string>]>([
+    ['no maximum by default', [], {}, {}],
+    ['from the flag', ['--max-worker-resources=cpu=2,memory=4Gi'], {}, { cpu: '2', memory: '4Gi' }],
+    [
+      'from the environment',
+      [],
+      { MAILSYNC_MAX_WORKER_RESOURCES: 'ephemeral-storage=10Gi' },
+      { 'ephemeral-storage': '10Gi' },
+    ],
+    [
+      'the flag over the environment',
+      ['--max-worker-resources=cpu=4'],
+      { MAILSYNC_MAX_WORKER_RESOURCES: 'cpu=8' },
+      { cpu: '4' },
+    ],
+  ])('%s', (_what, args, env, expected) => {
+    expect(texts(parse(args, env))).toEqual(expected);
+  });
+
+  it('refuses a name it does not limit or a bad quantity at start', () => {
+    expect(() => parse(['--max-worker-resources=nvidia.com/gpu=1'])).toThrow(/unknown resource 'nvidia.com\/gpu'/);
+    expect(() => parse(['--max-worker-resources=memory=4GB'])).toThrow(/memory: "4GB" is not a quantity/);
+  });
+});
+
 describe('--egress-*', () => {
   it('none by default: the worker keeps its built-in policy', () => {
     expect(parse([]).egress).toEqual({ allowCidrs: [], denyCidrs: [], allowPorts: [] });

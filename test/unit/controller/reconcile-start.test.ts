@@ -8,6 +8,8 @@
 import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
+import type { MailSyncSpec } from '../../../src/api/spec.js';
+import { parseResourceMaximums } from '../../../src/controller/resource-maximums.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
 import { KubeApiError } from '../../../src/kube/kube-client.js';
 import { parseLabelSelector } from '../../../src/kube/label-selector.js';
@@ -418,6 +420,42 @@ describe('--secret-selector', () => {
     });
     expect(JSON.stringify([status, w.events(), w.logOutput])).not.toContain(SECRET_VALUE);
     // A second look writes nothing new.
+    const mark = w.mark();
+    await w.reconcile('joe');
+    expect(w.writes(mark)).toEqual([]);
+  });
+});
+
+describe('--max-worker-resources', () => {
+  const maximums = parseResourceMaximums('cpu=2,memory=4Gi');
+  it.each<{ name: string; resources: MailSyncSpec['resources']; refused?: string }>([
+    { name: 'no resources (the defaults)', resources: undefined },
+    { name: 'exactly the maximum, written differently', resources: { limits: { cpu: '2000m', memory: '4096Mi' } } },
+    {
+      name: 'a memory limit above',
+      resources: { limits: { memory: '5Gi' } },
+      refused:
+        'spec.resources.limits.memory 5Gi is above the maximum 4Gi this controller allows (--max-worker-resources)',
+    },
+    {
+      name: 'a cpu request above',
+      resources: { requests: { cpu: 3 } },
+      refused: 'spec.resources.requests.cpu 3 is above the maximum 2 this controller allows (--max-worker-resources)',
+    },
+  ])('$name', async ({ resources, refused }) => {
+    const w = new World([mailSync({ spec: resources ? { resources } : {} }), secret()]);
+    w.ctx.maxWorkerResources = maximums;
+    const result = await w.reconcile('joe');
+    if (!refused) {
+      expect(w.job(JOB)).toBeDefined();
+      return;
+    }
+    // Refused once, no Job, not retried: the spec must change.
+    expect(result).toEqual({});
+    expect(w.job(JOB)).toBeUndefined();
+    const status = w.status();
+    expect(status.phase).toBe('Failed');
+    expect(condition(status, 'Ready')).toMatchObject({ reason: 'ResourcesOverMaximum', message: refused });
     const mark = w.mark();
     await w.reconcile('joe');
     expect(w.writes(mark)).toEqual([]);
