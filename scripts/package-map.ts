@@ -22,7 +22,7 @@ export const PACKAGE_MAP_END = '<!-- end of the package map -->';
 
 /** What each package holds (the one hand-written column). Keys: folders of src/, and main.ts. */
 export const PACKAGE_ROLES: Readonly<Record<string, string>> = {
-  api: 'resource types and the one spec module (schemas, defaults, `specProblems`, Secret references, endpoint identity), engine events and their text, exit codes',
+  api: 'resource types and the one spec module (schemas, defaults, `specProblems`, Secret references, endpoint identity), engine events and their text, exit codes, the import of account files and the per-account report (for the CLI and the console)',
   sync: 'the IMAP engine, usable without Kubernetes; `imap-raw/` is the one IMAP client of a run',
   imapsync:
     "imapsync's command-line options as spec fields, for `mailsync sync` and the option column of account files",
@@ -33,7 +33,7 @@ export const PACKAGE_ROLES: Readonly<Record<string, string>> = {
   controller:
     'reconcile and the run steps of MailSyncs, Jobs, status, log streaming, admission; `migration/` reconciles MailMigrations',
   console:
-    'the web console: the self-service page /X (form, Test logins, Sync!, live view from one watch, Abort! by credential hash); an API client like the CLI',
+    'the web console: the self-service page /X (form, Test logins, Sync!, live view from one watch, Abort! by credential hash) and the admin view /admin (`admin/`: migrations and syncs, every list and action checked with a SubjectAccessReview for the signed-in user); an API client like the CLI',
   'main.ts':
     'the entry point: starts the CLI, the worker, the controller or the console (the last two by an `import()` of a variable, which this table does not see)',
 };

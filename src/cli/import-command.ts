@@ -9,13 +9,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { buildImport, ImportError } from '../api/migration-import.js';
 import type { MailMigration } from '../api/migration-object.js';
 import type { AccountFileFormat } from '../api/migration-spec.js';
 import { describeFsError } from '../api/spec-load.js';
+import { extraOptionsToSpec } from '../imapsync/extra-options.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { ConfigError } from '../sync/errors.js';
 import { cliPaths, connectKube } from './kube-access.js';
-import { buildImport, ImportError } from './migration-import.js';
 import type { CommandIo } from './sync-command.js';
 
 export const IMPORT_USAGE = `Usage: mailsync import FILE --template T.yaml [--format imapsync|csv] [--apply] [-n NS] [--name N]
@@ -126,6 +127,7 @@ export async function runImportCommand(argv: readonly string[], io: CommandIo): 
       name: values.name,
       namespace: values.namespace,
       fileName: file,
+      extraOptions: extraOptionsToSpec,
     });
   } catch (error) {
     if (!(error instanceof ImportError)) throw error;

@@ -1,16 +1,16 @@
 /**
  * `mailsync report <migration> [-n ns] [--format table|csv|json] [-o file]`:
- * the per-account report of a MailMigration (see migration-report.ts).
+ * the per-account report of a MailMigration (see src/api/migration-report.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { MailSync } from '../api/mailsync.js';
 import { LABEL_MIGRATION } from '../api/migration.js';
 import type { MailMigration } from '../api/migration-object.js';
+import { formatReport, REPORT_FORMATS, type ReportFormat, reportRows } from '../api/migration-report.js';
 import { isNotFound } from '../kube/kube-client.js';
 import { ConfigError } from '../sync/errors.js';
 import { cliPaths, connectKube } from './kube-access.js';
-import { formatReport, REPORT_FORMATS, type ReportFormat, reportRows } from './migration-report.js';
 import type { CommandIo } from './sync-command.js';
 
 export const REPORT_USAGE = `Usage: mailsync report <migration> [-n NAMESPACE] [--format table|csv|json] [-o FILE]

@@ -6,6 +6,7 @@
  *   GET  /X/sync/:name/events  its server-sent events (fed by the one watch, live-hub.ts)
  *   GET  /X/static/...         the script and the style sheet
  *   GET  /healthz
+ *   /admin/...                 the admin view, when enabled (admin/admin-routes.ts)
  * Every POST needs the CSRF token of its cookie, fits in the body limit and
  * passes the rate limits (client address, then account pair). Passwords go
  * from the form to the login check or the Secret and nowhere else: never in
@@ -52,6 +53,8 @@ export interface ConsoleAppOptions {
   trustForwardedFor?: boolean;
   /** Cookies with the Secure attribute (served over HTTPS). */
   secureCookies: boolean;
+  /** The admin view's routes (--admin), mounted at /admin. */
+  admin?: Hono;
   /** The compiled client script (dist/console/client/live.js). */
   script: () => Promise<string>;
   log: Logger;
@@ -130,6 +133,8 @@ export function consoleApp(options: ConsoleAppOptions): Hono {
     c.header('Cache-Control', 'public, max-age=300');
     return c.body(await options.script());
   });
+
+  if (options.admin) app.route('/admin', options.admin);
 
   app.get('/X', (c) => c.html(formPage({ csrf: csrf(c), values: {} })));
 

@@ -4,6 +4,7 @@
  * clear line before anything starts.
  */
 import { parseArgs } from 'node:util';
+import { parseTrustedProxies, type TrustedProxies, TrustedProxyError } from './admin/trusted-proxies.js';
 
 export const CONSOLE_USAGE = `Usage: mailsync console [options]
 
@@ -34,6 +35,16 @@ Options (environment variable in brackets):
                              [MAILSYNC_CONSOLE_TRUST_FORWARDED_FOR=true]
   --keep-finished-minutes N  delete finished self-service MailSyncs after N minutes (default 1440)
                              [MAILSYNC_CONSOLE_KEEP_FINISHED_MINUTES]
+  --admin                    serve the admin view /admin: migrations and syncs, abort, suspend, run now,
+                             account-file upload, reports; for users signed in with a Kubernetes token
+                             (or an authenticating proxy), each list and action checked with a
+                             SubjectAccessReview for that user [MAILSYNC_CONSOLE_ADMIN=true]
+  --admin-namespaces NS[,NS] namespaces of the admin view (default: the console's) [MAILSYNC_CONSOLE_ADMIN_NAMESPACES]
+  --auth-proxy-trusted CIDRS accept X-Forwarded-User/X-Forwarded-Groups from these peer addresses or
+                             ranges (an authenticating proxy in front); from no one when unset
+                             [MAILSYNC_CONSOLE_AUTH_PROXY_TRUSTED]
+  --max-running-per-host N   the controller's --max-running-per-host, shown against the running counts
+                             (default 0 = none) [MAILSYNC_MAX_RUNNING_PER_HOST]
   --log-level LEVEL          pino level (default info) [MAILSYNC_LOG_LEVEL]
   -h, --help
 `;
@@ -52,6 +63,10 @@ export interface ConsoleConfig {
   ratePerPair: number;
   trustForwardedFor: boolean;
   keepFinishedMinutes: number;
+  admin: boolean;
+  adminNamespaces: string[];
+  authProxyTrusted: TrustedProxies;
+  maxRunningPerHost: number;
   logLevel: string;
   help: boolean;
 }
@@ -110,6 +125,10 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
         'rate-per-pair': { type: 'string' },
         'trust-forwarded-for': { type: 'boolean' },
         'keep-finished-minutes': { type: 'string' },
+        admin: { type: 'boolean' },
+        'admin-namespaces': { type: 'string' },
+        'auth-proxy-trusted': { type: 'string' },
+        'max-running-per-host': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -137,6 +156,22 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
   const namespace = str('namespace', 'POD_NAMESPACE');
   const hashKeyFile = str('hash-key-file', 'MAILSYNC_CONSOLE_HASH_KEY_FILE');
   const caFile = str('ca-file', 'MAILSYNC_CONSOLE_CA_FILE');
+  let authProxyTrusted: TrustedProxies;
+  try {
+    authProxyTrusted = parseTrustedProxies(str('auth-proxy-trusted', 'MAILSYNC_CONSOLE_AUTH_PROXY_TRUSTED'));
+  } catch (error) {
+    if (!(error instanceof TrustedProxyError)) throw error;
+    throw new ConsoleConfigError(error.message);
+  }
+  const adminNamespaces = (str('admin-namespaces', 'MAILSYNC_CONSOLE_ADMIN_NAMESPACES') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const ns of adminNamespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) {
+      throw new ConsoleConfigError(`--admin-namespaces: ${JSON.stringify(ns)} is not a namespace name`);
+    }
+  }
   return {
     ...(namespace ? { namespace } : {}),
     host: str('host', 'MAILSYNC_CONSOLE_HOST') ?? '0.0.0.0',
@@ -154,6 +189,15 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
       'keep-finished-minutes',
       str('keep-finished-minutes', 'MAILSYNC_CONSOLE_KEEP_FINISHED_MINUTES'),
       1440,
+    ),
+    admin: values.admin === true || env.MAILSYNC_CONSOLE_ADMIN === 'true',
+    adminNamespaces,
+    authProxyTrusted,
+    maxRunningPerHost: positiveInt(
+      'max-running-per-host',
+      str('max-running-per-host', 'MAILSYNC_MAX_RUNNING_PER_HOST'),
+      0,
+      0,
     ),
     logLevel: str('log-level', 'MAILSYNC_LOG_LEVEL') ?? 'info',
     help: values.help === true,

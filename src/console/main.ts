@@ -16,6 +16,7 @@ import { Informer, withoutManagedFields } from '../kube/informers.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
 import { checkLogin } from '../sync/login-check.js';
+import { adminApp } from './admin/admin-app.js';
 import { consoleApp } from './app.js';
 import { CONSOLE_USAGE, ConsoleConfigError, parseConsoleConfig } from './config.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -78,6 +79,20 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const stopHousekeeping = startHousekeeping(informer, store, { keepFinishedMinutes: config.keepFinishedMinutes, log });
   await informer.start();
 
+  let admin: ReturnType<typeof adminApp> | undefined;
+  if (config.admin) {
+    const namespaces = config.adminNamespaces.length > 0 ? config.adminNamespaces : [namespace];
+    admin = adminApp({
+      client,
+      namespaces,
+      key,
+      trustedProxies: config.authProxyTrusted,
+      maxRunningPerHost: config.maxRunningPerHost,
+      secureCookies: config.tls !== undefined,
+      log,
+    });
+    log.info({ namespaces, authProxyTrusted: config.authProxyTrusted.ranges }, 'admin view on /admin');
+  }
   const scriptUrl = new URL('./client/live.js', import.meta.url);
   let script: Promise<string> | undefined;
   const app = consoleApp({
@@ -96,6 +111,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     secretLabels: config.secretLabels,
     trustForwardedFor: config.trustForwardedFor,
     secureCookies: config.tls !== undefined,
+    ...(admin ? { admin } : {}),
     script: () => {
       script ??= readFile(scriptUrl, 'utf8');
       return script;

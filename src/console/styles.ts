@@ -47,4 +47,21 @@ progress{width:100%;height:1.25rem}
 .security{padding-left:1.2rem;overflow-wrap:anywhere}
 pre.log{background:#14181f;color:#e6e6e6;padding:.75rem;border-radius:.35rem;max-height:24rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}
 code{overflow-wrap:anywhere}
+header.admin{display:flex;justify-content:space-between;align-items:center;gap:1rem;flex-wrap:wrap}
+header .who{display:flex;gap:.75rem;align-items:center}
+main.wide{max-width:90rem}
+form.narrow{max-width:32rem}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.5rem 1rem;align-items:end;background:#fff;border:1px solid #c5ccd6;border-radius:.5rem;padding:.5rem 1rem;margin-bottom:1rem}
+.filters .buttons{margin:.5rem 0;align-items:center}
+.admin-table{width:100%;border-collapse:collapse;background:#fff;margin:0 0 1.5rem;font-size:.92rem}
+.admin-table caption{text-align:left;font-weight:600;font-size:1.1rem;padding:.4rem 0}
+.admin-table th,.admin-table td{border-bottom:1px solid #d5dae1;padding:.4rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.admin-table thead th{background:#eef1f5}
+.admin-table tr.at-cap td,.admin-table tr.at-cap th{background:#fff4e0}
+.actions{display:flex;flex-wrap:wrap;gap:.35rem;margin-top:.35rem}
+form.inline{display:inline}
+button.small{padding:.25rem .6rem;min-height:2rem;font-size:.85rem}
+.upload{background:#fff;border:1px solid #c5ccd6;border-radius:.5rem;padding:.5rem 1rem}
+.notice{white-space:pre-line}
+@media (max-width:48rem){.admin-table{display:block;overflow-x:auto}}
 `;

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailMigration } from '../../src/api/migration-object.js';
+import type { ReportRow } from '../../src/api/migration-report.js';
 import { dispatch } from '../../src/cli/dispatch.js';
-import type { ReportRow } from '../../src/cli/migration-report.js';
 import { paths } from '../../src/controller/migration/paths.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';

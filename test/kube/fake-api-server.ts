@@ -6,6 +6,8 @@
  * faults a test queues per request: an HTTP status (with Retry-After), a
  * hung request, a connection reset, a watch that ends at once (a watch the
  * test sends nothing on is a silent one). Every request is recorded (method, path, query, bearer token).
+ * DELETE and merge PATCH of stored objects; more answers (TokenReview, SubjectAccessReview:
+ * fake-reviews.ts) through `handlers`.
  * The client under test is the real KubeClient with a real kubeconfig file
  * (bearer token from a file, so a test can rotate it).
  */
@@ -57,6 +59,9 @@ export class FakeApiServer {
   readonly objects = new Map<string, Stored>();
   /** Open watches, in arrival order (ended ones stay, with `closed` resolved). */
   readonly watches: Watch[] = [];
+  /** Answers tried before the object store: the first that returns a result wins. */
+  readonly handlers: ((method: string, path: string, body: unknown) => { code: number; body: unknown } | undefined)[] =
+    [];
   /** Tokens the server accepts (Authorization: Bearer ...). */
   acceptedTokens = new Set(['token-1']);
   #faults: QueuedFault[] = [];
@@ -199,7 +204,20 @@ export class FakeApiServer {
   }
 
   #serve(method: string, p: string, query: URLSearchParams, body: Stored | undefined, res: ServerResponse) {
+    for (const handler of this.handlers) {
+      const answer = handler(method, p, body);
+      if (answer) return json(res, answer.code, answer.body);
+    }
     const existing = this.objects.get(p);
+    if (method === 'DELETE') {
+      if (!existing) return status(res, 404, 'NotFound', `${p} not found`);
+      this.remove(p);
+      return json(res, 200, existing);
+    }
+    if (method === 'PATCH' && body) {
+      if (!existing) return status(res, 404, 'NotFound', `${p} not found`);
+      return json(res, 200, this.put(p, mergePatch(existing, body) as Stored));
+    }
     if (method === 'GET' && existing) return json(res, 200, existing);
     if (method === 'GET') {
       const prefix = `${p}/`;
@@ -267,6 +285,20 @@ export class FakeApiServer {
     if (waiter) waiter(watch);
     else this.#unclaimed.push(watch);
   }
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
 }
 
 /** A labelSelector of `key` and `key=value` terms, comma-separated (all must hold). */

@@ -2,9 +2,10 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { MailSync } from '../../src/api/mailsync.js';
+import { buildImport, ImportError, nameFromFile } from '../../src/api/migration-import.js';
 import type { MailMigration } from '../../src/api/migration-object.js';
-import { buildImport, ImportError, nameFromFile } from '../../src/cli/migration-import.js';
-import { formatReport, reportRows } from '../../src/cli/migration-report.js';
+import { formatReport, reportRows } from '../../src/api/migration-report.js';
+import { extraOptionsToSpec } from '../../src/imapsync/extra-options.js';
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 
@@ -98,6 +99,7 @@ describe('mailsync import', () => {
       format: 'imapsync',
       template,
       fileName: '/tmp/Customers 2024.txt',
+      extraOptions: extraOptionsToSpec,
     });
     expect(accounts).toBe(2);
     expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'customers-2024-accounts' } });
@@ -128,6 +130,7 @@ spec:
       format: 'csv',
       template: manifest,
       fileName: 'x.csv',
+      extraOptions: extraOptionsToSpec,
     });
     expect(migration.metadata).toEqual({ name: 'acme', namespace: 'mail' });
     expect(migration.spec).toMatchObject({ schedule: '0 2 * * *', concurrency: { perSourceHost: 5 } });
@@ -146,6 +149,7 @@ spec:
         format: 'imapsync',
         template,
         fileName: 'f.txt',
+        extraOptions: extraOptionsToSpec,
       });
     } catch (e) {
       error = e;
@@ -161,11 +165,25 @@ spec:
     ['[1, 2]', 'must be a mapping'],
     ['a: [', 'not valid YAML'],
   ])('refuses a template that is not one (%s)', (text, message) => {
-    expect(() => buildImport({ accounts: file, format: 'imapsync', template: text, fileName: 'f' })).toThrow(message);
+    expect(() =>
+      buildImport({
+        accounts: file,
+        format: 'imapsync',
+        template: text,
+        fileName: 'f',
+        extraOptions: extraOptionsToSpec,
+      }),
+    ).toThrow(message);
   });
 
   it('prints documents kubectl can read', () => {
-    const { secret, migration } = buildImport({ accounts: file, format: 'imapsync', template, fileName: 'f.txt' });
+    const { secret, migration } = buildImport({
+      accounts: file,
+      format: 'imapsync',
+      template,
+      fileName: 'f.txt',
+      extraOptions: extraOptionsToSpec,
+    });
     const docs = parseAllDocuments(`${stringify(secret)}---\n${stringify(migration)}`).map((d) => d.toJS());
     expect(docs.map((d) => d.kind)).toEqual(['Secret', 'MailMigration']);
   });

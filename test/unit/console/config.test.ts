@@ -17,12 +17,27 @@ describe('console flags', () => {
     });
   });
 
+  it('the admin view: off by default; namespaces, trusted proxies and the per-host cap', () => {
+    const off = parseConsoleConfig([], {});
+    expect(off).toMatchObject({ admin: false, adminNamespaces: [], maxRunningPerHost: 0 });
+    expect(off.authProxyTrusted.trusts('127.0.0.1')).toBe(false);
+    const on = parseConsoleConfig(['--admin', '--admin-namespaces=mail, team-b', '--max-running-per-host=4'], {
+      MAILSYNC_CONSOLE_AUTH_PROXY_TRUSTED: '10.0.0.0/8',
+    });
+    expect(on).toMatchObject({ admin: true, adminNamespaces: ['mail', 'team-b'], maxRunningPerHost: 4 });
+    expect(on.authProxyTrusted.trusts('10.1.1.1')).toBe(true);
+    expect(parseConsoleConfig([], { MAILSYNC_CONSOLE_ADMIN: 'true' }).admin).toBe(true);
+  });
+
   it.each([
     [['--tls-cert-file=c'], '--tls-cert-file and --tls-key-file go together'],
     [['--max-syncs=0'], '--max-syncs must be an integer >= 1, got "0"'],
     [['--ca-secret=nokey'], '--ca-secret must be NAME:KEY, got "nokey"'],
     [['--secret-labels=a!=b'], '--secret-labels: "a!=b" is not KEY=VALUE with a valid label'],
     [['--bogus'], "Unknown option '--bogus'"],
+    [['--admin-namespaces=mail,Team_B'], '--admin-namespaces: "Team_B" is not a namespace name'],
+    [['--auth-proxy-trusted=10.0.0.0/40'], '--auth-proxy-trusted: "10.0.0.0/40" is not an IP address or CIDR range'],
+    [['--max-running-per-host=-1'], '--max-running-per-host must be an integer >= 0'],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseConsoleConfig(argv, {})).toThrow(message);
   });

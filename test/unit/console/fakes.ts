@@ -1,5 +1,6 @@
 /** In-memory stand-ins for the console's API side: the MailSync source (the informer) and the store. */
 import type { V1Secret } from '@kubernetes/client-node';
+import type { Hono } from 'hono';
 import pino from 'pino';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import { consoleApp } from '../../../src/console/app.js';
@@ -51,7 +52,7 @@ export class FakeStore implements SyncStore {
 }
 
 export function fakeConsole(
-  options: { maxRunning?: number; perAddress?: number; perPair?: number; checker?: LoginChecker } = {},
+  options: { maxRunning?: number; perAddress?: number; perPair?: number; checker?: LoginChecker; admin?: Hono } = {},
 ) {
   const source = new FakeSource();
   const store = new FakeStore(source);
@@ -78,6 +79,7 @@ export function fakeConsole(
     },
     maxRunning: options.maxRunning ?? 10,
     secureCookies: false,
+    ...(options.admin ? { admin: options.admin } : {}),
     script: async () => 'console.log("live")',
     log,
   });

@@ -1,19 +1,18 @@
 /**
- * `mailsync import`, the pure part: an account file (imapsync's file.txt or a
+ * The import of an account file (`mailsync import`, the console's upload), the pure part: an account file (imapsync's file.txt or a
  * CSV) and a template become a Secret holding the file and a MailMigration
  * reading it (accountsFrom), after every row was checked exactly as the
  * controller will check it. Any bad row: no objects at all, the rows' lines.
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { parseAccountFile } from '../api/accounts-file.js';
-import { API_VERSION } from '../api/mailsync.js';
-import { MIGRATION_KIND } from '../api/migration.js';
-import { resolveAccounts } from '../api/migration-accounts.js';
-import type { MailMigration } from '../api/migration-object.js';
-import type { AccountFileFormat, MailMigrationSpec, MailSyncTemplate } from '../api/migration-spec.js';
-import type { InvalidAccount } from '../api/migration-status.js';
-import { extraOptionsToSpec } from '../imapsync/extra-options.js';
+import { parseAccountFile } from './accounts-file.js';
+import { API_VERSION } from './mailsync.js';
+import { MIGRATION_KIND } from './migration.js';
+import { type OptionsToSpec, resolveAccounts } from './migration-accounts.js';
+import type { MailMigration } from './migration-object.js';
+import type { AccountFileFormat, MailMigrationSpec, MailSyncTemplate } from './migration-spec.js';
+import type { InvalidAccount } from './migration-status.js';
 
 export interface ImportInput {
   /** The account file's text. */
@@ -26,6 +25,8 @@ export interface ImportInput {
   /** The account file's path (for the default name). */
   fileName: string;
   namespace?: string;
+  /** imapsync's option column as spec fields (src/imapsync/extra-options.ts, which src/api cannot import). */
+  extraOptions: OptionsToSpec;
 }
 
 export interface ImportResult {
@@ -89,7 +90,7 @@ export function buildImport(input: ImportInput): ImportResult {
   const namespace = input.namespace ?? (typeof metadata.namespace === 'string' ? metadata.namespace : undefined);
   const template = (base.template ?? {}) as MailSyncTemplate;
   const parsed = parseAccountFile(input.accounts, input.format);
-  const resolved = resolveAccounts(name, { template }, { kind: 'file', ...parsed }, extraOptionsToSpec);
+  const resolved = resolveAccounts(name, { template }, { kind: 'file', ...parsed }, input.extraOptions);
   if (resolved.invalid.length > 0) {
     throw new ImportError(
       `${resolved.invalid.length} account(s) cannot be used; nothing was written`,

@@ -1,13 +1,13 @@
 /**
- * `mailsync report`: one row per account of a MailMigration, from its child
+ * The per-account report (`mailsync report`, the console's download): one row per account of a MailMigration, from its child
  * MailSyncs (and the accounts the migration could not use), as a table, CSV
  * or JSON: the file an admin hands to a customer. Pure: objects in, text out.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { MailSync } from '../api/mailsync.js';
-import { ANNOTATION_ACCOUNT_LINE } from '../api/migration.js';
-import type { MailMigration } from '../api/migration-object.js';
-import { formatBytes, formatDuration } from '../api/units-text.js';
+import type { MailSync } from './mailsync.js';
+import { ANNOTATION_ACCOUNT_LINE } from './migration.js';
+import type { MailMigration } from './migration-object.js';
+import { formatBytes, formatDuration } from './units-text.js';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -1,0 +1,39 @@
+/**
+ * The admin view put together for `mailsync console --admin`: the API
+ * reviews (TokenReview, SubjectAccessReview) and the store on the console's
+ * client, the sign-in sessions, and the routes.
+ */
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../kube/kube-client.js';
+import { AccessGate } from './access-gate.js';
+import { adminRoutes } from './admin-routes.js';
+import { KubeAdminStore } from './admin-store.js';
+import { Authenticator } from './authenticate.js';
+import { kubeAccessReviewer, kubeTokenReviewer } from './kube-reviews.js';
+import { TokenSessions } from './token-sessions.js';
+import type { TrustedProxies } from './trusted-proxies.js';
+
+export interface AdminAppOptions {
+  client: KubeClient;
+  namespaces: readonly string[];
+  key: Buffer;
+  trustedProxies: TrustedProxies;
+  maxRunningPerHost: number;
+  secureCookies: boolean;
+  log: Logger;
+}
+
+export function adminApp(options: AdminAppOptions): Hono {
+  return adminRoutes({
+    namespaces: options.namespaces,
+    key: options.key,
+    authenticator: new Authenticator(kubeTokenReviewer(options.client), options.trustedProxies),
+    sessions: new TokenSessions(),
+    gate: new AccessGate(kubeAccessReviewer(options.client)),
+    store: new KubeAdminStore(options.client),
+    maxRunningPerHost: options.maxRunningPerHost,
+    secureCookies: options.secureCookies,
+    log: options.log,
+  });
+}
