@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the project image from the repository's normal Dockerfile, here on top of the locally
-# made base (no registry), and imports it into the local cluster's containerd (k8s.io namespace).
+# Builds the project image from the repository's normal Dockerfile, its build stages on the locally
+# made base (no registry; the runtime stage is FROM scratch), and imports it into the local
+# cluster's containerd (k8s.io namespace).
 #   test/cluster/build-image.sh                 # -> mailsync-operator:dev
 #   MAILSYNC_IMAGE=mailsync-operator:x test/cluster/build-image.sh
 # The image tarball is also kept in $MAILSYNC_CACHE/images/extra/ so that the next
@@ -19,7 +20,7 @@ SOCK="$MAILSYNC_CLUSTER_DIR/containerd/containerd.sock"
 echo "build-image: docker build $IMAGE (base $BASE)" >&2
 start=$SECONDS
 "$DOCKER" build --network host \
-  --build-arg "BASE_IMAGE=$BASE" --build-arg "RUNTIME_IMAGE=$BASE" \
+  --build-arg "BASE_IMAGE=$BASE" \
   -t "$IMAGE" -f "$REPO/Dockerfile" "$REPO"
 mkdir -p "$MAILSYNC_CACHE/images/extra"
 tar="$MAILSYNC_CACHE/images/extra/$(echo "$IMAGE" | tr '/:' '__').tar"
