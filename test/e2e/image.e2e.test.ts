@@ -11,6 +11,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsServer } from '../harness/dns-server.js';
 import type { DovecotPair } from '../harness/dovecot.js';
 import { startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
@@ -152,6 +153,40 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
     expect(Number(facts.node.split('.')[0])).toBeGreaterThanOrEqual(24);
     // Debian's ca-certificates bundle, read as Node's "system" store (used next to Node's own bundle)
     expect(facts.systemCas).toBeGreaterThan(100);
+  });
+
+  it('resolves names from /etc/hosts and from DNS (resolv.conf), as the worker resolves IMAP hosts in a pod', async () => {
+    // glibc's getaddrinfo without NSS plugins on disk (built into libc since 2.34), no ld.so.cache
+    const dns = await startDnsServer(`127.53.${1 + Math.floor(Math.random() * 250)}.1`, {
+      'imap.mailsync.test': '127.0.0.7',
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsync-image-dns-'));
+    try {
+      chmodSync(dir, 0o755);
+      writeFileSync(path.join(dir, 'resolv.conf'), `nameserver ${dns.address}\noptions timeout:1 attempts:1\n`, {
+        mode: 0o644,
+      });
+      const r = await docker([
+        'run',
+        ...POD_LIKE,
+        '--network=host',
+        `--volume=${path.join(dir, 'resolv.conf')}:/etc/resolv.conf:ro`,
+        '--entrypoint',
+        'node',
+        IMAGE as string,
+        '-e',
+        `const dns = require('node:dns').promises;
+         const lookup = (h) => dns.lookup(h, { family: 4 }).then((a) => a.address, (e) => e.code);
+         Promise.all(['localhost', 'imap.mailsync.test', 'missing.mailsync.test'].map(lookup))
+           .then((r) => console.log(JSON.stringify(r)));`,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(['127.0.0.1', '127.0.0.7', 'ENOTFOUND']);
+      expect(dns.queries).toContain('imap.mailsync.test');
+    } finally {
+      await dns.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints the CLI help', async () => {
