@@ -82,9 +82,13 @@ export const TlsMode = Type.Union(
 );
 export type TlsMode = Static<typeof TlsMode>;
 
-export const AuthMechanism = Type.Union([Type.Literal('LOGIN'), Type.Literal('PLAIN'), Type.Literal('XOAUTH2')], {
-  description: 'SASL mechanism. Default: LOGIN for passwords (PLAIN when authUser is set), XOAUTH2 for tokens.',
-});
+export const AuthMechanism = Type.Union(
+  [Type.Literal('LOGIN'), Type.Literal('PLAIN'), Type.Literal('XOAUTH2'), Type.Literal('CRAM-MD5')],
+  {
+    description:
+      'SASL mechanism. Default: LOGIN for passwords (PLAIN when authUser is set), XOAUTH2 for tokens. CRAM-MD5 only when set (legacy servers; logged as a warning).',
+  },
+);
 export type AuthMechanism = Static<typeof AuthMechanism>;
 
 export const Endpoint = Type.Object(

@@ -160,10 +160,8 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   proxyauth2: unsupported(
     'PROXYAUTH is not supported; --authuser2 logs in with SASL PLAIN and an authorization identity',
   ),
-  authmd51: unsupported('only LOGIN, PLAIN and XOAUTH2 are supported'),
-  authmd52: unsupported('only LOGIN, PLAIN and XOAUTH2 are supported'),
-  domain1: unsupported('NTLM is not supported; only LOGIN, PLAIN and XOAUTH2', true),
-  domain2: unsupported('NTLM is not supported; only LOGIN, PLAIN and XOAUTH2', true),
+  domain1: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech1)', true),
+  domain2: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech2)', true),
   synclabels: unsupported('Gmail labels are synced as folders'),
   resynclabels: unsupported('Gmail labels are synced as folders'),
   gmail1: unsupported(PRESETS),

@@ -132,6 +132,14 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   maxmessagespersecond: numberField('number', 'throttle', 'maxMessagesPerSecond'),
   exitwhenover: numberField('int', 'throttle', 'maxBytesPerRun'),
   errorsmax: numberField('int', 'top', 'errorsMax'),
+  // imapsync's --authmd5: CRAM-MD5 on both sides.
+  authmd5: {
+    value: 'none',
+    apply: (s) => {
+      s.overrides.source.authMechanism = 'CRAM-MD5';
+      s.overrides.destination.authMechanism = 'CRAM-MD5';
+    },
+  },
   // Older imapsync: one timeout for both sides.
   timeout: {
     value: 'int',

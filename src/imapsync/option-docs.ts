@@ -49,7 +49,12 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
   sided(['authmech'], {
     arg: 'M',
     field: 'authMechanism',
-    notes: '`LOGIN`, `PLAIN`, `XOAUTH2` (any case); other mechanisms are refused',
+    notes:
+      '`LOGIN`, `PLAIN`, `XOAUTH2`, `CRAM-MD5` (any case); other mechanisms are refused. CRAM-MD5 (legacy servers) is logged as a warning at every start',
+  }),
+  sided(['authmd5'], {
+    field: 'authMechanism: CRAM-MD5',
+    notes: "imapsync's name for `--authmech1 CRAM-MD5`",
   }),
   sided(['authuser'], {
     arg: 'A',
@@ -91,6 +96,12 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     notes:
       'notice: mailsync expunges only what it deletes itself; refused together with the matching `--delete1`/`--delete2` (mailsync cannot delete without expunging)',
   }),
+  {
+    group: 'connection',
+    options: ['authmd5'],
+    field: 'source/destination.authMechanism: CRAM-MD5',
+    notes: 'both sides',
+  },
   {
     group: 'connection',
     options: ['timeout'],

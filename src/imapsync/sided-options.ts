@@ -10,7 +10,7 @@ import { ConfigError, type Side } from '../sync/errors.js';
 import type { SidedOptionDef } from './option-def.js';
 import { endpoint, type ParseState, SECRET_ENV, type TlsOption } from './parse-state.js';
 
-const AUTH_MECHANISMS: readonly AuthMechanism[] = ['LOGIN', 'PLAIN', 'XOAUTH2'];
+const AUTH_MECHANISMS: readonly AuthMechanism[] = ['LOGIN', 'PLAIN', 'XOAUTH2', 'CRAM-MD5'];
 
 /** The Endpoint fields whose type is exactly T. */
 type EndpointField<T> = {
@@ -91,7 +91,7 @@ function applyAccessToken(s: ParseState, value: string, name: string, side: Side
 function applyAuthMechanism(s: ParseState, value: string, name: string, side: Side): void {
   const mech = value.toUpperCase() as AuthMechanism;
   if (!AUTH_MECHANISMS.includes(mech)) {
-    throw new ConfigError(`--${name} ${value} is not supported: use LOGIN, PLAIN or XOAUTH2`, { side });
+    throw new ConfigError(`--${name} ${value} is not supported: use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5`, { side });
   }
   endpoint(s, side).authMechanism = mech;
 }
@@ -152,6 +152,13 @@ export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
   oauthaccesstoken: { value: 'string', apply: applyAccessToken },
   authmech: { value: 'string', apply: applyAuthMechanism },
   authuser: endpointString('authUser'),
+  // imapsync's --authmd51: CRAM-MD5 (the engine logs a warning at every start).
+  authmd5: {
+    value: 'none',
+    apply: (s, _v, _n, side) => {
+      endpoint(s, side).authMechanism = 'CRAM-MD5';
+    },
+  },
   ssl: tlsFlag('ssl'),
   tls: tlsFlag('tls'),
   nossl: tlsFlag('nossl'),

@@ -149,6 +149,13 @@ export async function resolveEndpoint(
     logger,
   });
   const mechanism = effectiveMechanism(endpoint, credential.kind === 'token');
+  if (mechanism === 'CRAM-MD5') {
+    // Only when the spec asks for it: said at every start, as insecureSkipVerify and allowLegacyTls are.
+    logger.warn(
+      { side, host: endpoint.host, mechanism },
+      `${side}: authMechanism CRAM-MD5 is set for ${endpoint.host}: a legacy login (HMAC-MD5; the server keeps the password in clear text); prefer PLAIN over TLS`,
+    );
+  }
   const mode = endpoint.tls ?? ENDPOINT_DEFAULTS.tls;
   const commandTimeoutMs = (endpoint.timeoutSeconds ?? ENDPOINT_DEFAULTS.timeoutSeconds) * 1000;
 

@@ -68,7 +68,7 @@ export interface ResolvedEndpoint {
   /** Options for tls.connect (ca, rejectUnauthorized, servername, minVersion). */
   tls: ConnectionOptions;
   user: string;
-  mechanism: 'LOGIN' | 'PLAIN' | 'XOAUTH2';
+  mechanism: 'LOGIN' | 'PLAIN' | 'XOAUTH2' | 'CRAM-MD5';
   /** Admin/proxy login: authenticate as authUser on behalf of user (PLAIN authzid = user). */
   authUser?: string;
   /** The password or the OAuth2 access token. Never log it. */

@@ -52,6 +52,8 @@ export interface ConfigParams {
   maxKeywordLength?: number;
   /** default_vsz_limit (Dovecot's default 256M): an imap process over it dies; a million-message maildir needs more. */
   vszLimit?: string;
+  /** Offer AUTH=CRAM-MD5 for the mailbox users (their passwords are stored {PLAIN}, which CRAM-MD5 needs). */
+  cramMd5?: boolean;
 }
 
 /**
@@ -85,7 +87,8 @@ export function renderDovecotConfig(p: ConfigParams): string {
   const mailboxes = (Object.keys(names) as SpecialUse[])
     .map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = subscribe\n  }`)
     .join('\n');
-  const mechanisms = ['plain', 'login', ...(p.oauth2ConfigFile ? p.oauth2Mechanisms : [])].join(' ');
+  const userMechanisms = ['plain', 'login', ...(p.cramMd5 ? ['cram-md5'] : [])].join(' ');
+  const mechanisms = [userMechanisms, ...(p.oauth2ConfigFile ? p.oauth2Mechanisms : [])].join(' ');
   const quotaOn = p.appendLimit !== undefined || p.quotaStorage !== undefined;
   const imapPlugins = ['$mail_plugins', 'imap_zlib', ...(quotaOn ? ['imap_quota'] : [])].join(' ');
   const mailPlugins = quotaOn ? 'mail_plugins = $mail_plugins quota' : '';
@@ -137,7 +140,7 @@ passdb {
 }
 passdb {
   driver = passwd-file
-  mechanisms = plain login
+  mechanisms = ${userMechanisms}
   args = scheme=PLAIN ${p.dir}/users
 }
 ${oauthPassdb}

@@ -60,6 +60,8 @@ export interface DovecotOptions {
   maxKeywordLength?: number;
   /** default_vsz_limit, e.g. '2G' (Dovecot's default 256M kills the imap process of a million-message maildir). */
   vszLimit?: string;
+  /** Offer AUTH=CRAM-MD5 to the mailbox users (legacy-login tests). */
+  cramMd5?: boolean;
 }
 
 export interface DovecotServer {
@@ -272,6 +274,7 @@ class Instance implements DovecotServer {
         uidplus: this.options.uidplus ?? true,
         maxKeywordLength: this.options.maxKeywordLength,
         vszLimit: this.options.vszLimit,
+        cramMd5: this.options.cramMd5,
       }),
     );
   }

@@ -81,6 +81,16 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
       ['--authmech1', 'plain', '--authuser1', 'admin', '--authmech2', 'LOGIN'],
       { source: { authMechanism: 'PLAIN', authUser: 'admin' }, destination: { authMechanism: 'LOGIN' } },
     ],
+    [
+      "CRAM-MD5: --authmech1 cram-md5, imapsync's --authmd52, and --authmd5 for both sides",
+      ['--authmech1', 'cram-md5', '--authmd52'],
+      { source: { authMechanism: 'CRAM-MD5' }, destination: { authMechanism: 'CRAM-MD5' } },
+    ],
+    [
+      '--authmd5: both sides',
+      ['--authmd5'],
+      { source: { authMechanism: 'CRAM-MD5' }, destination: { authMechanism: 'CRAM-MD5' } },
+    ],
     ['--ssl1', ['--ssl1'], { source: { tls: 'implicit' } }],
     ['--tls1', ['--tls1'], { source: { tls: 'starttls' } }],
     ['--nossl1', ['--nossl1'], { source: { tls: 'starttls' } }],
@@ -290,7 +300,7 @@ describe('bad command lines: a ConfigError naming the option', () => {
   it.each<[string[], string | RegExp]>([
     [['--password1', 'a', '--passfile1', '/p'], /--password1 and --passfile1 both give the source password/],
     [['--oauthaccesstoken1', '/run/missing-token'], /token file \/run\/missing-token does not exist/],
-    [['--authmech1', 'CRAM-MD5'], /CRAM-MD5 is not supported: use LOGIN, PLAIN or XOAUTH2/],
+    [['--authmech1', 'NTLM'], /NTLM is not supported: use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5/],
     [['--ssl1', '--nossl1'], /--ssl1 and --nossl1 contradict/],
     [['--tls2', '--notls2'], /--tls2 and --notls2 contradict/],
     [['--ssl1', '--tls1'], /exclude each other/],

@@ -1,12 +1,13 @@
 /**
  * Authentication of the raw connection: LOGIN (quoted strings, or literals
  * for 8-bit/CR/LF values), AUTHENTICATE PLAIN (also admin login: authzid =
- * user, authcid = authUser) and XOAUTH2, with SASL-IR when offered.
+ * user, authcid = authUser) and XOAUTH2, with SASL-IR when offered, and
+ * CRAM-MD5 (server first: the answer depends on the challenge) when asked for.
  * The secret is written to the socket only; errors carry the server text,
  * scrubbed of the secret.
  */
 import { AuthError, CredentialRefusedError } from '../errors.js';
-import { oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
+import { cramMd5Response, oauthBearerResponse, saslPlainResponse, xoauth2Response } from '../sasl.js';
 import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { CommandChannel, TaggedResult } from './command-channel.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
@@ -22,6 +23,10 @@ export async function authenticate(connection: CommandChannel, secret: string): 
       });
     }
     result = await login(connection, user, secret);
+  } else if (mechanism === 'CRAM-MD5') {
+    if (authUser) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
+    requireMechanism(connection, 'CRAM-MD5', 'AUTH=CRAM-MD5');
+    result = await saslAuthenticate(connection, 'CRAM-MD5', (challenge) => cramMd5Response(user, secret, challenge));
   } else {
     // An OAuth2 token goes as XOAUTH2, or as OAUTHBEARER (RFC 7628) where only that is offered (as imapflow does).
     const sasl =
@@ -30,13 +35,11 @@ export async function authenticate(connection: CommandChannel, secret: string): 
       connection.capabilities.has('AUTH=OAUTHBEARER')
         ? 'OAUTHBEARER'
         : mechanism;
-    if (!connection.capabilities.has(`AUTH=${sasl}`)) {
-      const offered = mechanism === 'XOAUTH2' ? 'AUTH=XOAUTH2 or AUTH=OAUTHBEARER' : `AUTH=${mechanism}`;
-      throw new AuthError(
-        `${connection.where} does not offer ${offered}${connection.encrypted ? '' : ' on a plaintext connection'}`,
-        { side },
-      );
-    }
+    requireMechanism(
+      connection,
+      sasl,
+      mechanism === 'XOAUTH2' ? 'AUTH=XOAUTH2 or AUTH=OAUTHBEARER' : `AUTH=${mechanism}`,
+    );
     const { host, port } = connection.endpoint;
     const response =
       sasl === 'PLAIN'
@@ -64,6 +67,14 @@ export async function authenticate(connection: CommandChannel, secret: string): 
   return result;
 }
 
+function requireMechanism(connection: CommandChannel, sasl: string, offered: string): void {
+  if (connection.capabilities.has(`AUTH=${sasl}`)) return;
+  throw new AuthError(
+    `${connection.where} does not offer ${offered}${connection.encrypted ? '' : ' on a plaintext connection'}`,
+    { side: connection.endpoint.side },
+  );
+}
+
 async function login(connection: CommandChannel, user: string, secret: string): Promise<TaggedResult> {
   const tag = connection.nextTag();
   const result = connection.expectTagged(tag);
@@ -85,19 +96,22 @@ async function login(connection: CommandChannel, user: string, secret: string): 
   return result;
 }
 
+/**
+ * AUTHENTICATE: the client's first response is a string (PLAIN, XOAUTH2, OAUTHBEARER: sent with
+ * SASL-IR when offered), or, for a server-first mechanism (CRAM-MD5), computed from the challenge.
+ */
 async function saslAuthenticate(
   connection: CommandChannel,
-  mechanism: 'PLAIN' | 'XOAUTH2' | 'OAUTHBEARER',
-  initialResponse: string,
+  mechanism: 'PLAIN' | 'XOAUTH2' | 'OAUTHBEARER' | 'CRAM-MD5',
+  initialResponse: string | ((challenge: string) => string),
 ): Promise<TaggedResult> {
   const tag = connection.nextTag();
   const result = connection.expectTagged(tag);
   result.catch(() => {});
-  const saslIr = connection.capabilities.has('SASL-IR');
-  let pendingResponse: string | undefined = initialResponse;
+  let pendingResponse: string | ((challenge: string) => string) | undefined = initialResponse;
   let step = connection.waitContinuation(tag);
   step.catch(() => {});
-  if (saslIr) {
+  if (typeof initialResponse === 'string' && connection.capabilities.has('SASL-IR')) {
     await connection.write(`${tag} AUTHENTICATE ${mechanism} ${initialResponse || '='}\r\n`);
     pendingResponse = undefined;
   } else {
@@ -110,12 +124,13 @@ async function saslAuthenticate(
     step = connection.waitContinuation(tag);
     step.catch(() => {});
     if (pendingResponse !== undefined) {
-      await connection.write(`${pendingResponse}\r\n`);
+      const response = typeof pendingResponse === 'string' ? pendingResponse : pendingResponse(outcome.text);
+      await connection.write(`${response}\r\n`);
       pendingResponse = undefined;
     } else {
       // A further challenge: XOAUTH2 and OAUTHBEARER send their error details this way and
-      // expect an empty reply (OAUTHBEARER: a single ^A); for PLAIN it is unexpected, so cancel.
-      const reply = { XOAUTH2: '', OAUTHBEARER: 'AQ==', PLAIN: '*' }[mechanism];
+      // expect an empty reply (OAUTHBEARER: a single ^A); for PLAIN and CRAM-MD5 it is unexpected, so cancel.
+      const reply = { XOAUTH2: '', OAUTHBEARER: 'AQ==', PLAIN: '*', 'CRAM-MD5': '*' }[mechanism];
       await connection.write(`${reply}\r\n`);
     }
     connection.flush();
