@@ -2,7 +2,8 @@
  * The Helm chart rendered with several value sets: `helm lint --strict`, `helm template`, every
  * manifest validated by kubeconform (-strict) against the Kubernetes schemas of the local cluster's
  * version (made offline, see kube-schemas.ts), and the behaviour the values promise.
- * ServiceMonitor and PrometheusRule are skipped by kubeconform: their CRDs are not available offline.
+ * ServiceMonitor, PrometheusRule and cert-manager's Certificate are skipped by kubeconform: their CRDs
+ * are not available offline.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,6 +88,24 @@ const VALUE_SETS: Record<string, ValueSet> = {
       'console.caSecret.name=corp-ca',
       '--set',
       'secretSelector=mailsync.io/credentials=true',
+    ],
+  },
+  'the web console with the admin view, a trusted proxy and a cert-manager Certificate': {
+    args: [
+      '--set',
+      'console.enabled=true',
+      '--set',
+      'console.admin.enabled=true',
+      '--set',
+      'console.admin.trustedProxies={10.0.0.0/8}',
+      '--set',
+      'maxRunningPerHost=4',
+      '--set',
+      'console.certManager.enabled=true',
+      '--set',
+      'console.certManager.issuerRef.name=corp-ca',
+      '--set',
+      'console.certManager.issuerRef.kind=ClusterIssuer',
     ],
   },
   'no aggregated roles, no helm test': {
