@@ -1,39 +1,68 @@
 /**
  * The engine's delta state between runs: the worker reports it in its final
  * summary; the controller keeps it in the MailSync's ConfigMap (key
- * state.json), which the next run's pod mounts.
+ * state.json, with its digest in an annotation), which the next run's pod
+ * mounts. Only a ConfigMap this MailSync controls is read or written
+ * (state-configmap.ts).
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { DeltaState } from '../api/events.js';
 import type { MailSync } from '../api/mailsync.js';
-import { isNotFound, type KubeClient } from '../kube/kube-client.js';
+import { ANNOTATION_STATE_DIGEST, stateDigest } from '../api/state-digest.js';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { buildConfigMap, STATE_KEY } from './job-builder.js';
 import { configMapName } from './pair-hash.js';
 import { paths } from './paths.js';
+import { checkStateConfigMap } from './state-configmap.js';
 
 /** ConfigMaps hold at most 1 MiB; a state that big is dropped (the next run does a full comparison). */
 const MAX_STATE_BYTES = 900 * 1024;
+
+/** saved; too big for a ConfigMap; or not written because the ConfigMap of that name is not this MailSync's. */
+export type SaveResult = { saved: true } | { saved: false; why: string };
 
 export async function saveDeltaState(
   client: KubeClient,
   mailSync: MailSync,
   pairHash: string,
   state: DeltaState,
-): Promise<boolean> {
+): Promise<SaveResult> {
   const json = JSON.stringify(state);
-  if (Buffer.byteLength(json) > MAX_STATE_BYTES) return false;
+  if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
+    return { saved: false, why: 'delta state too big for a ConfigMap; the next run compares everything' };
+  }
   const namespace = mailSync.metadata.namespace!;
   const name = configMapName(mailSync.metadata.name!);
-  try {
-    await client.mergePatch(paths.configMap(namespace, name), { data: { [STATE_KEY]: json } });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    await client.create(
-      paths.configMaps(namespace),
-      buildConfigMap({ mailSync, pairHash, configMapName: name, stateJson: json }),
-    );
+  const annotations = { [ANNOTATION_STATE_DIGEST]: stateDigest(json) };
+  const existing = await readConfigMap(client, mailSync);
+  const check = checkStateConfigMap(existing, mailSync);
+  if (check.kind === 'foreign') return { saved: false, why: `delta state not saved: ${check.message}` };
+  if (check.kind === 'absent') {
+    const configMap = buildConfigMap({ mailSync, pairHash, configMapName: name, stateJson: json });
+    configMap.metadata!.annotations = annotations;
+    try {
+      await client.create(paths.configMaps(namespace), configMap);
+      return { saved: true };
+    } catch (error) {
+      // Created meanwhile, by us or someone else: the next save looks again; this state is lost (a full pass).
+      if (isAlreadyExists(error))
+        return { saved: false, why: 'delta state not saved: its ConfigMap appeared meanwhile' };
+      throw error;
+    }
   }
-  return true;
+  // The state and its digest in one patch, on the very object checked (a replaced one fails with 409).
+  try {
+    await client.mergePatch(paths.configMap(namespace, name), {
+      metadata: { resourceVersion: existing!.metadata!.resourceVersion, annotations },
+      data: { [STATE_KEY]: json },
+    });
+  } catch (error) {
+    if (isConflict(error) || isNotFound(error)) {
+      return { saved: false, why: 'delta state not saved: its ConfigMap changed meanwhile' };
+    }
+    throw error;
+  }
+  return { saved: true };
 }
 
 export async function readConfigMap(client: KubeClient, mailSync: MailSync): Promise<V1ConfigMap | undefined> {

@@ -37,6 +37,7 @@ import { NOT_RETRIED } from '../api/retry-policy.js';
 import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
 import type { Endpoint, Side } from '../api/spec.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
+import { STATE_DIGEST_ENV } from '../api/state-digest.js';
 import { hostKey } from './admission/hosts.js';
 
 export const SPEC_DIR = '/etc/mailsync';
@@ -69,6 +70,8 @@ export interface JobInput {
   configMapName: string;
   /** The ConfigMap holds a delta state from an earlier run: mount it. */
   hasState: boolean;
+  /** The digest the mounted state must have (the worker ignores a state that does not match it). */
+  stateDigest?: string;
   worker: WorkerOptions;
   /** Why this run starts (generation, requested, retry, schedule): an annotation for people and tests. */
   trigger?: string;
@@ -252,6 +255,7 @@ export function buildJob(input: JobInput): V1Job {
     });
     mounts.push({ name: 'state', mountPath: STATE_DIR, readOnly: true });
     env.push({ name: 'MAILSYNC_STATE_FILE', value: `${STATE_DIR}/${STATE_KEY}` });
+    if (input.stateDigest) env.push({ name: STATE_DIGEST_ENV, value: input.stateDigest });
   }
   for (const side of ['source', 'destination'] as const) {
     const volume = secretsVolume(side, spec[side]);

@@ -122,7 +122,8 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
     ctx.events.record(mailSync, 'Normal', 'Aborted', `sync aborted by ${why}: ${summaryText}`);
     log.info({ why }, 'run aborted: %s', summaryText);
     if (keep && runLog?.fullSummary?.state) {
-      await saveDeltaState(ctx.client, mailSync, input.pairHash, runLog.fullSummary.state);
+      const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, runLog.fullSummary.state);
+      if (!saved.saved) log.warn(saved.why);
     }
   }
   // The aborted Jobs are removed: they hold the account pair's name and would block the next run.

@@ -84,7 +84,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   const fullSummary = runLog?.fullSummary;
   if (fullSummary?.state) {
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
-    if (!saved) log.warn('delta state too big for a ConfigMap; the next run compares everything');
+    if (!saved.saved) log.warn(saved.why);
   }
   // Counted before the status says the run ended: whoever reads both sees the counters complete.
   countCopied(ctx.metrics, runLog?.copied);

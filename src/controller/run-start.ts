@@ -4,6 +4,7 @@
  * state of the last run), and create the Job.
  */
 import type { V1Job } from '@kubernetes/client-node';
+import { ANNOTATION_STATE_DIGEST } from '../api/state-digest.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
@@ -15,6 +16,7 @@ import { configMapName } from './pair-hash.js';
 import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
 import type { RunTrigger, TriggerDecision } from './run-trigger.js';
+import { checkStateConfigMap } from './state-configmap.js';
 import { commitStatus } from './status-commit.js';
 import { runBlocked, runQueued, runStarted, stepContext } from './transitions.js';
 import { validateForRun } from './validate.js';
@@ -40,25 +42,47 @@ const TRIGGER_WORDS: Record<RunTrigger, string | undefined> = {
   schedule: 'scheduled run',
 };
 
+/** The ConfigMap is ready for the run (with the digest of a usable delta state), or someone else's. */
+type PreparedConfigMap =
+  | { ok: true; stateDigest?: string; dropped?: string }
+  | { ok: false; problem: { reason: 'ConfigMapNotOwned'; message: string; retry: true } };
+
 /**
  * First run: create the ConfigMap; later runs: it exists (with the delta
- * state): update the spec in it. Returns whether it holds a delta state.
+ * state): check that it is this MailSync's, drop a state that fails its
+ * digest, update the spec in it. Someone else's ConfigMap of that name is
+ * neither read further nor written (retried with backoff: it may be deleted).
  */
-async function writeConfigMap(input: StepInput): Promise<boolean> {
+async function writeConfigMap(input: StepInput): Promise<PreparedConfigMap> {
   const { ctx, mailSync, pairHash } = input;
   const namespace = mailSync.metadata.namespace!;
   const cmName = configMapName(mailSync.metadata.name!);
   try {
     await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
-    return false;
+    return { ok: true };
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
   }
   const existing = await readConfigMap(ctx.client, mailSync);
-  if (existing?.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) {
-    await ctx.client.mergePatch(paths.configMap(namespace, cmName), { data: { [SPEC_KEY]: workerSpecJson(mailSync) } });
+  const check = checkStateConfigMap(existing, mailSync);
+  if (check.kind === 'foreign') {
+    return { ok: false, problem: { reason: 'ConfigMapNotOwned', message: check.message, retry: true } };
   }
-  return existing?.data?.[STATE_KEY] !== undefined;
+  // Deleted between the create and the read: the next reconcile creates it.
+  if (check.kind === 'absent') throw new Error(`ConfigMap ${namespace}/${cmName} vanished while the run was prepared`);
+  const patch: { metadata?: object; data?: Record<string, string | null> } = {};
+  if (existing!.data?.[SPEC_KEY] !== workerSpecJson(mailSync)) patch.data = { [SPEC_KEY]: workerSpecJson(mailSync) };
+  if (check.state === 'dropped') {
+    patch.data = { ...patch.data, [STATE_KEY]: null };
+    patch.metadata = { annotations: { [ANNOTATION_STATE_DIGEST]: null } };
+  }
+  if (patch.data) {
+    // On the very object checked: one replaced meanwhile fails with 409 (the reconcile is retried).
+    patch.metadata = { ...patch.metadata, resourceVersion: existing!.metadata!.resourceVersion };
+    await ctx.client.mergePatch(paths.configMap(namespace, cmName), patch);
+  }
+  if (check.state === 'dropped') return { ok: true, dropped: check.why };
+  return check.state === 'intact' ? { ok: true, stateDigest: check.digest } : { ok: true };
 }
 
 export async function startRun(input: StepInput, cleanup: JobView[], next: TriggerDecision): Promise<ReconcileResult> {
@@ -106,7 +130,20 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
 
   let hasState: boolean;
   try {
-    hasState = await writeConfigMap(input);
+    const prepared = await writeConfigMap(input);
+    if (!prepared.ok) {
+      ctx.claims.release(pairHash, key);
+      ctx.admission.release(uid);
+      await commitStatus(input, runBlocked(status, step, prepared.problem, pairHash), { flush: true });
+      log.info({ reason: prepared.problem.reason }, 'not starting: %s', prepared.problem.message);
+      return { requeue: true };
+    }
+    if (prepared.dropped) {
+      const message = `${prepared.dropped}: dropped, this run compares every folder (a full pass)`;
+      ctx.events.record(mailSync, 'Warning', 'DeltaStateDropped', message);
+      log.warn(message);
+    }
+    hasState = prepared.stateDigest !== undefined;
     const created = await ctx.client.create<V1Job>(
       paths.jobs(namespace),
       buildJob({
@@ -115,6 +152,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
         jobName,
         configMapName: configMapName(mailSync.metadata.name!),
         hasState,
+        ...(prepared.stateDigest ? { stateDigest: prepared.stateDigest } : {}),
         worker: ctx.worker,
         trigger,
       }),

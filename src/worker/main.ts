@@ -13,6 +13,7 @@ import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { loadSpec, readConfigFile } from '../api/spec-load.js';
+import { STATE_DIGEST_ENV } from '../api/state-digest.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
 import { egressPolicyOfEnv } from '../sync/egress-dial.js';
@@ -95,7 +96,7 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
     const { spec, notices } = loadSpec(raw, { context: 'worker' });
     checkSecretsReachable(spec, env);
     for (const notice of notices) logger.warn(notice);
-    const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined);
+    const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined, env[STATE_DIGEST_ENV] || undefined);
     if (previous.problem) logger.warn(`previous delta state not usable, doing a full comparison: ${previous.problem}`);
     else if (previous.state !== undefined) logger.info('previous delta state loaded');
     prepared = { spec, state: previous.state, egress: egressPolicyOfEnv(env) };

@@ -6,8 +6,17 @@
  * only costs a full comparison, never a failed run.
  */
 import { readFileSync } from 'node:fs';
+import { stateDigest } from '../api/state-digest.js';
 
-export function readPreviousState(path: string | undefined): { state?: unknown; problem?: string } {
+/**
+ * `expectedDigest` (MAILSYNC_STATE_DIGEST) is the digest the controller
+ * checked before it started this run: a file that differs from it (the
+ * ConfigMap changed between the check and the pod's start) is not used.
+ */
+export function readPreviousState(
+  path: string | undefined,
+  expectedDigest?: string,
+): { state?: unknown; problem?: string } {
   if (!path) return {};
   let text: string;
   try {
@@ -15,6 +24,9 @@ export function readPreviousState(path: string | undefined): { state?: unknown; 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     return { problem: `cannot read ${path}: ${(err as Error).message}` };
+  }
+  if (expectedDigest && stateDigest(text) !== expectedDigest) {
+    return { problem: `${path} is not the state the controller checked (its digest differs)` };
   }
   if (text.trim() === '') return {};
   try {

@@ -119,7 +119,6 @@ describe.each(['delete', 'suspend'] as const)('abort by %s', (how) => {
     } else {
       // The delta state of the aborted run is kept for the next one.
       expect(w.writes(mark)).toEqual([
-        'patch configmaps/mailsync-joe',
         'create configmaps/mailsync-joe',
         `delete jobs/${JOB} propagation=Background`,
         'patch mailsyncs/joe/status',

@@ -8,6 +8,8 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Summary } from '../../../src/api/events.js';
+import { ANNOTATION_STATE_DIGEST, stateDigest } from '../../../src/api/state-digest.js';
+import { ownerReference } from '../../../src/controller/job-builder.js';
 import type { StoredObject } from './fake-kube.js';
 import {
   configMapOf,
@@ -346,7 +348,7 @@ describe('a finished run', () => {
     const cm: V1ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: configMapOf(joe), namespace: NS },
+      metadata: { name: configMapOf(joe), namespace: NS, ownerReferences: [ownerReference(joe)] },
     };
     const w = new World([joe, secret(), job, pod, cm as StoredObject]);
     w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
@@ -355,9 +357,29 @@ describe('a finished run', () => {
     expect(w.writes()).toEqual([`patch configmaps/${configMapOf(joe)}`, 'patch mailsyncs/joe/status']);
     const saved = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!;
     expect(JSON.parse(saved.data!['state.json']!)).toEqual(summary().state);
+    // Its digest, written with it, is what the next run checks.
+    expect(saved.metadata?.annotations?.[ANNOTATION_STATE_DIGEST]).toBe(stateDigest(saved.data!['state.json']!));
     // The status keeps the summary without the state (that can be big).
     expect(w.status().summary).toMatchObject({ messagesTransferred: 120 });
     expect(w.status().summary?.state).toBeUndefined();
+  });
+
+  it('never writes the state into a ConfigMap of that name that this MailSync does not control', async () => {
+    const job = runJob(joe, { state: 'complete' });
+    const pod = workerPod(job, { container: 'terminated' });
+    const planted: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapOf(joe), namespace: NS },
+      data: { 'note.txt': 'not yours' },
+    };
+    const w = new World([joe, secret(), job, pod, planted as StoredObject]);
+    w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
+    await w.reconcile('joe');
+    await w.reconcile('joe');
+    expect(w.writes()).toEqual(['patch mailsyncs/joe/status']);
+    expect(w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))?.data).toEqual({ 'note.txt': 'not yours' });
+    expect(w.logOutput.join('\n')).toContain('delta state not saved: ConfigMap');
   });
 
   it('counts the outcome in the metrics (failure by reason, messages copied)', async () => {

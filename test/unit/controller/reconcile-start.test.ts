@@ -5,10 +5,12 @@
  * run after a spec change. Given these objects, expect these API calls and
  * this status.
  */
-import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1OwnerReference } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
+import { ANNOTATION_STATE_DIGEST, stateDigest } from '../../../src/api/state-digest.js';
+import { ownerReference } from '../../../src/controller/job-builder.js';
 import { parseResourceMaximums } from '../../../src/controller/resource-maximums.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
 import { KubeApiError } from '../../../src/kube/kube-client.js';
@@ -164,14 +166,25 @@ describe('a new MailSync', () => {
     expect(w.writes()).toContain(`create jobs/${JOB}`);
   });
 
-  it('keeps the delta state of an earlier run: the ConfigMap gets the new spec and the Job mounts the state', async () => {
-    const oldConfigMap: V1ConfigMap = {
+  /** The ConfigMap of an earlier run: this MailSync's, its state with the digest written with it. */
+  const earlierConfigMap = (change: (cm: V1ConfigMap) => void = () => {}): StoredObject => {
+    const cm: V1ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: CM, namespace: NS },
+      metadata: {
+        name: CM,
+        namespace: NS,
+        ownerReferences: [ownerReference(joe)],
+        annotations: { [ANNOTATION_STATE_DIGEST]: stateDigest('{"INBOX":{}}') },
+      },
       data: { 'spec.json': '{"old":true}', 'state.json': '{"INBOX":{}}' },
     };
-    const w = new World([joe, secret(), oldConfigMap as StoredObject]);
+    change(cm);
+    return cm as StoredObject;
+  };
+
+  it('keeps the delta state of an earlier run: the ConfigMap gets the new spec and the Job mounts the state', async () => {
+    const w = new World([joe, secret(), earlierConfigMap()]);
     await w.reconcile('joe');
     expect(w.writes()).toEqual([
       `create configmaps/${CM}`,
@@ -182,9 +195,91 @@ describe('a new MailSync', () => {
     const cm = w.kube.object<V1ConfigMap>('configmaps', NS, CM)!;
     expect(JSON.parse(cm.data!['spec.json']!)).toEqual(joe.spec);
     expect(cm.data!['state.json']).toBe('{"INBOX":{}}');
-    expect(JSON.stringify(w.job(JOB)?.spec?.template.spec?.containers[0]?.env)).toContain('MAILSYNC_STATE_FILE');
+    const env = w.job(JOB)?.spec?.template.spec?.containers[0]?.env;
+    expect(env).toContainEqual(expect.objectContaining({ name: 'MAILSYNC_STATE_FILE' }));
+    // The worker uses the mounted file only if it is the state checked here.
+    expect(env).toContainEqual({ name: 'MAILSYNC_STATE_DIGEST', value: stateDigest('{"INBOX":{}}') });
     expect(w.events()[0]?.message).toContain('(delta pass)');
   });
+
+  it.each<{ name: string; change: (cm: V1ConfigMap) => void; why: string }>([
+    {
+      name: 'a state edited after it was written',
+      change: (cm) => (cm.data!['state.json'] = '{"INBOX":{"uidNext":1}}'),
+      why: `the delta state in ConfigMap ${NS}/${CM} does not match its digest (changed since the controller wrote it)`,
+    },
+    {
+      name: 'a state without a digest (an older version wrote it)',
+      change: (cm) => delete cm.metadata!.annotations,
+      why: `the delta state in ConfigMap ${NS}/${CM} has no digest (mailsync.io/state-digest)`,
+    },
+  ])('drops $name: a full pass, said in a Warning Event, the state removed', async ({ change, why }) => {
+    const w = new World([joe, secret(), earlierConfigMap(change)]);
+    await w.reconcile('joe');
+    const cm = w.kube.object<V1ConfigMap>('configmaps', NS, CM)!;
+    expect(cm.data?.['state.json']).toBeUndefined();
+    expect(cm.metadata?.annotations?.[ANNOTATION_STATE_DIGEST]).toBeUndefined();
+    expect(JSON.parse(cm.data!['spec.json']!)).toEqual(joe.spec);
+    const env = w.job(JOB)?.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.map((e) => e.name)).not.toContain('MAILSYNC_STATE_FILE');
+    expect(w.events()).toContainEqual({
+      type: 'Warning',
+      reason: 'DeltaStateDropped',
+      message: `${why}: dropped, this run compares every folder (a full pass)`,
+    });
+    expect(
+      w
+        .events()
+        .map((e) => e.message)
+        .join('\n'),
+    ).not.toContain('(delta pass)');
+  });
+
+  it.each<{
+    name: string;
+    owners: V1OwnerReference[] | undefined;
+    owner: string;
+  }>([
+    { name: 'no owner (made by hand)', owners: undefined, owner: 'has no controller' },
+    {
+      name: 'an earlier MailSync of the same name (another UID, not yet garbage-collected)',
+      owners: [{ ...ownerReference(joe), uid: 'uid-of-the-old-joe' }],
+      owner: 'is controlled by another object (MailSync joe)',
+    },
+    {
+      name: 'another controller',
+      owners: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'x', uid: 'uid-joe', controller: true }],
+      owner: 'is controlled by another object (Deployment x)',
+    },
+    {
+      name: 'this MailSync, but not as controller',
+      owners: [{ ...ownerReference(joe), controller: false }],
+      owner: 'has no controller',
+    },
+  ])(
+    'refuses a ConfigMap of that name owned by $name: clear condition, no Job, the ConfigMap untouched',
+    async ({ owners, owner }) => {
+      const planted = earlierConfigMap((cm) => {
+        cm.metadata!.ownerReferences = owners;
+        if (!owners) delete cm.metadata!.ownerReferences;
+      });
+      const before = JSON.stringify(planted);
+      const w = new World([joe, secret(), planted]);
+      expect(await w.reconcile('joe')).toEqual({ requeue: true });
+      expect(w.writes()).toEqual([`create configmaps/${CM}`, 'patch mailsyncs/joe/status']);
+      expect(w.job(JOB)).toBeUndefined();
+      const stored = w.kube.object<V1ConfigMap>('configmaps', NS, CM)!;
+      expect(stored.data).toEqual(JSON.parse(before).data);
+      const status = w.status();
+      expect(status.phase).toBe('Pending');
+      expect(condition(status, 'Ready')).toMatchObject({
+        reason: 'ConfigMapNotOwned',
+        message: `ConfigMap ${NS}/${CM} ${owner}, not by this MailSync: it is neither read nor overwritten; delete or rename it`,
+      });
+      // The pair and the run slot are free for others.
+      expect(w.ctx.claims.holder(hashOf(joe), `${NS}/other`)).toBeUndefined();
+    },
+  );
 
   it.each<{ name: string; fault: Parameters<World['kube']['fail']>; result?: object; error?: string }>([
     {
