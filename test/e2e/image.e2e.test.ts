@@ -7,15 +7,23 @@
  * worker pod.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificates } from '../harness/certs.js';
 import { startDnsServer } from '../harness/dns-server.js';
 import type { DovecotPair } from '../harness/dovecot.js';
 import { startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
 import { IMAGE } from './helpers/kube.js';
+
+const HELM_TEST_SCRIPT = readFileSync(
+  path.join(import.meta.dirname, '../../charts/mailsync-operator/files/helm-test.cjs'),
+  'utf8',
+);
 
 function imageSkip(): string | undefined {
   if (!IMAGE) return 'MAILSYNC_IMAGE is not set (test/cluster/build-image.sh builds it into docker)';
@@ -185,6 +193,72 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
       expect(dns.queries).toContain('imap.mailsync.test');
     } finally {
       await dns.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs the chart's helm test as its pod does (`command: [node, -e]`, ServiceAccount files mounted)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsync-image-helm-'));
+    const seenTokens = new Set<string>();
+    let server: https.Server | undefined;
+    try {
+      const certs = await makeCertificates(path.join(dir, 'certs'));
+      const sa = path.join(dir, 'serviceaccount');
+      mkdirSync(sa, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      copyFileSync(certs.caFile, path.join(sa, 'ca.crt'));
+      writeFileSync(path.join(sa, 'token'), 'image-test-token\n');
+      chmodSync(path.join(sa, 'ca.crt'), 0o644);
+      chmodSync(path.join(sa, 'token'), 0o644);
+      // a fake API server: both CRDs served, the Deployment with one ready replica
+      server = https.createServer(
+        { cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile) },
+        (req, res) => {
+          seenTokens.add(req.headers.authorization ?? '');
+          const send = (status: number, body: unknown) => {
+            res.writeHead(status, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify(body));
+          };
+          if (req.url === '/apis/mailsync.io/v1alpha1') {
+            return send(200, {
+              kind: 'APIResourceList',
+              resources: [{ name: 'mailsyncs' }, { name: 'mailmigrations' }],
+            });
+          }
+          if (req.url === '/apis/apps/v1/namespaces/ns/deployments/ms-mailsync-operator') {
+            return send(200, { spec: { replicas: 2 }, status: { readyReplicas: 1 } });
+          }
+          send(404, { kind: 'Status', code: 404 });
+        },
+      );
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const r = await docker([
+        'run',
+        ...POD_LIKE,
+        '--network=host',
+        `--volume=${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+        ...['KUBERNETES_SERVICE_HOST=127.0.0.1', `KUBERNETES_SERVICE_PORT=${port}`, 'NAMESPACE=ns'].flatMap((e) => [
+          '-e',
+          e,
+        ]),
+        ...[
+          'DEPLOYMENT=ms-mailsync-operator',
+          'ATTEMPTS=1',
+          'RESOURCES=mailsync.io/v1alpha1/mailsyncs,mailsync.io/v1alpha1/mailmigrations',
+        ].flatMap((e) => ['-e', e]),
+        '--entrypoint',
+        'node',
+        IMAGE as string,
+        '-e',
+        HELM_TEST_SCRIPT,
+      ]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/deployment ms-mailsync-operator: 1\/2 replicas ready/);
+      expect(r.stdout).toMatch(/CRDs established/);
+      expect([...seenTokens]).toEqual(['Bearer image-test-token']);
+    } finally {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       rmSync(dir, { recursive: true, force: true });
     }
   });
