@@ -55,7 +55,7 @@ form.narrow{max-width:32rem}
 .filters .buttons{margin:.5rem 0;align-items:center}
 .admin-table{width:100%;border-collapse:collapse;background:#fff;margin:0 0 1.5rem;font-size:.92rem}
 .admin-table caption{text-align:left;font-weight:600;font-size:1.1rem;padding:.4rem 0}
-.admin-table th,.admin-table td{border-bottom:1px solid #d5dae1;padding:.4rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.admin-table th,.admin-table td{border-bottom:1px solid #d5dae1;padding:.4rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 .admin-table thead th{background:#eef1f5}
 .admin-table tr.at-cap td,.admin-table tr.at-cap th{background:#fff4e0}
 .actions{display:flex;flex-wrap:wrap;gap:.35rem;margin-top:.35rem}

@@ -150,16 +150,15 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
     const allMigrations: MailMigration[] = [];
     const allSyncs: MailSync[] = [];
     const uploadNamespaces: string[] = [];
-    let refusal: string | undefined;
-    let refused = 0;
+    const refusals: string[] = [];
     for (const ns of namespaces) {
       const [mm, ms] = await Promise.all([
         gate.check(identity, access('list', MIGRATION_PLURAL, ns)),
         gate.check(identity, access('list', PLURAL, ns)),
       ]);
       if (!mm.allowed || !ms.allowed) {
-        refusal = (!mm.allowed ? mm.message : undefined) ?? (!ms.allowed ? ms.message : '');
-        refused++;
+        const refusal = (!mm.allowed ? mm.message : undefined) ?? (!ms.allowed ? ms.message : '');
+        refusals.push(refusal);
         if (namespaces.length > 1) notices.push({ kind: 'info', text: refusal });
         continue;
       }
@@ -176,8 +175,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
       ]);
       if (upload.allowed) uploadNamespaces.push(ns);
     }
-    if (refusal !== undefined && refused === namespaces.length) {
-      return forbidden(c, identity, refusal);
+    if (refusals.length > 0 && refusals.length === namespaces.length) {
+      return forbidden(c, identity, refusals.join('\n'));
     }
     const syncs = allSyncs.filter((s) => syncMatches(s, filters));
     const migrations = allMigrations.filter((m) =>

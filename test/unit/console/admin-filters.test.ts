@@ -1,7 +1,7 @@
 /** The admin view's filters: phase, host (substring, any side), migration (name or child label). */
 import { describe, expect, it } from 'vitest';
 import { migrationMatches, parseFilters, syncMatches } from '../../../src/console/admin/admin-filters.js';
-import { migration, sync } from './admin-fixture.js';
+import { migration, sync } from './admin-objects.js';
 
 describe('admin filters', () => {
   it('parseFilters keeps known, non-empty, trimmed keys', () => {

@@ -1,7 +1,7 @@
 /** Running syncs per host against the caps: --max-running-per-host and each migration's own (fixed or auto). */
 import { describe, expect, it } from 'vitest';
 import { atCap, hostLoads } from '../../../src/console/admin/host-load.js';
-import { migration, sync } from './admin-fixture.js';
+import { migration, sync } from './admin-objects.js';
 
 describe('hostLoads', () => {
   it('counts Running syncs per role and host (case and trailing dot ignored), per migration with its cap', () => {

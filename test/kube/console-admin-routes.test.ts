@@ -1,12 +1,12 @@
 /**
- * The admin view's routes on the fake API server (admin-fixture.ts): sign-in (bearer header, the
+ * The admin view's routes on the fake API server (console-admin-fixture.ts): sign-in (bearer header, the
  * form's session, a trusted proxy), lists and filters, per-host load, the RBAC gate on every list
  * and action (403 with a clear message; a failing review refuses), CSRF, abort / suspend / run now,
  * the report download and the upload of an account file (its passwords never in a page or a log).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminFixture } from './admin-fixture.js';
-import { fakeConsole } from './fakes.js';
+import { fakeConsole } from '../unit/console/fakes.js';
+import { adminFixture } from './console-admin-fixture.js';
 
 type Fixture = Awaited<ReturnType<typeof adminFixture>>;
 let fixture: Fixture | undefined;
