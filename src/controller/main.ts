@@ -22,6 +22,7 @@ import { parseNameList, parseReleaseId } from './object-names.js';
 import { checkReleaseClaims, ReleaseCheckError } from './release-check.js';
 import { watchedFromList } from './release-claim.js';
 import { parseResourceMaximums, type ResourceMaximums } from './resource-maximums.js';
+import { requireTestMode, TEST_MODE_ENV } from './test-mode.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
 
@@ -32,7 +33,8 @@ Options (environment variable in brackets):
   --namespace NS[,NS...]     namespaces to watch; empty or "*" = all [MAILSYNC_NAMESPACES]
   --concurrency N            reconciles in parallel (default 4) [MAILSYNC_CONCURRENCY]
   --worker-image IMAGE       image of the worker pods [MAILSYNC_WORKER_IMAGE]
-  --worker-host-network      worker pods use the node's network [MAILSYNC_WORKER_HOST_NETWORK=true]
+  --worker-host-network      worker pods use the node's network: the repository's local test cluster only,
+                             refused unless ${TEST_MODE_ENV}=1 [MAILSYNC_WORKER_HOST_NETWORK=true]
   --worker-image-pull-policy IfNotPresent (default), Always or Never [MAILSYNC_WORKER_IMAGE_PULL_POLICY]
   --worker-image-pull-secrets NAME[,NAME...]
                              Secrets (in each MailSync's namespace) for pulling the worker image from a
@@ -231,6 +233,8 @@ export function parseControllerArgs(
       `--retry-period-seconds (${lease.retryPeriodSeconds}) must be less than --renew-deadline-seconds (${lease.renewDeadlineSeconds})`,
     );
   }
+  const workerHostNetwork = values['worker-host-network'] ?? truthy(env.MAILSYNC_WORKER_HOST_NETWORK);
+  if (workerHostNetwork) requireTestMode(env, '--worker-host-network (MAILSYNC_WORKER_HOST_NETWORK)');
   const leaderElect = values['leader-elect'] ?? truthy(env.MAILSYNC_LEADER_ELECT);
   const releaseValue = values.release ?? env.MAILSYNC_RELEASE ?? '';
   const release = releaseValue ? parseReleaseId('--release', releaseValue) : undefined;
@@ -243,7 +247,7 @@ export function parseControllerArgs(
     namespaces,
     concurrency: positiveInt('--concurrency', values.concurrency ?? env.MAILSYNC_CONCURRENCY ?? '4'),
     workerImage,
-    workerHostNetwork: values['worker-host-network'] ?? truthy(env.MAILSYNC_WORKER_HOST_NETWORK),
+    workerHostNetwork,
     workerImagePullPolicy: pullPolicy,
     workerImagePullSecrets: parseNameList(
       '--worker-image-pull-secrets',

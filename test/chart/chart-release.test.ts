@@ -374,15 +374,30 @@ describe('test-only values', () => {
   it('host networking is not in values.yaml, and not rendered by default', () => {
     expect(values).not.toHaveProperty('hostNetwork');
     expect(values).not.toHaveProperty('workerHostNetwork');
+    expect(values).not.toHaveProperty('testMode');
     const objects = render();
     expect(podOf(objects).hostNetwork).toBeUndefined();
     expect(argsOf(objects)).not.toContain('--worker-host-network');
   });
 
-  it('ci/local-cluster-values.yaml turns it on for the controller and the workers', () => {
+  it.each([['hostNetwork=true'], ['workerHostNetwork=true']])(
+    '%s alone is refused: it needs testMode=true',
+    (value) => {
+      const result = helmTemplate(helm, ['--set', value]);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(
+        "hostNetwork and workerHostNetwork are for the repository's local test cluster only (pods on the node's network): they need testMode=true",
+      );
+    },
+  );
+
+  it('ci/local-cluster-values.yaml turns it on for the controller and the workers, in test mode', () => {
     const objects = render(['-f', CI_VALUES]);
     expect(podOf(objects).hostNetwork).toBe(true);
     expect(argsOf(objects)).toContain('--worker-host-network');
+    // the controller refuses --worker-host-network without it
+    expect(podOf(objects).containers[0].env).toContainEqual({ name: 'MAILSYNC_TEST_MODE', value: '1' });
+    expect(podOf(render()).containers[0].env.map((e: { name: string }) => e.name)).not.toContain('MAILSYNC_TEST_MODE');
     expect(deploymentOf(objects).spec.replicas).toBe(1);
   });
 });

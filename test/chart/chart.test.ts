@@ -274,6 +274,8 @@ describe('Deployment', () => {
         '--set',
         'watchNamespaces={team-a,team-b}',
         '--set',
+        'testMode=true',
+        '--set',
         'workerHostNetwork=true',
         '--set',
         'workerImage=other/worker:2',
@@ -300,7 +302,10 @@ describe('Deployment', () => {
   });
 
   it('hostNetwork (local test cluster): the pods use the node network and are replaced, not surged', () => {
-    const deployment = oneOfKind(render(['--set', 'hostNetwork=true', '--set', 'replicas=1']), 'Deployment');
+    const deployment = oneOfKind(
+      render(['--set', 'testMode=true', '--set', 'hostNetwork=true', '--set', 'replicas=1']),
+      'Deployment',
+    );
     expect(deployment.spec.template.spec.hostNetwork).toBe(true);
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 1, maxSurge: 0 });
     expect(oneOfKind(render(), 'Deployment').spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });

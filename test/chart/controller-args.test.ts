@@ -23,11 +23,11 @@ function controllerConfig(args: string[], release = 'mailsync') {
   const container = oneOfKind(parseManifests(rendered.stdout), 'Deployment').spec.template.spec.containers[0];
   const [command, ...flags] = container.args as string[];
   expect(command).toBe('controller');
-  // the Downward API values the Deployment sets
+  // the values and the Downward API values the Deployment sets
   const env = Object.fromEntries(
-    (container.env as { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]).map((e) => [
+    (container.env as { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[]).map((e) => [
       e.name,
-      e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace' ? NAMESPACE : 'mailsync-pod-0',
+      e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace' ? NAMESPACE : 'mailsync-pod-0'),
     ]),
   );
   const config = parseControllerArgs(flags, env);
@@ -73,6 +73,8 @@ describe('the controller parses the chart arguments', () => {
         'workerImage=reg.example/worker:2',
         '--set',
         'image.pullPolicy=Never',
+        '--set',
+        'testMode=true',
         '--set',
         'workerHostNetwork=true',
         '--set',

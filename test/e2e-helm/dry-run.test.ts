@@ -20,6 +20,8 @@ const VALUE_SETS: Record<string, string[]> = {
     '--set',
     'networkPolicy.egress.enabled=true',
     '--set',
+    'testMode=true',
+    '--set',
     'workerHostNetwork=true',
   ],
 };

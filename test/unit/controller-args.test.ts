@@ -85,6 +85,25 @@ describe('--secret-selector', () => {
   });
 });
 
+describe('--worker-host-network (test-only)', () => {
+  it.each<[string, string[], Record<string, string>]>([
+    ['the flag', ['--worker-host-network'], {}],
+    ['the environment', [], { MAILSYNC_WORKER_HOST_NETWORK: 'true' }],
+    ['the flag, with a test mode other than 1', ['--worker-host-network'], { MAILSYNC_TEST_MODE: 'true' }],
+  ])('is refused outside test mode: %s', (_what, args, env) => {
+    expect(() => parse(args, env)).toThrow(
+      "--worker-host-network (MAILSYNC_WORKER_HOST_NETWORK) is for the repository's local test cluster only (pods on the node's network); it is refused unless MAILSYNC_TEST_MODE=1 is set",
+    );
+  });
+
+  it('is accepted with MAILSYNC_TEST_MODE=1; off, test mode changes nothing', () => {
+    expect(parse(['--worker-host-network'], { MAILSYNC_TEST_MODE: '1' }).workerHostNetwork).toBe(true);
+    expect(parse([], { MAILSYNC_WORKER_HOST_NETWORK: 'true', MAILSYNC_TEST_MODE: '1' }).workerHostNetwork).toBe(true);
+    expect(parse([]).workerHostNetwork).toBe(false);
+    expect(parse([], { MAILSYNC_TEST_MODE: '1' }).workerHostNetwork).toBe(false);
+  });
+});
+
 describe('--max-worker-resources', () => {
   const texts = (config: ControllerConfig) =>
     Object.fromEntries(Object.entries(config.maxWorkerResources).map(([name, q]) => [name, q.text]));

@@ -190,3 +190,14 @@ namespace scope without a list watches the release namespace only.
   resources: [events]
   verbs: [create, patch]
 {{- end }}
+
+{{/*
+Values for the repository's local test cluster only (ci/local-cluster-values.yaml): pods on the node's
+network. Refused unless testMode is set as well, which also starts the controller in test mode
+(MAILSYNC_TEST_MODE=1: it refuses --worker-host-network otherwise).
+*/}}
+{{- define "mailsync.testOnly" -}}
+{{- if and (or .Values.hostNetwork .Values.workerHostNetwork) (not .Values.testMode) }}
+{{- fail "hostNetwork and workerHostNetwork are for the repository's local test cluster only (pods on the node's network): they need testMode=true (ci/local-cluster-values.yaml sets it); never in production" }}
+{{- end }}
+{{- end }}

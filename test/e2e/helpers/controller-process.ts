@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_MODE_ENV } from '../../../src/controller/test-mode.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..', '..');
@@ -102,7 +103,13 @@ export async function startController(options: ControllerOptions): Promise<Contr
     : [process.execPath, args];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
-    env: { ...process.env, POD_NAME: options.name ?? `e2e-${metricsPort}`, ...options.env },
+    env: {
+      ...process.env,
+      POD_NAME: options.name ?? `e2e-${metricsPort}`,
+      // --worker-host-network is refused outside test mode (src/controller/test-mode.ts)
+      ...(options.hostNetwork === false ? {} : { [TEST_MODE_ENV]: '1' }),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
