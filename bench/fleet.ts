@@ -94,13 +94,12 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
 async function prepare(pair: DovecotPair): Promise<number> {
   const started = Date.now();
   let total = 0;
-  for (let i = 0; i < N; i++) {
-    await pair.a.addUser(user(i), `a-${user(i)}`);
-    await pair.b.addUser(user(i), `b-${user(i)}`);
-    if (!values['no-mbsync']) await pair.b.addUser(`${user(i)}mb`, `b-${user(i)}mb`);
-  }
-  // Dovecot re-reads its passwd file at most once a second.
-  await sleep(1100);
+  const indexes = Array.from({ length: N }, (_, i) => i);
+  await pair.a.addUsers(indexes.map((i) => [user(i), `a-${user(i)}`] as const));
+  await pair.b.addUsers([
+    ...indexes.map((i) => [user(i), `b-${user(i)}`] as const),
+    ...(values['no-mbsync'] ? [] : indexes.map((i) => [`${user(i)}mb`, `b-${user(i)}mb`] as const)),
+  ]);
   await inParallel(
     Array.from({ length: N }, (_, i) => i),
     8,

@@ -97,6 +97,8 @@ export interface DovecotServer {
   readonly running: boolean;
   /** Adds (or replaces) a mailbox user; effective immediately (Dovecot re-reads the file). */
   addUser(user: string, password: string): Promise<void>;
+  /** Many users with one write of the passwd file and one wait (a fleet of accounts). */
+  addUsers(users: Iterable<readonly [user: string, password: string]>): Promise<void>;
   password(user: string): string;
   /** Writes the user's password to a file (mode 0600) and returns its path. */
   passwordFile(user: string): Promise<string>;
@@ -370,8 +372,15 @@ class Instance implements DovecotServer {
   }
 
   async addUser(user: string, password: string): Promise<void> {
-    if (/[:\n]/.test(user) || /\n/.test(password)) throw new Error('addUser: ":" or newline in user/password');
-    this.users.set(user, password);
+    await this.addUsers([[user, password]]);
+  }
+
+  /** Many users with one write of the passwd file and one wait (a fleet of accounts). */
+  async addUsers(users: Iterable<readonly [user: string, password: string]>): Promise<void> {
+    for (const [user, password] of users) {
+      if (/[:\n]/.test(user) || /\n/.test(password)) throw new Error('addUser: ":" or newline in user/password');
+      this.users.set(user, password);
+    }
     // nodelay: answer a wrong password at once (tests check failures on purpose).
     const lines = [...this.users].map(([u, p]) => `${u}:{PLAIN}${p}::::::nodelay=yes\n`).join('');
     await writeAuthFile(path.join(this.dir, 'users'), lines);
