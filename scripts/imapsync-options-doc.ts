@@ -24,6 +24,7 @@ const GROUP_TITLES: Record<DocGroup, string> = {
   connection: '### Connection and credentials',
   folders: '### Folders',
   messages: '### Messages',
+  presets: '### Provider presets',
   modes: '### Modes and limits',
   own: "## mailsync's own options",
 };

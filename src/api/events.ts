@@ -41,6 +41,11 @@ export interface Summary {
   foldersSynced: number;
   foldersCreated: number;
   messagesTransferred: number;
+  /**
+   * Of messagesTransferred, the copies rewritten on their way (spec.messages: rewrite rules, line wrap,
+   * disarmed read receipts): their bytes differ from the source's on purpose.
+   */
+  messagesChanged?: number;
   messagesSkipped: number;
   /** Source copies of an identity already present the same number of times. */
   duplicatesSkipped: number;

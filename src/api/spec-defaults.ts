@@ -5,6 +5,7 @@
  * code never repeats a `?? default`.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { withPresets } from './presets.js';
 import {
   type AuthMechanism,
   DEFAULT_IDENTITY_HEADERS,
@@ -13,6 +14,7 @@ import {
   type Folders,
   MailSyncSpec,
   type Mode,
+  type RewriteRule,
   type TlsMode,
 } from './spec.js';
 
@@ -84,14 +86,26 @@ export interface EffectiveSpec {
   deleteOnDestination: boolean;
   deleteOnSource: boolean;
   filters: Filters;
+  messages: EffectiveMessages;
   throttle: { maxBytesPerSecond?: number; maxMessagesPerSecond?: number; maxBytesPerRun?: number };
   errorsMax: number;
   verify: boolean;
   performance: { folderConcurrency: number; batchMessages: number; batchBytes: number; compress: boolean };
 }
 
-export function applyDefaults(spec: MailSyncSpec): EffectiveSpec {
+/** spec.messages with its defaults: nothing rewritten. */
+export interface EffectiveMessages {
+  rewrite: RewriteRule[];
+  wrapLinesLongerThan: number;
+  disarmReadReceipts: boolean;
+  flagRewrite: RewriteRule[];
+}
+
+/** The spec with the presets of its endpoints filled in (presets.ts) and every engine default. */
+export function applyDefaults(given: MailSyncSpec): EffectiveSpec {
+  const spec = withPresets(given);
   const f = spec.folders ?? {};
+  const m = spec.messages ?? {};
   const p = spec.performance ?? {};
   const d = SPEC_DEFAULTS;
   return {
@@ -104,6 +118,12 @@ export function applyDefaults(spec: MailSyncSpec): EffectiveSpec {
     deleteOnDestination: spec.deleteOnDestination ?? d.deleteOnDestination,
     deleteOnSource: spec.deleteOnSource ?? d.deleteOnSource,
     filters: spec.filters ?? {},
+    messages: {
+      rewrite: m.rewrite ?? [],
+      wrapLinesLongerThan: m.wrapLinesLongerThan ?? 0,
+      disarmReadReceipts: m.disarmReadReceipts ?? false,
+      flagRewrite: m.flagRewrite ?? [],
+    },
     throttle: spec.throttle ?? {},
     errorsMax: spec.errorsMax ?? d.errorsMax,
     verify: spec.verify ?? d.verify,

@@ -14,8 +14,10 @@
  * and `local` (the CLI, and the worker once the references became mounted
  * files: credentials are files or environment variables).
  */
+
 import { sameAccount } from './endpoint-identity.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { linearRegexReason } from './linear-regex.js';
 import { schemaErrors } from './schema-errors.js';
 import { LOCAL_CREDENTIAL_FIELDS, SECRET_REF_FIELDS, TOKEN_CREDENTIAL_FIELDS } from './secret-refs.js';
 import { type Endpoint, LOCAL_ENDPOINT_FIELDS, MailSyncSpec, RESOURCE_NAMES, SIDES, type Side } from './spec.js';
@@ -131,6 +133,13 @@ function regexProblems(spec: MailSyncSpec): SpecProblem[] {
   }
   for (const [i, rule] of (spec.folders?.rename ?? []).entries()) {
     check(`spec.folders.rename[${i}].from`, rule.from, rule.flags);
+  }
+  // Rules on message contents and flags run on the linear-time engine only (linear-regex.ts).
+  for (const key of ['rewrite', 'flagRewrite'] as const) {
+    for (const [i, rule] of (spec.messages?.[key] ?? []).entries()) {
+      const why = linearRegexReason(rule.from, rule.flags);
+      if (why !== undefined) problems.push({ path: `spec.messages.${key}[${i}].from`, message: why });
+    }
   }
   return problems;
 }

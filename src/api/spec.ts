@@ -45,6 +45,7 @@ export const PATTERNS = {
   noControl: { pattern: '^[^\\x00-\\x1F\\x7F]+$', meaning: 'must not contain control characters (CR, LF, NUL, ...)' },
   host: { pattern: '^[^\\x00-\\x20\\x7F]+$', meaning: 'must not contain spaces or control characters' },
   regexFlags: { pattern: '^[gimsuy]*$', meaning: 'may only hold the regular expression flags g, i, m, s, u and y' },
+  linearRegexFlags: { pattern: '^[gimsy]*$', meaning: 'may only hold the regular expression flags g, i, m, s and y' },
   headerName: { pattern: '^[!-9;-~]+$', meaning: 'must be a header name (printable ASCII without ":" or spaces)' },
   quantity: { pattern: '^[0-9.]+[a-zA-Z]*$', meaning: 'must be a quantity such as 500m or 128Mi' },
 } as const;
@@ -90,6 +91,14 @@ export const AuthMechanism = Type.Union(
   },
 );
 export type AuthMechanism = Static<typeof AuthMechanism>;
+
+/** imapsync's provider presets (office1/office2, exchange1/exchange2): see presets.ts for what each sets. */
+export const Preset = Type.Union([Type.Literal('office365'), Type.Literal('exchange')], {
+  description:
+    "imapsync's presets: office365 (--office1 on the source, --office2 on the destination) or exchange " +
+    '(--exchange1/--exchange2). They fill in only the fields the spec leaves out (docs/servers.md).',
+});
+export type Preset = Static<typeof Preset>;
 
 export const Endpoint = Type.Object(
   {
@@ -185,6 +194,7 @@ export const Endpoint = Type.Object(
         description: 'TCP connect, TLS handshake and greeting timeout.',
       }),
     ),
+    preset: Type.Optional(Preset),
   },
   {
     additionalProperties: false,
@@ -228,6 +238,15 @@ export const RenameRule = Type.Object(
 );
 export type RenameRule = Static<typeof RenameRule>;
 
+export const FolderMapping = Type.Object(
+  {
+    source: Type.String({ minLength: 1, description: 'Source folder, its full name as the source lists it.' }),
+    destination: Type.String({ minLength: 1, description: 'Destination folder, its full name, used as it is.' }),
+  },
+  { additionalProperties: false },
+);
+export type FolderMapping = Static<typeof FolderMapping>;
+
 export const Folders = Type.Object(
   {
     only: Type.Optional(
@@ -250,6 +269,11 @@ export const Folders = Type.Object(
       Type.String({ minLength: 1, description: 'Put everything under this destination folder (--subfolder2).' }),
     ),
     subscribe: Type.Optional(Type.Boolean({ default: true, description: 'Copy subscriptions.' })),
+    map: Type.Optional(
+      Type.Array(FolderMapping, {
+        description: 'Fixed source-to-destination folder names (imapsync --f1f2); they win over automap and rename.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -268,10 +292,63 @@ export const Filters = Type.Object(
         description: 'Skip messages newer than this. Above maxAgeDays, both ends are kept (as imapsync).',
       }),
     ),
+    maxLineLength: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Skip messages with a line longer than this, in bytes with its line end, after messages rewrites ' +
+          '(imapsync --maxlinelength).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type Filters = Static<typeof Filters>;
+
+export const RewriteRule = Type.Object(
+  {
+    from: Type.String({
+      minLength: 1,
+      description: "Regular expression (JavaScript syntax, run on V8's linear-time engine).",
+    }),
+    to: Type.String({ description: 'Replacement; $1, $2... refer to groups.' }),
+    flags: Type.Optional(
+      Type.String({ pattern: PATTERNS.linearRegexFlags.pattern, description: 'Regex flags, e.g. "gm".' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RewriteRule = Static<typeof RewriteRule>;
+
+export const Messages = Type.Object(
+  {
+    rewrite: Type.Optional(
+      Type.Array(RewriteRule, {
+        description: 'Ordered rules applied to each message before its APPEND (imapsync --regexmess).',
+      }),
+    ),
+    wrapLinesLongerThan: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Cut lines longer than this many bytes (Exchange and Office 365 refuse long lines; their presets ' +
+          'set 10239); 0: off.',
+      }),
+    ),
+    disarmReadReceipts: Type.Optional(
+      Type.Boolean({
+        description: 'Rename Disposition-Notification-To to X-Disposition-Notification-To (--disarmreadreceipts).',
+      }),
+    ),
+    flagRewrite: Type.Optional(
+      Type.Array(RewriteRule, {
+        description: "Ordered rules applied to each message's flags, as one space-separated list (--regexflag).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Messages = Static<typeof Messages>;
 
 export const Mode = Type.Union(
   [
@@ -412,7 +489,11 @@ export const MailSyncSpec = Type.Object(
         description: 'Move: delete source messages once verified on the destination (--delete1).',
       }),
     ),
-    filters: Type.Optional({ ...Filters, description: 'Skip messages by size or age.' }),
+    filters: Type.Optional({ ...Filters, description: 'Skip messages by size, age or line length.' }),
+    messages: Type.Optional({
+      ...Messages,
+      description: 'Changes made to messages and flags on their way (a changed message is reported as changed).',
+    }),
     throttle: Type.Optional({ ...Throttle, description: 'Limits for providers that throttle (Gmail, Office 365).' }),
     errorsMax: Type.Optional(Type.Integer({ minimum: 0, default: 50, description: 'Stop after this many errors.' })),
     verify: Type.Optional(Type.Boolean({ default: true, description: 'Compare identities per folder at the end.' })),

@@ -55,6 +55,9 @@ export const StatusSummarySchema = Type.Object(
     foldersSynced: Type.Optional(Type.Integer()),
     foldersCreated: Type.Optional(Type.Integer()),
     messagesTransferred: Type.Optional(Type.Integer()),
+    messagesChanged: Type.Optional(
+      Type.Integer({ description: 'Copies rewritten on their way (spec.messages): not byte-identical on purpose.' }),
+    ),
     messagesSkipped: Type.Optional(Type.Integer()),
     duplicatesSkipped: Type.Optional(Type.Integer()),
     messagesFailed: Type.Optional(Type.Integer()),

@@ -82,6 +82,7 @@ export function formatSummary(s: Summary): string[] {
     row('Mode', s.mode),
     row('Folders synced', `${s.foldersSynced}${folderNotes.length ? ` (${folderNotes.join(', ')})` : ''}`),
     row('Messages transferred', String(s.messagesTransferred)),
+    ...(count(s.messagesChanged) > 0 ? [row('Messages changed on the way', String(s.messagesChanged))] : []),
     row('Messages skipped', String(s.messagesSkipped)),
     row('Messages found duplicate on host1', String(s.duplicatesSkipped)),
   ];

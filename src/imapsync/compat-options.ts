@@ -17,7 +17,8 @@ export interface CompatOption {
 const notice = (why: string, takesValue = false): CompatOption => ({ kind: 'notice', takesValue, why });
 const unsupported = (why: string, takesValue = false): CompatOption => ({ kind: 'unsupported', takesValue, why });
 
-const TRANSFORMS = 'messages are copied byte for byte; mailsync never rewrites or filters message content';
+const TRANSFORMS =
+  'messages are changed only by --regexmess, --disarmreadreceipts and the presets (spec.messages); no command runs on them and none is cut or skipped by its content';
 const NO_FOLDER_DELETE =
   'mailsync never deletes folders (one mapping mistake would delete their mail); remove them on the server yourself';
 const SEARCH =
@@ -29,7 +30,8 @@ const RECONNECT =
 const NO_PIDFILE_TAIL =
   "mailsync writes no pid file to follow; in Kubernetes a second MailSync for the same account pair mirrors the running sync's log in its status";
 const AGES_FROM_INTERNALDATE = '--maxage and --minage always use INTERNALDATE (no SEARCH on the Date: header)';
-const PRESETS = 'provider presets are not built in; give --host, --port and --ssl explicitly (see docs/cli.md)';
+const PRESETS =
+  'of the provider presets only --office1/2 and --exchange1/2 are built in; give --host, --port and --ssl explicitly (see docs/cli.md)';
 
 export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   // Always on in mailsync.
@@ -103,16 +105,12 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   showpasswords: unsupported('mailsync never prints passwords'),
   syncacls: unsupported('ACLs are not standardised across servers and are never synced'),
   useuid: unsupported('UIDs differ between servers; use --state-file for fast delta passes'),
-  maxlinelength: unsupported(TRANSFORMS, true),
-  regexmess: unsupported(TRANSFORMS, true),
   pipemess: unsupported(
-    'it runs a command on every message; mailsync runs no outside command (a worker pod has none), messages are copied byte for byte',
+    'it runs a command on every message; mailsync runs no outside command (a worker pod has none); use --regexmess',
     true,
   ),
   truncmess: unsupported(TRANSFORMS, true),
   skipmess: unsupported(TRANSFORMS, true),
-  disarmreadreceipts: unsupported(TRANSFORMS),
-  regexflag: unsupported('flags and keywords are copied as they are', true),
   skipheader: unsupported('the identity headers are chosen with --useheader', true),
   search: unsupported(SEARCH, true),
   search1: unsupported(SEARCH, true),
@@ -142,7 +140,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   ),
   nomixfolders: unsupported('folder names are mapped one to one'),
   folderrec: unsupported("use --include '^Name' to sync a folder and its subfolders", true),
-  f1f2: unsupported("use --regextrans2 's/^Old$/New/' for a fixed mapping", true),
   subfolder1: unsupported(
     "only --subfolder2 is supported; to bring the tree under F to the top use --include '^F(/|$)' --regextrans2 's{^F/}{}'",
     true,
@@ -166,10 +163,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   resynclabels: unsupported('Gmail labels are synced as folders'),
   gmail1: unsupported(PRESETS),
   gmail2: unsupported(PRESETS),
-  office1: unsupported(PRESETS),
-  office2: unsupported(PRESETS),
-  exchange1: unsupported(PRESETS),
-  exchange2: unsupported(PRESETS),
   domino1: unsupported(PRESETS),
   domino2: unsupported(PRESETS),
   maxbytesafter: unsupported('--maxbytespersecond applies from the first byte', true),

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../sync/errors.js';
 import { parseRegextrans2 } from '../sync/regextrans.js';
+import { MESSAGE_OPTIONS } from './message-options.js';
 import { appendsTo, numberField, type OptionDef, setsField, stringField, type ValueKind } from './option-def.js';
 import type { ModeOption, ParseState } from './parse-state.js';
 import { setTimeoutSeconds } from './sided-options.js';
@@ -90,11 +91,12 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   folder: appendsTo('folders', 'only'),
   include: appendsTo('folders', 'include'),
   exclude: appendsTo('folders', 'exclude'),
-  // imapsync: forget the --exclude options given so far (the config file's too).
+  // imapsync: forget the --exclude options given so far (the config file's too), and a preset's (preset-options.ts).
   noexclude: {
     value: 'none',
     apply: (s) => {
       Object.assign(s.overrides.folders, { exclude: undefined });
+      s.optOuts.add('exclude');
     },
   },
   regextrans2: appendsTo('folders', 'rename', parseRegextrans2),
@@ -122,6 +124,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   minsize: numberField('int', 'filters', 'minSize'),
   maxage: numberField('number', 'filters', 'maxAgeDays'),
   minage: numberField('number', 'filters', 'minAgeDays'),
+  ...MESSAGE_OPTIONS,
 
   // Modes and limits.
   dry: modeFlag('dry'),

@@ -7,7 +7,7 @@
  * the parser does not know.
  */
 
-export type DocGroup = 'connection' | 'folders' | 'messages' | 'modes' | 'own';
+export type DocGroup = 'connection' | 'folders' | 'messages' | 'presets' | 'modes' | 'own';
 
 export interface OptionDocRow {
   group: DocGroup;
@@ -130,7 +130,8 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     group: 'folders',
     options: ['noexclude'],
     field: 'folders.exclude',
-    notes: "forgets the `--exclude` options given before it, and the config file's `exclude` list",
+    notes:
+      "forgets the `--exclude` options given before it, and the config file's `exclude` list; with `--office1`, also the preset's `^Files$`",
   },
   { group: 'folders', options: ['automap'], field: 'folders.automap: true', notes: 'the default in mailsync' },
   { group: 'folders', options: ['noautomap'], field: 'folders.automap: false' },
@@ -150,6 +151,15 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     field: 'folders.subscribe',
     notes: 'copy subscriptions (default on)',
   },
+  {
+    group: 'folders',
+    options: ['f1f2'],
+    arg: 'A=B',
+    field: 'folders.map[]',
+    notes:
+      'repeatable; source folder `A` (its full name, or without the source personal prefix) syncs into destination folder `B` as written; like imapsync it wins over automap and `--regextrans2`',
+  },
+  { group: 'folders', options: ['nof1f2'], field: 'folders.map: []', notes: "turns off `--office2`'s `Files` mapping" },
 
   {
     group: 'messages',
@@ -181,6 +191,65 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
   { group: 'messages', options: ['minsize'], arg: 'B', field: 'filters.minSize' },
   { group: 'messages', options: ['maxage'], arg: 'D', field: 'filters.maxAgeDays', notes: 'days from INTERNALDATE' },
   { group: 'messages', options: ['minage'], arg: 'D', field: 'filters.minAgeDays', notes: 'days from INTERNALDATE' },
+  {
+    group: 'messages',
+    options: ['maxlinelength'],
+    arg: 'N',
+    field: 'filters.maxLineLength',
+    notes:
+      'a message whose longest line (bytes with its line end, as imapsync counts, after the rewrites) is over `N` is not copied: counted in `messagesFilteredOut`, not expected by the verification',
+  },
+  {
+    group: 'messages',
+    options: ['regexmess'],
+    arg: "'s/from/to/flags'",
+    field: 'messages.rewrite[]',
+    notes:
+      "repeatable, in order; the `--regextrans2` syntax, applied to each message's bytes before its APPEND, on V8's linear-time engine: backreferences, lookahead, global lookbehind, counted repeats above 16 and `\\A`/`\\z` with `m` are refused (exit 2). imapsync's FAQ rule `s,(.{N}),$1\\r\\n,g` becomes `messages.wrapLinesLongerThan: N`. A changed message counts in `messagesChanged`; one whose identity headers would change is not copied (`RewriteChangesIdentity`)",
+  },
+  {
+    group: 'messages',
+    options: ['noregexmess'],
+    field: 'messages.wrapLinesLongerThan: 0',
+    notes: "turns off the line wrap of `--office2`/`--exchange2`",
+  },
+  {
+    group: 'messages',
+    options: ['disarmreadreceipts', 'nodisarmreadreceipts'],
+    field: 'messages.disarmReadReceipts',
+    notes: '`Disposition-Notification-To:` becomes `X-Disposition-Notification-To:` in the header',
+  },
+  {
+    group: 'messages',
+    options: ['regexflag'],
+    arg: "'s/from/to/flags'",
+    field: 'messages.flagRewrite[]',
+    notes:
+      "repeatable, in order; applied to the source's flags as one space-separated list, for the APPEND and the flag comparison of later runs (as imapsync)",
+  },
+  {
+    group: 'messages',
+    options: ['noregexflag'],
+    field: 'messages.flagRewrite: []',
+    notes: "turns off `--exchange2`'s `\\Flagged` removal",
+  },
+
+  {
+    group: 'presets',
+    options: ['office'],
+    sided: true,
+    field: 'preset: office365',
+    notes:
+      "imapsync's meaning (docs/servers.md). `--office1`: implicit TLS, `^Files$` excluded. `--office2`: implicit TLS, `--maxsize 45000000`, `--maxmessagespersecond 4`, `--disarmreadreceipts`, lines over 10,239 bytes wrapped, `--f1f2 Files=Files_renamed_by_imapsync`. Both take `outlook.office365.com` as the host when neither `--host1/2` nor `--config` gives one. A preset's `--exclude`/`--f1f2` is added to the same options given on the command line, as imapsync does",
+  },
+  {
+    group: 'presets',
+    options: ['exchange'],
+    sided: true,
+    field: 'preset: exchange',
+    notes:
+      "`--exchange1`: nothing (as imapsync). `--exchange2`: `--maxsize 10000000`, `--maxmessagespersecond 4`, `--disarmreadreceipts`, `--regexflag 's/\\\\Flagged//g'` (added to the command line's `--regexflag`), lines over 10,239 bytes wrapped",
+  },
 
   { group: 'modes', options: ['dry'], field: 'mode: dryRun' },
   { group: 'modes', options: ['justfolders'], field: 'mode: foldersOnly' },

@@ -3,7 +3,7 @@
  * the option tables write while the arguments are read: SyncArgs plus what is
  * only resolved once every option is known (TLS options, credentials, modes).
  */
-import type { Endpoint } from '../api/spec.js';
+import type { Endpoint, Preset } from '../api/spec.js';
 import type { Side } from '../sync/errors.js';
 import { emptyOverrides, type SpecOverrides } from './spec-overrides.js';
 
@@ -41,6 +41,8 @@ export const SECRET_ENV = {
 
 export type TlsOption = 'ssl' | 'tls' | 'nossl' | 'notls';
 export type ModeOption = 'dry' | 'justfolders' | 'justlogin' | 'justfoldersizes';
+/** A part of a preset turned off: --noexclude, --nof1f2, --noregexflag, --noregexmess (preset-options.ts). */
+export type OptOut = 'exclude' | 'f1f2' | 'regexflag' | 'regexmess';
 
 export interface ParseState extends SyncArgs {
   ctx: ParseContext;
@@ -50,6 +52,9 @@ export interface ParseState extends SyncArgs {
   credentials: Record<Side, Set<string>>;
   modes: Set<ModeOption>;
   noExpunge: Record<Side, boolean>;
+  /** imapsync's presets given (--office1, --exchange2...), per side. */
+  presets: Partial<Record<Side, Preset>>;
+  optOuts: Set<OptOut>;
 }
 
 export function newParseState(ctx: ParseContext): ParseState {
@@ -66,12 +71,14 @@ export function newParseState(ctx: ParseContext): ParseState {
     credentials: { source: new Set(), destination: new Set() },
     modes: new Set(),
     noExpunge: { source: false, destination: false },
+    presets: {},
+    optOuts: new Set(),
   };
 }
 
 /** The SyncArgs part of a finished state. */
 export function syncArgsOf(s: ParseState): SyncArgs {
-  const { ctx: _ctx, tls: _tls, credentials: _c, modes: _m, noExpunge: _e, ...args } = s;
+  const { ctx: _ctx, tls: _tls, credentials: _c, modes: _m, noExpunge: _e, presets: _p, optOuts: _o, ...args } = s;
   return args;
 }
 

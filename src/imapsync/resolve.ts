@@ -5,6 +5,7 @@
  */
 import { ConfigError, type Side } from '../sync/errors.js';
 import { endpoint, type ParseState, SECRET_ENV, sideNumber, type TlsOption } from './parse-state.js';
+import { resolvePresets } from './preset-options.js';
 
 const BOTH_SIDES = ['source', 'destination'] as const;
 
@@ -87,4 +88,5 @@ export function resolveOptions(s: ParseState): void {
   resolveMode(s);
   checkExpunge(s);
   checkCredentials(s);
+  resolvePresets(s);
 }

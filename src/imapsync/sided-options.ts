@@ -9,6 +9,7 @@ import type { AuthMechanism, Endpoint } from '../api/spec.js';
 import { ConfigError, type Side } from '../sync/errors.js';
 import type { SidedOptionDef } from './option-def.js';
 import { endpoint, type ParseState, SECRET_ENV, type TlsOption } from './parse-state.js';
+import { PRESET_OPTIONS } from './preset-options.js';
 
 const AUTH_MECHANISMS: readonly AuthMechanism[] = ['LOGIN', 'PLAIN', 'XOAUTH2', 'CRAM-MD5'];
 
@@ -144,6 +145,7 @@ function compressFlag(on: boolean): SidedOptionDef {
 }
 
 export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
+  ...PRESET_OPTIONS,
   host: endpointString('host'),
   port: endpointInt('port'),
   user: endpointString('user'),

@@ -3,13 +3,14 @@
  * A key present with the value `undefined` removes that key from the file's
  * spec (a --passfile1 on the command line replaces the file's passwordEnv).
  */
-import type { Endpoint, Filters, Folders, MailSyncSpec, Performance, Throttle } from '../api/spec.js';
+import type { Endpoint, Filters, Folders, MailSyncSpec, Messages, Performance, Throttle } from '../api/spec.js';
 
 export interface SpecOverrides {
   source: Partial<Endpoint>;
   destination: Partial<Endpoint>;
   folders: Partial<Folders>;
   filters: Partial<Filters>;
+  messages: Partial<Messages>;
   throttle: Partial<Throttle>;
   performance: Partial<Performance>;
   top: Partial<
@@ -21,7 +22,16 @@ export interface SpecOverrides {
 }
 
 export function emptyOverrides(): SpecOverrides {
-  return { source: {}, destination: {}, folders: {}, filters: {}, throttle: {}, performance: {}, top: {} };
+  return {
+    source: {},
+    destination: {},
+    folders: {},
+    filters: {},
+    messages: {},
+    throttle: {},
+    performance: {},
+    top: {},
+  };
 }
 
 export function hasOverrides(o: SpecOverrides): boolean {
@@ -45,7 +55,7 @@ function overlay(base: unknown, patch: Section): Section | undefined {
  */
 export function applyOverrides(fileSpec: Record<string, unknown>, o: SpecOverrides): Record<string, unknown> {
   const spec: Record<string, unknown> = { ...fileSpec };
-  for (const name of ['source', 'destination', 'folders', 'filters', 'throttle', 'performance'] as const) {
+  for (const name of ['source', 'destination', 'folders', 'filters', 'messages', 'throttle', 'performance'] as const) {
     const patch = o[name] as Section;
     if (Object.keys(patch).length === 0) continue;
     const merged = overlay(spec[name], patch);

@@ -9,12 +9,19 @@
  * Before each batch: the run may have been stopped (signal, byte cap, error
  * budget), the byte cap may allow only part of it, and the rate limiter may
  * make it wait.
+ *
+ * Each fetched message goes through `prepare` (rewrite/prepare-message.ts)
+ * when the spec changes messages: what is appended, and reported, is the
+ * rewritten message; a refused APPEND is explained by the message when it can
+ * be (rewrite/refusal-hint.ts: lines too long for Exchange).
  */
 import { type RunStop, raceAbort } from './abort.js';
 import type { BatchBuffer, BatchBufferPool } from './batch-buffers.js';
 import { flagsForAppend } from './flags.js';
 import type { Appender, AppendMessage } from './imap-raw/appender.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
+import type { Prepared } from './rewrite/prepare-message.js';
+import { explainRefusal } from './rewrite/refusal-hint.js';
 import type { ByteCap, Throttle } from './throttle.js';
 import type { MessageMeta } from './types.js';
 
@@ -35,9 +42,14 @@ export interface CopyContext {
   throttle?: Throttle;
   /** maxBytesPerRun, shared by all workers. */
   byteCap?: ByteCap;
-  onCopied: (message: MessageMeta, bytes: number) => void;
+  /** What to send for a fetched message (rewrites, line-length and identity checks); absent: its bytes as they are. */
+  prepare?: (raw: Buffer, message: MessageMeta) => Prepared;
+  /** `changedBy`: the rewrite steps that changed the appended bytes (empty: the source's bytes). */
+  onCopied: (message: MessageMeta, bytes: number, changedBy: readonly string[]) => void;
   /** A per-message failure (counted, reported, not fatal). */
   onFailed: (message: MessageMeta, reason: string, text: string) => void;
+  /** Left out after its fetch (filters.maxLineLength): not an error, not expected on the destination. */
+  onSkipped?: (message: MessageMeta, reason: string, text: string) => void;
 }
 
 export interface CopyResult {
@@ -143,24 +155,42 @@ export async function copyMessages(ctx: CopyContext, planned: Iterable<MessageMe
     if (!current.done && !ctx.stop.stopped) prefetched = startFetch(current.value);
     const sent: MessageMeta[] = [];
     const items: AppendMessage[] = [];
+    const changes: (readonly string[])[] = [];
     for (const message of batch) {
-      const raw = bodies.get(message.uid);
-      if (!raw) {
+      const fetched = bodies.get(message.uid);
+      if (!fetched) {
         result.vanished.push(message.uid);
         continue;
       }
+      const prepared: Prepared = ctx.prepare?.(fetched, message) ?? { kind: 'send', raw: fetched, changedBy: [] };
+      if (prepared.kind === 'skip') {
+        ctx.onSkipped?.(message, prepared.reason, prepared.text);
+        continue;
+      }
+      if (prepared.kind === 'fail') {
+        ctx.onFailed(message, prepared.reason, prepared.text);
+        continue;
+      }
       sent.push(message);
-      items.push({ raw, flags: flagsForAppend(message.flags, ctx.permanentFlags), internalDate: message.internalDate });
+      changes.push(prepared.changedBy);
+      items.push({
+        raw: prepared.raw,
+        flags: flagsForAppend(message.flags, ctx.permanentFlags),
+        internalDate: message.internalDate,
+      });
     }
     bodies.clear();
     if (items.length > 0) {
       const outcomes = await ctx.appender.appendBatch(ctx.destination, items, ctx.stop.signal);
       outcomes.forEach((outcome, i) => {
         const message = sent[i]!;
-        if (outcome.ok) ctx.onCopied(message, items[i]!.raw.length);
+        if (outcome.ok) ctx.onCopied(message, items[i]!.raw.length, changes[i]!);
         else if (outcome.reason === 'Aborted') result.stopped = true;
         else if (outcome.reason === 'Indeterminate') result.indeterminate += 1;
-        else ctx.onFailed(message, outcome.reason, outcome.text);
+        else {
+          const refusal = explainRefusal(items[i]!.raw, { reason: outcome.reason, text: outcome.text });
+          ctx.onFailed(message, refusal.reason, refusal.text);
+        }
       });
     }
     // The APPEND is answered (or the connection is gone): the bodies are not needed any more.

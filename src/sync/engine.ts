@@ -51,6 +51,7 @@ import type { ImapCommandError } from './imap-raw/command-errors.js';
 import { describeSizes, measureFolderSizes, modeTraits } from './modes.js';
 import { DEFAULT_RECONNECT, isConnectionLoss, type ReconnectPolicy, withReconnect } from './reconnect.js';
 import { Reporter } from './reporter.js';
+import { compileMessageRules } from './rewrite/message-rules.js';
 import {
   adoptState,
   deltaAllowed,
@@ -237,6 +238,7 @@ class Run {
       dryRunTotals: this.dryRunTotals,
       destinationExists,
       countError: () => this.countError(),
+      rules: compileMessageRules(spec),
     };
     const limit = pLimit(spec.performance.folderConcurrency);
     const pool: WorkerSlot[] = [control];

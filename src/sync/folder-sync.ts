@@ -19,6 +19,7 @@ import { type FolderListing, listFolder, refreshListing } from './listing.js';
 import { MessageList } from './message-list.js';
 import { passesAt, planFolder } from './plan.js';
 import type { Reporter } from './reporter.js';
+import type { MessageRules } from './rewrite/message-rules.js';
 import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
 import type { FolderPair } from './types.js';
@@ -40,6 +41,8 @@ export interface FolderRunContext {
   destinationExists: (path: string) => boolean;
   /** Counts an error and stops the run once the budget is spent. */
   countError: () => void;
+  /** spec.messages and filters.maxLineLength, compiled (rewrite/message-rules.ts). */
+  rules: MessageRules;
 }
 
 /** Progress of one folder, kept across reconnect attempts so counters are not counted twice. */
@@ -95,7 +98,12 @@ export async function syncFolder(
   // Both sides at once (two connections).
   const [sourceListing, destinationListing] = await abortable(
     Promise.all([
-      listFolder(source, pair.source, { readOnly: true, identityHeaders: spec.identityHeaders }),
+      listFolder(source, pair.source, {
+        readOnly: true,
+        identityHeaders: spec.identityHeaders,
+        sizeFreeIdentity: ctx.rules.sizeFreeIdentity,
+        flagRewriter: ctx.rules.flagRewriter,
+      }),
       listDestination(ctx, destination, pair.destination),
     ]),
   );
@@ -142,6 +150,7 @@ export async function syncFolder(
   }
 
   let destinationChanged = false;
+  /** Source messages not expected on the destination: gone from the source, or skipped after their fetch. */
   const vanished = new Set<number>();
   if (plan.copy.length > 0) {
     const copy = await copyMessages(
@@ -157,9 +166,21 @@ export async function syncFolder(
         stop: ctx.stop,
         throttle: ctx.throttle,
         byteCap: ctx.byteCap,
-        onCopied: (_message, bytes) => {
+        prepare: ctx.rules.prepare,
+        onCopied: (message, bytes, changedBy) => {
           tally.copied += 1;
           reporter.transferred(bytes);
+          if (changedBy.length > 0) {
+            counters.messagesChanged += 1;
+            reporter.note('message changed on its way', { folder: pair.source, uid: message.uid, changedBy });
+          }
+        },
+        onSkipped: (message, reason, text) => {
+          vanished.add(message.uid);
+          counters.messagesFiltered += 1;
+          counters.messagesTotal -= 1;
+          tally.estimatedTotal -= 1;
+          reporter.note(`message ${text}`, { folder: pair.source, uid: message.uid, reason });
         },
         onFailed: (message, reason, text) => {
           tally.failed += 1;
@@ -215,6 +236,7 @@ export async function syncFolder(
       refreshListing(destination, pair.destination, destinationListing, {
         readOnly: false,
         identityHeaders: spec.identityHeaders,
+        sizeFreeIdentity: ctx.rules.sizeFreeIdentity,
       }),
     );
     // The refreshed listing has every message the earlier one still needs: let the earlier table
@@ -264,7 +286,11 @@ async function listDestination(ctx: FolderRunContext, reader: FolderReader, path
     return { messages: new MessageList(0), state: { uidValidity: '0', uidNext: 0, messages: 0 }, readOnly: true };
   }
   // A dry run changes nothing: EXAMINE the destination too.
-  return listFolder(reader, path, { readOnly: ctx.dryRun, identityHeaders: ctx.spec.identityHeaders });
+  return listFolder(reader, path, {
+    readOnly: ctx.dryRun,
+    identityHeaders: ctx.spec.identityHeaders,
+    sizeFreeIdentity: ctx.rules.sizeFreeIdentity,
+  });
 }
 
 async function access(slot: WorkerSlot, side: 'source' | 'destination'): Promise<FolderAccess> {

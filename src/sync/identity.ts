@@ -20,6 +20,14 @@
  * look the same). Identical identities are harmless for copying: the planner
  * compares copies as a multiset, so k source copies still lead to k
  * destination copies.
+ *
+ * When the spec rewrites messages (spec.messages: imapsync --regexmess, the
+ * office2/exchange2 line wrap, --disarmreadreceipts), a copy's size is not the
+ * source's, so the fallback identity leaves the size out and always takes the
+ * INTERNALDATE instead (APPEND carries it over unchanged): `sizeFree`. The
+ * identity headers themselves must survive the rewrite; the copy checks that
+ * for each message (rewrite/prepare-message.ts), so the destination copy has
+ * the source's identity and a re-run finds it.
  */
 import { hash as cryptoHash } from 'node:crypto';
 import { DEFAULT_IDENTITY_HEADERS } from '../api/spec.js';
@@ -32,6 +40,8 @@ export const FALLBACK_IDENTITY_HEADERS: readonly string[] = ['Date', 'From', 'Su
 export interface IdentityFallback {
   size: number;
   internalDate?: Date;
+  /** Leave the size out (messages are rewritten on their way): see above. */
+  sizeFree?: boolean;
 }
 
 /**
@@ -100,8 +110,10 @@ export function messageDigest(
   const chosen = pick(lines, headerNames);
   if (chosen.length > 0) return hash(['h', ...chosen]);
   const described = pick(lines, FALLBACK_IDENTITY_HEADERS);
+  const internalDate = `internaldate: ${fallback.internalDate?.getTime() ?? 0}`;
+  if (fallback.sizeFree) return hash(['r', ...described, internalDate]);
   const parts = ['f', ...described, `size: ${fallback.size}`];
-  if (described.length === 0 && fallback.internalDate) parts.push(`internaldate: ${fallback.internalDate.getTime()}`);
+  if (described.length === 0 && fallback.internalDate) parts.push(internalDate);
   return hash(parts);
 }
 

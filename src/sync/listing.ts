@@ -9,6 +9,7 @@
 import { identityFetchHeaders, messageDigest } from './identity.js';
 import type { FolderReader, ListedMessage, OpenedFolder } from './imap-raw/folder-reader.js';
 import { MessageList } from './message-list.js';
+import type { FlagRewriter } from './rewrite/flag-rewrite.js';
 import type { SideState } from './state.js';
 
 /** UIDs per listing FETCH when they are named (a command line stays well under servers' limits, 64 KB for Dovecot). */
@@ -29,13 +30,17 @@ export interface FolderListing {
 export interface ListOptions {
   readOnly: boolean;
   identityHeaders: string[];
+  /** Messages are rewritten on their way: fallback identities leave the size out (identity.ts). */
+  sizeFreeIdentity?: boolean;
+  /** The source's flags as the destination should have them (rewrite/flag-rewrite.ts). */
+  flagRewriter?: FlagRewriter;
 }
 
 export async function listFolder(reader: FolderReader, path: string, options: ListOptions): Promise<FolderListing> {
   const opened = await reader.open(path, options.readOnly);
   const messages = new MessageList(opened.exists);
   if (opened.exists > 0) {
-    const add = adder(messages, options.identityHeaders);
+    const add = adder(messages, options);
     await reader.list(identityFetchHeaders(options.identityHeaders), add);
   }
   return listing(messages.byUid().trim(), opened, options);
@@ -69,7 +74,7 @@ export async function refreshListing(
     if (k < known.length && known.uid(k) === uid) messages.pushFrom(known, k);
     else fresh[freshCount++] = uid;
   }
-  const add = adder(messages, options.identityHeaders);
+  const add = adder(messages, options);
   const headers = identityFetchHeaders(options.identityHeaders);
   for (let at = 0; at < freshCount; at += LISTING_UID_CHUNK) {
     await reader.list(headers, add, fresh.subarray(at, Math.min(freshCount, at + LISTING_UID_CHUNK)));
@@ -96,12 +101,14 @@ function listing(messages: MessageList, opened: OpenedFolder, options: ListOptio
 }
 
 /** Adds each listed message to `messages`: its identity digest, flags without \Recent; the headers are dropped. */
-function adder(messages: MessageList, identityHeaders: string[]): (message: ListedMessage) => void {
+function adder(messages: MessageList, options: ListOptions): (message: ListedMessage) => void {
+  const { identityHeaders, sizeFreeIdentity: sizeFree, flagRewriter } = options;
   return (message) => {
     const { size, uid } = message;
     const internalDate = message.internalDate ?? new Date(0);
-    const flags = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
-    const digest = messageDigest(message.headers, { size, internalDate }, identityHeaders);
+    const listed = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
+    const flags = flagRewriter ? flagRewriter(listed) : listed;
+    const digest = messageDigest(message.headers, { size, internalDate, sizeFree }, identityHeaders);
     messages.push(uid, size, internalDate.getTime(), flags, digest);
   };
 }

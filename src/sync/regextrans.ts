@@ -158,6 +158,7 @@ function perlReplacementToJs(replacement: string, original: string): string {
       if (/[1-9]/.test(next)) out += groupRef(Number(next));
       else if ('LUluEQ'.includes(next)) throw invalid(original, `\\${next} (case change) is not supported`);
       else if (next === 'n') out += '\n';
+      else if (next === 'r') out += '\r';
       else if (next === 't') out += '\t';
       else if (next === '$') out += '$$';
       else out += next;
@@ -279,4 +280,18 @@ export function applyRenameRules(name: string, rules: readonly CompiledRenameRul
     result = result.replace(regex, rule.to);
   }
   return result;
+}
+
+/**
+ * An imapsync Perl substitution given to another option (--regexmess,
+ * --regexflag): the same syntax as --regextrans2, that option's name in the
+ * errors.
+ */
+export function parsePerlSubstitution(text: string, option: string): RenameRule {
+  try {
+    return parseRegextrans2(text);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/^--regextrans2 /, `--${option} `));
+    throw err;
+  }
 }

@@ -19,6 +19,8 @@ export interface Counters {
   /** Source messages after filters; an estimate from STATUS until the folder is listed. */
   messagesTotal: number;
   messagesTransferred: number;
+  /** Of messagesTransferred: rewritten on their way (spec.messages), never byte-identical to the source. */
+  messagesChanged: number;
   messagesSkipped: number;
   duplicatesSkipped: number;
   messagesFiltered: number;
@@ -49,6 +51,7 @@ export class Reporter {
     foldersUnchanged: 0,
     messagesTotal: 0,
     messagesTransferred: 0,
+    messagesChanged: 0,
     messagesSkipped: 0,
     duplicatesSkipped: 0,
     messagesFiltered: 0,
@@ -144,6 +147,7 @@ export class Reporter {
       foldersCreated: c.foldersCreated,
       foldersUnchanged: c.foldersUnchanged,
       messagesTransferred: c.messagesTransferred,
+      messagesChanged: c.messagesChanged,
       messagesSkipped: c.messagesSkipped,
       duplicatesSkipped: c.duplicatesSkipped,
       messagesFilteredOut: c.messagesFiltered,

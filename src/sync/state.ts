@@ -16,6 +16,7 @@ import { accountIdentity } from '../api/endpoint-identity.js';
 import type { EffectiveSpec } from '../api/spec-defaults.js';
 import type { RawImapConnection } from './imap-raw/connection.js';
 import { mailboxStatuses } from './imap-raw/mailbox-admin.js';
+import { rewritesMessages } from './rewrite/message-rewrite.js';
 
 export const STATE_VERSION = 1;
 
@@ -61,6 +62,8 @@ export function stateFingerprint(spec: EffectiveSpec): string {
     deleteOnDestination: spec.deleteOnDestination,
     deleteOnSource: spec.deleteOnSource,
     filters: spec.filters,
+    // Only when set, so that states written before spec.messages existed stay valid.
+    ...(rewritesMessages(spec.messages) || spec.messages.flagRewrite.length > 0 ? { messages: spec.messages } : {}),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 32);
 }

@@ -322,8 +322,10 @@ describe('bad command lines: a ConfigError naming the option', () => {
     [['--', 'x'], /unexpected argument 'x'/],
     [['--syncacls'], /^--syncacls is not supported: /],
     [['--useuid'], /^--useuid is not supported: .*--state-file/],
-    [['--regexmess', 's/a/b/'], /^--regexmess is not supported/],
-    [['--gmail1'], /^--gmail1 is not supported: provider presets/],
+    [['--pipemess', 'cat'], /^--pipemess is not supported/],
+    [['--regexmess', 's/(a)\\1/b/'], /^--regexmess "s\/\(a\)\\\\1\/b\/": /],
+    [['--f1f2', 'Files'], /^--f1f2 "Files": expected source=destination/],
+    [['--gmail1'], /^--gmail1 is not supported: of the provider presets only/],
   ])('%j', (argv, expected) => {
     const message = parseError(...argv);
     if (typeof expected === 'string') expect(message).toBe(expected);

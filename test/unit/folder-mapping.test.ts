@@ -452,3 +452,32 @@ describe('foldersToCreate', () => {
     expect(foldersToCreate(pairs, destination)).toEqual([]);
   });
 });
+
+describe('folders.map (imapsync --f1f2)', () => {
+  const source = slashed(['INBOX', 'Files', ['Sent', { specialUse: '\\Sent' }], 'Work']);
+  const destination = dotted(['INBOX', ['INBOX.Sent Items', { specialUse: '\\Sent' }]]);
+
+  it('gives the destination name as written, over automap and the rename rules', () => {
+    const pairs = mapFolders(source, destination, {
+      map: [
+        { source: 'Files', destination: 'INBOX.Files_renamed_by_imapsync' },
+        { source: 'Sent', destination: 'INBOX.Old Sent' },
+        { source: 'Absent', destination: 'INBOX.Nowhere' },
+      ],
+      rename: [{ from: 'Work', to: 'Job' }],
+    });
+    expect(mapping(pairs)).toEqual({
+      INBOX: 'INBOX',
+      Files: 'INBOX.Files_renamed_by_imapsync',
+      Sent: 'INBOX.Old Sent',
+      Work: 'INBOX.Job',
+    });
+    expect(pairs.find((p) => p.source === 'Sent')?.automapped).toBeUndefined();
+  });
+
+  it('refuses a mapping that merges two folders', () => {
+    expect(() => mapFolders(source, destination, { map: [{ source: 'Files', destination: 'INBOX.Work' }] })).toThrow(
+      /would all sync into destination folder/,
+    );
+  });
+});

@@ -118,3 +118,21 @@ describe('identityFetchHeaders', () => {
     ]);
   });
 });
+
+describe('identity when messages are rewritten (sizeFree)', () => {
+  const date = new Date('2024-01-02T03:04:05Z');
+  const noIds = 'Subject: hello\r\nFrom: a@x\r\n';
+  it('a message without identity headers is known by its headers and INTERNALDATE, not its size', () => {
+    const a = messageIdentity(noIds, { size: 100, internalDate: date, sizeFree: true });
+    expect(messageIdentity(noIds, { size: 140, internalDate: date, sizeFree: true })).toBe(a);
+    expect(
+      messageIdentity(noIds, { size: 100, internalDate: new Date(date.getTime() + 1000), sizeFree: true }),
+    ).not.toBe(a);
+    expect(messageIdentity(noIds, { size: 100, internalDate: date })).not.toBe(a);
+  });
+
+  it('a message with Message-ID has the same identity either way', () => {
+    const header = 'Message-ID: <m@x>\r\n';
+    expect(messageIdentity(header, { size: 1, sizeFree: true })).toBe(messageIdentity(header, { size: 2 }));
+  });
+});

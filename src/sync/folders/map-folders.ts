@@ -16,6 +16,10 @@
  *    --regextrans2: they see the destination name, with the destination's
  *    prefix and delimiter, e.g. `INBOX.Sent` on a Dovecot with `INBOX.`).
  *
+ * 0. before both, a fixed mapping (`map`, imapsync --f1f2 "Old=New") gives the
+ *    destination name as it is written; like --f1f2 it wins over automap and
+ *    the rename rules ("--f1f2 overrides --automap and --regextrans2").
+ *
  * Two source folders never share a destination folder: the engine plans,
  * verifies and deletes (deleteOnDestination) per folder pair, so a merge
  * would make one folder's messages look like extras of the other. When the
@@ -109,12 +113,14 @@ export function mapFolders(source: MailboxTree, destination: MailboxTree, option
   const automap = (options.automap ?? SPEC_DEFAULTS.folders.automap) && options.subfolder === undefined;
   const automapped = automap ? automapTargets(selected, byName, source, destination) : new Map<FolderInfo, string>();
 
+  const fixed = new Map((options.map ?? []).map((m) => [m.source, m.destination] as const));
   const pairs = selected.map((folder): FolderPair => {
-    const special = automapped.get(folder);
+    const mapped = fixed.get(folder.path);
+    const special = mapped === undefined ? automapped.get(folder) : undefined;
     const specialUse = announcedSpecialUse(folder) ?? guessRoleByName(folder, source);
     return {
       source: folder.path,
-      destination: special ?? byName.get(folder)!,
+      destination: mapped !== undefined ? (isInbox(mapped) ? 'INBOX' : mapped) : (special ?? byName.get(folder)!),
       ...(specialUse ? { specialUse } : {}),
       subscribed: folder.subscribed,
       ...(special ? { automapped: true } : {}),
