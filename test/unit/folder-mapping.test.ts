@@ -475,6 +475,13 @@ describe('folders.map (imapsync --f1f2)', () => {
     expect(pairs.find((p) => p.source === 'Sent')?.automapped).toBeUndefined();
   });
 
+  it('matches a source name without the source personal prefix too (INBOX.Files is Files)', () => {
+    const pairs = mapFolders(dotted(['INBOX', 'INBOX.Files']), slashed(['INBOX']), {
+      map: [{ source: 'Files', destination: 'Files_renamed_by_imapsync' }],
+    });
+    expect(mapping(pairs)).toEqual({ INBOX: 'INBOX', 'INBOX.Files': 'Files_renamed_by_imapsync' });
+  });
+
   it('refuses a mapping that merges two folders', () => {
     expect(() => mapFolders(source, destination, { map: [{ source: 'Files', destination: 'INBOX.Work' }] })).toThrow(
       /would all sync into destination folder/,

@@ -18,7 +18,10 @@
  *
  * 0. before both, a fixed mapping (`map`, imapsync --f1f2 "Old=New") gives the
  *    destination name as it is written; like --f1f2 it wins over automap and
- *    the rename rules ("--f1f2 overrides --automap and --regextrans2").
+ *    the rename rules ("--f1f2 overrides --automap and --regextrans2"). Its
+ *    source name is the folder's full name, or (unlike imapsync) the name
+ *    without the source's personal prefix: the office365 preset's `Files`
+ *    also catches `INBOX.Files` of a Dovecot or Courier source.
  *
  * Two source folders never share a destination folder: the engine plans,
  * verifies and deletes (deleteOnDestination) per folder pair, so a merge
@@ -114,8 +117,10 @@ export function mapFolders(source: MailboxTree, destination: MailboxTree, option
   const automapped = automap ? automapTargets(selected, byName, source, destination) : new Map<FolderInfo, string>();
 
   const fixed = new Map((options.map ?? []).map((m) => [m.source, m.destination] as const));
+  const prefix = source.namespace.prefix;
   const pairs = selected.map((folder): FolderPair => {
-    const mapped = fixed.get(folder.path);
+    const relative = prefix !== '' && folder.path.startsWith(prefix) ? folder.path.slice(prefix.length) : undefined;
+    const mapped = fixed.get(folder.path) ?? (relative === undefined ? undefined : fixed.get(relative));
     const special = mapped === undefined ? automapped.get(folder) : undefined;
     const specialUse = announcedSpecialUse(folder) ?? guessRoleByName(folder, source);
     return {
