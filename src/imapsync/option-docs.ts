@@ -211,7 +211,7 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     group: 'messages',
     options: ['noregexmess'],
     field: 'messages.wrapLinesLongerThan: 0',
-    notes: "turns off the line wrap of `--office2`/`--exchange2`",
+    notes: 'turns off the line wrap of `--office2`/`--exchange2`',
   },
   {
     group: 'messages',
