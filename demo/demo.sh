@@ -5,7 +5,8 @@
 #   5. the Helm chart, installed with that image                       6. a MailSync + its Secret
 #   7. live progress until it ends, the summary, an independent count  8. how to look around and how to stop
 # Run it again at any time: it starts over with fresh servers and a fresh MailSync.
-# Settings (environment): DEMO_NAMESPACE, DEMO_RELEASE, DEMO_METRICS_PORT, DEMO_MESSAGES (300),
+# The web console (self-service page /X and admin view /admin) runs too; its URL is printed at the end.
+# Settings (environment): DEMO_NAMESPACE, DEMO_RELEASE, DEMO_METRICS_PORT, DEMO_CONSOLE_PORT, DEMO_MESSAGES (300),
 # DEMO_RATE (messages/s, 30; 0 = full speed), MAILSYNC_IMAGE, MAILSYNC_CLUSTER_DIR.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -54,7 +55,15 @@ if ! "$HELM" status "$DEMO_RELEASE" -n "$DEMO_NAMESPACE" >/dev/null 2>&1; then
   if (exec 3<>"/dev/tcp/127.0.0.1/$DEMO_METRICS_PORT") 2>/dev/null; then
     die "port $DEMO_METRICS_PORT (the operator's metrics, on the node's network) is in use: set DEMO_METRICS_PORT"
   fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$DEMO_CONSOLE_PORT") 2>/dev/null; then
+    die "port $DEMO_CONSOLE_PORT (the web console, on the node's network) is in use: set DEMO_CONSOLE_PORT"
+  fi
 fi
+# the demo CA (it signed the IMAP servers' certificates) for the console's syncs and Test logins
+node -e 'process.stdout.write(JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")).caPem)' \
+  "$IMAP_STATE_FILE" >"$MAILSYNC_DEMO_DIR/ca.crt"
+kubectl -n "$DEMO_NAMESPACE" create secret generic demo-ca --from-file=ca.crt="$MAILSYNC_DEMO_DIR/ca.crt" \
+  --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 # The CRDs (MailSync, MailMigration) already in the cluster (from kubectl apply, or kept by another
 # release's uninstall) are adopted into this release, as the chart README describes; --force-conflicts
 # lets helm's server-side apply take over the fields another field manager (e.g. kubectl apply) set.
@@ -69,9 +78,17 @@ done
   --set image.repository="${MAILSYNC_IMAGE%:*}" --set image.tag="${MAILSYNC_IMAGE##*:}" \
   -f charts/mailsync-operator/ci/local-cluster-values.yaml \
   --set metrics.port="$DEMO_METRICS_PORT" \
+  --set console.enabled=true --set console.admin.enabled=true --set console.port="$DEMO_CONSOLE_PORT" \
+  --set console.caSecret.name=demo-ca --set-json 'console.extraArgs=["--host=127.0.0.1"]' \
   --set-string "podAnnotations.mailsync\.io/image-id=$IMAGE_ID" \
   --force-conflicts --wait --timeout 5m >/dev/null
-kubectl -n "$DEMO_NAMESPACE" get deployment "$DEMO_RELEASE" -o wide
+kubectl -n "$DEMO_NAMESPACE" get deployment "$DEMO_RELEASE" "$DEMO_RELEASE-console" -o wide
+# who signs in to the admin view: a ServiceAccount with the namespace's built-in `edit` role (the
+# chart aggregates the MailSync and MailMigration rights into it); the console checks every action
+# against this account's own RBAC
+kubectl -n "$DEMO_NAMESPACE" create serviceaccount "$DEMO_ADMIN_SA" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl -n "$DEMO_NAMESPACE" create rolebinding "$DEMO_ADMIN_SA" --clusterrole=edit \
+  --serviceaccount="$DEMO_NAMESPACE:$DEMO_ADMIN_SA" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 
 step "MailSync $DEMO_NAME and its Secret (passwords + the demo CA)"
 # start over: the operator removes the old run (its finalizer) before the new one is created
@@ -97,6 +114,10 @@ Look around:
                                                          # (the API server refuses to proxy to 127.0.0.1 pods)
   kubectl -n $DEMO_NAMESPACE patch ms $DEMO_NAME --type=merge -p '{"spec":{"errorsMax":10}}'   # new generation: a delta pass
   IMAP servers: $IMAP_STATE_FILE (ports, passwords, CA), log $IMAP_LOG
+Web console (plain HTTP on this machine's loopback):
+  http://127.0.0.1:$DEMO_CONSOLE_PORT/X        the self-service page: two accounts, Test logins, Sync!, live progress
+  http://127.0.0.1:$DEMO_CONSOLE_PORT/admin    the admin view; sign in with the token of $DEMO_ADMIN_SA:
+    kubectl -n $DEMO_NAMESPACE create token $DEMO_ADMIN_SA
 Stop everything: make demo-down   (helm uninstall, IMAP servers, make cluster-down)
 TEXT
 echo "make demo: $([[ $status -eq 0 ]] && echo done || echo FAILED) in $((SECONDS - DEMO_T0)) s"

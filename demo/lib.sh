@@ -14,6 +14,10 @@ MAILSYNC_IMAGE="${MAILSYNC_IMAGE:-mailsync-operator:dev}"
 # the operator runs on the node's network (the local cluster has no pod network): this is a port
 # of this machine
 DEMO_METRICS_PORT="${DEMO_METRICS_PORT:-18080}"
+# the web console, also on the node's network, listening on 127.0.0.1 only (plain HTTP: loopback)
+DEMO_CONSOLE_PORT="${DEMO_CONSOLE_PORT:-18081}"
+# a ServiceAccount with the namespace's `edit` rights, whose token signs in to the console's admin view
+DEMO_ADMIN_SA="${DEMO_ADMIN_SA:-demo-admin}"
 IMAP_PID_FILE="$MAILSYNC_DEMO_DIR/imap-servers.pid"
 IMAP_STATE_FILE="$MAILSYNC_DEMO_DIR/imap-servers.json"
 IMAP_LOG="$MAILSYNC_DEMO_DIR/imap-servers.log"

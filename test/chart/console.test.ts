@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type K8sObject, ofKind, oneOfKind } from './manifests.js';
 import { installed, NAMESPACE, renderChart } from './render.js';
-import { buildTool, helmTemplate } from './tools.js';
+import { buildTool, CI_VALUES, helmTemplate } from './tools.js';
 
 let helm = '';
 beforeAll(() => {
@@ -103,6 +103,21 @@ describe('web console in the chart', () => {
     );
     expect(container.readinessProbe.httpGet.scheme).toBe('HTTPS');
     expect(oneOfKind(objects, 'Service').spec.ports[0].name).toBe('https');
+  });
+
+  it('on the node network of the local test cluster (make demo): hostNetwork, a given port, replaced not surged', () => {
+    const objects = consoleObjects(
+      render(['-f', CI_VALUES, '--set', 'console.enabled=true', '--set', 'console.port=18081']),
+    );
+    const deployment = consoleDeployment(objects)!;
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = deployment.spec.template.spec;
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.containers[0].args).toContain('--port=18081');
+    expect(pod.containers[0].ports).toEqual([{ name: 'http', containerPort: 18081, protocol: 'TCP' }]);
+    const plain = consoleDeployment(consoleObjects(render(['--set', 'console.enabled=true'])))!;
+    expect(plain.spec.strategy).toBeUndefined();
+    expect(plain.spec.template.spec.hostNetwork).toBeUndefined();
   });
 
   it('the controller Deployment and its metrics Service do not select the console pods', () => {
