@@ -28,6 +28,7 @@ export type PassAccounts = Static<typeof PassAccountsSchema>;
 
 export const PassStatusSchema = Type.Object({
   id: Type.String({
+    maxLength: 64,
     description: 'Pass id, e.g. presync-1, delta-2, final-3 (the value of mailsync.io/requested-at).',
   }),
   kind: Type.Union(
@@ -43,20 +44,20 @@ export const PassStatusSchema = Type.Object({
   etaSeconds: Type.Optional(
     count('Rule of three: elapsed time x accounts left / accounts finished (imapsync FAQ.Massive).'),
   ),
-  rate: Type.Optional(Type.String({ description: 'Human rate, e.g. "35.2 msg/s" (printer column).' })),
-  eta: Type.Optional(Type.String({ description: 'Human ETA, e.g. "12m" (printer column).' })),
+  rate: Type.Optional(Type.String({ maxLength: 64, description: 'Human rate, e.g. "35.2 msg/s" (printer column).' })),
+  eta: Type.Optional(Type.String({ maxLength: 64, description: 'Human ETA, e.g. "12m" (printer column).' })),
 });
 export type PassStatus = Static<typeof PassStatusSchema>;
 
 export const FailureReasonSchema = Type.Object({
-  reason: Type.String(),
+  reason: Type.String({ maxLength: 1024 }),
   count: Type.Integer({ minimum: 1 }),
 });
 export type FailureReason = Static<typeof FailureReasonSchema>;
 
 export const InvalidAccountSchema = Type.Object({
   line: Type.Optional(Type.Integer({ minimum: 1, description: 'Line in the account file (or index + 1 inline).' })),
-  message: Type.String({ description: 'What is wrong (never a password).' }),
+  message: Type.String({ maxLength: 1024, description: 'What is wrong (never a password).' }),
 });
 export type InvalidAccount = Static<typeof InvalidAccountSchema>;
 
@@ -65,7 +66,7 @@ export const HostConcurrencySchema = Type.Object({
     HOST_ROLES.map((r) => Type.Literal(r)),
     { description: 'The host as source or as destination of the syncs.' },
   ),
-  host: Type.String({ description: 'Host name, lowercased (the port is not part of it).' }),
+  host: Type.String({ maxLength: 253, description: 'Host name, lowercased (the port is not part of it).' }),
   limit: Type.Integer({ minimum: 1, description: 'Syncs of this migration that may run against the host now.' }),
   throughput: Type.Optional(
     Type.Number({ minimum: 0, description: 'Messages per second copied against the host in the last window.' }),
@@ -74,7 +75,7 @@ export const HostConcurrencySchema = Type.Object({
   throttled: Type.Optional(count('Throttling signals (runs ended ServerBusy or ConnectFailed) in the last window.')),
   windowEnd: Type.Optional(Type.String({ format: 'date-time', description: 'When the last window ended.' })),
   lastChange: Type.Optional(Type.String({ format: 'date-time', description: 'When the limit last changed.' })),
-  reason: Type.String({ description: 'Why the limit is what it is, in words.' }),
+  reason: Type.String({ maxLength: 1024, description: 'Why the limit is what it is, in words.' }),
 });
 export type HostConcurrency = Static<typeof HostConcurrencySchema>;
 
@@ -104,7 +105,7 @@ export const MailMigrationStatusSchema = Type.Object({
         failed: count('Failed in the current pass.'),
         running: count('Running in the current pass.'),
         queued: count('Not started yet in the current pass.'),
-        display: Type.String({ description: 'Succeeded / total, e.g. "12/50" (printer column).' }),
+        display: Type.String({ maxLength: 64, description: 'Succeeded / total, e.g. "12/50" (printer column).' }),
       },
       { description: 'Accounts of the current (or last) pass.' },
     ),
@@ -115,6 +116,7 @@ export const MailMigrationStatusSchema = Type.Object({
   ),
   lastRequestedAt: Type.Optional(
     Type.String({
+      maxLength: 256,
       description:
         "The value of the migration's mailsync.io/requested-at annotation (run now) that the last pass answered.",
     }),
@@ -132,7 +134,10 @@ export const MailMigrationStatusSchema = Type.Object({
     Type.Object(
       {
         hosts: Type.Array(HostConcurrencySchema, { maxItems: MAX_AUTO_HOSTS }),
-        display: Type.String({ description: 'The limits, e.g. "src 10.0.0.5=4, dst mx.example=6" (printer column).' }),
+        display: Type.String({
+          maxLength: 1024,
+          description: 'The limits, e.g. "src 10.0.0.5=4, dst mx.example=6" (printer column).',
+        }),
       },
       { description: 'The running-sync limits spec.concurrency.auto chose, per host.' },
     ),

@@ -1,5 +1,5 @@
 /**
- * A MailSync status made to fit what the CRD accepts before it is written:
+ * A MailSync or MailMigration status made to fit what the CRD accepts before it is written:
  * every string escaped (printable.ts: server text reaches status through
  * error messages and log lines) and cut to its schema's `maxLength`, or to
  * STATUS_STRING_MAX_CHARS where the schema sets none; arrays cut to
@@ -8,6 +8,8 @@
  * The limits are read from the schema itself (status-schema.ts), so the two
  * cannot drift apart.
  */
+import { MAX_AUTO_HOSTS, MAX_FAILURE_REASONS, MAX_INVALID_ACCOUNTS } from './migration.js';
+import { type MailMigrationStatus, MailMigrationStatusSchema } from './migration-status.js';
 import { printableKeepingLines, truncateChars } from './printable.js';
 import type { MailSyncStatus } from './status.js';
 import { MailSyncStatusSchema } from './status-schema.js';
@@ -51,4 +53,31 @@ function stringSchema(schema: Schema | undefined): Schema | undefined {
 /** The status as the CRD accepts it (see above). */
 export function boundStatus(status: MailSyncStatus): MailSyncStatus {
   return fitToSchema(status, MailSyncStatusSchema as Schema) as MailSyncStatus;
+}
+
+/**
+ * The MailMigration status as the CRD accepts it. Its lists that are "the
+ * first N" (invalid accounts by line, failure reasons most frequent first,
+ * hosts) keep their first items; `passes` (oldest first) keeps the newest.
+ */
+export function boundMigrationStatus(status: MailMigrationStatus): MailMigrationStatus {
+  const firsts: MailMigrationStatus = { ...status };
+  if (firsts.invalidAccounts) firsts.invalidAccounts = firsts.invalidAccounts.slice(0, MAX_INVALID_ACCOUNTS);
+  if (firsts.failureReasons) firsts.failureReasons = firsts.failureReasons.slice(0, MAX_FAILURE_REASONS);
+  if (firsts.concurrency) {
+    firsts.concurrency = { ...firsts.concurrency, hosts: firsts.concurrency.hosts.slice(0, MAX_AUTO_HOSTS) };
+  }
+  return fitToSchema(firsts, MailMigrationStatusSchema as Schema) as MailMigrationStatus;
+}
+
+/**
+ * A run-now request (the mailsync.io/requested-at annotation, up to 256 KiB)
+ * as `status.lastRequestedAt` keeps it: escaped and cut like any status
+ * string. The controllers compare this, not the raw annotation, with the
+ * status: a raw value that status cannot hold would never match and would
+ * start a run at every look.
+ */
+export function boundRequestedAt(value: string, kind: 'MailSync' | 'MailMigration'): string {
+  const schema = (kind === 'MailSync' ? MailSyncStatusSchema : MailMigrationStatusSchema) as Schema;
+  return fitToSchema(value, schema.properties?.lastRequestedAt) as string;
 }

@@ -9,6 +9,7 @@
  */
 import { ANNOTATION_REQUESTED_AT, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
+import { boundRequestedAt } from '../api/status-bounds.js';
 import { isoSeconds } from './iso-time.js';
 import { decideSchedule, ScheduleError } from './schedule.js';
 
@@ -27,9 +28,10 @@ export interface TriggerDecision {
   wakeAt?: Date;
 }
 
+/** The run-now request as status.lastRequestedAt holds it (cut and escaped: a raw long one would never match). */
 export function requestedAt(mailSync: MailSync): string | undefined {
   const value = mailSync.metadata.annotations?.[ANNOTATION_REQUESTED_AT]?.trim();
-  return value ? value : undefined;
+  return value ? boundRequestedAt(value, 'MailSync') : undefined;
 }
 
 export function decideTrigger(mailSync: MailSync, status: MailSyncStatus, now: Date): TriggerDecision {

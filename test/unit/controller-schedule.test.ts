@@ -127,6 +127,12 @@ describe('run triggers', () => {
     ['spec changed and run-now: one run answers both', 'generation', ms({ generation: 3, ...requested }), done],
     ['run-now, new value', 'requested', ms(requested), done],
     ['run-now, value answered', undefined, ms(requested), { ...done, lastRequestedAt: '2026-01-01T11:59:00Z' }],
+    [
+      'run-now, a value longer than status holds, answered (its cut form)',
+      undefined,
+      ms({ annotations: { 'mailsync.io/requested-at': `\u001b${'r'.repeat(1000)}` } }),
+      { ...done, lastRequestedAt: `\\x1b${'r'.repeat(249)}...` },
+    ],
     ['run-now, empty value', undefined, ms({ annotations: { 'mailsync.io/requested-at': ' ' } }), done],
     ['retry due', 'retry', ms(), { ...done, phase: 'Failed', nextRetryAt: '2026-01-01T12:00:00Z' }],
     ['retry later', undefined, ms(), { ...done, phase: 'Failed', nextRetryAt: '2026-01-01T12:00:30Z' }],

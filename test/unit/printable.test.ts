@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_FAILURE_REASONS, MAX_INVALID_ACCOUNTS, PASS_HISTORY } from '../../src/api/migration.js';
+import type { MailMigrationStatus, PassStatus } from '../../src/api/migration-status.js';
 import { excerpt, jsonPrintable, printable, printableKeepingLines, truncateChars } from '../../src/api/printable.js';
 import { LOG_TAIL_MAX_LINES } from '../../src/api/status.js';
-import { boundStatus, STATUS_STRING_MAX_CHARS } from '../../src/api/status-bounds.js';
+import {
+  boundMigrationStatus,
+  boundRequestedAt,
+  boundStatus,
+  STATUS_STRING_MAX_CHARS,
+} from '../../src/api/status-bounds.js';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
@@ -101,5 +108,71 @@ describe('boundStatus', () => {
       logTail: ['Folder INBOX done: 3 copied'],
     };
     expect(boundStatus(status)).toEqual(status);
+  });
+});
+
+describe('boundMigrationStatus', () => {
+  const pass = (id: string): PassStatus => ({
+    id,
+    kind: 'delta',
+    startTime: '2026-01-01T00:00:00Z',
+    accounts: { total: 1, succeeded: 1, failed: 0, running: 0, queued: 0 },
+  });
+
+  it('cuts every string to its CRD maxLength, escaped, and keeps the first invalid accounts and reasons', () => {
+    const status = boundMigrationStatus({
+      phase: 'Running',
+      invalidAccounts: Array.from({ length: MAX_INVALID_ACCOUNTS + 5 }, (_, i) => ({
+        line: i + 1,
+        message: `options: unknown option --\u001b[2J${'x'.repeat(10_000)}`,
+      })),
+      failureReasons: Array.from({ length: MAX_FAILURE_REASONS + 3 }, (_, i) => ({ reason: `R${i}`, count: 1 })),
+      passes: Array.from({ length: PASS_HISTORY + 2 }, (_, i) => pass(`delta-${i + 1}`)),
+      lastRequestedAt: 'q'.repeat(100_000),
+      concurrency: { hosts: [], display: 'd'.repeat(5000) },
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'AccountsUnreadable',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+          message: 'm'.repeat(100_000),
+        },
+      ],
+    });
+    expect(status.invalidAccounts).toHaveLength(MAX_INVALID_ACCOUNTS);
+    expect(status.invalidAccounts?.[0]?.line).toBe(1);
+    expect(status.invalidAccounts?.at(-1)?.line).toBe(MAX_INVALID_ACCOUNTS);
+    const message = status.invalidAccounts?.[0]?.message ?? '';
+    expect(message).toHaveLength(1024);
+    expect(message.startsWith('options: unknown option --\\x1b[2J')).toBe(true);
+    expect(status.failureReasons?.map((r) => r.reason)).toEqual(
+      Array.from({ length: MAX_FAILURE_REASONS }, (_, i) => `R${i}`),
+    );
+    // passes are oldest first: the newest are kept
+    expect(status.passes?.at(-1)?.id).toBe(`delta-${PASS_HISTORY + 2}`);
+    expect(status.passes).toHaveLength(PASS_HISTORY);
+    expect(status.lastRequestedAt).toHaveLength(256);
+    expect(status.concurrency?.display).toHaveLength(1024);
+    expect(status.conditions?.[0]?.message).toHaveLength(32768);
+  });
+
+  it('leaves a status within limits unchanged', () => {
+    const status: MailMigrationStatus = {
+      phase: 'Waiting',
+      accounts: { total: 2, invalid: 1, succeeded: 2, failed: 0, running: 0, queued: 0, display: '2/2' },
+      invalidAccounts: [{ line: 3, message: 'user1 must not contain control characters (CR, LF, NUL, ...)' }],
+      passes: [pass('presync-1')],
+    };
+    expect(boundMigrationStatus(status)).toEqual(status);
+  });
+});
+
+describe('boundRequestedAt', () => {
+  it.each(['MailSync', 'MailMigration'] as const)('%s: the form status keeps, stable when applied again', (kind) => {
+    expect(boundRequestedAt('2026-01-01T12:00:00Z', kind)).toBe('2026-01-01T12:00:00Z');
+    const long = boundRequestedAt(`\u001b${'r'.repeat(300)}`, kind);
+    expect(long).toHaveLength(256);
+    expect(boundRequestedAt(long, kind)).toBe(long);
   });
 });

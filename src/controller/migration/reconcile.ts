@@ -13,6 +13,7 @@ import { ANNOTATION_ACCOUNT_LINE, ANNOTATION_REQUESTED_AT, MIGRATION_KIND } from
 import { type OptionsToSpec, resolveAccounts } from '../../api/migration-accounts.js';
 import type { MailMigration } from '../../api/migration-object.js';
 import type { InvalidAccount, MailMigrationStatus } from '../../api/migration-status.js';
+import { boundMigrationStatus, boundRequestedAt } from '../../api/status-bounds.js';
 import type { EventRecorder, ObjectReference } from '../../kube/event-recorder.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/kube-client.js';
 import { mergePatch } from '../../kube/merge-patch.js';
@@ -48,6 +49,12 @@ export interface MigrationContext {
 
 /** While a pass runs, the status (rate, ETA) is refreshed at least this often. */
 export const RUNNING_REFRESH_MS = 15_000;
+
+/** The migration's run-now request as status.lastRequestedAt holds it (see boundRequestedAt). */
+function requestedAtOf(mm: MailMigration): string | undefined {
+  const value = mm.metadata.annotations?.[ANNOTATION_REQUESTED_AT];
+  return value === undefined ? undefined : boundRequestedAt(value, 'MailMigration');
+}
 
 function reference(mm: MailMigration): ObjectReference {
   return {
@@ -158,7 +165,7 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
     suspend,
     finalPass: mm.spec.finalPass === true,
     schedule,
-    requestedAt: mm.metadata.annotations?.[ANNOTATION_REQUESTED_AT],
+    requestedAt: requestedAtOf(mm),
     lastRequestedAt: previous?.lastRequestedAt,
   });
   const passId = decision.current?.id ?? 'presync-1';
@@ -209,17 +216,19 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
   });
   if (!autoStep) ctx.auto.delete(uid);
 
-  const status = buildStatus({
-    previous,
-    generation: mm.metadata.generation ?? 0,
-    now,
-    decision,
-    total: resolved.accounts.length,
-    invalid,
-    unreadable: 'unreadable' in read ? read.unreadable : undefined,
-    scheduleError,
-    concurrency: autoStep?.status,
-  });
+  const status = boundMigrationStatus(
+    buildStatus({
+      previous,
+      generation: mm.metadata.generation ?? 0,
+      now,
+      decision,
+      total: resolved.accounts.length,
+      invalid,
+      unreadable: 'unreadable' in read ? read.unreadable : undefined,
+      scheduleError,
+      concurrency: autoStep?.status,
+    }),
+  );
   const patch = mergePatch(previous ?? {}, status);
   if (patch !== undefined) {
     await ctx.client.mergePatch(paths.mailMigrationStatus(namespace, name), { status: patch });

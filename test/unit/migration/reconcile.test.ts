@@ -199,6 +199,26 @@ describe('reconcileMigration', () => {
     expect(mm().status?.passes?.map((p) => p.id)).toEqual(['presync-1', 'delta-2']);
   });
 
+  it('run now with a request longer than status can hold (and a control character): one pass, not one per look', async () => {
+    await run();
+    finish('Succeeded');
+    await run();
+    const request = `\u001b[2J${'r'.repeat(5000)}`;
+    kube.modify('mailmigrations', NS, 'acme', (obj) => {
+      (obj as unknown as MailMigration).metadata.annotations = { 'mailsync.io/requested-at': request };
+    });
+    await run();
+    const answered = mm().status?.lastRequestedAt ?? '';
+    expect(answered).toHaveLength(256);
+    expect(answered.startsWith('\\x1b[2Jrrr')).toBe(true);
+    expect(mm().status?.pass?.id).toBe('delta-2');
+    finish('Succeeded', 'delta-2');
+    await run();
+    await run();
+    expect(mm().status?.phase).toBe('Waiting');
+    expect(mm().status?.passes?.map((p) => p.id)).toEqual(['presync-1', 'delta-2']);
+  });
+
   it('editing the file removes and adds children; a bad row deletes nothing and says where', async () => {
     await run();
     const bob = children().find((c) => c.spec.source.user === 'bob')!.metadata.name!;
