@@ -2,15 +2,19 @@
  * The option tables of docs/imapsync-options.md, generated from the parser's own
  * tables (src/imapsync/): the mapped options from option-docs.ts, the no-effect
  * and refused ones from compat-options.ts (their `why` is the text the CLI
- * prints). test/unit/imapsync-options-doc.test.ts fails when the page is stale
- * or an option has no row.
+ * prints). Also the table of imapsync's exit codes in docs/exit-codes.md
+ * (--imapsync-compat, src/cli/imapsync-exit.ts).
+ * test/unit/imapsync-options-doc.test.ts fails when a page is stale or an
+ * option has no row.
  *
  *   npx tsx scripts/imapsync-options-doc.ts    rewrites the tables (also run by `npm run docs`)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT_CODES, type Reason } from '../src/api/exit-codes.js';
 import { withGeneratedBlock } from '../src/api/generated-block.js';
+import { imapsyncExit } from '../src/cli/imapsync-exit.js';
 import { type CompatOption, IMAPSYNC_COMPAT } from '../src/imapsync/compat-options.js';
 import { type DocGroup, OPTION_DOC_ROWS, type OptionDocRow } from '../src/imapsync/option-docs.js';
 
@@ -19,6 +23,10 @@ export const OPTIONS_DOC = join(ROOT, 'docs/imapsync-options.md');
 export const OPTIONS_BEGIN =
   '<!-- option tables: generated from src/imapsync/ by scripts/imapsync-options-doc.ts (npm run docs) -->';
 export const OPTIONS_END = '<!-- end of the option tables -->';
+export const EXIT_DOC = join(ROOT, 'docs/exit-codes.md');
+export const EXITS_BEGIN =
+  '<!-- imapsync exit codes: generated from src/cli/imapsync-exit.ts by scripts/imapsync-options-doc.ts (npm run docs) -->';
+export const EXITS_END = '<!-- end of the imapsync exit codes -->';
 
 const GROUP_TITLES: Record<DocGroup, string> = {
   connection: '### Connection and credentials',
@@ -111,7 +119,37 @@ export function docWithOptionTables(text: string): string {
   });
 }
 
+/** One row per reason (and side): our code, imapsync's code and name. */
+export function compatExitTable(): string {
+  const rows = (Object.keys(EXIT_CODES) as Reason[]).flatMap((reason) => {
+    const code = EXIT_CODES[reason];
+    const sides = typeof code === 'number' ? ([[undefined, code]] as const) : Object.entries(code);
+    return sides.map(([side, ours]) => {
+      const exit = imapsyncExit(reason, side as 'source' | 'destination' | undefined);
+      return row([`\`${reason}\``, side ?? '', String(ours), String(exit.code), `\`${exit.name}\``]);
+    });
+  });
+  return [
+    EXITS_BEGIN,
+    '| Reason | Side | mailsync | `--imapsync-compat` | imapsync name |',
+    '| --- | --- | ---: | ---: | --- |',
+    ...rows,
+    EXITS_END,
+  ].join('\n');
+}
+
+export function docWithCompatExitTable(text: string): string {
+  return withGeneratedBlock(text, {
+    begin: EXITS_BEGIN,
+    end: EXITS_END,
+    block: compatExitTable(),
+    doc: 'docs/exit-codes.md',
+  });
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(OPTIONS_DOC, docWithOptionTables(readFileSync(OPTIONS_DOC, 'utf8')));
   console.log('docs/imapsync-options.md: option tables updated');
+  writeFileSync(EXIT_DOC, docWithCompatExitTable(readFileSync(EXIT_DOC, 'utf8')));
+  console.log('docs/exit-codes.md: imapsync exit codes updated');
 }

@@ -8,15 +8,20 @@ import type { LogFormat } from '../imapsync/parse-state.js';
 import { eventLogger, jsonEventLogger } from '../sync/event-logger.js';
 import { formatLine } from './human-format.js';
 
+/** Sees each record before it is printed; true leaves it out (--imapsync-compat prints its own summary). */
+export type RecordFilter = (record: Record<string, unknown>) => boolean;
+
 /** Parses each JSON line pino writes and prints it readable. */
-export function humanDestination(fd = 1): DestinationStream {
+export function humanDestination(fd = 1, drop?: RecordFilter): DestinationStream {
   return {
     write(chunk: string) {
       for (const raw of chunk.split('\n')) {
         if (!raw) continue;
         let text: string;
         try {
-          text = formatLine(JSON.parse(raw) as Record<string, unknown>);
+          const record = JSON.parse(raw) as Record<string, unknown>;
+          if (drop?.(record)) continue;
+          text = formatLine(record);
         } catch {
           text = raw;
         }
@@ -26,8 +31,13 @@ export function humanDestination(fd = 1): DestinationStream {
   };
 }
 
-export function createLogger(format: LogFormat, options: { debug?: boolean; fd?: number } = {}): Logger {
-  return format === 'json' ? jsonEventLogger(options) : eventLogger(humanDestination(options.fd ?? 1), options);
+export function createLogger(
+  format: LogFormat,
+  options: { debug?: boolean; fd?: number; drop?: RecordFilter } = {},
+): Logger {
+  return format === 'json'
+    ? jsonEventLogger(options)
+    : eventLogger(humanDestination(options.fd ?? 1, options.drop), options);
 }
 
 /** Human output on a terminal, JSON lines otherwise (pipes, files, the controller). */

@@ -15,7 +15,8 @@ import { checkSecretsReachable } from '../sync/credentials.js';
 import { egressPolicyOfEnv } from '../sync/egress-dial.js';
 import { loadRunSync } from '../sync/engine-loader.js';
 import { ConfigError, MailsyncError, type Side } from '../sync/errors.js';
-import { createLogger, defaultLogFormat } from './log-output.js';
+import { type CompatOutcome, compatReport, compatStart } from './imapsync-report.js';
+import { createLogger, defaultLogFormat, type RecordFilter } from './log-output.js';
 import { errorLines } from './report-error.js';
 import { type TokenFiles, writeTokenFiles } from './token-files.js';
 import { SYNC_USAGE } from './usage.js';
@@ -54,9 +55,20 @@ export function buildSpec(args: SyncArgs, env: NodeJS.ProcessEnv) {
   return { ...validated, notices: [...args.notices, ...envNotices, ...validated.notices] };
 }
 
+/** --imapsync-compat given (also when the arguments do not parse: the exit code is then imapsync's too). */
+const compatAsked = (argv: readonly string[]) => argv.some((a) => /^--?imapsync-compat$/i.test(a));
+
 export async function runSyncCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let args: SyncArgs | undefined;
   let tokenFiles: TokenFiles | undefined;
+  const start = compatAsked(argv) ? compatStart() : undefined;
+  /** What imapsync's end of run needs, filled as the run goes (--imapsync-compat only). */
+  const compat: Partial<CompatOutcome> = {};
+  // imapsync's end replaces the summary block; the folders event gives "Folders synced: n/total".
+  const dropForCompat: RecordFilter = (record) => {
+    if (record.event === 'folders' && typeof record.total === 'number') compat.foldersTotal = record.total;
+    return record.event === 'summary';
+  };
   try {
     args = parseSyncArgs(argv, { isFile });
     if (args.help) {
@@ -72,9 +84,10 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
     tokenFiles = writeTokenFiles(args.literalTokens);
     for (const [side, file] of Object.entries(tokenFiles.files)) args.overrides[side as Side].oauth2TokenFile = file;
     const { spec, notices } = buildSpec(args, io.env);
+    compat.spec = spec;
     const egress = egressPolicyOfEnv(io.env);
-    const format = args.logFormat ?? defaultLogFormat(io.stdoutIsTTY);
-    const logger = createLogger(format, { debug: args.debug });
+    const format = start ? 'human' : (args.logFormat ?? defaultLogFormat(io.stdoutIsTTY));
+    const logger = createLogger(format, { debug: args.debug, ...(start ? { drop: dropForCompat } : {}) });
     for (const notice of notices) logger.warn(notice);
     const runSync = await loadRunSync();
     const stop = abortOnProcessSignals({
@@ -89,6 +102,12 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
         const err = new MailsyncError(reason, summary.message, { side });
         io.stderr(`${errorLines(err).join('\n')}\n`);
       }
+      if (start) {
+        const { side } = reasonForExitCode(summary.exitCode);
+        const report = compatReport({ ...compat, reason: summary.reason, ...(side ? { side } : {}), summary }, start);
+        io.stdout(`${report.lines.join('\n')}\n`);
+        return report.code;
+      }
       return summary.exitCode;
     } finally {
       stop.dispose();
@@ -96,6 +115,13 @@ export async function runSyncCommand(argv: readonly string[], io: CommandIo): Pr
   } catch (err) {
     const lines = errorLines(err, { debug: args?.debug ?? argv.includes('--debug') });
     io.stderr(`${lines.join('\n')}\n`);
+    if (start) {
+      const reason = err instanceof MailsyncError ? err.reason : 'InternalError';
+      const side = err instanceof MailsyncError ? err.side : undefined;
+      const report = compatReport({ ...compat, reason, ...(side ? { side } : {}) }, start);
+      io.stdout(`${report.lines.join('\n')}\n`);
+      return report.code;
+    }
     return exitCodeOf(err);
   } finally {
     tokenFiles?.remove();

@@ -74,6 +74,12 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
     },
   },
   'folder-concurrency': numberField('int', 'performance', 'folderConcurrency'),
+  'imapsync-compat': {
+    value: 'none',
+    apply: (s) => {
+      s.imapsyncCompat = true;
+    },
+  },
   debug: debugFlag('none'),
   debugimap: debugFlag('none'),
   debugimap1: debugFlag('none'),

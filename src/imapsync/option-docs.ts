@@ -326,6 +326,12 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
   { group: 'own', options: ['allow-plaintext'], sided: true, field: 'allowPlaintext: true' },
   {
     group: 'own',
+    options: ['imapsync-compat'],
+    notes:
+      'the end of the run as imapsync prints it (its "++++ Statistics" block through "Detected N errors", then "Exiting with return value ...") and imapsync\'s exit codes (see [exit-codes.md](exit-codes.md#imapsync-compatible-exit-codes)); log lines are text, so not with `--log-format json`',
+  },
+  {
+    group: 'own',
     options: ['folder-concurrency'],
     arg: 'N',
     field: 'performance.folderConcurrency',

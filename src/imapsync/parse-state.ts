@@ -16,6 +16,8 @@ export interface SyncArgs {
   configFile?: string;
   stateFile?: string;
   logFormat?: LogFormat;
+  /** --imapsync-compat: imapsync's statistics block and exit codes at the end (src/cli/imapsync-report.ts). */
+  imapsyncCompat: boolean;
   overrides: SpecOverrides;
   /** Passwords given on the command line, to put in the process environment (never logged). */
   secretEnv: Record<string, string>;
@@ -62,6 +64,7 @@ export function newParseState(ctx: ParseContext): ParseState {
     help: false,
     version: false,
     debug: false,
+    imapsyncCompat: false,
     overrides: emptyOverrides(),
     secretEnv: {},
     literalTokens: {},

@@ -81,6 +81,15 @@ function checkCredentials(s: ParseState): void {
   }
 }
 
+/** imapsync's end of run is text: it cannot be mixed into JSON lines. */
+function checkCompatOutput(s: ParseState): void {
+  if (s.imapsyncCompat && s.logFormat === 'json') {
+    throw new ConfigError(
+      '--imapsync-compat prints text as imapsync does (log lines, then its statistics block); it cannot go with --log-format json',
+    );
+  }
+}
+
 /** Everything decided after the last option, in this order (its errors and notices come in this order). */
 export function resolveOptions(s: ParseState): void {
   resolveTls(s, 'source');
@@ -89,4 +98,5 @@ export function resolveOptions(s: ParseState): void {
   checkExpunge(s);
   checkCredentials(s);
   resolvePresets(s);
+  checkCompatOutput(s);
 }

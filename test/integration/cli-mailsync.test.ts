@@ -1,77 +1,13 @@
-/**
- * The `mailsync` command as a user runs it: bin/mailsync spawned as a child
- * process (after the TypeScript build), bad input, unreachable hosts, and a
- * real imapsync-style sync between the two Dovecot servers of the harness.
- */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/api/events.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
 import { startOAuthTokenEndpoint } from '../harness/oauth-token-endpoint.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAILSYNC = path.join(ROOT, 'bin/mailsync');
-const execFileP = promisify(execFile);
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function newestMtime(dir: string, ext: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith(ext)) {
-      newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Build dist/ when a source file is newer than it. Someone else's half-written file may fail tsc: report, go on. */
-async function ensureBuilt(): Promise<void> {
-  const main = path.join(ROOT, 'dist/main.js');
-  if (existsSync(main) && newestMtime(path.join(ROOT, 'dist'), '.js') >= newestMtime(path.join(ROOT, 'src'), '.ts')) {
-    return;
-  }
-  try {
-    await execFileP(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', ROOT], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: `${ROOT}/node_modules/.bin:${process.env.PATH}` },
-    });
-  } catch (err) {
-    const out = (err as { stdout?: string }).stdout ?? String(err);
-    console.warn(`tsc reported errors (dist/ was still emitted):\n${out.slice(0, 4000)}`);
-  }
-}
-
-function run(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; onStdout?: (child: ChildProcess, text: string) => void } = {},
-) {
-  return new Promise<Result>((resolve, reject) => {
-    const child = spawn(MAILSYNC, args, { cwd: os.tmpdir(), env: { ...process.env, ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      options.onStdout?.(child, stdout);
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { ensureBuilt, type Result, ROOT, run } from './cli-run.js';
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout

@@ -184,7 +184,14 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
   });
 });
 
-const DEFAULT_ARGS = { help: false, version: false, debug: false, secretEnv: {}, literalTokens: {} };
+const DEFAULT_ARGS = {
+  help: false,
+  version: false,
+  debug: false,
+  imapsyncCompat: false,
+  secretEnv: {},
+  literalTokens: {},
+};
 
 describe('the other fields of the parsed arguments (exactly)', () => {
   it.each<[string, string[], Partial<Omit<SyncArgs, 'overrides' | 'notices'>>]>([

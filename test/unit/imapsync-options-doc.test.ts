@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { docWithOptionTables, OPTIONS_DOC, optionTables } from '../../scripts/imapsync-options-doc.js';
+import {
+  docWithCompatExitTable,
+  docWithOptionTables,
+  EXIT_DOC,
+  OPTIONS_DOC,
+  optionTables,
+} from '../../scripts/imapsync-options-doc.js';
 import { IMAPSYNC_COMPAT } from '../../src/imapsync/compat-options.js';
 import { GLOBAL_OPTIONS } from '../../src/imapsync/global-options.js';
 import { knownOptionNames, lookupOption } from '../../src/imapsync/lookup.js';
@@ -29,6 +35,12 @@ describe('docs/imapsync-options.md', () => {
   it('is the page generated from the option tables (run `npm run docs`)', () => {
     const doc = readFileSync(OPTIONS_DOC, 'utf8');
     expect(doc).toBe(docWithOptionTables(doc));
+  });
+
+  it("docs/exit-codes.md's imapsync table is the one generated from src/cli/imapsync-exit.ts", () => {
+    const doc = readFileSync(EXIT_DOC, 'utf8');
+    expect(doc).toBe(docWithCompatExitTable(doc));
+    expect(doc).toContain('| `AuthenticationFailed` | source | 14 | 161 | `EXIT_AUTHENTICATION_FAILURE_USER1` |');
   });
 
   it('has a row for every mapped option, and no row for an option the parser does not know', () => {
