@@ -165,6 +165,14 @@ function parseCsv(text: string): ParsedAccountFile {
     if (!columns) {
       columns = fields.map((f) => f.trim().toLowerCase());
       const unknown = columns.filter((c) => !CSV_COLUMNS.includes(c));
+      if (unknown.length === columns.length) {
+        // Not a header at all, most likely a first account: its fields (a password) are not repeated.
+        errors.push({
+          line,
+          message: `the first line is not a header: it names none of the columns ${CSV_COLUMNS.join(', ')}`,
+        });
+        return { rows, errors };
+      }
       if (unknown.length > 0) {
         errors.push({ line, message: `unknown column(s) ${unknown.join(', ')} (known: ${CSV_COLUMNS.join(', ')})` });
         return { rows, errors };

@@ -17,13 +17,14 @@ import { Authenticator } from '../../src/console/admin/authenticate.js';
 import { kubeAccessReviewer, kubeTokenReviewer } from '../../src/console/admin/kube-reviews.js';
 import { TokenSessions } from '../../src/console/admin/token-sessions.js';
 import { parseTrustedProxies } from '../../src/console/admin/trusted-proxies.js';
+import { KeyedRateLimit } from '../../src/console/rate-limit.js';
 import { migration, sync } from '../unit/console/admin-objects.js';
 import { FakeApiServer } from './fake-api-server.js';
 import { FakeReviews } from './fake-reviews.js';
 
 export const NAMESPACES = ['mail', 'team-b'];
 
-export async function adminFixture(options: { trusted?: string; peer?: string } = {}) {
+export async function adminFixture(options: { trusted?: string; peer?: string; loginBurst?: number } = {}) {
   const api = await new FakeApiServer().start();
   const reviews = new FakeReviews(api);
   reviews.tokens.set('admin-token', { username: 'alice', groups: ['ops'] });
@@ -77,6 +78,7 @@ export async function adminFixture(options: { trusted?: string; peer?: string } 
     secureCookies: false,
     log,
     peerAddress: () => options.peer,
+    ...(options.loginBurst ? { loginLimit: new KeyedRateLimit({ burst: options.loginBurst, perMinute: 1 }) } : {}),
     now: () => new Date('2026-12-03T10:00:00Z'),
   });
   return {

@@ -96,6 +96,24 @@ describe('admin view: authentication', () => {
     expect(logLines.join('\n')).not.toContain('admin-token');
   });
 
+  it('sign-in attempts are rate-limited per peer address (each one is a TokenReview)', async () => {
+    const { app, reviews } = await setup({ peer: '127.0.0.9', loginBurst: 2 });
+    const { cookie, token } = await csrfOf(app, {});
+    const attempt = () =>
+      app.request('/admin/login', {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: token, token: `guess-${Math.random()}` }).toString(),
+      });
+    expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(401);
+    const third = await attempt();
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await third.text()).toContain('Too many sign-in attempts');
+    expect(reviews.tokenReviews).toBe(2);
+  });
+
   it('proxy headers identify the user only from a trusted peer', async () => {
     const trustedSetup = await setup({ trusted: '127.0.0.1', peer: '127.0.0.1' });
     const headers = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Groups': 'ops' };
@@ -268,14 +286,20 @@ describe('admin view: report and upload', () => {
   const FILE =
     'imap.old.example;joe;Src-Secret-1;imap.new.example;joe;Dst-Secret-1\nimap.old.example;ann;Src-Secret-2;imap.new.example;ann;Dst-Secret-2\n';
 
-  async function upload(app: Fixture['admin'], token: string, file: string, extra: Record<string, string> = {}) {
+  async function upload(
+    app: Fixture['admin'],
+    token: string,
+    file: string,
+    extra: Record<string, string> = {},
+    fileName = 'Customers 2026.txt',
+  ) {
     const h = bearer(token);
     const { cookie, token: csrf } = await csrfOf(app, h);
     const form = new FormData();
     form.set('csrf', csrf);
     form.set('namespace', 'mail');
     for (const [k, v] of Object.entries(extra)) form.set(k, v);
-    form.set('file', new File([file], 'Customers 2026.txt', { type: 'text/plain' }));
+    form.set('file', new File([file], fileName, { type: 'text/plain' }));
     return app.request('/admin/upload', { method: 'POST', headers: { ...h, Cookie: cookie }, body: form });
   }
 
@@ -314,6 +338,23 @@ describe('admin view: report and upload', () => {
     expect(page).toContain('line 3:');
     expect(`${page}${logLines.join('\n')}`).not.toMatch(/Secret-\d/);
     expect(api.objects.has('/api/v1/namespaces/mail/secrets/customers-2026-accounts')).toBe(false);
+  });
+
+  it('a CSV: with its header it imports; without one, the first account is not echoed back', async () => {
+    const { app, api } = await setup();
+    const csv =
+      'host1,user1,password1,host2,user2,password2\nimap.old.example,joe,Src-Secret-5,imap.new.example,joe,Dst-Secret-5\n';
+    const res = await upload(app, 'admin-token', csv, { name: 'from-csv' }, 'accounts.csv');
+    expect(res.status).toBe(303);
+    const secret = api.objects.get('/api/v1/namespaces/mail/secrets/from-csv-accounts') as unknown as {
+      stringData: Record<string, string>;
+    };
+    expect(secret.stringData).toEqual({ 'accounts.csv': csv });
+    const headerless = await upload(app, 'admin-token', csv.split('\n').slice(1).join('\n'), {}, 'b.csv');
+    expect(headerless.status).toBe(400);
+    const page = await headerless.text();
+    expect(page).toContain('the first line is not a header');
+    expect(page).not.toMatch(/secret-5/i);
   });
 
   it('too large: 413; without create rights: 403', async () => {

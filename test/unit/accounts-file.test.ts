@@ -62,6 +62,7 @@ describe('CSV with a header', () => {
 
   it.each([
     ['an unknown column', 'user1,pasword1\njoe,x\n', 1, 'unknown column(s) pasword1'],
+    ['no header (an account first)', 'imap.old,joe,secret,imap.new,joe,secret2\n', 1, 'the first line is not a header'],
     ['no user1 column', 'user2\njoe\n', 1, 'no user1 column'],
     ['an empty file', '', 1, 'the file is empty'],
     ['a bad port', 'user1,port1,password1\njoe,99999,secret\n', 2, 'port1 is not a port number'],

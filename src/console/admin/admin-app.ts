@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/kube-client.js';
+import { KeyedRateLimit } from '../rate-limit.js';
 import { AccessGate } from './access-gate.js';
 import { adminRoutes } from './admin-routes.js';
 import { KubeAdminStore } from './admin-store.js';
@@ -33,6 +34,7 @@ export function adminApp(options: AdminAppOptions): Hono {
     gate: new AccessGate(kubeAccessReviewer(options.client)),
     store: new KubeAdminStore(options.client),
     maxRunningPerHost: options.maxRunningPerHost,
+    loginLimit: new KeyedRateLimit({ burst: 10, perMinute: 10 }),
     secureCookies: options.secureCookies,
     log: options.log,
   });

@@ -20,6 +20,7 @@ import type { MailMigration } from '../../api/migration-object.js';
 import { formatReport, reportRows } from '../../api/migration-report.js';
 import { CSRF_FIELD, csrfToken, csrfValid, isSessionId, newSessionId } from '../csrf.js';
 import type { Notice } from '../pages.js';
+import type { KeyedRateLimit } from '../rate-limit.js';
 import type { AccessGate } from './access-gate.js';
 import { migrationMatches, parseFilters, syncMatches } from './admin-filters.js';
 import { adminMessagePage, adminPage, forbiddenPage, loginPage, UPLOAD_LIMIT_BYTES } from './admin-pages.js';
@@ -48,6 +49,8 @@ export interface AdminRoutesOptions {
   maxRunningPerHost: number;
   secureCookies: boolean;
   log: Logger;
+  /** Sign-in attempts per peer address (each one is a TokenReview on the API server). */
+  loginLimit?: KeyedRateLimit;
   /** The TCP peer (tests give one; default: the socket's). */
   peerAddress?: (c: Context) => string | undefined;
   now?: () => Date;
@@ -207,6 +210,12 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
   app.post('/login', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('too large', 413) }), async (c) => {
     const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     if (!csrfOk(c, fields)) return expired(c);
+    const limited = options.loginLimit?.take(peer(c) ?? 'unknown');
+    if (limited && !limited.allowed) {
+      c.header('Retry-After', String(limited.retryAfterSeconds));
+      const text = `Too many sign-in attempts from your address: wait ${limited.retryAfterSeconds} s.`;
+      return c.html(loginPage(csrf(c), { kind: 'error', text }), 429);
+    }
     const token = typeof fields.token === 'string' ? fields.token.trim() : '';
     const result = token ? await options.authenticator.verifyToken(token) : undefined;
     if (!result?.ok) {
@@ -284,6 +293,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
       const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       if (!csrfOk(c, fields)) return expired(c);
       const namespace = typeof fields.namespace === 'string' ? fields.namespace : '';
+      if (!options.namespaces.includes(namespace)) {
+        const text = 'Choose one of the namespaces of the list.';
+        return c.html(adminMessagePage('Not imported', { kind: 'error', text }, { identity, csrf: csrf(c) }), 400);
+      }
       const decision = await gate.checkAll(identity, [
         access('create', MIGRATION_PLURAL, namespace),
         access('create', 'secrets', namespace, undefined, ''),
