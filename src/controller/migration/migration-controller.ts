@@ -97,7 +97,6 @@ export class MigrationController {
         const uid = mm.metadata.uid ?? '';
         written.delete(uid);
         this.ctx.auto.delete(uid);
-        accountFiles.forget(uid);
         return;
       }
       this.queue.add(objectKey(mm));
