@@ -71,6 +71,8 @@ export interface Summary {
   foldersUnchanged?: number;
   /** Source messages left out by the size/age filters. */
   messagesFilteredOut?: number;
+  /** skipCrossDuplicates: source messages not copied because another destination folder holds them (part of messagesSkipped). */
+  crossDuplicatesSkipped?: number;
   /** Dry run only: what a real run would have done. */
   dryRun?: DryRunTotals;
   /** folderSizesOnly only: message counts and sizes per folder on both sides. */
@@ -104,6 +106,8 @@ export interface FolderPlanEvent {
   alreadyPresent: number;
   duplicates: number;
   filteredOut: number;
+  /** skipCrossDuplicates only: source messages left out because another destination folder holds them. */
+  crossDuplicates?: number;
   dryRun: boolean;
 }
 

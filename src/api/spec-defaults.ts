@@ -37,6 +37,9 @@ export const SPEC_DEFAULTS = {
   deleteOnSource: schemaDefault<boolean>(top.deleteOnSource, 'deleteOnSource'),
   errorsMax: schemaDefault<number>(top.errorsMax, 'errorsMax'),
   verify: schemaDefault<boolean>(top.verify, 'verify'),
+  skipCrossDuplicates: schemaDefault<boolean>(top.skipCrossDuplicates, 'skipCrossDuplicates'),
+  syncLabels: schemaDefault<boolean>(top.syncLabels, 'syncLabels'),
+  resyncLabels: schemaDefault<boolean>(top.resyncLabels, 'resyncLabels'),
   folders: {
     automap: schemaDefault<boolean>(folders.automap, 'folders.automap'),
     subscribe: schemaDefault<boolean>(folders.subscribe, 'folders.subscribe'),
@@ -87,9 +90,17 @@ export interface EffectiveSpec {
   deleteOnSource: boolean;
   filters: Filters;
   messages: EffectiveMessages;
-  throttle: { maxBytesPerSecond?: number; maxMessagesPerSecond?: number; maxBytesPerRun?: number };
+  throttle: {
+    maxBytesPerSecond?: number;
+    unthrottledBytes?: number;
+    maxMessagesPerSecond?: number;
+    maxBytesPerRun?: number;
+  };
   errorsMax: number;
   verify: boolean;
+  skipCrossDuplicates: boolean;
+  syncLabels: boolean;
+  resyncLabels: boolean;
   performance: { folderConcurrency: number; batchMessages: number; batchBytes: number; compress: boolean };
 }
 
@@ -127,6 +138,9 @@ export function applyDefaults(given: MailSyncSpec): EffectiveSpec {
     throttle: spec.throttle ?? {},
     errorsMax: spec.errorsMax ?? d.errorsMax,
     verify: spec.verify ?? d.verify,
+    skipCrossDuplicates: spec.skipCrossDuplicates ?? d.skipCrossDuplicates,
+    syncLabels: spec.syncLabels ?? d.syncLabels,
+    resyncLabels: spec.resyncLabels ?? d.resyncLabels,
     performance: {
       folderConcurrency: p.folderConcurrency ?? d.performance.folderConcurrency,
       batchMessages: p.batchMessages ?? d.performance.batchMessages,

@@ -93,10 +93,11 @@ export const AuthMechanism = Type.Union(
 export type AuthMechanism = Static<typeof AuthMechanism>;
 
 /** imapsync's provider presets (office1/office2, exchange1/exchange2): see presets.ts for what each sets. */
-export const Preset = Type.Union([Type.Literal('office365'), Type.Literal('exchange')], {
+export const Preset = Type.Union([Type.Literal('office365'), Type.Literal('exchange'), Type.Literal('gmail')], {
   description:
-    "imapsync's presets: office365 (--office1 on the source, --office2 on the destination) or exchange " +
-    '(--exchange1/--exchange2). They fill in only the fields the spec leaves out (docs/servers.md).',
+    "imapsync's presets: office365 (--office1 on the source, --office2 on the destination), exchange " +
+    '(--exchange1/--exchange2) or gmail (--gmail1/--gmail2; on both sides --gmail12). They fill in only the ' +
+    'fields the spec leaves out (docs/servers.md).',
 });
 export type Preset = Static<typeof Preset>;
 
@@ -274,6 +275,19 @@ export const Folders = Type.Object(
         description: 'Fixed source-to-destination folder names (imapsync --f1f2); they win over automap and rename.',
       }),
     ),
+    first: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Source folders synced before all others, in this order (imapsync --folderfirst).',
+      }),
+    ),
+    last: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description:
+          'Source folders synced after all others, in this order (imapsync --folderlast): they start once every ' +
+          'other folder has been compared (with skipCrossDuplicates, Gmail\'s "[Gmail]/All Mail" then only brings ' +
+          'the messages no label folder had).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -367,6 +381,13 @@ export const Throttle = Type.Object(
     maxBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1, description: 'Bandwidth limit for message bodies.' })),
     maxMessagesPerSecond: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, description: 'Message rate limit (e.g. 2 for Office 365).' }),
+    ),
+    unthrottledBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'maxBytesPerSecond paces only the bytes after the first this many of the run (imapsync --maxbytesafter).',
+      }),
     ),
     maxBytesPerRun: Type.Optional(
       Type.Integer({
@@ -474,6 +495,31 @@ export const MailSyncSpec = Type.Object(
         description:
           'Headers whose values identify a message (imapsync --useheader). ' +
           `Default: ${DEFAULT_IDENTITY_HEADERS.join(' and ')}.`,
+      }),
+    ),
+    skipCrossDuplicates: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Copy a message only once per run over all folders (imapsync --skipcrossduplicates): a source message ' +
+          'already on the destination in another folder, or copied there in this run, is skipped. For Gmail ' +
+          'sources (labels are folders) to a server without labels.',
+      }),
+    ),
+    syncLabels: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Gmail to Gmail: after copying a message, set its Gmail labels (X-GM-LABELS) on the destination ' +
+          '(imapsync --synclabels). Only where both servers announce X-GM-EXT-1; otherwise a notice.',
+      }),
+    ),
+    resyncLabels: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Gmail to Gmail: also set the labels of messages already on the destination when they differ ' +
+          '(imapsync --resynclabels). Only where both servers announce X-GM-EXT-1.',
       }),
     ),
     syncFlags: Type.Optional(Type.Boolean({ default: true, description: 'Propagate flag changes on re-runs.' })),

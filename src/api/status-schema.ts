@@ -60,6 +60,7 @@ export const StatusSummarySchema = Type.Object(
     ),
     messagesSkipped: Type.Optional(Type.Integer()),
     duplicatesSkipped: Type.Optional(Type.Integer()),
+    crossDuplicatesSkipped: Type.Optional(Type.Integer()),
     messagesFailed: Type.Optional(Type.Integer()),
     messagesDeletedOnSource: Type.Optional(Type.Integer()),
     messagesDeletedOnDestination: Type.Optional(Type.Integer()),

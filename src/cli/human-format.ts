@@ -86,6 +86,9 @@ export function formatSummary(s: Summary): string[] {
     row('Messages skipped', String(s.messagesSkipped)),
     row('Messages found duplicate on host1', String(s.duplicatesSkipped)),
   ];
+  if (s.crossDuplicatesSkipped !== undefined) {
+    lines.push(row('Messages skipped as cross duplicates', String(s.crossDuplicatesSkipped)));
+  }
   if (s.messagesFilteredOut !== undefined) lines.push(row('Messages filtered out', String(s.messagesFilteredOut)));
   lines.push(
     row('Messages failed', String(s.messagesFailed)),

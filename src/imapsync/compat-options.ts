@@ -31,7 +31,7 @@ const NO_PIDFILE_TAIL =
   "mailsync writes no pid file to follow; in Kubernetes a second MailSync for the same account pair mirrors the running sync's log in its status";
 const AGES_FROM_INTERNALDATE = '--maxage and --minage always use INTERNALDATE (no SEARCH on the Date: header)';
 const PRESETS =
-  'of the provider presets only --office1/2 and --exchange1/2 are built in; give --host, --port and --ssl explicitly (see docs/cli.md)';
+  'of the provider presets only Gmail (--gmail1/2/12), Office 365 (--office1/2) and Exchange (--exchange1/2) are built in; give --host, --port and --ssl explicitly (see docs/cli.md)';
 
 export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   // Always on in mailsync.
@@ -67,8 +67,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   'no-modulesversion': notice('there are no Perl modules to report'),
   modulesversion: notice('there are no Perl modules to report'),
   noid: notice('mailsync does not send the IMAP ID command'),
-  folderfirst: notice('folders are synced in parallel; their order is not configurable', true),
-  folderlast: notice('folders are synced in parallel; their order is not configurable', true),
   prefix1: notice('the prefix is read from the server (NAMESPACE); use --subfolder2 to sync under a folder', true),
   prefix2: notice('the prefix is read from the server (NAMESPACE); use --subfolder2 to sync under a folder', true),
   sep1: notice('the separator is read from the server (LIST/NAMESPACE)', true),
@@ -93,8 +91,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   notail: notice(NO_PIDFILE_TAIL),
   noemailreport1: notice('no report e-mail is ever written'),
   noemailreport2: notice('no report e-mail is ever written'),
-  nosynclabels: notice('Gmail labels are synced as folders (a message with two labels is in two folders)'),
-  noresynclabels: notice('Gmail labels are synced as folders (a message with two labels is in two folders)'),
   noabletosearch: notice(AGES_FROM_INTERNALDATE),
   noabletosearch1: notice(AGES_FROM_INTERNALDATE),
   noabletosearch2: notice(AGES_FROM_INTERNALDATE),
@@ -119,7 +115,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
     'INTERNALDATE is always copied from the source (a date made from the Date: header would differ)',
   ),
   nosyncinternaldates: unsupported('INTERNALDATE is always copied from the source'),
-  skipcrossduplicates: unsupported('every folder is synced completely; cross-folder deduplication would lose mail'),
   delete2duplicates: unsupported('duplicates are kept as a multiset, never deleted'),
   delete2folders: unsupported(NO_FOLDER_DELETE),
   delete2foldersonly: unsupported(NO_FOLDER_DELETE, true),
@@ -159,13 +154,8 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   ),
   domain1: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech1)', true),
   domain2: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech2)', true),
-  synclabels: unsupported('Gmail labels are synced as folders'),
-  resynclabels: unsupported('Gmail labels are synced as folders'),
-  gmail1: unsupported(PRESETS),
-  gmail2: unsupported(PRESETS),
   domino1: unsupported(PRESETS),
   domino2: unsupported(PRESETS),
-  maxbytesafter: unsupported('--maxbytespersecond applies from the first byte', true),
   abort: unsupported('send SIGTERM (or Ctrl-C) to the running mailsync to stop it cleanly'),
   justconnect: unsupported('use --justlogin to check both servers'),
   tests: unsupported('run the test suite with `make test`'),

@@ -9,6 +9,7 @@ import { parseRegextrans2 } from '../sync/regextrans.js';
 import { MESSAGE_OPTIONS } from './message-options.js';
 import { appendsTo, numberField, type OptionDef, setsField, stringField, type ValueKind } from './option-def.js';
 import type { ModeOption, ParseState } from './parse-state.js';
+import { GMAIL12_OPTION } from './preset-options.js';
 import { setTimeoutSeconds } from './sided-options.js';
 
 /** A flag of the command itself (help, version): sets that field of SyncArgs. */
@@ -109,6 +110,8 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   subfolder2: stringField('folders', 'subfolder'),
   subscribe: setsField('folders', 'subscribe', true),
   nosubscribe: setsField('folders', 'subscribe', false),
+  folderfirst: appendsTo('folders', 'first'),
+  folderlast: appendsTo('folders', 'last'),
 
   // Messages.
   useheader: appendsTo('top', 'identityHeaders'),
@@ -126,6 +129,12 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   },
   resyncflags: setsField('top', 'syncFlags', true),
   noresyncflags: setsField('top', 'syncFlags', false),
+  skipcrossduplicates: setsField('top', 'skipCrossDuplicates', true),
+  noskipcrossduplicates: setsField('top', 'skipCrossDuplicates', false),
+  synclabels: setsField('top', 'syncLabels', true),
+  nosynclabels: setsField('top', 'syncLabels', false),
+  resynclabels: setsField('top', 'resyncLabels', true),
+  noresynclabels: setsField('top', 'resyncLabels', false),
   maxsize: numberField('int', 'filters', 'maxSize'),
   minsize: numberField('int', 'filters', 'minSize'),
   maxage: numberField('number', 'filters', 'maxAgeDays'),
@@ -138,6 +147,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   justlogin: modeFlag('justlogin'),
   justfoldersizes: modeFlag('justfoldersizes'),
   maxbytespersecond: numberField('int', 'throttle', 'maxBytesPerSecond'),
+  maxbytesafter: numberField('int', 'throttle', 'unthrottledBytes'),
   maxmessagespersecond: numberField('number', 'throttle', 'maxMessagesPerSecond'),
   exitwhenover: numberField('int', 'throttle', 'maxBytesPerRun'),
   errorsmax: numberField('int', 'top', 'errorsMax'),
@@ -150,6 +160,8 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
     },
   },
   // Older imapsync: one timeout for both sides.
+  // --gmail1 and --gmail2 are per side (preset-options.ts); this is both at once.
+  gmail12: GMAIL12_OPTION,
   timeout: {
     value: 'int',
     apply: (s, v, name) => setTimeoutSeconds(s, ['source', 'destination'], name, Number(v)),

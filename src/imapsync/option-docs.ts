@@ -160,6 +160,20 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
       'repeatable; source folder `A` (its full name, or without the source personal prefix) syncs into destination folder `B` as written; like imapsync it wins over automap and `--regextrans2`',
   },
   { group: 'folders', options: ['nof1f2'], field: 'folders.map: []', notes: "turns off `--office2`'s `Files` mapping" },
+  {
+    group: 'folders',
+    options: ['folderfirst'],
+    arg: 'F',
+    field: 'folders.first',
+    notes: 'repeatable; these source folders before all others, in this order',
+  },
+  {
+    group: 'folders',
+    options: ['folderlast'],
+    arg: 'F',
+    field: 'folders.last',
+    notes: 'repeatable; these source folders after all the others ended, in this order',
+  },
 
   {
     group: 'messages',
@@ -181,6 +195,26 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     notes: 'notice: mailsync expunges only what it deletes itself; refused together with `--delete2`',
   },
   { group: 'messages', options: ['resyncflags', 'noresyncflags'], field: 'syncFlags', notes: 'default on' },
+  {
+    group: 'messages',
+    options: ['skipcrossduplicates', 'noskipcrossduplicates'],
+    field: 'skipCrossDuplicates',
+    notes:
+      "a message already on the destination in another folder (or copied there in this run) is skipped; plans settle in folder order, as in imapsync's one-folder-at-a-time run; turns the delta shortcut off (imapsync refuses its cache with it)",
+  },
+  {
+    group: 'messages',
+    options: ['synclabels', 'nosynclabels'],
+    field: 'syncLabels',
+    notes:
+      "Gmail to Gmail: the source message's X-GM-LABELS are stored on its copy; only where both servers announce X-GM-EXT-1 (otherwise a notice)",
+  },
+  {
+    group: 'messages',
+    options: ['resynclabels', 'noresynclabels'],
+    field: 'resyncLabels',
+    notes: 'also for messages already on the destination, when their labels differ',
+  },
   {
     group: 'messages',
     options: ['maxsize'],
@@ -251,6 +285,23 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
       "`--exchange1`: nothing (as imapsync). `--exchange2`: `--maxsize 10000000`, `--maxmessagespersecond 4`, `--disarmreadreceipts`, `--regexflag 's/\\\\Flagged//g'` (added to the command line's `--regexflag`), lines over 10,239 bytes wrapped",
   },
 
+  // imapsync 2.229's subs gmail1, gmail2, gmail12 (src/api/presets.ts; docs/servers.md#gmail).
+  {
+    group: 'presets',
+    options: ['gmail'],
+    sided: true,
+    field: 'preset: gmail',
+    notes:
+      "`--gmail1` (Gmail source): implicit TLS, automap, `--skipcrossduplicates`, `--useheader X-Gmail-Received --useheader Message-Id`, `--regextrans2 's,\\[Gmail\\].,,'`, `--folderlast '[Gmail]/All Mail'`, `--maxbytespersecond 40000 --maxbytesafter 3000000000`. `--gmail2` (Gmail destination): implicit TLS, automap, `--exclude '\\[Gmail\\]$'` (unless `--noexclude`), `--useheader Message-Id`, the `[Gmail]` rule and imapsync's name clean-up (blanks around levels removed, `'` `^` `\"` become `_`), All Mail last, `--maxbytespersecond 20000 --maxbytesafter 1000000000`. Both take `imap.gmail.com` as the host when neither `--host1/2` nor `--config` gives one; the preset's list entries are added to the same options given on the command line",
+  },
+  {
+    group: 'presets',
+    options: ['gmail12'],
+    field: 'source/destination.preset: gmail',
+    notes:
+      "Gmail on both sides (as `--gmail1 --gmail2`, which is the same): implicit TLS, automap, `--synclabels --resynclabels` (no `--skipcrossduplicates`), `--useheader X-Gmail-Received --useheader Message-Id`, `--exclude '\\[Gmail\\]$'`, All Mail last, `--maxbytespersecond 20000 --maxbytesafter 1000000000`",
+  },
+
   { group: 'modes', options: ['dry'], field: 'mode: dryRun' },
   { group: 'modes', options: ['justfolders'], field: 'mode: foldersOnly' },
   {
@@ -262,6 +313,13 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
   },
   { group: 'modes', options: ['justfoldersizes'], field: 'mode: folderSizesOnly' },
   { group: 'modes', options: ['maxbytespersecond'], arg: 'B', field: 'throttle.maxBytesPerSecond' },
+  {
+    group: 'modes',
+    options: ['maxbytesafter'],
+    arg: 'B',
+    field: 'throttle.unthrottledBytes',
+    notes: '`--maxbytespersecond` paces only the bytes after the first `B` of the run',
+  },
   {
     group: 'modes',
     options: ['maxmessagespersecond'],

@@ -16,7 +16,16 @@ export interface SpecOverrides {
   top: Partial<
     Pick<
       MailSyncSpec,
-      'mode' | 'identityHeaders' | 'syncFlags' | 'deleteOnDestination' | 'deleteOnSource' | 'errorsMax' | 'verify'
+      | 'mode'
+      | 'identityHeaders'
+      | 'syncFlags'
+      | 'deleteOnDestination'
+      | 'deleteOnSource'
+      | 'errorsMax'
+      | 'verify'
+      | 'skipCrossDuplicates'
+      | 'syncLabels'
+      | 'resyncLabels'
     >
   >;
 }

@@ -32,6 +32,7 @@ import type { MailSyncSpec } from '../api/spec.js';
 import { applyDefaults, type EffectiveSpec } from '../api/spec-defaults.js';
 import { specProblems } from '../api/spec-problems.js';
 import { abortSignalName, isAbortError, RunStop, raceAbort, signalStopReason } from './abort.js';
+import { CrossDuplicates } from './cross-duplicates.js';
 import { resolveEndpoint } from './endpoint.js';
 import {
   AuthError,
@@ -46,7 +47,10 @@ import {
   TlsError,
 } from './errors.js';
 import { prepareFolders } from './folder-phase.js';
+import { FolderSequence } from './folder-sequence.js';
 import { type FolderRunContext, type FolderTally, newTally, syncFolder } from './folder-sync.js';
+import { orderFolders } from './folders/folder-order.js';
+import { labelsAvailable } from './gmail-labels.js';
 import type { ImapCommandError } from './imap-raw/command-errors.js';
 import { describeSizes, measureFolderSizes, modeTraits } from './modes.js';
 import { DEFAULT_RECONNECT, isConnectionLoss, type ReconnectPolicy, withReconnect } from './reconnect.js';
@@ -189,6 +193,12 @@ class Run {
       return;
     }
     if (stop.stopped) return;
+    const labels = labelsAvailable(
+      spec.syncLabels || spec.resyncLabels,
+      source.capabilities,
+      destination.capabilities,
+      reporter,
+    );
 
     const dryRun = !this.traits.createsFolders;
     const phase = await abortable(prepareFolders(spec, source, destination, reporter, dryRun));
@@ -222,7 +232,12 @@ class Run {
     }
     if (stop.stopped) return;
 
-    const jobs = await abortable(this.deltaPhase(phase.pairs, control, destinationExists));
+    // imapsync --folderfirst/--folderlast (the Gmail presets put "[Gmail]/All Mail" last).
+    const order = orderFolders(phase.pairs, spec.folders.first, spec.folders.last);
+    const jobs = await abortable(this.deltaPhase(order.pairs, control, destinationExists));
+    const lastPairs = new Set(order.pairs.slice(order.pairs.length - order.lastCount));
+    const lastJobs = jobs.filter((job) => lastPairs.has(job.pair)).length;
+    const sequence = new FolderSequence(jobs.length, lastJobs, spec.skipCrossDuplicates);
     reporter.startProgress(this.options.progressIntervalMs ?? 2000);
     if (stop.stopped) return;
 
@@ -239,18 +254,26 @@ class Run {
       destinationExists,
       countError: () => this.countError(),
       rules: compileMessageRules(spec),
+      ...(spec.skipCrossDuplicates ? { crossDuplicates: new CrossDuplicates() } : {}),
+      labels,
     };
     const limit = pLimit(spec.performance.folderConcurrency);
     const pool: WorkerSlot[] = [control];
     await Promise.all(
-      jobs.map((job) =>
+      jobs.map((job, index) =>
         limit(async () => {
-          if (stop.stopped) return;
-          const slot = pool.pop() ?? this.newSlot(false);
           try {
-            await this.runFolder(context, slot, job);
+            // An abort ends the wait; the check below then skips the folder.
+            await abortable(sequence.mayStart(index)).catch(() => undefined);
+            if (stop.stopped) return;
+            const slot = pool.pop() ?? this.newSlot(false);
+            try {
+              await this.runFolder(context, slot, job, sequence, index);
+            } finally {
+              pool.push(slot);
+            }
           } finally {
-            pool.push(slot);
+            sequence.markEnded(index);
           }
         }),
       ),
@@ -335,7 +358,13 @@ class Run {
     return jobs;
   }
 
-  private async runFolder(context: FolderRunContext, slot: WorkerSlot, job: FolderJob): Promise<void> {
+  private async runFolder(
+    context: FolderRunContext,
+    slot: WorkerSlot,
+    job: FolderJob,
+    sequence: FolderSequence,
+    index: number,
+  ): Promise<void> {
     const { reporter, stop } = this;
     const { pair } = job;
     const refused = this.notCreated.get(pair.destination);
@@ -353,7 +382,8 @@ class Run {
     let completed = false;
     let missing: number | undefined;
     try {
-      const outcome = await withReconnect(() => syncFolder(context, slot, pair, tally), {
+      const turn = { mayPlan: () => sequence.mayPlan(index), planned: () => sequence.markPlanned(index) };
+      const outcome = await withReconnect(() => syncFolder(context, slot, pair, tally, turn), {
         signal: this.signal,
         policy: this.policy,
         isRetryable: async (err) => !stop.stopped && isConnectionLoss(err, (await slot.deadSides()).length > 0),

@@ -12,6 +12,7 @@ import type { DryRunTotals } from '../api/events.js';
 import type { EffectiveSpec } from '../api/spec-defaults.js';
 import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
+import type { CrossDuplicates } from './cross-duplicates.js';
 import { applyFlagUpdates, deleteMessages, type FolderAccess } from './folder-changes.js';
 import type { ImapCommandError } from './imap-raw/command-errors.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
@@ -43,7 +44,19 @@ export interface FolderRunContext {
   countError: () => void;
   /** spec.messages and filters.maxLineLength, compiled (rewrite/message-rules.ts). */
   rules: MessageRules;
+  /** skipCrossDuplicates: the run-wide record of which destination folder holds which message. */
+  crossDuplicates?: CrossDuplicates;
+  /** syncLabels/resyncLabels, and both servers announce X-GM-EXT-1 (gmail-labels.ts). */
+  labels?: boolean;
 }
+
+/** When this folder may settle its plan, and telling the others it did (folder-sequence.ts). */
+export interface PlanTurn {
+  mayPlan: () => Promise<void>;
+  planned: () => void;
+}
+
+const FREE_TURN: PlanTurn = { mayPlan: async () => {}, planned: () => {} };
 
 /** Progress of one folder, kept across reconnect attempts so counters are not counted twice. */
 export interface FolderTally {
@@ -88,6 +101,7 @@ export async function syncFolder(
   slot: WorkerSlot,
   pair: FolderPair,
   tally: FolderTally,
+  turn: PlanTurn = FREE_TURN,
 ): Promise<FolderOutcome> {
   const { spec, reporter } = ctx;
   const counters = reporter.counters;
@@ -114,6 +128,16 @@ export async function syncFolder(
     now: ctx.now,
     destinationPermanentFlags: destinationListing.permanentFlags,
   });
+  // skipCrossDuplicates: in folder order, record this destination folder, then drop the copies another holds.
+  let crossSkipped = new Set<number>();
+  if (ctx.crossDuplicates) {
+    await abortable(turn.mayPlan());
+    ctx.crossDuplicates.noteDestination(pair.destination, destinationListing.messages);
+    const claimed = ctx.crossDuplicates.claim(pair.destination, plan.copy);
+    plan.copy = claimed.copy;
+    crossSkipped = claimed.skipped;
+  }
+  turn.planned();
   let copyBytes = 0;
   for (let i = 0; i < plan.copy.length; i++) copyBytes += plan.copy.size(i);
   reporter.emit({
@@ -127,18 +151,20 @@ export async function syncFolder(
     alreadyPresent: plan.alreadyPresent,
     duplicates: plan.duplicates,
     filteredOut: plan.filteredOut,
+    ...(ctx.crossDuplicates ? { crossDuplicates: crossSkipped.size } : {}),
     dryRun: ctx.dryRun,
   });
   if (!tally.planned) {
     // First plan of this folder: what was present before this run. (A retry's plan also counts
     // what the earlier attempt appended as present; that is not "skipped".)
     tally.planned = true;
-    tally.skipped = plan.alreadyPresent;
-    counters.messagesSkipped += plan.alreadyPresent;
+    tally.skipped = plan.alreadyPresent + crossSkipped.size;
+    counters.messagesSkipped += tally.skipped;
     counters.duplicatesSkipped += plan.duplicates;
+    counters.crossDuplicatesSkipped += crossSkipped.size;
     counters.messagesFiltered += plan.filteredOut;
-    counters.messagesTotal += plan.copy.length + plan.alreadyPresent - tally.estimatedTotal;
-    tally.estimatedTotal = plan.copy.length + plan.alreadyPresent;
+    counters.messagesTotal += plan.copy.length + tally.skipped - tally.estimatedTotal;
+    tally.estimatedTotal = plan.copy.length + tally.skipped;
   }
 
   if (ctx.dryRun) {
@@ -244,8 +270,11 @@ export async function syncFolder(
     destinationListing.messages = new MessageList(0);
   }
   const sourceMessages = sourceListing.messages;
+  // Cross duplicates are expected in the folder that holds them, not here.
   const expected = (index: number) =>
-    !vanished.has(sourceMessages.uid(index)) && passesAt(sourceMessages, index, spec.filters, ctx.now);
+    !vanished.has(sourceMessages.uid(index)) &&
+    !crossSkipped.has(index) &&
+    passesAt(sourceMessages, index, spec.filters, ctx.now);
   let missing: number | undefined;
   if (mustVerify) missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
 

@@ -138,6 +138,19 @@ export class MessageList implements MessageSeq {
     return digest.toString('hex');
   }
 
+  /**
+   * The identity as a compact Map key: its 16 digest bytes as 8 UTF-16 code
+   * units (run-wide maps such as cross-duplicates.ts keep one per message).
+   */
+  identityKey(index: number): string {
+    let key = '';
+    for (let w = 0; w < WORDS; w++) {
+      const word = this.digests[index * WORDS + w]!;
+      key += String.fromCharCode(word >>> 16, word & 0xffff);
+    }
+    return key;
+  }
+
   at(index: number): MessageMeta {
     return {
       uid: this.uid(index),

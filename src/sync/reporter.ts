@@ -23,6 +23,8 @@ export interface Counters {
   messagesChanged: number;
   messagesSkipped: number;
   duplicatesSkipped: number;
+  /** skipCrossDuplicates: of messagesSkipped, those held by another destination folder. */
+  crossDuplicatesSkipped: number;
   messagesFiltered: number;
   messagesFailed: number;
   messagesDeletedOnSource: number;
@@ -54,6 +56,7 @@ export class Reporter {
     messagesChanged: 0,
     messagesSkipped: 0,
     duplicatesSkipped: 0,
+    crossDuplicatesSkipped: 0,
     messagesFiltered: 0,
     messagesFailed: 0,
     messagesDeletedOnSource: 0,
@@ -150,6 +153,7 @@ export class Reporter {
       messagesChanged: c.messagesChanged,
       messagesSkipped: c.messagesSkipped,
       duplicatesSkipped: c.duplicatesSkipped,
+      ...(c.crossDuplicatesSkipped > 0 ? { crossDuplicatesSkipped: c.crossDuplicatesSkipped } : {}),
       messagesFilteredOut: c.messagesFiltered,
       messagesFailed: c.messagesFailed,
       messagesDeletedOnSource: c.messagesDeletedOnSource,

@@ -70,7 +70,9 @@ export function stateFingerprint(spec: EffectiveSpec): string {
 
 /** Whether the delta shortcut may be used at all for this spec. */
 export function deltaAllowed(spec: EffectiveSpec): boolean {
-  return spec.filters.maxAgeDays === undefined && spec.filters.minAgeDays === undefined;
+  // skipCrossDuplicates needs every destination folder listed (a folder skipped as unchanged would hide
+  // its messages from the others): as imapsync, which refuses --usecache with --skipcrossduplicates.
+  return spec.filters.maxAgeDays === undefined && spec.filters.minAgeDays === undefined && !spec.skipCrossDuplicates;
 }
 
 export function emptyState(fingerprint: string): SyncState {

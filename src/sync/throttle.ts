@@ -1,6 +1,6 @@
 /**
- * Throttling (imapsync --maxbytespersecond, --maxmessagespersecond,
- * --exitwhenover).
+ * Throttling (imapsync --maxbytespersecond, --maxbytesafter,
+ * --maxmessagespersecond, --exitwhenover).
  *
  * `Throttle` is a pair of token buckets shared by all folder workers. Each
  * bucket holds at most one second of budget (so after a pause the run may
@@ -9,7 +9,9 @@
  * whole second of budget only waits for a full bucket and drives it negative:
  * the following takes wait for the debt, so the average rate still holds.
  * Callers are served in order (first come, first served), so a big message
- * cannot be starved by a stream of small ones.
+ * cannot be starved by a stream of small ones. With `unthrottledBytes`
+ * (imapsync --maxbytesafter, set by the Gmail presets), the first that many
+ * bytes of the run pass without waiting for the byte bucket.
  *
  * `ByteCap` is the per-run byte budget: it answers whether the next message
  * still fits, so the run stops cleanly *before* exceeding the cap.
@@ -23,6 +25,8 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface ThrottleRates {
   maxBytesPerSecond?: number;
+  /** Bytes of the run that maxBytesPerSecond does not pace (the first ones). */
+  unthrottledBytes?: number;
   maxMessagesPerSecond?: number;
 }
 
@@ -73,12 +77,15 @@ export class Throttle {
   private readonly sleep: Sleep;
   private readonly bytes?: TokenBucket;
   private readonly messages?: TokenBucket;
+  /** What is left of the unpaced bytes at the start of the run. */
+  private freeBytes: number;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(rates: ThrottleRates = {}, clock: ThrottleClock = {}) {
     this.now = clock.now ?? (() => performance.now());
     this.sleep = clock.sleep ?? realSleep;
     const start = this.now();
+    this.freeBytes = rates.unthrottledBytes ?? 0;
     if (rates.maxBytesPerSecond !== undefined) this.bytes = new TokenBucket(rates.maxBytesPerSecond, start);
     if (rates.maxMessagesPerSecond !== undefined) this.messages = new TokenBucket(rates.maxMessagesPerSecond, start);
   }
@@ -123,7 +130,10 @@ export class Throttle {
     });
   }
 
-  private async takeNow(bytes: number, messages: number, signal?: AbortSignal): Promise<void> {
+  private async takeNow(allBytes: number, messages: number, signal?: AbortSignal): Promise<void> {
+    const free = Math.min(allBytes, this.freeBytes);
+    this.freeBytes -= free;
+    const bytes = allBytes - free;
     for (;;) {
       if (signal?.aborted) throw abortReason(signal);
       const now = this.now();

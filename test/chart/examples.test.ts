@@ -114,6 +114,7 @@ describe('examples/', () => {
       'XOAUTH2',
       'token',
     ]);
+    expect(gmail.preset).toBe('gmail');
     const office = spec('office365-throttled.yaml');
     expect([office.destination.host, office.destination.authMechanism]).toEqual(['outlook.office365.com', 'XOAUTH2']);
     expect(office.throttle.maxMessagesPerSecond).toBeGreaterThan(0);

@@ -11,6 +11,7 @@
  *                              Dovecot 2.3 can only filter settings by local IP, not by port)
  */
 import type { TestCertificates } from './certs.js';
+import { renderGmailNamespaces } from './gmail-shape.js';
 
 export type Flavour = 'dot-prefixed' | 'slash';
 export type SpecialUse = 'Sent' | 'Drafts' | 'Trash' | 'Junk' | 'Archive';
@@ -54,6 +55,8 @@ export interface ConfigParams {
   vszLimit?: string;
   /** Offer AUTH=CRAM-MD5 for the mailbox users (their passwords are stored {PLAIN}, which CRAM-MD5 needs). */
   cramMd5?: boolean;
+  /** Gmail-shaped folders (gmail-shape.ts): the `[Gmail]/` hierarchy, with a virtual All Mail. Needs flavour slash. */
+  gmail?: boolean;
 }
 
 /**
@@ -84,14 +87,19 @@ export function renderDovecotConfig(p: ConfigParams): string {
       ? { location: `maildir:~/Maildir`, separator: '.', prefix: 'INBOX.' }
       : { location: `maildir:~/Maildir:LAYOUT=fs`, separator: '/', prefix: '' };
   const names = SPECIAL_USE_NAMES[p.flavour];
-  const mailboxes = (Object.keys(names) as SpecialUse[])
-    .map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = subscribe\n  }`)
-    .join('\n');
+  // A Gmail-shaped server has its special-use folders under [Gmail]/ (gmail-shape.ts), not at the top.
+  const mailboxes = p.gmail
+    ? ''
+    : (Object.keys(names) as SpecialUse[])
+        .map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = subscribe\n  }`)
+        .join('\n');
+  if (p.gmail && p.flavour !== 'slash') throw new Error('a Gmail-shaped Dovecot needs the slash flavour');
   const userMechanisms = ['plain', 'login', ...(p.cramMd5 ? ['cram-md5'] : [])].join(' ');
   const mechanisms = [userMechanisms, ...(p.oauth2ConfigFile ? p.oauth2Mechanisms : [])].join(' ');
   const quotaOn = p.appendLimit !== undefined || p.quotaStorage !== undefined;
   const imapPlugins = ['$mail_plugins', 'imap_zlib', ...(quotaOn ? ['imap_quota'] : [])].join(' ');
-  const mailPlugins = quotaOn ? 'mail_plugins = $mail_plugins quota' : '';
+  const plugins = [...(quotaOn ? ['quota'] : []), ...(p.gmail ? ['virtual'] : [])];
+  const mailPlugins = plugins.length > 0 ? `mail_plugins = $mail_plugins ${plugins.join(' ')}` : '';
   const quotaSettings = [
     'quota = count:User quota',
     'quota_vsizes = yes',
@@ -158,6 +166,7 @@ namespace inbox {
   prefix = ${layout.prefix}
 ${mailboxes}
 }
+${p.gmail ? renderGmailNamespaces(p.dir) : ''}
 ${mailPlugins}
 ${quota}
 

@@ -29,6 +29,7 @@ import {
   SPECIAL_USE_NAMES,
   type SpecialUse,
 } from './dovecot-config.js';
+import { writeGmailVirtualDefinitions } from './gmail-shape.js';
 import { type OAuthIntrospection, startOAuthIntrospection } from './oauth-introspection.js';
 import { freePorts } from './ports.js';
 
@@ -62,6 +63,8 @@ export interface DovecotOptions {
   vszLimit?: string;
   /** Offer AUTH=CRAM-MD5 to the mailbox users (legacy-login tests). */
   cramMd5?: boolean;
+  /** Gmail-shaped folders (labels as folders, `[Gmail]/` with a virtual All Mail): see gmail-shape.ts. Slash flavour only. */
+  gmail?: boolean;
 }
 
 export interface DovecotServer {
@@ -277,8 +280,10 @@ class Instance implements DovecotServer {
         maxKeywordLength: this.options.maxKeywordLength,
         vszLimit: this.options.vszLimit,
         cramMd5: this.options.cramMd5,
+        gmail: this.options.gmail,
       }),
     );
+    if (this.options.gmail) await writeGmailVirtualDefinitions(this.dir);
   }
 
   async start(): Promise<void> {

@@ -157,6 +157,46 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
       },
     ],
     ['--resyncflags', ['--resyncflags'], { top: { syncFlags: true } }],
+    [
+      '--gmail1 --gmail2 (gmail12): a preset on each side, the host of Gmail, its options',
+      ['--gmail1', '--gmail2', '--skipcrossduplicates', '--synclabels', '--noresynclabels'],
+      {
+        source: { preset: 'gmail', host: 'imap.gmail.com' },
+        destination: { preset: 'gmail', host: 'imap.gmail.com' },
+        top: { skipCrossDuplicates: true, syncLabels: true, resyncLabels: false },
+      },
+    ],
+    [
+      '--gmail12 is both; --noskipcrossduplicates, --nosynclabels, --resynclabels',
+      ['--noskipcrossduplicates', '--nosynclabels', '--resynclabels', '--gmail12', '--host1', 'imap.example'],
+      {
+        source: { preset: 'gmail', host: 'imap.example' },
+        destination: { preset: 'gmail', host: 'imap.gmail.com' },
+        top: { skipCrossDuplicates: false, syncLabels: false, resyncLabels: true },
+      },
+    ],
+    [
+      "--gmail1: the preset's list entries follow the same options given on the command line",
+      ['--gmail1', '--useheader', 'Date', '--regextrans2', 's/a/b/', '--folderlast', 'Z'],
+      {
+        source: { preset: 'gmail', host: 'imap.gmail.com' },
+        top: { identityHeaders: ['Date', 'X-Gmail-Received', 'Message-Id'] },
+        folders: {
+          rename: [expect.objectContaining({ from: 'a', to: 'b' }), { from: '\\[Gmail\\].', to: '' }],
+          last: ['Z', '[Gmail]/All Mail'],
+        },
+      },
+    ],
+    [
+      '--gmail2 --noexclude: its exclude is turned off',
+      ['--gmail2', '--noexclude'],
+      { destination: { preset: 'gmail', host: 'imap.gmail.com' }, folders: { exclude: [] } },
+    ],
+    [
+      '--folderfirst and --folderlast, repeatable, in order; --maxbytesafter',
+      ['--folderfirst', 'INBOX', '--folderlast', '[Gmail]/All Mail', '--folderlast', 'Z', '--maxbytesafter', '1000'],
+      { folders: { first: ['INBOX'], last: ['[Gmail]/All Mail', 'Z'] }, throttle: { unthrottledBytes: 1000 } },
+    ],
     ['--delete, the old name of --delete1', ['--delete'], { top: { deleteOnSource: true } }],
     ['--noexpunge2 alone (a notice only)', ['--noexpunge2'], {}],
     ['--dry', ['--dry'], { top: { mode: 'dryRun' } }],
@@ -332,7 +372,7 @@ describe('bad command lines: a ConfigError naming the option', () => {
     [['--pipemess', 'cat'], /^--pipemess is not supported/],
     [['--regexmess', 's/(a)\\1/b/'], /^--regexmess "s\/\(a\)\\\\1\/b\/": /],
     [['--f1f2', 'Files'], /^--f1f2 "Files": expected source=destination/],
-    [['--gmail1'], /^--gmail1 is not supported: of the provider presets only/],
+    [['--domino1'], /^--domino1 is not supported: of the provider presets only Gmail/],
   ])('%j', (argv, expected) => {
     const message = parseError(...argv);
     if (typeof expected === 'string') expect(message).toBe(expected);

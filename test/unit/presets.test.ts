@@ -63,7 +63,7 @@ describe('presets with imapsync meaning (sub office1/office2/exchange1/exchange2
   });
 
   it('spec validation refuses a preset name it does not know, and rules that cannot run in linear time', () => {
-    const bad = { ...spec(), destination: { ...ep, preset: 'gmail' } };
+    const bad = { ...spec(), destination: { ...ep, preset: 'yahoo' } };
     expect(specProblems(bad, 'local').map((p) => p.path)).toContain('spec.destination.preset');
     const slow = spec({
       messages: { rewrite: [{ from: '(x)\\1', to: '' }], flagRewrite: [{ from: 'a(?=b)', to: '' }] },
@@ -109,7 +109,9 @@ describe('the presets and message options on the command line', () => {
     ).overrides;
     expect(o.folders).toEqual({ exclude: [] });
     expect(o.messages).toEqual({ flagRewrite: [], wrapLinesLongerThan: 0, disarmReadReceipts: false });
-    expect(parse('--noregexmess').notices).toContain('--noregexmess has no effect without --office1/2 or --exchange2');
+    expect(parse('--noregexmess').notices).toContain(
+      '--noregexmess has no effect without --office1/2, --exchange2 or --gmail2',
+    );
   });
 
   it('maps --regexmess, --regexflag, --maxlinelength, --disarmreadreceipts and --f1f2 onto the spec', () => {
