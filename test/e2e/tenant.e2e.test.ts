@@ -4,7 +4,10 @@
  * busy elsewhere); a run whose pod cannot be scheduled fails after
  * spec.startDeadlineSeconds with the scheduler's reason and frees the pair;
  * resource names other than cpu, memory and ephemeral-storage are rejected at
- * admission; --secret-selector refuses an unlabelled Secret. The worker
+ * admission; --secret-selector refuses an unlabelled Secret;
+ * --max-worker-resources refuses a MailSync asking for more; a ConfigMap
+ * named like a MailSync's but not controlled by it is refused and left
+ * untouched. The worker
  * image is never pulled (pull policy Never): only the controller's decisions
  * are under test, no IMAP server is needed.
  */
@@ -84,7 +87,7 @@ describe.skipIf(skip)('tenants on one cluster', { timeout: 300_000 }, () => {
         image: NEVER_PULLED,
         imagePullPolicy: 'Never',
         resyncSeconds: 5,
-        env: { MAILSYNC_SECRET_SELECTOR: 'mailsync.io/credentials=true' },
+        env: { MAILSYNC_SECRET_SELECTOR: 'mailsync.io/credentials=true', MAILSYNC_MAX_WORKER_RESOURCES: 'memory=4Gi' },
       }),
     ]);
   });
@@ -200,5 +203,53 @@ describe.skipIf(skip)('tenants on one cluster', { timeout: 300_000 }, () => {
       .filter((l) => l.name === 'unlabelled' && String(l.msg).includes('SecretNotAllowed'));
     expect(refusals.length).toBeLessThan(10);
     expect(selective.output() + controller.output()).not.toContain('never-shown');
+  });
+
+  it('--max-worker-resources: a MailSync asking for more gets ResourcesOverMaximum and no Job', async () => {
+    // Checked before its Secrets (here unlabelled): the refusal names the resources, not the selector.
+    const greedy = spec('greedy', { resources: { limits: { memory: '5Gi' } } });
+    await createMailSync(client, nsSel, 'greedy', greedy);
+    const refused = await waitStatus(
+      nsSel,
+      'greedy',
+      'ResourcesOverMaximum',
+      (ms) => ready(ms)?.reason === 'ResourcesOverMaximum',
+    );
+    expect(refused.status?.phase).toBe('Failed');
+    expect(ready(refused)?.message).toBe(
+      'spec.resources.limits.memory 5Gi is above the maximum 4Gi this controller allows (--max-worker-resources)',
+    );
+    expect((await listJobs(client, nsSel)).filter((j) => j.metadata?.ownerReferences?.[0]?.name === 'greedy')).toEqual(
+      [],
+    );
+  });
+
+  it('a ConfigMap named mailsync-<name> that the MailSync does not control: ConfigMapNotOwned, left as it was', async () => {
+    const planted = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'mailsync-planted', namespace: nsA },
+      data: { 'spec.json': '{"source":{"host":"attacker.example"}}' },
+    };
+    await client.create(`/api/v1/namespaces/${nsA}/configmaps`, planted);
+    await createMailSync(client, nsA, 'planted', spec('planted'));
+    const refused = await waitStatus(
+      nsA,
+      'planted',
+      'ConfigMapNotOwned',
+      (ms) => ready(ms)?.reason === 'ConfigMapNotOwned',
+    );
+    expect(refused.status?.phase).toBe('Pending');
+    expect(ready(refused)?.message).toBe(
+      `ConfigMap ${nsA}/mailsync-planted has no controller, not by this MailSync: it is neither read nor overwritten; delete or rename it`,
+    );
+    const after = await client.get<{ data?: Record<string, string>; metadata: { ownerReferences?: unknown[] } }>(
+      `/api/v1/namespaces/${nsA}/configmaps/mailsync-planted`,
+    );
+    expect(after.data).toEqual(planted.data);
+    expect(after.metadata.ownerReferences).toBeUndefined();
+    expect((await listJobs(client, nsA)).filter((j) => j.metadata?.ownerReferences?.[0]?.name === 'planted')).toEqual(
+      [],
+    );
   });
 });

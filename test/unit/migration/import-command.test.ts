@@ -49,6 +49,15 @@ describe('mailsync import (CLI)', () => {
     expect(stderr).not.toMatch(/s3cret/);
   });
 
+  it('exits 2 for a user name with a control character, naming the line and the column, never echoing it', async () => {
+    const accounts = file('ctl.txt', ';joe;s3cret;;joe@new;s3cret2\n;ann\u0000A1 LOGOUT;s3cret3;;ann@new;s3cret4\n');
+    const { code, stdout, stderr } = await run('import', accounts, '--template', template);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${accounts}:2: user1 must not contain control characters (CR, LF, NUL, ...)`);
+    expect(stderr).not.toMatch(/s3cret|A1 LOGOUT/);
+  });
+
   it.each([
     [['import'], 'give one account file'],
     [['import', 'x.txt'], '--template T.yaml is required'],
