@@ -13,6 +13,7 @@ import { MIGRATION_KIND } from '../../src/api/migration.js';
 import { resolveAccounts } from '../../src/api/migration-accounts.js';
 import { MailMigrationSpec } from '../../src/api/migration-spec.js';
 import { MailSyncSpec } from '../../src/api/spec.js';
+import { applyDefaults } from '../../src/api/spec-defaults.js';
 import { extraOptionsToSpec } from '../../src/imapsync/extra-options.js';
 import { type K8sObject, ofKind, parseManifests } from './manifests.js';
 import { buildTool, kubeconform, kubeconformSchemaDir, ROOT } from './tools.js';
@@ -117,8 +118,13 @@ describe('examples/', () => {
     expect(gmail.preset).toBe('gmail');
     const office = spec('office365-throttled.yaml');
     expect([office.destination.host, office.destination.authMechanism]).toEqual(['outlook.office365.com', 'XOAUTH2']);
-    expect(office.throttle.maxMessagesPerSecond).toBeGreaterThan(0);
-    expect(office.throttle.maxBytesPerSecond).toBeGreaterThan(0);
+    expect(office.destination.preset).toBe('office365');
+    // The preset fills what the example leaves out; the example's own maxSize wins.
+    const effective = applyDefaults(office);
+    expect(effective.throttle).toEqual({ maxMessagesPerSecond: 4, maxBytesPerSecond: 1_000_000 });
+    expect(effective.filters.maxSize).toBe(35_000_000);
+    expect(effective.messages).toMatchObject({ wrapLinesLongerThan: 10239, disarmReadReceipts: true });
+    expect(effective.destination.tls).toBe('implicit');
   });
 
   describe('against the CRD schema (kubeconform -strict)', () => {

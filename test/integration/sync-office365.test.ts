@@ -4,7 +4,12 @@
  * verified TLS, APPENDs with a line over 10,500 bytes refused with Exchange's
  * "BAD Command Argument Error. 11"):
  * - without a preset, a message with a long line fails with reason
- *   LineTooLong and the remedy; the other messages are copied exactly;
+ *   LineTooLong and the remedy; the other messages are copied exactly; a run
+ *   with the preset then copies just those, wrapped;
+ * - filters.maxLineLength skips them before the APPEND (not an error);
+ * - a rewrite rule's copy is counted as changed; a rule that would change a
+ *   Message-ID is refused for that message (RewriteChangesIdentity), run
+ *   after run, and nothing is duplicated;
  * - with the office365 preset (imapsync --office2) long lines are wrapped,
  *   read receipts disarmed, `Files` renamed, and the rewritten copies are
  *   counted as changed, each byte as the rule makes it; a re-run copies
@@ -103,6 +108,50 @@ describe('Office 365 / Exchange destination behind a proxy that refuses long lin
     const destination = inbox(byPath(await listMailbox(servers.b, users.destinationUser)));
     // What was copied is byte-identical to the source (no rewriting without a rule).
     expect(destination.messages.map((x) => x.sha256).sort()).toEqual([m.plain, m.receipt, m.flagged].map(sha).sort());
+
+    // Then with the preset: the two refused messages are copied, wrapped, and the Files message once more,
+    // into the folder the preset maps Files to; the messages already there (by Message-ID) are not.
+    const { summary: next } = await sync(await specFor(users, { destination: { preset: 'office365' } as never }));
+    expectSuccess(next);
+    expect(next).toMatchObject({ messagesTransferred: 3, messagesChanged: 2 });
+    const after = inbox(byPath(await listMailbox(servers.b, users.destinationUser)));
+    const wrapped = [wrapLongLines(m.long, 10239), wrapLongLines(m.longNoId, 10239)];
+    expect(after.messages.map((x) => x.sha256).sort()).toEqual(
+      [m.plain, m.receipt, m.flagged, ...wrapped].map(sha).sort(),
+    );
+  });
+
+  test('filters.maxLineLength skips the long-lined messages before the APPEND (imapsync --maxlinelength)', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    await seed(users);
+    const refusedBefore = proxy.refusedMessages;
+    const { summary } = await sync(await specFor(users, { filters: { maxLineLength: 9900 } }));
+    expectSuccess(summary);
+    expect(summary).toMatchObject({ messagesTransferred: 4, messagesFilteredOut: 2, messagesFailed: 0 });
+    expect(proxy.refusedMessages).toBe(refusedBefore);
+  });
+
+  test('rewrite rules: a changed Subject is copied as changed; a rule on a Message-ID is refused, never duplicated', async () => {
+    const users = await newUsers(servers.a, servers.b);
+    const m = await seed(users);
+    const spec = await specFor(users, {
+      folders: { only: ['INBOX'] },
+      filters: { maxLineLength: 9900 },
+      messages: {
+        rewrite: [
+          { from: 'Subject: plain\r\n', to: 'Subject: [migrated] plain\r\n' },
+          { from: '(Subject: flagged\r\nDate: [^\r]*\r\nMessage-ID: <)', to: '$1x' },
+        ],
+      },
+    });
+    const first = await sync(spec);
+    expect(first.summary).toMatchObject({ messagesTransferred: 2, messagesChanged: 1, messagesFailed: 1 });
+    expect(first.capture.of('message.error').map((e) => e.reason)).toEqual(['RewriteChangesIdentity']);
+    const second = await sync(spec);
+    expect(second.summary).toMatchObject({ messagesTransferred: 0, messagesChanged: 0, messagesFailed: 1 });
+    const destination = inbox(byPath(await listMailbox(servers.b, users.destinationUser)));
+    const migrated = Buffer.from(m.plain.toString('latin1').replace('Subject: plain', 'Subject: [migrated] plain'));
+    expect(destination.messages.map((x) => x.sha256).sort()).toEqual([migrated, m.receipt].map(sha).sort());
   });
 
   test('office365 preset: wrapped, disarmed, Files renamed, counted as changed; a re-run copies nothing', async () => {
