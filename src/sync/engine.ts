@@ -593,7 +593,9 @@ class Run {
       );
     }
     const verified = this.spec.verify ? 'verified: every source message is on the destination' : 'not verified';
-    return `${c.messagesTransferred} messages copied, ${c.messagesSkipped} already present, ${c.foldersSynced} folders; ${verified}`;
+    // A rewritten copy is never called identical: say how many were changed on their way (spec.messages).
+    const changed = c.messagesChanged > 0 ? ` (${c.messagesChanged} of them changed on the way by spec.messages)` : '';
+    return `${c.messagesTransferred} messages copied${changed}, ${c.messagesSkipped} already present, ${c.foldersSynced} folders; ${verified}`;
   }
 }
 

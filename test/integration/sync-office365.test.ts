@@ -161,6 +161,7 @@ describe('Office 365 / Exchange destination behind a proxy that refuses long lin
     const first = await sync(spec);
     expectSuccess(first.summary);
     expect(first.summary).toMatchObject({ messagesTransferred: 6, messagesChanged: 3, messagesFailed: 0 });
+    expect(first.summary.message).toMatch(/^6 messages copied \(3 of them changed on the way by spec\.messages\),/);
     const changedLines = first.capture.lines.filter((line) => line.includes('message changed on its way'));
     expect(changedLines.map((line) => JSON.parse(line).changedBy).sort()).toEqual([
       ['disarmReadReceipts'],

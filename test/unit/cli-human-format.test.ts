@@ -54,6 +54,11 @@ describe('final statistics', () => {
     );
   });
 
+  it('shows the copies changed on their way (spec.messages), only when there are some', () => {
+    expect(formatSummary({ ...summary, messagesChanged: 3 })).toContain('Messages changed on the way       : 3');
+    expect(formatSummary({ ...summary, messagesChanged: 0 }).join('\n')).not.toContain('changed on the way');
+  });
+
   it('adds the dry-run totals and folder sizes when present', () => {
     const text = formatSummary({
       ...summary,
