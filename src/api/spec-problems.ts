@@ -116,7 +116,11 @@ export function endpointProblems(endpoint: Endpoint, side: Side, context: SpecCo
     add('authMechanism', RULE_TEXT.xoauth2NeedsToken(tokenField));
   } else if (mechanism !== 'XOAUTH2' && token) {
     add('authMechanism', `${mechanism} cannot log in with an OAuth2 token; use XOAUTH2`);
-  } else if (endpoint.authUser !== undefined && mechanism !== 'PLAIN') {
+  } else if (endpoint.proxyAuth === true && endpoint.authUser === undefined) {
+    add('proxyAuth', 'PROXYAUTH needs authUser: the admin who logs in before taking over the user');
+  } else if (endpoint.proxyAuth === true && mechanism === 'XOAUTH2') {
+    add('proxyAuth', 'PROXYAUTH follows a password login (LOGIN, PLAIN or CRAM-MD5 as authUser), not XOAUTH2');
+  } else if (endpoint.authUser !== undefined && endpoint.proxyAuth !== true && mechanism !== 'PLAIN') {
     add('authUser', `an admin login needs authMechanism PLAIN (SASL authorization identity), not ${mechanism}`);
   }
   return problems;

@@ -145,6 +145,12 @@ export const Endpoint = Type.Object(
           'Admin/proxy login: authenticate as this user (with its password) on behalf of `user` (SASL PLAIN authzid).',
       }),
     ),
+    proxyAuth: Type.Optional(
+      Type.Boolean({
+        description:
+          "imapsync's proxyauth: log in as authUser (LOGIN or PLAIN, with authUser's password), then take over `user` with PROXYAUTH (Sun/iPlanet/Oracle Messaging Server). Needs authUser. For Dovecot, Cyrus and the like, use authUser alone (SASL PLAIN authorization identity).",
+      }),
+    ),
     authMechanism: Type.Optional(AuthMechanism),
     passwordSecretRef: Type.Optional(
       kube({ ...SecretKeyRef, description: 'Secret key holding the password (mounted as a file in the worker pod).' }),

@@ -146,12 +146,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
     true,
   ),
   justfolderlists: unsupported('use --dry: its plan lists each source folder with its destination folder name'),
-  proxyauth1: unsupported(
-    'PROXYAUTH is not supported; --authuser1 logs in with SASL PLAIN and an authorization identity',
-  ),
-  proxyauth2: unsupported(
-    'PROXYAUTH is not supported; --authuser2 logs in with SASL PLAIN and an authorization identity',
-  ),
   domain1: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech1)', true),
   domain2: unsupported('NTLM is not supported; use LOGIN, PLAIN, XOAUTH2 or CRAM-MD5 (--authmech2)', true),
   domino1: unsupported(PRESETS),

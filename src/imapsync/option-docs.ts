@@ -52,6 +52,11 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
     notes:
       '`LOGIN`, `PLAIN`, `XOAUTH2`, `CRAM-MD5` (any case); other mechanisms are refused. CRAM-MD5 (legacy servers) is logged as a warning at every start',
   }),
+  sided(['proxyauth'], {
+    field: 'proxyAuth: true',
+    notes:
+      'with `--authuser1 A`: log in as `A` (its password, LOGIN or PLAIN), then `PROXYAUTH` the `--user1` (Sun/iPlanet/Oracle Messaging Server); for Dovecot (master users), Cyrus and the like use `--authuser1` alone',
+  }),
   sided(['authmd5'], {
     field: 'authMechanism: CRAM-MD5',
     notes: "imapsync's name for `--authmech1 CRAM-MD5`",

@@ -154,6 +154,8 @@ export const SIDED_OPTIONS: Readonly<Record<string, SidedOptionDef>> = {
   oauthaccesstoken: { value: 'string', apply: applyAccessToken },
   authmech: { value: 'string', apply: applyAuthMechanism },
   authuser: endpointString('authUser'),
+  // imapsync's --proxyauth1: the admin (--authuser1) logs in as itself, then PROXYAUTH user.
+  proxyauth: endpointFlag('proxyAuth'),
   // imapsync's --authmd51: CRAM-MD5 (the engine logs a warning at every start).
   authmd5: {
     value: 'none',

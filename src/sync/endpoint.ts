@@ -200,6 +200,7 @@ export async function resolveEndpoint(
     user: endpoint.user,
     mechanism,
     ...(endpoint.authUser !== undefined ? { authUser: endpoint.authUser } : {}),
+    ...(endpoint.proxyAuth === true ? { proxyAuth: true } : {}),
     secret: credential.secret,
     ...(credential.refused ? { secretRefused: credential.refused } : {}),
     connectTimeoutMs,

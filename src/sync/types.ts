@@ -71,6 +71,8 @@ export interface ResolvedEndpoint {
   mechanism: 'LOGIN' | 'PLAIN' | 'XOAUTH2' | 'CRAM-MD5';
   /** Admin/proxy login: authenticate as authUser on behalf of user (PLAIN authzid = user). */
   authUser?: string;
+  /** With authUser: log in as authUser (no authzid), then `PROXYAUTH user` (imapsync's --proxyauth1). */
+  proxyAuth?: boolean;
   /** The password or the OAuth2 access token. Never log it. */
   secret: () => Promise<string>;
   /**

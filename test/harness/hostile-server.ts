@@ -58,6 +58,12 @@ export interface HostileServerOptions {
   tickMs?: number;
   /** A flood stops after this many bytes (default 256 MiB): the client must give up long before. */
   maxFloodBytes?: number;
+  /**
+   * Behave like a Sun/iPlanet/Oracle Messaging Server admin login (imapsync's --proxyauth1): only
+   * `admin` may log in (LOGIN or AUTHENTICATE PLAIN without an authorization identity); the
+   * mailbox commands answer NO until `PROXYAUTH user` names one of `users`. No attack is played.
+   */
+  proxyAuth?: { admin: string; users: readonly string[] };
 }
 
 export interface HostileServer {
@@ -68,6 +74,8 @@ export interface HostileServer {
   readonly connections: number;
   /** Bytes written to clients so far. */
   readonly bytesSent: number;
+  /** Every command line received (all sessions), for tests of what the client sent. */
+  readonly commands: readonly string[];
   close(): Promise<void>;
 }
 
@@ -84,14 +92,21 @@ export async function startHostileServer(options: HostileServerOptions): Promise
   const timers = new Set<NodeJS.Timeout>();
   let connections = 0;
   let bytesSent = 0;
+  const commands: string[] = [];
   const onSocket = (socket: net.Socket) => {
     connections += 1;
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
-    const session = new Session(socket, options, timers, (n) => {
-      bytesSent += n;
-    });
+    const session = new Session(
+      socket,
+      options,
+      timers,
+      (n) => {
+        bytesSent += n;
+      },
+      (line) => commands.push(line),
+    );
     session.start();
   };
   const server = options.tls
@@ -111,6 +126,7 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     get bytesSent() {
       return bytesSent;
     },
+    commands,
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
@@ -136,12 +152,16 @@ class Session {
   private awaitingSaslResponse?: string;
   /** What the client sent to log in (its SASL initial response): `control-texts` echoes it back. */
   private loginArgs = '';
+  /** proxyAuth mode: the admin is logged in / the session belongs to this user (PROXYAUTH). */
+  private adminIn = false;
+  private proxiedUser?: string;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly options: HostileServerOptions,
     private readonly timers: Set<NodeJS.Timeout>,
     private readonly counted: (bytes: number) => void,
+    private readonly heard: (line: string) => void,
   ) {}
 
   start(): void {
@@ -182,6 +202,7 @@ class Session {
   }
 
   private command(line: string): void {
+    this.heard(line);
     if (this.awaitingSaslResponse !== undefined) {
       this.loginArgs += ` ${line}`;
       const tag = this.awaitingSaslResponse;
@@ -193,6 +214,7 @@ class Session {
     const args = rest.join(' ');
     const upper = verb.toUpperCase();
     const sub = upper === 'UID' ? `UID ${(rest[0] ?? '').toUpperCase()}` : upper;
+    if (this.options.proxyAuth && this.proxyAuthCommand(tag, sub, args)) return;
     switch (sub) {
       case 'CAPABILITY':
         this.send(`* CAPABILITY ${CAPABILITIES}\r\n${tag} OK done\r\n`);
@@ -243,7 +265,42 @@ class Session {
     }
   }
 
+  /** proxyAuth mode: PROXYAUTH itself, and NO to mailbox commands before it. True when answered here. */
+  private proxyAuthCommand(tag: string, sub: string, args: string): boolean {
+    const users: readonly string[] = this.options.proxyAuth?.users ?? [];
+    if (sub === 'PROXYAUTH') {
+      const user = args.replace(/^"|"$/g, '');
+      if (!this.adminIn) this.send(`${tag} BAD log in first\r\n`);
+      else if (!users.includes(user)) this.send(`${tag} NO [AUTHORIZATIONFAILED] no such user\r\n`);
+      else {
+        this.proxiedUser = user;
+        this.send(`${tag} OK proxied to ${user}\r\n`);
+      }
+      return true;
+    }
+    const mailboxCommand = ['NAMESPACE', 'LIST', 'LSUB', 'STATUS', 'SELECT', 'EXAMINE', 'UID FETCH'].includes(sub);
+    if (mailboxCommand && this.proxiedUser === undefined) {
+      this.send(`${tag} NO the admin has no mailbox here: PROXYAUTH first\r\n`);
+      return true;
+    }
+    return false;
+  }
+
+  /** proxyAuth mode: whether the login is the admin's own (LOGIN "admin" or PLAIN \0admin\0). */
+  private isAdminLogin(): boolean {
+    const admin = this.options.proxyAuth?.admin ?? '';
+    const [first = '', second = ''] = this.loginArgs.split(' ');
+    if (first.replace(/^"|"$/g, '') === admin) return true;
+    const plain = Buffer.from(first.toUpperCase() === 'PLAIN' ? second : first, 'base64').toString('utf8');
+    return plain.startsWith(`\u0000${admin}\u0000`);
+  }
+
   private loggedIn(tag: string): void {
+    if (this.options.proxyAuth) {
+      this.adminIn = this.isAdminLogin();
+      this.send(this.adminIn ? `${tag} OK admin logged in\r\n` : `${tag} NO [AUTHENTICATIONFAILED] admins only\r\n`);
+      return;
+    }
     if (this.options.attack === 'control-texts') {
       this.send(
         `${tag} NO [AUTHENTICATIONFAILED] ${ESC}]0;pwned\u0007${ESC}[31mdenied\u009b2K\u0085NO <b>html</b>\rforged; you sent: ${this.loginArgs}\r\n`,

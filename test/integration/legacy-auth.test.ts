@@ -1,20 +1,32 @@
 /**
- * CRAM-MD5 (issue 12, legacy servers) against real Dovecot offering it
- * (`auth_mechanisms = ... cram-md5`, passwords stored {PLAIN} as CRAM-MD5
- * needs): only when the spec asks for it, logged as a warning at every start,
- * a wrong password refused with the mechanism named and no secret anywhere,
- * and a clear error where the server does not offer it.
+ * Legacy logins (issue 12 item 7).
+ *
+ * CRAM-MD5 against real Dovecot offering it (`auth_mechanisms = ... cram-md5`,
+ * passwords stored {PLAIN} as CRAM-MD5 needs): only when the spec asks for it,
+ * logged as a warning at every start, a wrong password refused with the
+ * mechanism named and no secret anywhere, and a clear error where the server
+ * does not offer it.
+ *
+ * PROXYAUTH (imapsync's --proxyauth1) against the scripted server of the
+ * harness in its Sun/iPlanet admin mode (hostile-server.ts `proxyAuth`): no
+ * server this machine can run has PROXYAUTH (Dovecot, Cyrus and Courier use a
+ * SASL authorization identity instead, tested in connect.test.ts), so these
+ * tests check what the client sends and how it takes the answers.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Endpoint } from '../../src/api/spec.js';
 import { resolveEndpoint } from '../../src/sync/endpoint.js';
-import { AuthError, ConfigError } from '../../src/sync/errors.js';
+import { AuthError, ConfigError, CredentialRefusedError } from '../../src/sync/errors.js';
 import { RawImapConnection } from '../../src/sync/imap-raw/connection.js';
 import { listMailboxTree } from '../../src/sync/imap-raw/mailbox-tree.js';
+import { makeCertificates } from '../harness/certs.js';
 import { type DovecotServer, startDovecot } from '../harness/dovecot.js';
+import { type HostileServer, startHostileServer } from '../harness/hostile-server.js';
 import { createFolder } from '../harness/mailbox.js';
 
 const PASSWORD = 'cram-Pa55!word';
@@ -110,5 +122,92 @@ describe('CRAM-MD5 (authMechanism: CRAM-MD5, imapsync --authmech1 CRAM-MD5 / --a
     const err = await resolveEndpoint(endpoint, 'source', { logger }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/admin login needs authMechanism PLAIN/);
+  });
+});
+
+describe('PROXYAUTH (proxyAuth: true with authUser, imapsync --proxyauth1 --authuser1)', () => {
+  const ADMIN_PASSWORD = 'admin-Pa55!proxy';
+  let dir: string;
+  let server: HostileServer;
+  let endpoint: Endpoint;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mailsync-proxyauth-'));
+    const certs = await makeCertificates(path.join(dir, 'certs'));
+    server = await startHostileServer({
+      attack: 'none',
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile },
+      proxyAuth: { admin: 'admin', users: ['joe'] },
+    });
+    const passwordFile = path.join(dir, 'admin.password');
+    await writeFile(passwordFile, ADMIN_PASSWORD, { mode: 0o600 });
+    endpoint = {
+      host: server.host,
+      port: server.port,
+      tls: 'implicit',
+      caFile: certs.caFile,
+      user: 'joe',
+      authUser: 'admin',
+      proxyAuth: true,
+      passwordFile,
+    };
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const sentSince = (start: number) => server.commands.slice(start).map((line) => line.replace(/^\S+ /, ''));
+
+  test("the admin logs in as itself (PLAIN, no authorization identity), then PROXYAUTH joe; the mailbox is joe's", async () => {
+    const start = server.commands.length;
+    const client = await open(endpoint);
+    const folders = (await listMailboxTree(client)).folders.map((f) => f.path);
+    await client.logout();
+    expect(folders).toEqual(['INBOX']);
+    const sent = sentSince(start);
+    const login = sent.findIndex((line) => line.startsWith('AUTHENTICATE PLAIN'));
+    const proxy = sent.indexOf('PROXYAUTH "joe"');
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(proxy).toBeGreaterThan(login);
+    const plain = Buffer.from(sent[login]?.split(' ')[2] ?? '', 'base64').toString('utf8');
+    expect(plain).toBe(`\u0000admin\u0000${ADMIN_PASSWORD}`);
+    // Nothing of the mailbox is asked for before the session is joe's.
+    expect(sent.slice(0, proxy).some((line) => /^(LIST|SELECT|STATUS|NAMESPACE)/.test(line))).toBe(false);
+    expect(logs()).not.toContain(ADMIN_PASSWORD);
+  });
+
+  test('with authMechanism LOGIN: LOGIN "admin", then PROXYAUTH', async () => {
+    const start = server.commands.length;
+    const client = await open({ ...endpoint, authMechanism: 'LOGIN' });
+    await client.logout();
+    const sent = sentSince(start);
+    expect(sent[sent.findIndex((line) => line.startsWith('LOGIN')) + 1]).toBe('PROXYAUTH "joe"');
+    expect(sent.find((line) => line.startsWith('LOGIN'))).toMatch(/^LOGIN "admin" /);
+  });
+
+  test('a user the server refuses: CredentialRefusedError naming the user and the admin, no secret', async () => {
+    const err = await failure(open({ ...endpoint, user: 'nobody' }));
+    expect(err).toBeInstanceOf(CredentialRefusedError);
+    expect(err.message).toContain(
+      'refused PROXYAUTH of user "nobody" for admin "admin": [AUTHORIZATIONFAILED] no such user',
+    );
+    expect(`${err.message}${logs()}`).not.toContain(ADMIN_PASSWORD);
+  });
+
+  test('without proxyAuth the same admin login carries joe as authorization identity, which this server refuses', async () => {
+    const { proxyAuth: _off, ...plainAdmin } = endpoint;
+    const err = await failure(open(plainAdmin));
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.message).toContain('refused the login of user "joe" as admin "admin" (AUTHENTICATE PLAIN)');
+  });
+
+  test('proxyAuth without authUser is refused before connecting', async () => {
+    const { authUser: _none, ...noAdmin } = endpoint;
+    const start = server.connections;
+    const err = await resolveEndpoint(noAdmin, 'source', { logger }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/PROXYAUTH needs authUser/);
+    expect(server.connections).toBe(start);
   });
 });

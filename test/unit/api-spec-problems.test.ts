@@ -162,6 +162,31 @@ const CASES: [string, SpecContext, (s: Doc & MailSyncSpec) => void, string[]][] 
     ['spec.source.authUser: an admin login needs authMechanism PLAIN (SASL authorization identity), not LOGIN'],
   ],
   [
+    'PROXYAUTH: the admin may log in with LOGIN (it logs in as itself)',
+    'local',
+    (s) => Object.assign(s.source, { authUser: 'admin', authMechanism: 'LOGIN', proxyAuth: true }),
+    [],
+  ],
+  [
+    'PROXYAUTH without an admin',
+    'local',
+    (s) => Object.assign(s.destination, { proxyAuth: true }),
+    ['spec.destination.proxyAuth: PROXYAUTH needs authUser: the admin who logs in before taking over the user'],
+  ],
+  [
+    'PROXYAUTH after an OAuth2 login',
+    'local',
+    (s) =>
+      Object.assign(s.source, {
+        authUser: 'admin',
+        proxyAuth: true,
+        authMechanism: 'XOAUTH2',
+        passwordFile: undefined,
+        oauth2TokenFile: '/t',
+      }),
+    ['spec.source.proxyAuth: PROXYAUTH follows a password login (LOGIN, PLAIN or CRAM-MD5 as authUser), not XOAUTH2'],
+  ],
+  [
     'an admin login with a token (XOAUTH2 by default)',
     'kubernetes',
     (s) => {

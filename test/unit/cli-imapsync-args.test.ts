@@ -87,6 +87,11 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
       { source: { authMechanism: 'CRAM-MD5' }, destination: { authMechanism: 'CRAM-MD5' } },
     ],
     [
+      '--proxyauth1 with --authuser1 (imapsync: log in as the admin, then PROXYAUTH the user)',
+      ['--authuser1', 'admin', '--proxyauth1'],
+      { source: { authUser: 'admin', proxyAuth: true } },
+    ],
+    [
       '--authmd5: both sides',
       ['--authmd5'],
       { source: { authMechanism: 'CRAM-MD5' }, destination: { authMechanism: 'CRAM-MD5' } },

@@ -77,6 +77,8 @@ describe('the options named by the real-world servers issue', () => {
   // What each one does now; a change here is a change of the CLI's contract (and of the page).
   it.each<[string, Status]>([
     ['noexclude', 'mapped'],
+    ['proxyauth1', 'mapped'],
+    ['authmd52', 'mapped'],
     ['compress1', 'mapped'],
     ['nocompress2', 'mapped'],
     ['keepalive1', 'notice'],

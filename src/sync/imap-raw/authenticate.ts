@@ -11,22 +11,28 @@ import { cramMd5Response, oauthBearerResponse, saslPlainResponse, xoauth2Respons
 import { isServerBusy, ServerBusyError } from '../server-busy.js';
 import type { CommandChannel, TaggedResult } from './command-channel.js';
 import { isQuotable, quoteString } from './imap-syntax.js';
+import { proxyAuthenticate } from './proxy-auth.js';
 
 export async function authenticate(connection: CommandChannel, secret: string): Promise<TaggedResult> {
-  const { mechanism, user, authUser, side } = connection.endpoint;
+  const { mechanism, user, authUser, proxyAuth, side } = connection.endpoint;
+  // PROXYAUTH: the admin logs in as itself (no authorization identity), then takes the user over.
+  const loginUser = proxyAuth && authUser ? authUser : user;
+  const authzAdmin = proxyAuth ? undefined : authUser;
   let result: TaggedResult;
   if (mechanism === 'LOGIN') {
-    if (authUser) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
+    if (authzAdmin) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
     if (connection.capabilities.has('LOGINDISABLED')) {
       throw new AuthError(`${connection.where} does not allow LOGIN on this connection (LOGINDISABLED; use TLS)`, {
         side,
       });
     }
-    result = await login(connection, user, secret);
+    result = await login(connection, loginUser, secret);
   } else if (mechanism === 'CRAM-MD5') {
-    if (authUser) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
+    if (authzAdmin) throw new AuthError('admin login (authUser) needs the PLAIN mechanism', { side });
     requireMechanism(connection, 'CRAM-MD5', 'AUTH=CRAM-MD5');
-    result = await saslAuthenticate(connection, 'CRAM-MD5', (challenge) => cramMd5Response(user, secret, challenge));
+    result = await saslAuthenticate(connection, 'CRAM-MD5', (challenge) =>
+      cramMd5Response(loginUser, secret, challenge),
+    );
   } else {
     // An OAuth2 token goes as XOAUTH2, or as OAUTHBEARER (RFC 7628) where only that is offered (as imapflow does).
     const sasl =
@@ -43,7 +49,7 @@ export async function authenticate(connection: CommandChannel, secret: string): 
     const { host, port } = connection.endpoint;
     const response =
       sasl === 'PLAIN'
-        ? saslPlainResponse(authUser ? user : '', authUser ?? user, secret)
+        ? saslPlainResponse(authzAdmin ? user : '', authzAdmin ?? loginUser, secret)
         : sasl === 'OAUTHBEARER'
           ? oauthBearerResponse(user, secret, host, port)
           : xoauth2Response(user, secret);
@@ -54,7 +60,9 @@ export async function authenticate(connection: CommandChannel, secret: string): 
     const { host, port } = connection.endpoint;
     const how = mechanism === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${mechanism}`;
     const admin = authUser !== undefined ? ` as admin "${authUser}"` : '';
-    const login = `the login of user "${user}"${admin} (${how})`;
+    const login = proxyAuth
+      ? `the login of admin "${authUser}" for PROXYAUTH of user "${user}" (${how})`
+      : `the login of user "${user}"${admin} (${how})`;
     // A temporary limit (Dovecot: NO [LIMIT] Maximum number of connections from user+IP exceeded) is not a wrong password.
     if (isServerBusy(result.code?.name, result.text)) {
       const code = result.code ? `[${result.code.name}] ` : '';
@@ -64,7 +72,7 @@ export async function authenticate(connection: CommandChannel, secret: string): 
     }
     throw new CredentialRefusedError(`${side} server ${host}:${port} refused ${login}: ${text}`, { side });
   }
-  return result;
+  return proxyAuth ? proxyAuthenticate(connection) : result;
 }
 
 function requireMechanism(connection: CommandChannel, sasl: string, offered: string): void {
