@@ -6,9 +6,9 @@
  * (state-configmap.ts).
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { ANNOTATION_STATE_DIGEST, contentDigest } from '../api/content-digest.js';
 import type { DeltaState } from '../api/events.js';
 import type { MailSync } from '../api/mailsync.js';
-import { ANNOTATION_STATE_DIGEST, stateDigest } from '../api/state-digest.js';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { buildConfigMap, STATE_KEY } from './job-builder.js';
 import { configMapName } from './pair-hash.js';
@@ -33,7 +33,7 @@ export async function saveDeltaState(
   }
   const namespace = mailSync.metadata.namespace!;
   const name = configMapName(mailSync.metadata.name!);
-  const annotations = { [ANNOTATION_STATE_DIGEST]: stateDigest(json) };
+  const annotations = { [ANNOTATION_STATE_DIGEST]: contentDigest(json) };
   const existing = await readConfigMap(client, mailSync);
   const check = checkStateConfigMap(existing, mailSync);
   if (check.kind === 'foreign') return { saved: false, why: `delta state not saved: ${check.message}` };

@@ -17,6 +17,7 @@ import type {
   V1Volume,
   V1VolumeProjection,
 } from '@kubernetes/client-node';
+import { contentDigest, SPEC_DIGEST_ENV, STATE_DIGEST_ENV } from '../api/content-digest.js';
 import { type EgressSettings, egressEnv } from '../api/egress-policy.js';
 import { EXIT_CODES } from '../api/exit-codes.js';
 import {
@@ -37,7 +38,6 @@ import { NOT_RETRIED } from '../api/retry-policy.js';
 import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
 import type { Endpoint, Side } from '../api/spec.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
-import { STATE_DIGEST_ENV } from '../api/state-digest.js';
 import { hostKey } from './admission/hosts.js';
 
 export const SPEC_DIR = '/etc/mailsync';
@@ -71,7 +71,7 @@ export interface JobInput {
   /** The ConfigMap holds a delta state from an earlier run: mount it. */
   hasState: boolean;
   /** The digest the mounted state must have (the worker ignores a state that does not match it). */
-  stateDigest?: string;
+  contentDigest?: string;
   worker: WorkerOptions;
   /** Why this run starts (generation, requested, retry, schedule): an annotation for people and tests. */
   trigger?: string;
@@ -243,6 +243,8 @@ export function buildJob(input: JobInput): V1Job {
   ];
   const env = [
     { name: 'MAILSYNC_SPEC_FILE', value: `${SPEC_DIR}/${SPEC_KEY}` },
+    // the worker runs only the spec written here, not one edited in the ConfigMap since
+    { name: SPEC_DIGEST_ENV, value: contentDigest(workerSpecJson(mailSync)) },
     { name: 'MAILSYNC_SECRETS_DIR', value: SECRETS_DIR },
     { name: 'HOME', value: '/tmp' },
     { name: 'TMPDIR', value: '/tmp' },
@@ -255,7 +257,7 @@ export function buildJob(input: JobInput): V1Job {
     });
     mounts.push({ name: 'state', mountPath: STATE_DIR, readOnly: true });
     env.push({ name: 'MAILSYNC_STATE_FILE', value: `${STATE_DIR}/${STATE_KEY}` });
-    if (input.stateDigest) env.push({ name: STATE_DIGEST_ENV, value: input.stateDigest });
+    if (input.contentDigest) env.push({ name: STATE_DIGEST_ENV, value: input.contentDigest });
   }
   for (const side of ['source', 'destination'] as const) {
     const volume = secretsVolume(side, spec[side]);

@@ -4,7 +4,7 @@
  * state of the last run), and create the Job.
  */
 import type { V1Job } from '@kubernetes/client-node';
-import { ANNOTATION_STATE_DIGEST } from '../api/state-digest.js';
+import { ANNOTATION_STATE_DIGEST } from '../api/content-digest.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
@@ -44,7 +44,7 @@ const TRIGGER_WORDS: Record<RunTrigger, string | undefined> = {
 
 /** The ConfigMap is ready for the run (with the digest of a usable delta state), or someone else's. */
 type PreparedConfigMap =
-  | { ok: true; stateDigest?: string; dropped?: string }
+  | { ok: true; contentDigest?: string; dropped?: string }
   | { ok: false; problem: { reason: 'ConfigMapNotOwned'; message: string; retry: true } };
 
 /**
@@ -82,7 +82,7 @@ async function writeConfigMap(input: StepInput): Promise<PreparedConfigMap> {
     await ctx.client.mergePatch(paths.configMap(namespace, cmName), patch);
   }
   if (check.state === 'dropped') return { ok: true, dropped: check.why };
-  return check.state === 'intact' ? { ok: true, stateDigest: check.digest } : { ok: true };
+  return check.state === 'intact' ? { ok: true, contentDigest: check.digest } : { ok: true };
 }
 
 export async function startRun(input: StepInput, cleanup: JobView[], next: TriggerDecision): Promise<ReconcileResult> {
@@ -143,7 +143,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
       ctx.events.record(mailSync, 'Warning', 'DeltaStateDropped', message);
       log.warn(message);
     }
-    hasState = prepared.stateDigest !== undefined;
+    hasState = prepared.contentDigest !== undefined;
     const created = await ctx.client.create<V1Job>(
       paths.jobs(namespace),
       buildJob({
@@ -152,7 +152,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
         jobName,
         configMapName: configMapName(mailSync.metadata.name!),
         hasState,
-        ...(prepared.stateDigest ? { stateDigest: prepared.stateDigest } : {}),
+        ...(prepared.contentDigest ? { contentDigest: prepared.contentDigest } : {}),
         worker: ctx.worker,
         trigger,
       }),

@@ -14,8 +14,8 @@
  * skip folders that did not change.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { ANNOTATION_STATE_DIGEST, contentDigest } from '../api/content-digest.js';
 import { KIND, type MailSync } from '../api/mailsync.js';
-import { ANNOTATION_STATE_DIGEST, stateDigest } from '../api/state-digest.js';
 import { STATE_KEY } from './job-builder.js';
 
 export type StateConfigMapCheck =
@@ -51,7 +51,7 @@ export function checkStateConfigMap(configMap: V1ConfigMap | undefined, mailSync
       why: `the delta state in ${name} has no digest (${ANNOTATION_STATE_DIGEST})`,
     };
   }
-  const digest = stateDigest(state);
+  const digest = contentDigest(state);
   if (written !== digest) {
     return {
       kind: 'ours',

@@ -8,12 +8,12 @@
  * File conventions: docs/worker.md.
  */
 import type { Logger } from 'pino';
+import { SPEC_DIGEST_ENV, STATE_DIGEST_ENV } from '../api/content-digest.js';
 import type { EgressPolicy } from '../api/egress-policy.js';
 import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
 import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
 import type { MailSyncSpec } from '../api/spec.js';
 import { loadSpec, readConfigFile } from '../api/spec-load.js';
-import { STATE_DIGEST_ENV } from '../api/state-digest.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
 import { checkSecretsReachable } from '../sync/credentials.js';
 import { egressPolicyOfEnv } from '../sync/egress-dial.js';
@@ -21,6 +21,7 @@ import { loadRunSync } from '../sync/engine-loader.js';
 import { asMailsyncError, ConfigError, errorHeadline } from '../sync/errors.js';
 import { jsonEventLogger } from '../sync/event-logger.js';
 import { readPreviousState } from './previous-state.js';
+import { checkSpecDigest } from './spec-digest.js';
 import { WORKER_USAGE } from './usage.js';
 
 export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
@@ -92,6 +93,7 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
     const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
+    checkSpecDigest(specFile, env[SPEC_DIGEST_ENV] || undefined);
     const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || SECRETS_DIR);
     const { spec, notices } = loadSpec(raw, { context: 'worker' });
     checkSecretsReachable(spec, env);

@@ -6,7 +6,7 @@
  * only costs a full comparison, never a failed run.
  */
 import { readFileSync } from 'node:fs';
-import { stateDigest } from '../api/state-digest.js';
+import { contentDigest } from '../api/content-digest.js';
 
 /**
  * `expectedDigest` (MAILSYNC_STATE_DIGEST) is the digest the controller
@@ -25,7 +25,7 @@ export function readPreviousState(
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     return { problem: `cannot read ${path}: ${(err as Error).message}` };
   }
-  if (expectedDigest && stateDigest(text) !== expectedDigest) {
+  if (expectedDigest && contentDigest(text) !== expectedDigest) {
     return { problem: `${path} is not the state the controller checked (its digest differs)` };
   }
   if (text.trim() === '') return {};

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contentDigest } from '../../src/api/content-digest.js';
 import { EXIT_CODES } from '../../src/api/exit-codes.js';
 import { LABEL_PAIR, type MailSync } from '../../src/api/mailsync.js';
 import {
@@ -156,6 +157,9 @@ describe('Job building', () => {
     const without = buildJob(input(mailSync())).spec!.template.spec!;
     const env = (pod: typeof without) => Object.fromEntries(pod.containers[0]!.env!.map((e) => [e.name, e.value]));
     expect(env(without).MAILSYNC_SPEC_FILE).toBe('/etc/mailsync/spec.json');
+    // the digest of exactly the spec text the ConfigMap gets (the worker refuses another)
+    const configMap = buildConfigMap({ mailSync: mailSync(), pairHash: 'p', configMapName: 'mailsync-alice' });
+    expect(env(without).MAILSYNC_SPEC_DIGEST).toBe(contentDigest(configMap.data!['spec.json']!));
     expect(env(without).MAILSYNC_STATE_FILE).toBeUndefined();
     expect(without.volumes?.find((v) => v.name === 'spec')?.configMap?.name).toBe('mailsync-alice');
     const withState = buildJob(input(mailSync(), { hasState: true })).spec!.template.spec!;

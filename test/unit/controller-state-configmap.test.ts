@@ -1,6 +1,6 @@
 import type { V1ConfigMap, V1OwnerReference } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION_STATE_DIGEST, stateDigest } from '../../src/api/state-digest.js';
+import { ANNOTATION_STATE_DIGEST, contentDigest } from '../../src/api/content-digest.js';
 import { ownerReference } from '../../src/controller/job-builder.js';
 import { checkStateConfigMap } from '../../src/controller/state-configmap.js';
 import { mailSync, NS } from './controller/fixtures.js';
@@ -31,21 +31,21 @@ describe('checkStateConfigMap', () => {
     ['ours, no state', configMap({ owners: ours }), { kind: 'ours', state: 'none' }],
     [
       'ours, state with its digest',
-      configMap({ owners: ours, state: STATE, digest: stateDigest(STATE) }),
-      { kind: 'ours', state: 'intact', digest: stateDigest(STATE) },
+      configMap({ owners: ours, state: STATE, digest: contentDigest(STATE) }),
+      { kind: 'ours', state: 'intact', digest: contentDigest(STATE) },
     ],
     [
       'ours, among other owners',
       configMap({
         owners: [{ apiVersion: 'v1', kind: 'Thing', name: 't', uid: 'u' }, ...ours],
         state: STATE,
-        digest: stateDigest(STATE),
+        digest: contentDigest(STATE),
       }),
-      { kind: 'ours', state: 'intact', digest: stateDigest(STATE) },
+      { kind: 'ours', state: 'intact', digest: contentDigest(STATE) },
     ],
     [
       'ours, state changed after the digest',
-      configMap({ owners: ours, state: STATE.replace('42', '7'), digest: stateDigest(STATE) }),
+      configMap({ owners: ours, state: STATE.replace('42', '7'), digest: contentDigest(STATE) }),
       {
         kind: 'ours',
         state: 'dropped',
@@ -64,7 +64,7 @@ describe('checkStateConfigMap', () => {
     ],
     [
       'no owner at all',
-      configMap({ state: STATE, digest: stateDigest(STATE) }),
+      configMap({ state: STATE, digest: contentDigest(STATE) }),
       {
         kind: 'foreign',
         message: `${CM} has no controller, not by this MailSync: it is neither read nor overwritten; delete or rename it`,
@@ -90,7 +90,7 @@ describe('checkStateConfigMap', () => {
   });
 
   it('digests the UTF-8 text as stored (the worker hashes the mounted file the same way)', () => {
-    expect(stateDigest('{"Entwürfe":{}}')).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(stateDigest('{"Entwürfe":{}}')).not.toBe(stateDigest('{"Entwurfe":{}}'));
+    expect(contentDigest('{"Entwürfe":{}}')).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(contentDigest('{"Entwürfe":{}}')).not.toBe(contentDigest('{"Entwurfe":{}}'));
   });
 });

@@ -7,8 +7,8 @@
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ANNOTATION_STATE_DIGEST, contentDigest } from '../../../src/api/content-digest.js';
 import type { Summary } from '../../../src/api/events.js';
-import { ANNOTATION_STATE_DIGEST, stateDigest } from '../../../src/api/state-digest.js';
 import { ownerReference } from '../../../src/controller/job-builder.js';
 import type { StoredObject } from './fake-kube.js';
 import {
@@ -358,7 +358,7 @@ describe('a finished run', () => {
     const saved = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!;
     expect(JSON.parse(saved.data!['state.json']!)).toEqual(summary().state);
     // Its digest, written with it, is what the next run checks.
-    expect(saved.metadata?.annotations?.[ANNOTATION_STATE_DIGEST]).toBe(stateDigest(saved.data!['state.json']!));
+    expect(saved.metadata?.annotations?.[ANNOTATION_STATE_DIGEST]).toBe(contentDigest(saved.data!['state.json']!));
     // The status keeps the summary without the state (that can be big).
     expect(w.status().summary).toMatchObject({ messagesTransferred: 120 });
     expect(w.status().summary?.state).toBeUndefined();

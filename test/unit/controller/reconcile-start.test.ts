@@ -7,9 +7,9 @@
  */
 import type { V1ConfigMap, V1Job, V1OwnerReference } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ANNOTATION_STATE_DIGEST, contentDigest } from '../../../src/api/content-digest.js';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
-import { ANNOTATION_STATE_DIGEST, stateDigest } from '../../../src/api/state-digest.js';
 import { ownerReference } from '../../../src/controller/job-builder.js';
 import { parseResourceMaximums } from '../../../src/controller/resource-maximums.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
@@ -175,7 +175,7 @@ describe('a new MailSync', () => {
         name: CM,
         namespace: NS,
         ownerReferences: [ownerReference(joe)],
-        annotations: { [ANNOTATION_STATE_DIGEST]: stateDigest('{"INBOX":{}}') },
+        annotations: { [ANNOTATION_STATE_DIGEST]: contentDigest('{"INBOX":{}}') },
       },
       data: { 'spec.json': '{"old":true}', 'state.json': '{"INBOX":{}}' },
     };
@@ -198,7 +198,7 @@ describe('a new MailSync', () => {
     const env = w.job(JOB)?.spec?.template.spec?.containers[0]?.env;
     expect(env).toContainEqual(expect.objectContaining({ name: 'MAILSYNC_STATE_FILE' }));
     // The worker uses the mounted file only if it is the state checked here.
-    expect(env).toContainEqual({ name: 'MAILSYNC_STATE_DIGEST', value: stateDigest('{"INBOX":{}}') });
+    expect(env).toContainEqual({ name: 'MAILSYNC_STATE_DIGEST', value: contentDigest('{"INBOX":{}}') });
     expect(w.events()[0]?.message).toContain('(delta pass)');
   });
 
