@@ -77,7 +77,7 @@ export async function deleteMessages(
 }
 
 /** SELECT the folder read-write unless it is open that way already; false (reported) when it opens read-only. */
-async function selectWritable(side: FolderAccess, path: string, onRefused: OnRefused): Promise<boolean> {
+export async function selectWritable(side: FolderAccess, path: string, onRefused: OnRefused): Promise<boolean> {
   const current = side.reader.current;
   if (current?.path === path && !current.readOnly) return true;
   let readOnly = false;

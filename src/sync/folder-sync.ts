@@ -14,6 +14,7 @@ import { type RunStop, raceAbort } from './abort.js';
 import { copyMessages } from './copy.js';
 import type { CrossDuplicates } from './cross-duplicates.js';
 import { applyFlagUpdates, deleteMessages, type FolderAccess } from './folder-changes.js';
+import { syncFolderLabels } from './gmail-labels.js';
 import type { ImapCommandError } from './imap-raw/command-errors.js';
 import type { FolderReader } from './imap-raw/folder-reader.js';
 import { type FolderListing, listFolder, refreshListing } from './listing.js';
@@ -178,6 +179,8 @@ export async function syncFolder(
   let destinationChanged = false;
   /** Source messages not expected on the destination: gone from the source, or skipped after their fetch. */
   const vanished = new Set<number>();
+  /** Source UIDs copied now (syncLabels labels their copies). */
+  const copied = new Set<number>();
   if (plan.copy.length > 0) {
     const copy = await copyMessages(
       {
@@ -194,6 +197,7 @@ export async function syncFolder(
         byteCap: ctx.byteCap,
         prepare: ctx.rules.prepare,
         onCopied: (message, bytes, changedBy) => {
+          if (ctx.labels) copied.add(message.uid);
           tally.copied += 1;
           reporter.transferred(bytes);
           if (changedBy.length > 0) {
@@ -257,7 +261,8 @@ export async function syncFolder(
   // (those that vanished from the source meanwhile are not expected).
   const mustVerify = spec.verify || spec.deleteOnSource;
   let destinationNow = destinationListing;
-  if (mustVerify && plan.copy.length > 0) {
+  // The label pass needs the copies' destination UIDs too.
+  if ((mustVerify || ctx.labels) && plan.copy.length > 0) {
     destinationNow = await abortable(
       refreshListing(destination, pair.destination, destinationListing, {
         readOnly: false,
@@ -277,6 +282,25 @@ export async function syncFolder(
     passesAt(sourceMessages, index, spec.filters, ctx.now);
   let missing: number | undefined;
   if (mustVerify) missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
+
+  if (ctx.labels && !ctx.stop.stopped) {
+    const labelled = await abortable(
+      syncFolderLabels({
+        source: await access(slot, 'source'),
+        destination: await access(slot, 'destination'),
+        sourcePath: pair.source,
+        destinationPath: pair.destination,
+        sourceMessages,
+        destinationMessages: destinationNow.messages,
+        copied,
+        syncLabels: spec.syncLabels,
+        resyncLabels: spec.resyncLabels,
+        expected,
+        onRefused,
+      }),
+    );
+    if (labelled > 0) reporter.note(`folder ${pair.source}: Gmail labels set on ${labelled} messages`);
+  }
 
   let sourceChanged = false;
   if (spec.deleteOnSource && !ctx.stop.stopped) {

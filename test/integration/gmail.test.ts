@@ -11,11 +11,15 @@
  * - gmail2 (a plain Dovecot -> Gmail-shaped): the source's `[Gmail]` folder
  *   excluded, names cleaned up as imapsync does, special folders automapped
  *   onto `[Gmail]/...`.
+ * - gmail12 (Gmail-shaped on both sides, each behind the label proxy that adds
+ *   X-GM-EXT-1 and X-GM-LABELS): each copy gets its source labels
+ *   (syncLabels); a re-run stores only labels that changed (resyncLabels).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runSync } from '../../src/sync/engine.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
+import { startGmailLabelProxy } from '../harness/gmail-label-proxy.js';
 import { GMAIL_UNLABELLED, gmailFolder } from '../harness/gmail-shape.js';
 import { appendMessages, type ListedFolder, listMailbox } from '../harness/mailbox.js';
 import { byPath, captureLogger, expectSuccess, makeMessage, newUsers, specFor } from './sync-helpers.js';
@@ -126,5 +130,79 @@ describe('gmail2: Gmail destination', () => {
     expect([...destination.keys()].filter((path) => !path.startsWith('[Gmail]'))).toEqual(
       expect.not.arrayContaining([' Spaced ', `It's "quoted"`, '[Gmail]']),
     );
+  });
+});
+
+describe('gmail12: Gmail on both sides, labels through X-GM-EXT-1', () => {
+  test('copies get the source labels; a re-run stores only the labels that changed', async () => {
+    const { b: gmail } = servers;
+    const users = await newUsers(gmail, gmail);
+    const both = makeMessage({ subject: 'INBOX and Work' });
+    const work = makeMessage({ subject: 'Work only' });
+    await appendMessages(gmail, users.sourceUser, 'INBOX', [{ raw: both }]);
+    await appendMessages(gmail, users.sourceUser, 'Work', [{ raw: both }, { raw: work }]);
+    const sha = (raw: Buffer) => createHash('sha256').update(raw).digest('hex');
+    const labelsBySha = new Map([
+      [sha(both), ['\\Inbox', 'Work']],
+      [sha(work), ['Work']],
+    ]);
+    const shaAt = (listing: ListedFolder[]) => {
+      const at = new Map<string, string>();
+      for (const f of listing) for (const m of f.messages) at.set(`${f.path}/${m.uid}`, m.sha256);
+      return at;
+    };
+    const sourceAt = shaAt(await listMailbox(gmail, users.sourceUser));
+    const target = { host: gmail.plainHost, port: gmail.plainPort };
+    const [sourceProxy, destinationProxy] = await Promise.all([
+      startGmailLabelProxy(target),
+      startGmailLabelProxy(target),
+    ]);
+    try {
+      sourceProxy.labels = (folder, uid) => labelsBySha.get(sourceAt.get(`${folder}/${uid}`) ?? '') ?? [];
+      const spec = await specFor(users, { folders: { only: ['INBOX', 'Work'] }, performance: { compress: false } });
+      const viaProxy = (port: number) => ({ host: '127.0.0.1', port, tls: 'none' as const, allowPlaintext: true });
+      spec.source = { ...spec.source, ...viaProxy(sourceProxy.port), preset: 'gmail' };
+      spec.destination = { ...spec.destination, ...viaProxy(destinationProxy.port), preset: 'gmail' };
+
+      const capture = captureLogger();
+      const first = await runSync(spec, { logger: capture.logger, progressIntervalMs: 0 });
+      expectSuccess(first);
+      expect(first.messagesTransferred).toBe(3);
+      const destinationAt = shaAt(await listMailbox(gmail, users.destinationUser));
+      const stored = (from: number) =>
+        destinationProxy.stores
+          .slice(from)
+          .map((s) => [s.folder, destinationAt.get(`${s.folder}/${s.uid}`) === sha(both) ? 'both' : 'work', s.labels])
+          .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+      expect(stored(0)).toEqual([
+        ['INBOX', 'both', ['\\Inbox', 'Work']],
+        ['Work', 'both', ['\\Inbox', 'Work']],
+        ['Work', 'work', ['Work']],
+      ]);
+      expect(capture.lines.join('\n')).not.toMatch(/does not announce X-GM-EXT-1/);
+
+      labelsBySha.set(sha(work), ['Work', 'Urgent']);
+      const before = destinationProxy.stores.length;
+      const second = await runSync(spec, { logger: captureLogger().logger, progressIntervalMs: 0 });
+      expectSuccess(second);
+      expect(second.messagesTransferred).toBe(0);
+      expect(stored(before)).toEqual([['Work', 'work', ['Work', 'Urgent']]]);
+    } finally {
+      await Promise.all([sourceProxy.close(), destinationProxy.close()]);
+    }
+  });
+
+  test('without X-GM-EXT-1 on a side: a notice, and the folders are synced as folders', async () => {
+    const { b: gmail } = servers;
+    const users = await newUsers(gmail, gmail);
+    await appendMessages(gmail, users.sourceUser, 'Work', [{ raw: makeMessage({ subject: 'work' }) }]);
+    const spec = await specFor(users, { folders: { only: ['Work'] } });
+    spec.source.preset = 'gmail';
+    spec.destination.preset = 'gmail';
+    const capture = captureLogger();
+    const summary = await runSync(spec, { logger: capture.logger, progressIntervalMs: 0 });
+    expectSuccess(summary);
+    expect(summary.messagesTransferred).toBe(1);
+    expect(capture.lines.join('\n')).toMatch(/neither server announces X-GM-EXT-1; Gmail labels are not synced/);
   });
 });

@@ -13,6 +13,7 @@ import { CrossDuplicates } from '../../src/sync/cross-duplicates.js';
 import { FolderSequence } from '../../src/sync/folder-sequence.js';
 import { orderFolders } from '../../src/sync/folders/folder-order.js';
 import { mapFolders } from '../../src/sync/folders/index.js';
+import { labelArgument } from '../../src/sync/imap-raw/gmail-labels.js';
 import { MessageList } from '../../src/sync/message-list.js';
 import { deltaAllowed } from '../../src/sync/state.js';
 import { type Sleep, Throttle } from '../../src/sync/throttle.js';
@@ -259,5 +260,20 @@ describe('Throttle with unthrottledBytes (imapsync --maxbytesafter)', () => {
     await throttle.take(1000, 1); // the bucket's first second of budget
     await throttle.take(1000, 1);
     expect(time).toBe(1000);
+  });
+});
+
+describe('X-GM-LABELS arguments (imap-raw/gmail-labels.ts)', () => {
+  it.each([
+    ['\\Inbox', '\\Inbox'],
+    ['Work', '"Work"'],
+    ['Projects/Q1 "final"', '"Projects/Q1 \\"final\\""'],
+    ['a\\b', '"a\\\\b"'],
+  ])('%s is sent as %s', (label, wire) => {
+    expect(labelArgument(label)).toBe(wire);
+  });
+
+  it('refuses a label that cannot be a quoted string', () => {
+    expect(() => labelArgument('bad\r\nA1 LOGOUT')).toThrow(RangeError);
   });
 });
