@@ -44,6 +44,7 @@ import {
   waitFor,
 } from '../test/e2e/helpers/kube.js';
 import { testMessage } from '../test/e2e/helpers/mail.js';
+import { installMigrationCrd } from '../test/e2e/helpers/migration.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
 import { controllerMemoryBytes } from './controller-memory.js';
@@ -178,6 +179,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const { client } = await connect();
   await installCrd(client);
+  // A fresh cluster has neither CRD: the MailMigration one too.
+  await installMigrationCrd(client);
   const ns = await createNamespace(client, 'bench-fleet');
   const csv = [
     'host1,port1,user1,password1,host2,port2,user2,password2',
