@@ -90,6 +90,22 @@ write_configs() {
   kubeconfig "$DIR/conf/scheduler.kubeconfig" system:kube-scheduler scheduler
   kubeconfig "$DIR/conf/kubelet.kubeconfig" "system:node:$NODE_NAME" node
 
+  # The API server's audit log records every request made by a ServiceAccount outside kube-system
+  # (metadata only: user, verb, resource, response code; never a request or response body). The
+  # least-privilege test in the e2e-helm group reads it to prove the chart grants exactly the verbs
+  # the controller uses. Path: $DIR/logs/audit.log, rotated at 100 MB.
+  cat > "$DIR/conf/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    userGroups: ["system:serviceaccounts:kube-system"]
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+EOF
+
   # Only hostNetwork pods are used. The runtime still needs one valid CNI network to report
   # NetworkReady; a loopback-only network gives any non-hostNetwork pod just `lo`: no traffic
   # can leave the pod, and no bridge, route or iptables rule is created on the host.
@@ -252,6 +268,8 @@ up() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
+    --audit-policy-file "$DIR/conf/audit-policy.yaml" --audit-log-path "$LOGS/audit.log" \
+    --audit-log-maxsize 100 --audit-log-maxbackup 2 --audit-log-format json \
     --allow-privileged=true --profiling=false --v=1
   wait_for "kube-apiserver" 60 curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
     "https://127.0.0.1:$API_PORT/readyz" || { tail -30 "$LOGS/kube-apiserver.log" >&2; die "kube-apiserver did not become ready"; }
