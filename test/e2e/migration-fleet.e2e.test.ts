@@ -341,10 +341,10 @@ describe.skipIf(skip)(
     });
 
     it('deleting the migration in the middle of a pass aborts every child, queued ones included; no worker is left', async () => {
-      // Another delta pass, 6 new messages per account at 1 message/s: the cap is full, the queue long,
-      // and a child seen copying is still copying a few seconds later, when the deletion reaches it.
+      // Another delta pass, 12 new messages per account at 1 message/s: the cap is full, the queue long,
+      // and a child seen copying is most likely still copying when the deletion reaches it.
       await eachLimited(users, 4, async (name) => {
-        await seedMailbox(pair.a, name, 4);
+        await seedMailbox(pair.a, name, 8);
       });
       await client.mergePatch(paths.mailMigration(ns, MIGRATION), {
         metadata: { annotations: { 'mailsync.io/requested-at': new Date().toISOString() } },
@@ -366,6 +366,7 @@ describe.skipIf(skip)(
         240_000,
         500,
       );
+      const seenAt = Date.now();
       await client.delete(paths.mailMigration(ns, MIGRATION), { propagationPolicy: 'Background' });
       await waitFor('children gone', async () => (await childrenOf(client, ns, MIGRATION)).length === 0, 240_000, 1000);
       await waitFor(
@@ -380,11 +381,31 @@ describe.skipIf(skip)(
         180_000,
         1000,
       );
+      // Every child seen copying was aborted by the deletion, unless its status was a few seconds
+      // stale (the machine is loaded) and its worker had already finished: then it has a Succeeded
+      // event for this pass (newer than the status read). Most must have been aborted.
       const events = await listEvents(client, ns);
+      let aborted = 0;
       for (const name of running) {
-        const aborted = events.find((e) => e.involvedObject.name === name && e.reason === 'Aborted');
-        expect(aborted?.message, name).toMatch(/^sync aborted by deletion/);
+        const mine = events.filter((e) => e.involvedObject.name === name);
+        const abort = mine.find((e) => e.reason === 'Aborted');
+        if (abort) {
+          expect(abort.message, name).toMatch(/^sync aborted by deletion/);
+          aborted++;
+          continue;
+        }
+        // Event times have whole seconds. Earlier passes' Succeeded events are older than seenAt.
+        const finishedAt = Math.max(
+          ...mine
+            .filter((e) => e.reason === 'Succeeded')
+            .map((e) => Date.parse(e.lastTimestamp ?? e.eventTime ?? '') || 0),
+          0,
+        );
+        expect(finishedAt, `${name}: neither aborted nor finished before the deletion`).toBeGreaterThanOrEqual(
+          Math.floor(seenAt / 1000) * 1000 - 1000,
+        );
       }
+      expect(aborted, `children aborted of ${running.join(' ')}`).toBeGreaterThan(running.length / 2);
       await waitFor(
         'per-account Secrets gone',
         async () => (await secretsOf(client, ns, MIGRATION)).length === 0,

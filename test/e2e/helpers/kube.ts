@@ -156,6 +156,8 @@ export interface EventItem {
   message: string;
   type: string;
   involvedObject: { name: string; kind: string };
+  lastTimestamp?: string;
+  eventTime?: string;
 }
 
 export async function listEvents(client: KubeClient, namespace: string, name?: string): Promise<EventItem[]> {
