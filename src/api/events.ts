@@ -46,6 +46,12 @@ export interface Summary {
    * disarmed read receipts): their bytes differ from the source's on purpose.
    */
   messagesChanged?: number;
+  /**
+   * Source messages whose copy on the destination the destination server itself changed (8-bit header
+   * bytes rewritten, Cyrus's munge8bit): recognised, never copied again, but not byte-identical.
+   * Counted by the verification; a run with such copies ends `errors` / `ErrorsPresent`.
+   */
+  messagesChangedByServer?: number;
   messagesSkipped: number;
   /** Source copies of an identity already present the same number of times. */
   duplicatesSkipped: number;

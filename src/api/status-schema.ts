@@ -58,6 +58,12 @@ export const StatusSummarySchema = Type.Object(
     messagesChanged: Type.Optional(
       Type.Integer({ description: 'Copies rewritten on their way (spec.messages): not byte-identical on purpose.' }),
     ),
+    messagesChangedByServer: Type.Optional(
+      Type.Integer({
+        description:
+          'Copies the destination server itself changed (8-bit header bytes rewritten, Cyrus munge8bit): recognised by re-runs, not byte-identical.',
+      }),
+    ),
     messagesSkipped: Type.Optional(Type.Integer()),
     duplicatesSkipped: Type.Optional(Type.Integer()),
     crossDuplicatesSkipped: Type.Optional(Type.Integer()),

@@ -83,6 +83,9 @@ export function formatSummary(s: Summary): string[] {
     row('Folders synced', `${s.foldersSynced}${folderNotes.length ? ` (${folderNotes.join(', ')})` : ''}`),
     row('Messages transferred', String(s.messagesTransferred)),
     ...(count(s.messagesChanged) > 0 ? [row('Messages changed on the way', String(s.messagesChanged))] : []),
+    ...(count(s.messagesChangedByServer) > 0
+      ? [row('Messages changed by the destination server', String(s.messagesChangedByServer))]
+      : []),
     row('Messages skipped', String(s.messagesSkipped)),
     row('Messages found duplicate on host1', String(s.duplicatesSkipped)),
   ];

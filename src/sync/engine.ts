@@ -397,6 +397,21 @@ class Run {
       });
       completed = outcome.completed;
       missing = outcome.missing;
+      const changed = outcome.changedByServer ?? [];
+      if (changed.length > 0) {
+        reporter.counters.messagesChangedByServer += changed.length;
+        // A server limit, not a failure of this run: a warning with the first UIDs, once per folder.
+        reporter.logger.warn(
+          {
+            folder: pair.source,
+            destinationFolder: pair.destination,
+            uids: changed.slice(0, 20),
+            count: changed.length,
+          },
+          `folder ${pair.source}: the destination server changed ${changed.length} copies (8-bit header bytes ` +
+            'rewritten, e.g. Cyrus munge8bit); they are recognised and not copied again, but are not byte-identical',
+        );
+      }
       if (this.state) {
         if (outcome.state) this.state.folders[pair.source] = outcome.state;
         else delete this.state.folders[pair.source];
@@ -569,7 +584,15 @@ class Run {
         'errors',
         'ErrorsPresent',
         EXIT_CODES.ErrorsPresent,
-        `${c.messagesFailed} messages failed, ${c.errors} errors; the other messages are on the destination`,
+        `${c.messagesFailed} messages failed, ${c.errors} errors; the other messages are on the destination${this.changedByServerNote()}`,
+      );
+    } else if (c.messagesChangedByServer > 0) {
+      // Every message is there once, but not every copy is exact: never reported as a plain success.
+      outcome = verdict(
+        'errors',
+        'ErrorsPresent',
+        EXIT_CODES.ErrorsPresent,
+        `every source message is on the destination${this.changedByServerNote()}`,
       );
     } else {
       outcome = verdict('success', 'Succeeded', EXIT_CODES.Succeeded, this.successMessage());
@@ -579,6 +602,16 @@ class Run {
     if (spec.mode === 'dryRun') extra.dryRun = this.dryRunTotals;
     if (this.folderSizes) extra.folderSizes = this.folderSizes;
     return reporter.summary({ ...outcome, mode: spec.mode, extra });
+  }
+
+  /** The copies the destination server changed, as the end of a summary message ('' when none). */
+  private changedByServerNote(): string {
+    const n = this.reporter.counters.messagesChangedByServer;
+    if (n === 0) return '';
+    return (
+      `; the destination server changed ${n} of the copies (8-bit header bytes rewritten, e.g. Cyrus munge8bit: ` +
+      'see docs/servers.md); a re-run does not copy them again'
+    );
   }
 
   private successMessage(): string {

@@ -25,7 +25,7 @@ import type { MessageRules } from './rewrite/message-rules.js';
 import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
 import type { FolderPair } from './types.js';
-import { missingOnDestination, sourceUidsSafeToDelete } from './verification.js';
+import { changedOnDestination, missingOnDestination, sourceUidsSafeToDelete } from './verification.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 export interface FolderRunContext {
@@ -93,6 +93,8 @@ export interface FolderOutcome {
   completed: boolean;
   /** Source messages missing on the destination after the verification pass (undefined: not verified). */
   missing?: number;
+  /** Source UIDs whose verified destination copy the destination server changed (8-bit header bytes). */
+  changedByServer?: number[];
   /** The delta state to record (only for a complete, verified, error-free, non-dry run). */
   state?: FolderState;
 }
@@ -281,7 +283,11 @@ export async function syncFolder(
     !crossSkipped.has(index) &&
     passesAt(sourceMessages, index, spec.filters, ctx.now);
   let missing: number | undefined;
-  if (mustVerify) missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
+  let changedByServer: number[] | undefined;
+  if (mustVerify) {
+    missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
+    changedByServer = changedOnDestination(sourceMessages, destinationNow.messages, expected);
+  }
 
   if (ctx.labels && !ctx.stop.stopped) {
     const labelled = await abortable(
@@ -304,7 +310,11 @@ export async function syncFolder(
 
   let sourceChanged = false;
   if (spec.deleteOnSource && !ctx.stop.stopped) {
-    const uids = sourceUidsSafeToDelete(sourceMessages, destinationNow.messages, expected);
+    // A copy the server changed (8-bit header bytes) is not the message: its source is kept.
+    const changed = new Set(changedByServer);
+    const uids = sourceUidsSafeToDelete(sourceMessages, destinationNow.messages, expected).filter(
+      (uid) => !changed.has(uid),
+    );
     if (uids.length > 0) {
       // The move's last step: the only moment the source is opened read-write.
       const deleted = await abortable(deleteMessages(await access(slot, 'source'), pair.source, uids, onRefused));
@@ -314,8 +324,14 @@ export async function syncFolder(
     }
   }
 
-  const outcome: FolderOutcome = { completed: true, missing };
-  const clean = tally.failed === 0 && tally.refused === 0 && (missing === undefined || missing === 0) && !sourceChanged;
+  const outcome: FolderOutcome = { completed: true, missing, changedByServer };
+  // A folder with copies the server changed is not recorded either: each run lists it and reports them again.
+  const clean =
+    tally.failed === 0 &&
+    tally.refused === 0 &&
+    (missing === undefined || missing === 0) &&
+    !changedByServer?.length &&
+    !sourceChanged;
   if (clean) {
     let destinationState: SideState | undefined = destinationNow.state;
     if (destinationChanged && destinationNow === destinationListing) {

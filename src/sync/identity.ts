@@ -94,6 +94,11 @@ function pick(lines: readonly HeaderLine[], names: readonly string[]): string[] 
   return picked;
 }
 
+/** Each 8-bit byte (read as latin1: U+0080..U+00FF) as 'X', what Cyrus's munge8bit stores. */
+function asMunged(text: string): string {
+  return text.replace(/[\u0080-\u00ff]/g, 'X');
+}
+
 function hash(parts: readonly string[]): Buffer {
   // latin1 gives back exactly the bytes read; \n cannot occur inside a part (whitespace is collapsed).
   // One-shot hash(): no Hash object (and its native context) per message of a big folder.
@@ -106,7 +111,7 @@ export function messageDigest(
   fallback: IdentityFallback,
   headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS,
 ): Buffer {
-  const lines = parseHeaderLines(headerBlock);
+  const lines = parseHeaderLines(headerBlock).map((line) => ({ name: line.name, value: asMunged(line.value) }));
   const chosen = pick(lines, headerNames);
   if (chosen.length > 0) return hash(['h', ...chosen]);
   const described = pick(lines, FALLBACK_IDENTITY_HEADERS);
@@ -124,4 +129,23 @@ export function messageIdentity(
   headerNames: readonly string[] = DEFAULT_IDENTITY_HEADERS,
 ): string {
   return messageDigest(headerBlock, fallback, headerNames).toString('hex');
+}
+
+/**
+ * For a header block with 8-bit bytes: a digest of its header lines as they are
+ * (sorted, so servers that answer HEADER.FIELDS in another order agree);
+ * undefined for an ASCII header block (nearly every message: the identity then
+ * says it all). Two twins (same identity) whose eightBitDigest differ (one of them
+ * may be undefined) have different header bytes: a server rewrote one of them.
+ */
+export function eightBitDigest(headerBlock: Buffer | string): Buffer | undefined {
+  const bytes = typeof headerBlock === 'string' ? Buffer.from(headerBlock, 'utf8') : headerBlock;
+  if (!hasEightBit(bytes)) return undefined;
+  const lines = parseHeaderLines(bytes).map((line) => `${line.name}: ${line.value}`);
+  return hash(['8', ...lines.sort()]);
+}
+
+function hasEightBit(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
 }

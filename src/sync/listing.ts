@@ -6,7 +6,7 @@
  * opened with EXAMINE (read-only, nothing can change there), the destination
  * with SELECT (its PERMANENTFLAGS tell which flags it keeps).
  */
-import { identityFetchHeaders, messageDigest } from './identity.js';
+import { eightBitDigest, identityFetchHeaders, messageDigest } from './identity.js';
 import type { FolderReader, ListedMessage, OpenedFolder } from './imap-raw/folder-reader.js';
 import { MessageList } from './message-list.js';
 import type { FlagRewriter } from './rewrite/flag-rewrite.js';
@@ -100,7 +100,7 @@ function listing(messages: MessageList, opened: OpenedFolder, options: ListOptio
   };
 }
 
-/** Adds each listed message to `messages`: its identity digest, flags without \Recent; the headers are dropped. */
+/** Adds each listed message to `messages`: its identity digest (and 8-bit digest), flags without \Recent; the headers are dropped. */
 function adder(messages: MessageList, options: ListOptions): (message: ListedMessage) => void {
   const { identityHeaders, sizeFreeIdentity: sizeFree, flagRewriter } = options;
   return (message) => {
@@ -109,6 +109,6 @@ function adder(messages: MessageList, options: ListOptions): (message: ListedMes
     const listed = message.flags.filter((flag) => flag.toLowerCase() !== '\\recent');
     const flags = flagRewriter ? flagRewriter(listed) : listed;
     const digest = messageDigest(message.headers, { size, internalDate, sizeFree }, identityHeaders);
-    messages.push(uid, size, internalDate.getTime(), flags, digest);
+    messages.push(uid, size, internalDate.getTime(), flags, digest, eightBitDigest(message.headers));
   };
 }

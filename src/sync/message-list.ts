@@ -13,6 +13,9 @@
  * - Flag sets are interned: a folder has few distinct combinations of flags,
  *   each stored once and referred to by number (16 bits, 32 once a folder
  *   has more than 65,535 combinations).
+ * - The few messages with 8-bit bytes in their listed header fields also keep
+ *   the digest of those bytes as they are (identity.ts, eightBitDigest) in a
+ *   side table: comparing twins tells whether a server rewrote them.
  * - A MessageMeta object is made only when a message is looked at one by one
  *   (the copy of a batch, a test), never for the whole folder.
  *
@@ -58,6 +61,8 @@ export class MessageList implements MessageSeq {
   /** Values that do not fit their column, by message index. */
   private readonly bigSizes = new Map<number, number>();
   private readonly oddDates = new Map<number, number>();
+  /** eightBitDigest of the messages with 8-bit header bytes, by message index. */
+  private readonly eightBit = new Map<number, Uint8Array>();
 
   constructor(capacity = 16) {
     const n = Math.max(1, capacity);
@@ -90,10 +95,18 @@ export class MessageList implements MessageSeq {
     );
   }
 
-  push(uid: number, size: number, internalDateMs: number, flags: readonly string[], digest: Uint8Array): void {
+  push(
+    uid: number,
+    size: number,
+    internalDateMs: number,
+    flags: readonly string[],
+    digest: Uint8Array,
+    eightBitDigest?: Uint8Array,
+  ): void {
     if (digest.length !== DIGEST_BYTES) throw new RangeError(`an identity digest has ${DIGEST_BYTES} bytes`);
     if (this.count === this.uids.length) this.grow(this.count * 2);
     const i = this.count++;
+    if (eightBitDigest) this.eightBit.set(i, eightBitDigest);
     this.uids[i] = uid;
     this.setSize(i, size);
     this.setDate(i, internalDateMs);
@@ -110,6 +123,19 @@ export class MessageList implements MessageSeq {
     this.setDate(i, other.internalDateMs(index));
     this.setFlagId(i, this.flagSetId(other.flags(index)));
     this.digests.set(other.digests.subarray(index * WORDS, (index + 1) * WORDS), i * WORDS);
+    const eightBit = other.eightBit.get(index);
+    if (eightBit) this.eightBit.set(i, eightBit);
+  }
+
+  /**
+   * Whether message `a` of this list and its twin `b` of `other` (same identity) have the same
+   * 8-bit header bytes: false when only one has 8-bit bytes, or they differ (a server rewrote one).
+   */
+  sameEightBitBytes(a: number, other: MessageList, b: number): boolean {
+    const x = this.eightBit.get(a);
+    const y = other.eightBit.get(b);
+    if (!x || !y) return x === y;
+    return Buffer.compare(x, y) === 0;
   }
 
   uid(index: number): number {

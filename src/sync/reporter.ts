@@ -21,6 +21,8 @@ export interface Counters {
   messagesTransferred: number;
   /** Of messagesTransferred: rewritten on their way (spec.messages), never byte-identical to the source. */
   messagesChanged: number;
+  /** Verified copies whose header bytes the destination server rewrote (verification.ts, changedOnDestination). */
+  messagesChangedByServer: number;
   messagesSkipped: number;
   duplicatesSkipped: number;
   /** skipCrossDuplicates: of messagesSkipped, those held by another destination folder. */
@@ -54,6 +56,7 @@ export class Reporter {
     messagesTotal: 0,
     messagesTransferred: 0,
     messagesChanged: 0,
+    messagesChangedByServer: 0,
     messagesSkipped: 0,
     duplicatesSkipped: 0,
     crossDuplicatesSkipped: 0,
@@ -151,6 +154,7 @@ export class Reporter {
       foldersUnchanged: c.foldersUnchanged,
       messagesTransferred: c.messagesTransferred,
       messagesChanged: c.messagesChanged,
+      ...(c.messagesChangedByServer > 0 ? { messagesChangedByServer: c.messagesChangedByServer } : {}),
       messagesSkipped: c.messagesSkipped,
       duplicatesSkipped: c.duplicatesSkipped,
       ...(c.crossDuplicatesSkipped > 0 ? { crossDuplicatesSkipped: c.crossDuplicatesSkipped } : {}),

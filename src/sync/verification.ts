@@ -2,7 +2,8 @@
  * Presence checks on identities as multisets: the verification pass (is every
  * selected source message on the destination, as many times as in the
  * source?) and the move (deleteOnSource: which source UIDs are proven to be
- * on the destination, so deleting them loses nothing).
+ * on the destination, so deleting them loses nothing), and which twins a server
+ * changed (8-bit header bytes rewritten).
  *
  * Both walk the two lists in identity order (see plan.ts): no per-message
  * object, 4 bytes a message for each order.
@@ -45,21 +46,43 @@ export function sourceUidsSafeToDelete(
   return uids.sort((a, b) => a - b);
 }
 
-/** Each expected source message, in UID order within its identity, with whether a destination copy is left for it. */
+/**
+ * Source UIDs whose destination twin has other 8-bit header bytes (identity.ts): the destination
+ * server rewrote the copy (Cyrus's munge8bit turns them into 'X'). The twin is recognised, so
+ * nothing is copied again; the copy is not byte-identical, which the run reports. Ascending.
+ */
+export function changedOnDestination(
+  source: MessageList,
+  destination: MessageList,
+  expected: Expected = ALL,
+): number[] {
+  const uids: number[] = [];
+  pairUp(source, destination, expected, (uid, paired, sourceIndex, twin) => {
+    if (paired && !source.sameEightBitBytes(sourceIndex, destination, twin)) uids.push(uid);
+  });
+  return uids.sort((a, b) => a - b);
+}
+
+/**
+ * Each expected source message, in UID order within its identity, with whether a destination copy
+ * is left for it (and which: `twin`, a destination index, when paired).
+ */
 function pairUp(
   source: MessageList,
   destination: MessageList,
   expected: Expected,
-  each: (uid: number, paired: boolean) => void,
+  each: (uid: number, paired: boolean, sourceIndex: number, twin: number) => void,
 ): void {
   const sourceOrder = source.identityOrder();
-  walkIdentityGroups(source, sourceOrder, destination, destination.identityOrder(), (s0, s1, d0, d1) => {
-    let available = d1 - d0;
+  const destinationOrder = destination.identityOrder();
+  walkIdentityGroups(source, sourceOrder, destination, destinationOrder, (s0, s1, d0, d1) => {
+    let next = d0;
     for (let p = s0; p < s1; p++) {
       const index = sourceOrder[p]!;
       if (!expected(index)) continue;
-      each(source.uid(index), available > 0);
-      if (available > 0) available--;
+      const paired = next < d1;
+      each(source.uid(index), paired, index, paired ? destinationOrder[next]! : -1);
+      if (paired) next++;
     }
   });
 }

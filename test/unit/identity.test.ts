@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identityFetchHeaders, messageIdentity, parseHeaderLines } from '../../src/sync/identity.js';
+import { eightBitDigest, identityFetchHeaders, messageIdentity, parseHeaderLines } from '../../src/sync/identity.js';
 
 const size = { size: 1234 };
 
@@ -134,5 +134,51 @@ describe('identity when messages are rewritten (sizeFree)', () => {
   it('a message with Message-ID has the same identity either way', () => {
     const header = 'Message-ID: <m@x>\r\n';
     expect(messageIdentity(header, { size: 1, sizeFree: true })).toBe(messageIdentity(header, { size: 2 }));
+  });
+});
+
+/** What Cyrus stores with munge8bit (its default): each 8-bit header byte becomes 'X'. */
+function munge8bit(header: Buffer): Buffer {
+  return Buffer.from(header.map((byte) => (byte >= 0x80 ? 0x58 : byte)));
+}
+
+describe('8-bit header bytes rewritten by a server (Cyrus munge8bit)', () => {
+  const noMessageId = Buffer.from(
+    'Date: Sun, 4 Jul 2021 12:34:56 +0000\r\nFrom: a@example.com\r\nSubject: Grüße\r\nTo: b@example.com\r\n\r\n',
+  );
+  const withMessageId = Buffer.from('Message-ID: <grüße@example.com>\r\nSubject: Grüße\r\n\r\n');
+
+  it.each([
+    ['no Message-ID (fallback identity, size kept by the byte-for-byte rewrite)', noMessageId],
+    ['an 8-bit Message-ID', withMessageId],
+  ])('a rewritten copy keeps the identity: %s', (_, header) => {
+    const munged = munge8bit(header);
+    expect(munged.equals(header)).toBe(false);
+    expect(messageIdentity(munged, size)).toBe(messageIdentity(header, size));
+    expect(messageIdentity(munged, { size: 1, sizeFree: true, internalDate: new Date(0) })).toBe(
+      messageIdentity(header, { size: 1, sizeFree: true, internalDate: new Date(0) }),
+    );
+  });
+
+  it('ASCII messages that differ still differ (only 8-bit bytes are read as X)', () => {
+    const a = 'Message-ID: <aX@example.com>\r\n\r\n';
+    expect(messageIdentity(a, size)).not.toBe(messageIdentity('Message-ID: <aY@example.com>\r\n\r\n', size));
+  });
+
+  it('eightBitDigest: none for an ASCII header; tells a rewritten copy from an exact one', () => {
+    expect(eightBitDigest(munge8bit(noMessageId))).toBeUndefined();
+    expect(eightBitDigest('Subject: plain\r\n\r\n')).toBeUndefined();
+    const digest = eightBitDigest(noMessageId);
+    expect(digest).toBeInstanceOf(Buffer);
+    expect(eightBitDigest(Buffer.from(noMessageId))!.equals(digest!)).toBe(true);
+    // Another 8-bit rewrite (not to X) differs too.
+    const other = Buffer.from(noMessageId.toString('latin1').replace('\xc3\xbc', '\xc3\xbd'), 'latin1');
+    expect(eightBitDigest(other)!.equals(digest!)).toBe(false);
+  });
+
+  it('eightBitDigest does not depend on the order in which a server lists the header fields', () => {
+    const lines = noMessageId.toString('latin1').split('\r\n');
+    const reordered = Buffer.from([lines[2], lines[0], lines[3], lines[1], '', ''].join('\r\n'), 'latin1');
+    expect(eightBitDigest(reordered)!.equals(eightBitDigest(noMessageId)!)).toBe(true);
   });
 });

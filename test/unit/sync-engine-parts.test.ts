@@ -9,7 +9,7 @@ import { applyDefaults } from '../../src/api/spec-defaults.js';
 import { abortSignalName, RunStop, raceAbort, SignalAbortedError, sleep } from '../../src/sync/abort.js';
 import { batchesOf } from '../../src/sync/copy.js';
 import { AuthError, ConnectError, TlsError } from '../../src/sync/errors.js';
-import { MessageList } from '../../src/sync/message-list.js';
+import { identityDigest, MessageList } from '../../src/sync/message-list.js';
 import { backoffDelay, isConnectionLoss, withReconnect } from '../../src/sync/reconnect.js';
 import { Reporter } from '../../src/sync/reporter.js';
 import {
@@ -22,7 +22,7 @@ import {
   stateFingerprint,
 } from '../../src/sync/state.js';
 import type { MessageMeta } from '../../src/sync/types.js';
-import { missingOnDestination, sourceUidsSafeToDelete } from '../../src/sync/verification.js';
+import { changedOnDestination, missingOnDestination, sourceUidsSafeToDelete } from '../../src/sync/verification.js';
 
 const endpoint = { host: 'imap.example', user: 'joe' };
 const side = (over: Partial<SideState> = {}): SideState => ({
@@ -110,6 +110,37 @@ describe('presence as a multiset', () => {
     expect(sourceUidsSafeToDelete(list(source), list([meta(7, 'a'), meta(8, 'b')]))).toEqual([1]);
     expect(sourceUidsSafeToDelete(list(source), list([meta(7, 'a'), meta(8, 'a')]), (i) => i !== 0)).toEqual([2]);
     expect(sourceUidsSafeToDelete(list(source), list([]))).toEqual([]);
+  });
+
+  test('twins whose 8-bit header bytes differ are changed by the server; missing ones are not counted', () => {
+    const eightBit = (text: string) => Buffer.from(text.padEnd(16, '.'));
+    const withBytes = (entries: Array<[number, string, string?]>) => {
+      const messages = new MessageList();
+      for (const [uid, identity, bytes] of entries) {
+        messages.push(uid, 100, 0, [], identityDigest(identity), bytes === undefined ? undefined : eightBit(bytes));
+      }
+      return messages;
+    };
+    const source = withBytes([
+      [1, 'a', 'raw a'],
+      [2, 'b'],
+      [3, 'c', 'raw c'],
+      [4, 'd', 'raw d'],
+      [5, 'e', 'raw e'],
+    ]);
+    const destination = withBytes([
+      [11, 'a'], // 8-bit bytes gone (munge8bit): changed
+      [12, 'b'], // ASCII on both sides
+      [13, 'c', 'raw c'], // the same bytes
+      [14, 'd', 'other d'], // other 8-bit bytes: changed
+    ]);
+    expect(changedOnDestination(source, destination)).toEqual([1, 4]);
+    expect(missingOnDestination(source, destination)).toEqual([5]);
+    expect(changedOnDestination(source, destination, (index) => index !== 0)).toEqual([4]);
+    // A twin kept by pushFrom (a refreshed listing) keeps its 8-bit digest.
+    const refreshed = new MessageList();
+    for (let i = 0; i < destination.length; i++) refreshed.pushFrom(destination, i);
+    expect(changedOnDestination(source, refreshed)).toEqual([1, 4]);
   });
 });
 

@@ -12,7 +12,7 @@
 import { expect } from 'vitest';
 import { generateCorpus } from '../../../bench/corpus.js';
 import type { Summary } from '../../../src/api/events.js';
-import type { Endpoint } from '../../../src/api/spec.js';
+import type { Endpoint, MailSyncSpec } from '../../../src/api/spec.js';
 import { runSync } from '../../../src/sync/engine.js';
 import { appendMessages, listMailbox, type MailboxServer, messageMultiset } from '../../harness/mailbox.js';
 import { captureLogger, makeMessage } from '../sync-helpers.js';
@@ -91,6 +91,8 @@ export interface InteropRun {
   destinationMessages: number;
   /** The engine's message.error and error events: "folder: reason: error". */
   errors: string[];
+  /** The engine's warning lines without an event (msg only), e.g. copies changed by the server. */
+  warnings: string[];
   /** Capabilities each side announced after login (the engine's `connected` events). */
   capabilities: { source: string[]; destination: string[] };
 }
@@ -101,10 +103,15 @@ export async function syncAndCompare(
   sourceUser: string,
   destination: Side,
   destinationUser: string,
+  spec: Omit<MailSyncSpec, 'source' | 'destination'> = {},
 ): Promise<InteropRun> {
   const capture = captureLogger();
   const summary = await runSync(
-    { source: await source.endpoint(sourceUser), destination: await destination.endpoint(destinationUser) },
+    {
+      ...spec,
+      source: await source.endpoint(sourceUser),
+      destination: await destination.endpoint(destinationUser),
+    },
     { logger: capture.logger, progressIntervalMs: 0 },
   );
   // Whatever the server answered (including its refusals), no password reaches the log.
@@ -130,6 +137,10 @@ export async function syncAndCompare(
     ...capture.of('message.error').map((e) => `${e.folder}: ${e.reason}: ${e.error}`),
     ...capture.of('error').map((e) => `${e.side ?? ''}: ${e.reason}: ${e.error}`),
   ];
+  const warnings = capture.lines
+    .map((text) => JSON.parse(text) as { level: number; event?: string; msg: string })
+    .filter((line) => line.level === 40 && line.event === undefined)
+    .map((line) => line.msg);
   const announced = (side: 'source' | 'destination') =>
     capture.of('connected').find((e) => e.side === side)?.capabilities ?? [];
   return {
@@ -139,6 +150,7 @@ export async function syncAndCompare(
     sourceMessages: count(src),
     destinationMessages: count(dst),
     errors,
+    warnings,
     capabilities: { source: announced('source'), destination: announced('destination') },
   };
 }
