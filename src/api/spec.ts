@@ -265,6 +265,11 @@ export const Folders = Type.Object(
     exclude: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), { description: 'Regexes; matching source folders are skipped.' }),
     ),
+    subscribedOnly: Type.Optional(
+      Type.Boolean({
+        description: 'Sync only the source folders subscribed on the source, and INBOX (imapsync --subscribed).',
+      }),
+    ),
     automap: Type.Optional(
       Type.Boolean({
         default: true,
@@ -290,8 +295,8 @@ export const Folders = Type.Object(
       Type.Array(Type.String({ minLength: 1 }), {
         description:
           'Source folders synced after all others, in this order (imapsync --folderlast): they start once every ' +
-          'other folder has been compared (with skipCrossDuplicates, Gmail\'s "[Gmail]/All Mail" then only brings ' +
-          'the messages no label folder had).',
+          'other folder is done (with skipCrossDuplicates, Gmail\'s "[Gmail]/All Mail" then only brings the ' +
+          'messages no label folder had).',
       }),
     ),
   },

@@ -129,7 +129,6 @@ export const IMAPSYNC_COMPAT: Readonly<Record<string, CompatOption>> = {
   ),
   noexpungeaftereach: notice('with --delete1, messages are expunged by UID in batches'),
   subscribeall: unsupported('subscriptions are copied as they are on the source (folders.subscribe)'),
-  subscribed: unsupported('all folders are synced; select folders with --folder, --include and --exclude'),
   skipemptyfolders: unsupported(
     'every selected source folder is created on the destination; leave folders out with --exclude',
   ),

@@ -108,6 +108,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionDef>> = {
   },
   regextrans2: appendsTo('folders', 'rename', parseRegextrans2),
   subfolder2: stringField('folders', 'subfolder'),
+  subscribed: setsField('folders', 'subscribedOnly', true),
   subscribe: setsField('folders', 'subscribe', true),
   nosubscribe: setsField('folders', 'subscribe', false),
   folderfirst: appendsTo('folders', 'first'),

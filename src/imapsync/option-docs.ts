@@ -152,6 +152,12 @@ export const OPTION_DOC_ROWS: readonly OptionDocRow[] = [
   { group: 'folders', options: ['subfolder2'], arg: 'F', field: 'folders.subfolder' },
   {
     group: 'folders',
+    options: ['subscribed'],
+    field: 'folders.subscribedOnly: true',
+    notes: 'only the folders subscribed on the source (and INBOX)',
+  },
+  {
+    group: 'folders',
     options: ['subscribe', 'nosubscribe'],
     field: 'folders.subscribe',
     notes: 'copy subscriptions (default on)',

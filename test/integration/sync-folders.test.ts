@@ -102,4 +102,23 @@ describe('folders', () => {
     expect(destination.has('Unsubscribed')).toBe(true);
     expect(destination.get('Unsubscribed')!.subscribed).toBeFalsy();
   });
+
+  test('subscribedOnly (imapsync --subscribed): only the subscribed source folders (and INBOX) are synced', async () => {
+    const { a, b } = servers;
+    const users = await newUsers(a, b);
+    await createFolder(a, users.sourceUser, a.folder('Kept'), { subscribe: true });
+    await createFolder(a, users.sourceUser, a.folder('Left'), { subscribe: false });
+    await withClient(a, users.sourceUser, (client) => client.mailboxUnsubscribe(a.folder('Left')));
+    await appendMessages(a, users.sourceUser, a.folder('Left'), [{ raw: makeMessage({ subject: 'left-out' }) }]);
+    await appendMessages(a, users.sourceUser, a.folder('Kept'), [{ raw: makeMessage({ subject: 'kept' }) }]);
+    const summary = await runSync(await specFor(users, { folders: { subscribedOnly: true } }), {
+      logger: captureLogger().logger,
+      progressIntervalMs: 0,
+    });
+    expectSuccess(summary);
+    const destination = byPath(await listMailbox(b, users.destinationUser));
+    expect(destination.get('Kept')?.messages).toHaveLength(1);
+    expect(destination.has('Left')).toBe(false);
+    expect(destination.has('INBOX')).toBe(true);
+  });
 });

@@ -217,6 +217,7 @@ describe('options mapped onto the spec (the overrides, exactly)', () => {
       { folders: { exclude: ['Spam'] } },
     ],
     ['--noexclude alone removes the list', ['--exclude', 'Junk', '--noexclude'], { folders: { exclude: undefined } }],
+    ['--subscribed: only the subscribed folders', ['--subscribed'], { folders: { subscribedOnly: true } }],
     ['--compress1: COMPRESS for both sides', ['--compress1'], { performance: { compress: true } }],
     ['--nocompress2: no COMPRESS on either side', ['--nocompress2'], { performance: { compress: false } }],
   ])('%s', (_name, argv, expected) => {

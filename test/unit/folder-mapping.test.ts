@@ -289,6 +289,20 @@ describe('mapFolders: selection', () => {
     expect(sources({ include: ['Archive'], exclude: ['2020'] })).toEqual(['INBOX.Archive', 'INBOX.Archive.2019']);
   });
 
+  it('subscribedOnly (imapsync --subscribed): the subscribed source folders, INBOX always, combined with exclude', () => {
+    const partly = dotted([
+      ['INBOX', { subscribed: true }],
+      ['INBOX.Sent', { subscribed: true }],
+      ['INBOX.Old', { subscribed: false }],
+      ['INBOX.Work', { subscribed: true }],
+    ]);
+    const selected = (options: Folders) =>
+      mapFolders(partly, destination, { automap: false, ...options }).map((p) => p.source);
+    expect(selected({ subscribedOnly: true })).toEqual(['INBOX', 'INBOX.Sent', 'INBOX.Work']);
+    expect(selected({ subscribedOnly: true, exclude: ['Work'] })).toEqual(['INBOX', 'INBOX.Sent']);
+    expect(selected({})).toEqual(['INBOX', 'INBOX.Old', 'INBOX.Sent', 'INBOX.Work']);
+  });
+
   it('only: exact source names (INBOX in any case), combined with exclude', () => {
     expect(sources({ only: ['inbox', 'INBOX.Archive'] })).toEqual(['INBOX', 'INBOX.Archive']);
     expect(sources({ only: ['INBOX', 'INBOX.Sent'], exclude: ['Sent'] })).toEqual(['INBOX']);

@@ -94,7 +94,7 @@ describe('the options named by the real-world servers issue', () => {
     ['search', 'refused'],
     ['skipheader', 'refused'],
     ['skipemptyfolders', 'refused'],
-    ['subscribed', 'refused'],
+    ['subscribed', 'mapped'],
     ['delete2folders', 'refused'],
     ['delete1emptyfolders', 'refused'],
     ['expunge1', 'refused'],

@@ -5,7 +5,9 @@
  * matched against the full source name with the source's prefix and
  * delimiter, e.g. `INBOX.Archive.2020` on a Dovecot with `INBOX.`). All three
  * combine: a folder must be in `only` (when given), match one `include` (when
- * given) and match no `exclude`.
+ * given) and match no `exclude`; with `subscribedOnly` (imapsync --subscribed)
+ * it must also be subscribed on the source (INBOX always counts as subscribed:
+ * mailbox-tree.ts).
  *
  * \Noselect folders hold no messages, so they are not synced; their children
  * are listed on their own and are synced normally (the destination parents are
@@ -62,6 +64,7 @@ export function selectSourceFolders(tree: MailboxTree, options: Folders): Folder
   }
   return selectable.filter((folder) => {
     if (options.only !== undefined && !options.only.some((name) => sameFolderName(folder.path, name))) return false;
+    if (options.subscribedOnly === true && !folder.subscribed) return false;
     if (include.length > 0 && !include.some((regex) => regex.test(folder.path))) return false;
     return !exclude.some((regex) => regex.test(folder.path));
   });
