@@ -316,8 +316,13 @@ export class Controller {
     this.metrics.setFleet({ accounts, queued: this.ctx.admission.waitingByGroup(), runningPerHost });
   }
 
-  /** Stop taking work, stop following logs, write pending status. */
-  async stop(): Promise<void> {
+  /**
+   * Stop taking work, stop following logs, let running reconciles finish (at most `drainMs`), then
+   * write pending status (at most `flushMs`) unless `flush` is false: a replica that lost the Lease
+   * must not write over what the new leader decided. Resolves when done or out of time.
+   */
+  async stop(options: { drainMs?: number; flushMs?: number; flush?: boolean } = {}): Promise<void> {
+    const { drainMs = 5000, flushMs = 5000, flush = true } = options;
     for (const t of this.#timers) clearInterval(t);
     this.#loopDelay?.disable();
     this.queue.shutdown();
@@ -327,8 +332,33 @@ export class Controller {
     this.mailSyncs.stop();
     this.jobs.stop();
     this.pods.stop();
-    await Promise.race([this.#workers, new Promise((r) => setTimeout(r, 5000).unref())]);
-    await this.ctx.status.flushAll();
+    const drained = await within(this.#workers ?? Promise.resolve(), drainMs);
+    if (!drained) this.log.warn({ drainMs }, 'reconciles still running at shutdown; not waiting for them');
+    if (!flush) {
+      this.ctx.status.discardAll();
+      return;
+    }
+    const flushed = await within(this.ctx.status.flushAll(), flushMs);
+    if (!flushed) this.log.warn({ flushMs }, 'status writes still pending at shutdown; dropped');
+  }
+}
+
+/** True when `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -22,6 +22,7 @@ import { parseNameList, parseReleaseId } from './object-names.js';
 import { checkReleaseClaims, ReleaseCheckError } from './release-check.js';
 import { watchedFromList } from './release-claim.js';
 import { parseResourceMaximums, type ResourceMaximums } from './resource-maximums.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, shutdownPlan } from './shutdown-plan.js';
 import { requireTestMode, TEST_MODE_ENV } from './test-mode.js';
 
 export const CONTROLLER_USAGE = `Usage: mailsync controller [options]
@@ -73,6 +74,10 @@ Options (environment variable in brackets):
   --egress-allow-ports PORTS worker pods connect only to these ports (default: any) [MAILSYNC_EGRESS_ALLOW_PORTS]
   --kube-api-qps N           client-side rate limit of API requests per second (default 100; 0 = none) [MAILSYNC_KUBE_API_QPS]
   --kube-api-burst N         requests allowed at once above that rate (default 200) [MAILSYNC_KUBE_API_BURST]
+  --shutdown-timeout-seconds N
+                             after SIGTERM: stop taking work, let running reconciles finish, write pending
+                             status, release the Lease, all within N s, then exit (default ${DEFAULT_SHUTDOWN_TIMEOUT_SECONDS}; keep
+                             terminationGracePeriodSeconds above it) [MAILSYNC_SHUTDOWN_TIMEOUT_SECONDS]
   --log-level LEVEL          debug, info, warn, error (default info) [MAILSYNC_LOG_LEVEL]
 `;
 
@@ -115,6 +120,8 @@ export interface ControllerConfig {
   maxRunningPerHost: number;
   kubeApiQps: number;
   kubeApiBurst: number;
+  /** The most time shutdown takes after SIGTERM (shutdown-plan.ts). */
+  shutdownTimeoutSeconds: number;
   logLevel: string;
   /** Only Secrets with these labels may be referenced (--secret-selector); unset: any Secret of the namespace. */
   secretSelector?: LabelSelector;
@@ -187,6 +194,7 @@ export function parseControllerArgs(
       'egress-allow-cidrs': { type: 'string' },
       'egress-deny-cidrs': { type: 'string' },
       'egress-allow-ports': { type: 'string' },
+      'shutdown-timeout-seconds': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -284,6 +292,12 @@ export function parseControllerArgs(
       '--kube-api-burst',
       values['kube-api-burst'] ?? env.MAILSYNC_KUBE_API_BURST ?? String(CLIENT_DEFAULTS.burst),
     ),
+    shutdownTimeoutSeconds: positiveInt(
+      '--shutdown-timeout-seconds',
+      values['shutdown-timeout-seconds'] ??
+        env.MAILSYNC_SHUTDOWN_TIMEOUT_SECONDS ??
+        String(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS),
+    ),
     logLevel: values['log-level'] ?? env.MAILSYNC_LOG_LEVEL ?? 'info',
     ...(secretSelector ? { secretSelector } : {}),
     maxWorkerResources: parseResourceMaximums(
@@ -379,11 +393,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
   }
 
+  let shuttingDown = false;
   const server =
     config.metricsPort > 0
       ? await startMetricsServer(config.metricsPort, metrics.registry, {
           healthy: () => true,
-          ready: () => (elector ? !elector.leading || controller.started : controller.started),
+          ready: () => !shuttingDown && (elector ? !elector.leading || controller.started : controller.started),
         })
       : undefined;
   log.info(
@@ -405,6 +420,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   );
 
   let exitCode = 0;
+  let lostLease = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
@@ -423,6 +439,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       onStopped: () => {
         // As controller-runtime does: a replica that lost the lease exits and starts over as a standby.
         metrics.leader.set(0);
+        lostLease = true;
         exitCode = 1;
         resolveDone();
       },
@@ -432,17 +449,36 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
 
   const onSignal = (signal: string) => {
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
     resolveDone();
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   await done;
-  await Promise.all([controller.stop().catch(() => {}), migrations.stop().catch(() => {})]);
-  metrics.leader.set(0);
-  await elector?.stop();
+  shuttingDown = true;
+  const plan = shutdownPlan(config.shutdownTimeoutSeconds);
+  const stopping = Date.now();
+  const shutdown = (async () => {
+    await Promise.all([
+      controller.stop({ drainMs: plan.drainMs, flushMs: plan.flushMs, flush: !lostLease }).catch(() => {}),
+      migrations.stop(plan.drainMs).catch(() => {}),
+    ]);
+    metrics.leader.set(0);
+    // Last: until now this process could still write; the next leader starts as soon as it is released.
+    await elector?.stop(plan.releaseMs);
+  })();
+  // The budget holds even if a step hangs: exit before the kubelet's SIGKILL.
+  let budgetTimer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    shutdown.then(() => true),
+    new Promise<false>((resolve) => {
+      budgetTimer = setTimeout(() => resolve(false), config.shutdownTimeoutSeconds * 1000);
+    }),
+  ]);
+  clearTimeout(budgetTimer);
+  if (!inTime) log.error({ shutdownTimeoutSeconds: config.shutdownTimeoutSeconds }, 'shutdown ran out of time');
   server?.close();
   client.close();
-  log.info('stopped');
+  log.info({ tookMs: Date.now() - stopping }, 'stopped');
   return exitCode;
 }

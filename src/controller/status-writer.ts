@@ -106,6 +106,13 @@ export class StatusWriter {
     this.#stopped = true;
   }
 
+  /** Write nothing more, pending changes included (a replica that lost the Lease: the new leader owns status). */
+  discardAll(): void {
+    this.#stopped = true;
+    for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+    this.#entries.clear();
+  }
+
   #schedule(key: string, entry: Entry): void {
     if (this.#stopped) return;
     if (mergePatch(entry.written, entry.desired) === undefined) return;

@@ -203,8 +203,11 @@ export class LeaderElector {
     };
   }
 
-  /** Stop campaigning; a leader gives the Lease up so a standby need not wait for it to expire. */
-  async stop(): Promise<void> {
+  /**
+   * Stop campaigning; a leader gives the Lease up so a standby need not wait for it to expire.
+   * `timeoutMs` bounds each of the two requests of the release (shutdown has a budget).
+   */
+  async stop(timeoutMs?: number): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#wake?.();
@@ -213,7 +216,8 @@ export class LeaderElector {
     this.#leading = false;
     const { namespace, name, identity } = this.options;
     try {
-      const lease = await this.client.get<V1Lease>(paths.lease(namespace, name), undefined, { lane: 'leader' });
+      const call: RequestOptions = { lane: 'leader', ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+      const lease = await this.client.get<V1Lease>(paths.lease(namespace, name), undefined, call);
       if (lease.spec?.holderIdentity !== identity) return;
       await this.client.replace(
         paths.lease(namespace, name),
@@ -221,7 +225,7 @@ export class LeaderElector {
           ...lease,
           spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
         },
-        { lane: 'leader' },
+        call,
       );
       this.log.info('released the lease');
     } catch (error) {

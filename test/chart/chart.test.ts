@@ -65,6 +65,10 @@ const VALUE_SETS: Record<string, ValueSet> = {
       'grafanaDashboard.namespace=monitoring',
       '--set',
       'serviceAccount.annotations.team=mail',
+      '--set',
+      'shutdown.preStopSleepSeconds=3',
+      '--set',
+      'terminationGracePeriodSeconds=40',
     ],
   },
   'the local test cluster (ci/local-cluster-values.yaml)': { args: ['-f', CI_VALUES] },
@@ -239,6 +243,7 @@ describe('Deployment', () => {
       '--max-log-follows=100',
       '--kube-api-qps=100',
       '--kube-api-burst=200',
+      '--shutdown-timeout-seconds=20',
       '--log-level=info',
     ]);
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);

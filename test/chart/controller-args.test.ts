@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseControllerArgs } from '../../src/controller/main.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from '../../src/controller/shutdown-plan.js';
 import { DEFAULT_LEASE } from '../../src/kube/leader-election.js';
 import { oneOfKind, parseManifests } from './manifests.js';
 import { LONG_RELEASE } from './render.js';
@@ -206,5 +207,64 @@ describe('leader-election timings (--lease-duration-seconds, --renew-deadline-se
     [['--lease-duration-seconds=0'], '--lease-duration-seconds must be an integer >= 1'],
   ])('refuses %j: %s', (flags, message) => {
     expect(() => parse(flags)).toThrow(message);
+  });
+});
+
+describe('shutdown budget: the pod gives the controller the time its shutdown takes', () => {
+  /** The pod's grace period, its preStop sleep and the controller's own budget, as rendered. */
+  function shutdownTimes(args: string[]) {
+    const rendered = helmTemplate(helm, args, NAMESPACE);
+    expect(rendered.stderr).toBe('');
+    const pod = oneOfKind(parseManifests(rendered.stdout), 'Deployment').spec.template.spec;
+    const config = controllerConfig(args);
+    return {
+      grace: pod.terminationGracePeriodSeconds as number,
+      preStopSleep: (pod.containers[0].lifecycle?.preStop?.sleep?.seconds as number | undefined) ?? 0,
+      budget: config.shutdownTimeoutSeconds,
+    };
+  }
+
+  it.each<[string, string[], { grace: number; preStopSleep: number; budget: number }]>([
+    ['defaults: no preStop, the controller default budget', [], { grace: 30, preStopSleep: 0, budget: 20 }],
+    [
+      'a preStop sleep and a longer budget',
+      [
+        '--set',
+        'shutdown.preStopSleepSeconds=5',
+        '--set',
+        'shutdown.timeoutSeconds=40',
+        '--set',
+        'terminationGracePeriodSeconds=50',
+      ],
+      { grace: 50, preStopSleep: 5, budget: 40 },
+    ],
+    [
+      'the tightest grace period the chart accepts',
+      ['--set', 'shutdown.timeoutSeconds=10', '--set', 'terminationGracePeriodSeconds=15'],
+      { grace: 15, preStopSleep: 0, budget: 10 },
+    ],
+  ])('%s', (_name, args, expected) => {
+    const times = shutdownTimes(args);
+    expect(times).toEqual(expected);
+    // TERM comes after the preStop sleep; the controller exits within its budget; KILL comes after the grace period
+    expect(times.preStopSleep + times.budget).toBeLessThan(times.grace);
+  });
+
+  it('the chart default budget is the controller default', () => {
+    expect(shutdownTimes([]).budget).toBe(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS);
+  });
+
+  it.each([
+    [['--set', 'terminationGracePeriodSeconds=20'], 'terminationGracePeriodSeconds (20) must be at least', '(25)'],
+    [
+      ['--set', 'shutdown.preStopSleepSeconds=10', '--set', 'terminationGracePeriodSeconds=30'],
+      'terminationGracePeriodSeconds (30) must be at least',
+      '(35)',
+    ],
+  ])('refuses a grace period shorter than the shutdown: %j', (args, message, needed) => {
+    const rendered = helmTemplate(helm, args, NAMESPACE);
+    expect(rendered.status).not.toBe(0);
+    expect(rendered.stderr).toContain(message);
+    expect(rendered.stderr).toContain(needed);
   });
 });

@@ -172,3 +172,19 @@ describe('--egress-*', () => {
     expect(() => parse([flag])).toThrow(message);
   });
 });
+
+describe('--shutdown-timeout-seconds', () => {
+  it.each<[string, string[], Record<string, string>, number]>([
+    ['20 s by default', [], {}, 20],
+    ['from the flag', ['--shutdown-timeout-seconds=45'], {}, 45],
+    ['from the environment', [], { MAILSYNC_SHUTDOWN_TIMEOUT_SECONDS: '7' }, 7],
+  ])('%s', (_case, args, env, expected) => {
+    expect(parse(args, env).shutdownTimeoutSeconds).toBe(expected);
+  });
+
+  it.each(['0', '-1', '2.5', 'soon'])('refuses %j', (value) => {
+    expect(() => parse([`--shutdown-timeout-seconds=${value}`])).toThrow(
+      '--shutdown-timeout-seconds must be an integer >= 1',
+    );
+  });
+});

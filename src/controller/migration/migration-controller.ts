@@ -143,12 +143,13 @@ export class MigrationController {
     this.#timers = [resync];
   }
 
-  async stop(): Promise<void> {
+  /** Stop taking work; running reconciles may finish within `drainMs`. */
+  async stop(drainMs = 5000): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.queue.shutdown();
     this.migrations.stop();
     this.children.stop();
     this.secrets.stop();
-    await Promise.race([this.#workers, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([this.#workers, new Promise((r) => setTimeout(r, drainMs).unref())]);
   }
 }

@@ -108,4 +108,29 @@ describe('the controller on the in-memory API', () => {
     expect((job?.metadata as { ownerReferences?: { name: string }[] })?.ownerReferences?.[0]?.name).toBe('joe');
     expect(status('joe').phase).toBe('Pending');
   });
+
+  it.each([
+    ['stops on SIGTERM: the coalesced progress still pending is written', true, '45/100'],
+    ['lost the Lease: nothing more is written (the new leader owns status)', false, '30/100'],
+  ])('%s', async (_case, flush, shown) => {
+    const { kube, controller, status, run } = await running([mailSync({ finalizer: false }), secret()]);
+    stop = undefined;
+    await run(1000);
+    const job = runJob(mailSync());
+    kube.put(workerPod(kube.object('jobs', NS, JOB) as typeof job));
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
+    await run(6000);
+    expect(status()).toMatchObject({ phase: 'Running', progress: { display: '30/100' } });
+    // A progress line within the 5 s window: its status write waits for the window to end.
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:03Z', 45, 100));
+    await run(500);
+    expect(status().progress?.display).toBe('30/100');
+    const stopped = controller.stop({ drainMs: 1000, flushMs: 1000, flush });
+    await run(2000);
+    await stopped;
+    expect(status().progress?.display).toBe(shown);
+    // nothing is written after stop, whatever the timers do
+    await run(10_000);
+    expect(status().progress?.display).toBe(shown);
+  });
 });
