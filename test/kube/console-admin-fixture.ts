@@ -24,7 +24,9 @@ import { FakeReviews } from './fake-reviews.js';
 
 export const NAMESPACES = ['mail', 'team-b'];
 
-export async function adminFixture(options: { trusted?: string; peer?: string; loginBurst?: number } = {}) {
+export async function adminFixture(
+  options: { trusted?: string; peer?: string; loginBurst?: number; bearerBurst?: number } = {},
+) {
   const api = await new FakeApiServer().start();
   const reviews = new FakeReviews(api);
   reviews.tokens.set('admin-token', { username: 'alice', groups: ['ops'] });
@@ -70,7 +72,11 @@ export async function adminFixture(options: { trusted?: string; peer?: string; l
   const admin: Hono = adminRoutes({
     namespaces: NAMESPACES,
     key: Buffer.alloc(32, 7),
-    authenticator: new Authenticator(kubeTokenReviewer(client), parseTrustedProxies(options.trusted)),
+    authenticator: new Authenticator(kubeTokenReviewer(client), parseTrustedProxies(options.trusted), {
+      ...(options.bearerBurst
+        ? { bearerReviewLimit: new KeyedRateLimit({ burst: options.bearerBurst, perMinute: 1 }) }
+        : {}),
+    }),
     sessions: new TokenSessions(),
     gate: new AccessGate(kubeAccessReviewer(client), { ttlMs: 0 }),
     store: new KubeAdminStore(client),

@@ -114,6 +114,20 @@ describe('admin view: authentication', () => {
     expect(reviews.tokenReviews).toBe(2);
   });
 
+  it('bearer tokens to review are rate-limited per peer address; a token already reviewed is not', async () => {
+    const { app, reviews } = await setup({ peer: '127.0.0.9', bearerBurst: 2 });
+    expect((await app.request('/admin', { headers: bearer('admin-token') })).status).toBe(200);
+    expect((await app.request('/admin', { headers: bearer('made-up-1') })).status).toBe(401);
+    const third = await app.request('/admin', { headers: bearer('made-up-2') });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await third.text()).toContain('Too many tokens to check from your address');
+    expect(reviews.tokenReviews).toBe(2);
+    // admin-token's review is cached: it still gets in
+    expect((await app.request('/admin', { headers: bearer('admin-token') })).status).toBe(200);
+    expect(reviews.tokenReviews).toBe(2);
+  });
+
   it('proxy headers identify the user only from a trusted peer', async () => {
     const trustedSetup = await setup({ trusted: '127.0.0.1', peer: '127.0.0.1' });
     const headers = { 'X-Forwarded-User': 'alice', 'X-Forwarded-Groups': 'ops' };

@@ -29,7 +29,10 @@ export function adminApp(options: AdminAppOptions): Hono {
   return adminRoutes({
     namespaces: options.namespaces,
     key: options.key,
-    authenticator: new Authenticator(kubeTokenReviewer(options.client), options.trustedProxies),
+    authenticator: new Authenticator(kubeTokenReviewer(options.client), options.trustedProxies, {
+      // A script with one token is reviewed at most every 10 s (the cache); made-up tokens are not cached for long.
+      bearerReviewLimit: new KeyedRateLimit({ burst: 30, perMinute: 30 }),
+    }),
     sessions: new TokenSessions(),
     gate: new AccessGate(kubeAccessReviewer(options.client)),
     store: new KubeAdminStore(options.client),

@@ -119,6 +119,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
       peerAddress: peer(c),
     });
     if (result.ok) return result.identity;
+    if (result.problem === 'limited') {
+      c.header('Retry-After', String(result.retryAfterSeconds));
+      return c.html(adminMessagePage('Too many requests', { kind: 'error', text: result.message }), 429);
+    }
     if (result.problem === 'unavailable')
       return c.html(adminMessagePage('Unavailable', { kind: 'error', text: result.message }), 503);
     const notice: Notice | undefined =

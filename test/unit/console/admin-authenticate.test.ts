@@ -5,6 +5,7 @@ import type { Identity } from '../../../src/console/admin/identity.js';
 import { identityOf } from '../../../src/console/admin/kube-reviews.js';
 import { TokenSessions } from '../../../src/console/admin/token-sessions.js';
 import { parseTrustedProxies } from '../../../src/console/admin/trusted-proxies.js';
+import { KeyedRateLimit } from '../../../src/console/rate-limit.js';
 import { KubeTransportError } from '../../../src/kube/kube-client.js';
 
 const alice: Identity = { username: 'alice', groups: ['ops'], via: 'token' };
@@ -128,6 +129,60 @@ describe('Authenticator', () => {
     expect(
       await authenticator('10.0.0.0/8').a.authenticate({ forwardedUser: 'mallory', peerAddress: '127.0.0.1' }),
     ).toMatchObject({ ok: false, problem: 'unauthenticated' });
+  });
+});
+
+describe('Authenticator: TokenReviews of bearer tokens are rate-limited per peer address', () => {
+  function limited() {
+    let now = 0;
+    const reviewed: string[] = [];
+    const a = new Authenticator(
+      async (token) => {
+        reviewed.push(token);
+        return token === 'good' ? alice : undefined;
+      },
+      parseTrustedProxies(''),
+      {
+        ttlMs: 10_000,
+        now: () => now,
+        bearerReviewLimit: new KeyedRateLimit({ burst: 3, perMinute: 6, now: () => now }),
+      },
+    );
+    return { a, reviewed, advance: (ms: number) => (now += ms) };
+  }
+  const from = (peerAddress: string, token: string) => ({ authorization: `Bearer ${token}`, peerAddress });
+
+  it('made-up tokens beyond the burst get a 429 answer without a TokenReview', async () => {
+    const { a, reviewed } = limited();
+    expect(await a.authenticate(from('192.0.2.1', 'good'))).toEqual({ ok: true, identity: alice });
+    for (const token of ['x1', 'x2']) {
+      expect(await a.authenticate(from('192.0.2.1', token))).toMatchObject({ ok: false, problem: 'invalid' });
+    }
+    const refused = await a.authenticate(from('192.0.2.1', 'x3'));
+    expect(refused).toEqual({
+      ok: false,
+      problem: 'limited',
+      message: 'Too many tokens to check from your address: wait 10 s.',
+      retryAfterSeconds: 10,
+    });
+    expect(reviewed).toEqual(['good', 'x1', 'x2']);
+    expect(JSON.stringify(refused)).not.toContain('x3');
+  });
+
+  it('cached answers, other addresses and session tokens are not limited; the bucket refills', async () => {
+    const { a, reviewed, advance } = limited();
+    for (const token of ['good', 'x1', 'x2']) await a.authenticate(from('192.0.2.1', token));
+    expect(await a.authenticate(from('192.0.2.1', 'x4'))).toMatchObject({ problem: 'limited' });
+    // the good token's review is cached: no new review needed, nothing to limit
+    expect(await a.authenticate(from('192.0.2.1', 'good'))).toEqual({ ok: true, identity: alice });
+    expect(await a.authenticate(from('192.0.2.2', 'x4'))).toMatchObject({ problem: 'invalid' });
+    expect(await a.authenticate({ sessionToken: 'x5', peerAddress: '192.0.2.1' })).toMatchObject({
+      problem: 'invalid',
+    });
+    expect(reviewed).toEqual(['good', 'x1', 'x2', 'x4', 'x5']);
+    advance(10_000);
+    expect(await a.authenticate(from('192.0.2.1', 'x6'))).toMatchObject({ problem: 'invalid' });
+    expect(reviewed.at(-1)).toBe('x6');
   });
 });
 
