@@ -47,6 +47,8 @@ export interface ConsoleAppOptions {
   ca?: CaRef;
   /** More labels of the Secrets (--secret-labels). */
   secretLabels?: Record<string, string>;
+  /** spec.throttle.maxMessagesPerSecond of every sync started here (--max-messages-per-second). */
+  maxMessagesPerSecond?: number;
   /** The same CA as a file, for Test logins (they run in the console, not in a pod). */
   caFile?: string;
   /** Take the client address from X-Forwarded-For (behind a proxy or ingress). */
@@ -219,6 +221,7 @@ export function consoleApp(options: ConsoleAppOptions): Hono {
         credentialHash: hash,
         ...(options.ca ? { ca: options.ca } : {}),
         ...(options.secretLabels ? { secretLabels: options.secretLabels } : {}),
+        ...(options.maxMessagesPerSecond !== undefined ? { maxMessagesPerSecond: options.maxMessagesPerSecond } : {}),
       });
       try {
         await options.store.start(objects.secret, objects.mailSync);

@@ -28,6 +28,9 @@ Options (environment variable in brackets):
   --secret-labels K=V[,K=V]  labels of the Secrets it creates, e.g. the controller's --secret-selector
                              [MAILSYNC_CONSOLE_SECRET_LABELS]
   --max-syncs N              self-service syncs running at once (default 20) [MAILSYNC_CONSOLE_MAX_SYNCS]
+  --max-messages-per-second N  pace each self-service sync at N messages per second at most
+                             (spec.throttle.maxMessagesPerSecond, e.g. 0.5 or 20; default: no limit), to
+                             spare your IMAP servers [MAILSYNC_CONSOLE_MAX_MESSAGES_PER_SECOND]
   --rate-per-address N       login tests, syncs and aborts per minute per client address (default 10)
                              [MAILSYNC_CONSOLE_RATE_PER_ADDRESS]
   --rate-per-pair N          the same per account pair (default 5) [MAILSYNC_CONSOLE_RATE_PER_PAIR]
@@ -59,6 +62,8 @@ export interface ConsoleConfig {
   caFile?: string;
   secretLabels: Record<string, string>;
   maxSyncs: number;
+  /** spec.throttle.maxMessagesPerSecond of every self-service sync; undefined: none. */
+  maxMessagesPerSecond?: number;
   ratePerAddress: number;
   ratePerPair: number;
   trustForwardedFor: boolean;
@@ -121,6 +126,7 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
         'ca-file': { type: 'string' },
         'secret-labels': { type: 'string' },
         'max-syncs': { type: 'string' },
+        'max-messages-per-second': { type: 'string' },
         'rate-per-address': { type: 'string' },
         'rate-per-pair': { type: 'string' },
         'trust-forwarded-for': { type: 'boolean' },
@@ -152,6 +158,10 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
     if (!match) throw new ConsoleConfigError(`--ca-secret must be NAME:KEY, got ${JSON.stringify(caSecret)}`);
     ca = { name: match[1] ?? '', key: match[3] ?? '' };
   }
+  const rate = str('max-messages-per-second', 'MAILSYNC_CONSOLE_MAX_MESSAGES_PER_SECOND');
+  if (rate !== undefined && (!/^\d+(\.\d+)?$/.test(rate) || Number(rate) <= 0)) {
+    throw new ConsoleConfigError(`--max-messages-per-second must be a number > 0, got ${JSON.stringify(rate)}`);
+  }
   const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
   const namespace = str('namespace', 'POD_NAMESPACE');
   const hashKeyFile = str('hash-key-file', 'MAILSYNC_CONSOLE_HASH_KEY_FILE');
@@ -182,6 +192,7 @@ export function parseConsoleConfig(argv: readonly string[], env: NodeJS.ProcessE
     ...(caFile ? { caFile } : {}),
     secretLabels: parseLabels(str('secret-labels', 'MAILSYNC_CONSOLE_SECRET_LABELS')),
     maxSyncs: positiveInt('max-syncs', str('max-syncs', 'MAILSYNC_CONSOLE_MAX_SYNCS'), 20),
+    ...(rate !== undefined ? { maxMessagesPerSecond: Number(rate) } : {}),
     ratePerAddress: positiveInt('rate-per-address', str('rate-per-address', 'MAILSYNC_CONSOLE_RATE_PER_ADDRESS'), 10),
     ratePerPair: positiveInt('rate-per-pair', str('rate-per-pair', 'MAILSYNC_CONSOLE_RATE_PER_PAIR'), 5),
     trustForwardedFor: values['trust-forwarded-for'] === true || env.MAILSYNC_CONSOLE_TRUST_FORWARDED_FOR === 'true',

@@ -109,6 +109,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     ...(config.ca ? { ca: config.ca } : {}),
     ...(config.caFile ? { caFile: config.caFile } : {}),
     secretLabels: config.secretLabels,
+    ...(config.maxMessagesPerSecond !== undefined ? { maxMessagesPerSecond: config.maxMessagesPerSecond } : {}),
     trustForwardedFor: config.trustForwardedFor,
     secureCookies: config.tls !== undefined,
     ...(admin ? { admin } : {}),

@@ -34,6 +34,8 @@ export interface SyncObjectsInput {
   ca?: CaRef;
   /** More labels of the Secret (the controller's --secret-selector may require some). */
   secretLabels?: Record<string, string>;
+  /** The console's --max-messages-per-second: every self-service sync is paced so. */
+  maxMessagesPerSecond?: number;
 }
 
 /** An endpoint without its credential, as both the MailSync and the login check use it. */
@@ -75,6 +77,9 @@ export function syncObjects(input: SyncObjectsInput): { secret: V1Secret; mailSy
     destination: side('destination'),
     mode: request.options.dryRun ? 'dryRun' : 'sync',
     ...(request.options.exclude.length > 0 ? { folders: { exclude: request.options.exclude } } : {}),
+    ...(input.maxMessagesPerSecond !== undefined
+      ? { throttle: { maxMessagesPerSecond: input.maxMessagesPerSecond } }
+      : {}),
     // The Secret goes when the run ends: a retry would find no password. The visitor presses Sync! again.
     retry: { limit: 0 },
   };

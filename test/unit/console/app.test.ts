@@ -114,6 +114,18 @@ describe('console routes', () => {
     expect(page).not.toContain('new-pass');
   });
 
+  it('--max-messages-per-second paces every sync it starts (spec.throttle); without it, no throttle', async () => {
+    for (const [rate, throttle] of [
+      [0.5, { maxMessagesPerSecond: 0.5 }],
+      [undefined, undefined],
+    ] as const) {
+      const { app, source } = fakeConsole(rate !== undefined ? { maxMessagesPerSecond: rate } : {});
+      const { post } = await visitor(app);
+      const name = ((await post({ ...goodFields, action: 'sync' })).headers.get('location') ?? '').split('/').pop();
+      expect(source.objects.get(name ?? '')?.spec.throttle).toEqual(throttle);
+    }
+  });
+
   it('the same pair with the same credentials is attached; other credentials may neither follow nor abort', async () => {
     const { app, store } = fakeConsole();
     const first = await visitor(app);

@@ -17,6 +17,12 @@ describe('console flags', () => {
     });
   });
 
+  it('--max-messages-per-second: none by default, a fraction allowed', () => {
+    expect(parseConsoleConfig([], {}).maxMessagesPerSecond).toBeUndefined();
+    expect(parseConsoleConfig(['--max-messages-per-second=0.5'], {}).maxMessagesPerSecond).toBe(0.5);
+    expect(parseConsoleConfig([], { MAILSYNC_CONSOLE_MAX_MESSAGES_PER_SECOND: '20' }).maxMessagesPerSecond).toBe(20);
+  });
+
   it('the admin view: off by default; namespaces, trusted proxies and the per-host cap', () => {
     const off = parseConsoleConfig([], {});
     expect(off).toMatchObject({ admin: false, adminNamespaces: [], maxRunningPerHost: 0 });
@@ -32,6 +38,8 @@ describe('console flags', () => {
   it.each([
     [['--tls-cert-file=c'], '--tls-cert-file and --tls-key-file go together'],
     [['--max-syncs=0'], '--max-syncs must be an integer >= 1, got "0"'],
+    [['--max-messages-per-second=0'], '--max-messages-per-second must be a number > 0, got "0"'],
+    [['--max-messages-per-second=1e3'], '--max-messages-per-second must be a number > 0, got "1e3"'],
     [['--ca-secret=nokey'], '--ca-secret must be NAME:KEY, got "nokey"'],
     [['--secret-labels=a!=b'], '--secret-labels: "a!=b" is not KEY=VALUE with a valid label'],
     [['--bogus'], "Unknown option '--bogus'"],

@@ -52,7 +52,14 @@ export class FakeStore implements SyncStore {
 }
 
 export function fakeConsole(
-  options: { maxRunning?: number; perAddress?: number; perPair?: number; checker?: LoginChecker; admin?: Hono } = {},
+  options: {
+    maxRunning?: number;
+    perAddress?: number;
+    perPair?: number;
+    checker?: LoginChecker;
+    admin?: Hono;
+    maxMessagesPerSecond?: number;
+  } = {},
 ) {
   const source = new FakeSource();
   const store = new FakeStore(source);
@@ -80,6 +87,7 @@ export function fakeConsole(
     maxRunning: options.maxRunning ?? 10,
     secureCookies: false,
     ...(options.admin ? { admin: options.admin } : {}),
+    ...(options.maxMessagesPerSecond !== undefined ? { maxMessagesPerSecond: options.maxMessagesPerSecond } : {}),
     script: async () => 'console.log("live")',
     log,
   });
