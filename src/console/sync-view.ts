@@ -45,9 +45,10 @@ export interface SyncView {
   destination: SideView;
 }
 
-const CONNECTED = /^Connected to the (source|destination) \((implicit|starttls|none)\b/;
+/** The controller's logTail lines start with the worker's clock, "HH:MM:SS " (controller/log-lines.ts). */
+const CONNECTED = /^(?:\d{2}:\d{2}:\d{2} )?Connected to the (source|destination) \((implicit|starttls|none)\b/;
 
-/** The TLS mode of each side from "Connected to the source (implicit, ...)" lines of the log tail. */
+/** The TLS mode of each side from "[HH:MM:SS ]Connected to the source (implicit, ...)" lines of the log tail. */
 export function tlsFromLog(lines: readonly string[]): { source?: string; destination?: string } {
   const found: { source?: string; destination?: string } = {};
   for (const line of lines) {

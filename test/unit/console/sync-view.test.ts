@@ -76,8 +76,23 @@ describe('syncView', () => {
     expect(view.destination.certificateVerified).toBe(false);
   });
 
+  it('tlsFromLog reads the lines as the controller writes them, after the worker clock', () => {
+    expect(
+      tlsFromLog([
+        '11:48:26 Connected to the source (implicit, 12 capabilities)',
+        '11:48:27 Connected to the destination (starttls, 12 capabilities)',
+      ]),
+    ).toEqual({ source: 'implicit', destination: 'starttls' });
+  });
+
   it('tlsFromLog ignores other lines', () => {
-    expect(tlsFromLog(['Connected to the sourcery (implicit)', 'x Connected to the source (implicit, 1)'])).toEqual({});
+    expect(
+      tlsFromLog([
+        'Connected to the sourcery (implicit)',
+        'x Connected to the source (implicit, 1)',
+        '11:48 Connected to the source (implicit, 1)',
+      ]),
+    ).toEqual({});
   });
 
   it('abortedView keeps the last figures and ends the sync', () => {
