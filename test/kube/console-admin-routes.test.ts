@@ -157,6 +157,11 @@ describe('admin view: lists, filters, load', () => {
     );
     expect(html).toContain('action="/admin/upload"');
     expect(html).toContain('href="/admin/report/mail/acme.csv"');
+    // Browsers compile pattern="..." with the v flag: an invalid one is a console error and no check.
+    const patterns = [...html.matchAll(/pattern="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns) expect(() => new RegExp(`^(?:${pattern})$`, 'v'), pattern).not.toThrow();
+    expect(new RegExp(`^(?:${patterns[0]})$`, 'v').test('acme-2026')).toBe(true);
   });
 
   it.each([

@@ -203,7 +203,7 @@ function uploadForm(input: AdminPageInput): Html {
 <label for="u-namespace">Namespace</label>
 <select id="u-namespace" name="namespace">${input.uploadNamespaces.map((n) => html`<option value="${n}">${n}</option>`)}</select>
 <label for="u-name">Name (default: from the file name)</label>
-<input id="u-name" name="name" maxlength="63" pattern="[a-z0-9]([-a-z0-9]*[a-z0-9])?">
+<input id="u-name" name="name" maxlength="63" pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?">
 <label for="u-template">Template: the MailSync spec fields shared by every account, or a MailMigration (YAML, optional)</label>
 <textarea id="u-template" name="template" rows="4" maxlength="16384" spellcheck="false"></textarea>
 <p class="hint">The file's passwords go into a Secret owned by the new MailMigration; they are never shown or logged.</p>
