@@ -105,6 +105,17 @@ describe('web console in the chart', () => {
     expect(oneOfKind(objects, 'Service').spec.ports[0].name).toBe('https');
   });
 
+  it('console.maxMessagesPerSecond paces the self-service syncs (--max-messages-per-second); 0 sets no flag', () => {
+    const args = (value: string) =>
+      consoleDeployment(
+        consoleObjects(
+          render(['--set', 'console.enabled=true', '--set-json', `console.maxMessagesPerSecond=${value}`]),
+        ),
+      )!.spec.template.spec.containers[0].args as string[];
+    expect(args('0.5')).toContain('--max-messages-per-second=0.5');
+    expect(args('0').some((a) => a.startsWith('--max-messages-per-second'))).toBe(false);
+  });
+
   it('on the node network of the local test cluster (make demo): hostNetwork, a given port, replaced not surged', () => {
     const objects = consoleObjects(
       render(['-f', CI_VALUES, '--set', 'console.enabled=true', '--set', 'console.port=18081']),
