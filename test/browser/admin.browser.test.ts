@@ -5,8 +5,8 @@
  * table of tokens and rules. Checked: the sign-in form, the migration and its syncs listed, a
  * filter, Suspend, the report downloaded as CSV, a user without rights shown a clear 403, axe-core
  * with no serious violation on each page, no console error or CSP violation. Screenshots go to
- * artifacts/browser/admin-*.png. Not run here against a real cluster (TokenReview and RBAC of a real
- * API server): that is test/e2e territory.
+ * artifacts/browser/admin-*.png. With a real API server (TokenReview, RBAC) and a migration the real
+ * controller runs: test/e2e/console.e2e.test.ts (in chromium) and test/e2e/console-admin.e2e.test.ts.
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
