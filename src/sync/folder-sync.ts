@@ -25,7 +25,7 @@ import type { MessageRules } from './rewrite/message-rules.js';
 import { type FolderState, folderStatuses, type SideState } from './state.js';
 import type { ByteCap, Throttle } from './throttle.js';
 import type { FolderPair } from './types.js';
-import { changedOnDestination, missingOnDestination, sourceUidsSafeToDelete } from './verification.js';
+import { sourceUidsSafeToDelete, verifyFolder } from './verification.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 export interface FolderRunContext {
@@ -285,8 +285,9 @@ export async function syncFolder(
   let missing: number | undefined;
   let changedByServer: number[] | undefined;
   if (mustVerify) {
-    missing = missingOnDestination(sourceMessages, destinationNow.messages, expected).length;
-    changedByServer = changedOnDestination(sourceMessages, destinationNow.messages, expected);
+    const verified = verifyFolder(sourceMessages, destinationNow.messages, expected);
+    missing = verified.missing.length;
+    changedByServer = verified.changed;
   }
 
   if (ctx.labels && !ctx.stop.stopped) {

@@ -127,6 +127,11 @@ export class MessageList implements MessageSeq {
     if (eightBit) this.eightBit.set(i, eightBit);
   }
 
+  /** Whether any message has 8-bit header bytes (else every sameEightBitBytes with a list without any is true). */
+  get hasEightBitHeaders(): boolean {
+    return this.eightBit.size > 0;
+  }
+
   /**
    * Whether message `a` of this list and its twin `b` of `other` (same identity) have the same
    * 8-bit header bytes: false when only one has 8-bit bytes, or they differ (a server rewrote one).

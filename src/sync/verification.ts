@@ -26,11 +26,7 @@ export function missingOnDestination(
   destination: MessageList,
   expected: Expected = ALL,
 ): number[] {
-  const missing: number[] = [];
-  pairUp(source, destination, expected, (uid, paired) => {
-    if (!paired) missing.push(uid);
-  });
-  return missing.sort((a, b) => a - b);
+  return verifyFolder(source, destination, expected).missing;
 }
 
 /** Source UIDs whose copy is on the destination: with k source copies and j destination copies, min(k, j) of them. */
@@ -56,11 +52,24 @@ export function changedOnDestination(
   destination: MessageList,
   expected: Expected = ALL,
 ): number[] {
-  const uids: number[] = [];
+  return verifyFolder(source, destination, expected).changed;
+}
+
+/** The verification pass in one walk: missingOnDestination and changedOnDestination. */
+export function verifyFolder(
+  source: MessageList,
+  destination: MessageList,
+  expected: Expected = ALL,
+): { missing: number[]; changed: number[] } {
+  const missing: number[] = [];
+  const changed: number[] = [];
+  // Nearly every folder has no 8-bit header bytes on either side: then no twin can differ in them.
+  const compareBytes = source.hasEightBitHeaders || destination.hasEightBitHeaders;
   pairUp(source, destination, expected, (uid, paired, sourceIndex, twin) => {
-    if (paired && !source.sameEightBitBytes(sourceIndex, destination, twin)) uids.push(uid);
+    if (!paired) missing.push(uid);
+    else if (compareBytes && !source.sameEightBitBytes(sourceIndex, destination, twin)) changed.push(uid);
   });
-  return uids.sort((a, b) => a - b);
+  return { missing: missing.sort((a, b) => a - b), changed: changed.sort((a, b) => a - b) };
 }
 
 /**
