@@ -4,7 +4,11 @@
  *   `host1;user1;password1;host2;user2;password2;[extra imapsync options]`,
  *   lines starting with # are comments (the FAQ's Windows loop, eol=#);
  * - csv: a header line naming the columns (host1, port1, user1, password1,
- *   host2, port2, user2, password2, options; only user1 is required).
+ *   host2, port2, user2, password2, options, oauth2refresh1, oauth2refresh2;
+ *   only user1 is required). An oauth2refresh column names a Secret and key
+ *   (`name/key`) holding the account's OAuth2 refresh material: the material
+ *   itself (a JSON object) stays in its own Secret, never in the file. file.txt
+ *   has fixed columns and no such field (docs: use CSV or inline accounts).
  *
  * Pure: text in, rows and errors out, each with its line number. An error
  * never repeats a field of the line (a password could be anywhere in it); the
@@ -24,6 +28,8 @@ export interface AccountFileSide {
   user: string;
   /** As written in the file (never trimmed: spaces may be part of it). */
   password?: string;
+  /** CSV `oauth2refresh1`/`oauth2refresh2`: the Secret (in the migration's namespace) with the refresh material. */
+  oauth2RefreshSecretRef?: { name: string; key: string };
 }
 
 export interface AccountRow {
@@ -45,7 +51,22 @@ export interface ParsedAccountFile {
   errors: RowError[];
 }
 
-export const CSV_COLUMNS = ['host1', 'port1', 'user1', 'password1', 'host2', 'port2', 'user2', 'password2', 'options'];
+export const CSV_COLUMNS = [
+  'host1',
+  'port1',
+  'user1',
+  'password1',
+  'host2',
+  'port2',
+  'user2',
+  'password2',
+  'options',
+  'oauth2refresh1',
+  'oauth2refresh2',
+];
+
+const OBJECT_NAME = new RegExp(PATTERNS.objectName.pattern);
+const SECRET_KEY = new RegExp(PATTERNS.secretKey.pattern);
 
 type Record_ = { record: string[] | Record<string, string>; info: { lines: number; error?: { code: string } } };
 
@@ -92,6 +113,34 @@ const orUndefined = (value: string | undefined): string | undefined => {
 const passwordOf = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value;
 
+/**
+ * An oauth2refresh column: `secret-name/key`. An error never quotes the field (a token pasted there
+ * by mistake must not reach a status or a terminal).
+ */
+function parseSecretRef(
+  value: string | undefined,
+  column: string,
+  line: number,
+  errors: RowError[],
+): { name: string; key: string } | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') return undefined;
+  const slash = text.indexOf('/');
+  const name = text.slice(0, slash);
+  const key = text.slice(slash + 1);
+  const fits = (part: string, pattern: RegExp) => part.length >= 1 && part.length <= 253 && pattern.test(part);
+  if (slash < 0 || !fits(name, OBJECT_NAME) || !fits(key, SECRET_KEY)) {
+    errors.push({
+      line,
+      message:
+        `${column} must be secret-name/key: a Secret in the migration's namespace and its key holding the ` +
+        'OAuth2 refresh material (the material itself does not go in the file)',
+    });
+    return undefined;
+  }
+  return { name, key };
+}
+
 function buildRow(
   line: number,
   get: (column: string) => string | undefined,
@@ -110,21 +159,38 @@ function buildRow(
   }
   const port1 = parsePort(get('port1'), 'port1', line, errors);
   const port2 = parsePort(get('port2'), 'port2', line, errors);
+  const refresh1 = parseSecretRef(get('oauth2refresh1'), 'oauth2refresh1', line, errors);
+  const refresh2 = parseSecretRef(get('oauth2refresh2'), 'oauth2refresh2', line, errors);
+  for (const [n, refresh] of [
+    ['1', refresh1],
+    ['2', refresh2],
+  ] as const) {
+    if (refresh && passwordOf(get(`password${n}`)) !== undefined) {
+      errors.push({ line, message: `password${n} and oauth2refresh${n} are both given: one credential per side` });
+    }
+  }
   let argv: string[] = [];
   if (options.trim() !== '') argv = parseArgsStringToArgv(options);
   if (errors.length > before || !user1) return undefined;
-  const side = (host: string | undefined, port: number | undefined, user: string, password: string | undefined) => {
+  const side = (
+    host: string | undefined,
+    port: number | undefined,
+    user: string,
+    password: string | undefined,
+    refresh: AccountFileSide['oauth2RefreshSecretRef'],
+  ) => {
     const out: AccountFileSide = { user };
     const h = orUndefined(host);
     if (h) out.host = h;
     if (port !== undefined) out.port = port;
     if (password !== undefined) out.password = password;
+    if (refresh) out.oauth2RefreshSecretRef = refresh;
     return out;
   };
   return {
     line,
-    source: side(get('host1'), port1, user1, passwordOf(get('password1'))),
-    destination: side(get('host2'), port2, orUndefined(get('user2')) ?? user1, passwordOf(get('password2'))),
+    source: side(get('host1'), port1, user1, passwordOf(get('password1')), refresh1),
+    destination: side(get('host2'), port2, orUndefined(get('user2')) ?? user1, passwordOf(get('password2')), refresh2),
     options: argv,
   };
 }

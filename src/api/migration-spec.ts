@@ -97,7 +97,8 @@ export const AccountsFrom = Type.Object(
           default: 'imapsync',
           description:
             "imapsync: FAQ.Massive's file.txt, host1;user1;password1;host2;user2;password2;[imapsync options]. " +
-            'csv: a header line, columns host1, port1, user1, password1, host2, port2, user2, password2, options.',
+            'csv: a header line, columns host1, port1, user1, password1, host2, port2, user2, password2, options, ' +
+            'oauth2refresh1, oauth2refresh2 (secret-name/key of a Secret holding the OAuth2 refresh material).',
         },
       ),
     ),

@@ -24,7 +24,8 @@ export const IMPORT_USAGE = `Usage: mailsync import FILE --template T.yaml [--fo
 Reads an account file and prints a Secret holding it and a MailMigration that
 migrates its accounts (kubectl apply -f - takes the output), or applies both.
   FILE               imapsync's file.txt (host1;user1;password1;host2;user2;password2;[options])
-                     or a CSV with a header (host1,port1,user1,password1,host2,port2,user2,password2,options)
+                     or a CSV with a header (host1,port1,user1,password1,host2,port2,user2,password2,options,
+                     oauth2refresh1,oauth2refresh2: secret-name/key of the account's OAuth2 refresh material)
   --template T.yaml  a MailMigration (its spec is kept: schedule, concurrency...) or only its
                      template (the MailSync spec fields shared by all accounts)
   --format F         imapsync or csv (default: csv for a .csv file, else imapsync)

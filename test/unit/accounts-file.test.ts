@@ -74,6 +74,42 @@ describe('CSV with a header', () => {
     expect(errors[0]?.message).not.toContain('secret');
   });
 
+  it("oauth2refresh1/2 name the Secret and key of an account's OAuth2 refresh material", () => {
+    const text =
+      'user1,oauth2refresh1,password2,oauth2refresh2\njoe,joe-oauth/refresh.json,pw2,\nann,,,ann-oauth/dst\n';
+    const { rows, errors } = parseAccountFile(text, 'csv');
+    expect(errors).toEqual([]);
+    expect(rows.map((r) => [r.source, r.destination])).toEqual([
+      [
+        { user: 'joe', oauth2RefreshSecretRef: { name: 'joe-oauth', key: 'refresh.json' } },
+        { user: 'joe', password: 'pw2' },
+      ],
+      [{ user: 'ann' }, { user: 'ann', oauth2RefreshSecretRef: { name: 'ann-oauth', key: 'dst' } }],
+    ]);
+  });
+
+  it.each([
+    ['no key', 'joe-oauth', 'oauth2refresh1 must be secret-name/key'],
+    ['the refresh material itself', '{"refreshToken":"1//secret-token"}', 'oauth2refresh1 must be secret-name/key'],
+    ['an upper-case Secret name', 'Joe/key', 'oauth2refresh1 must be secret-name/key'],
+    ['a key with a slash', 'joe/a/secret', 'oauth2refresh1 must be secret-name/key'],
+  ])('refuses an oauth2refresh column with %s, quoting no field', (_name, value, message) => {
+    const text = `user1,oauth2refresh1\njoe,"${value.replaceAll('"', '""')}"\n`;
+    const { rows, errors } = parseAccountFile(text, 'csv');
+    expect(rows).toEqual([]);
+    expect(errors).toEqual([{ line: 2, message: expect.stringContaining(message) }]);
+    expect(errors[0]?.message).not.toContain('secret-token');
+    expect(errors[0]?.message).not.toContain('joe');
+  });
+
+  it('refuses a password and an oauth2refresh for the same side', () => {
+    const { rows, errors } = parseAccountFile('user1,password1,oauth2refresh1\njoe,secret,joe-oauth/key\n', 'csv');
+    expect(rows).toEqual([]);
+    expect(errors).toEqual([
+      { line: 2, message: 'password1 and oauth2refresh1 are both given: one credential per side' },
+    ]);
+  });
+
   it('keeps the good rows when one is bad', () => {
     const { rows, errors } = parseAccountFile('user1,port1\na,1\nb,x\nc,3\n', 'csv');
     expect(rows.map((r) => [r.line, r.source.user])).toEqual([

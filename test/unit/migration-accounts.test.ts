@@ -141,6 +141,11 @@ describe('resolveAccounts', () => {
     ['no host anywhere', ';joe;a;;joe;b', 'no destination host'],
     ['a password in the options column', 'h;joe;a;h2;joe;b;--password1 s3cr3t', '--password1 is not accepted'],
     ['a local file in the options column', 'h;joe;a;h2;joe;b;--passfile2 /etc/pw', '--passfile2 names a file'],
+    [
+      'an OAuth2 access token in the options column (file.txt has no OAuth2 field)',
+      'h;joe;;h2;joe;b;--oauthaccesstoken1 ya29.s3cr3t',
+      '--oauthaccesstoken1 is not accepted',
+    ],
     ['an unknown option', 'h;joe;a;h2;joe;b;--foldr INBOX', 'unknown option --foldr'],
     ['the same account on both sides', 'h;joe;a;h;joe;b', 'the same account'],
     [
@@ -194,6 +199,21 @@ describe('resolveAccounts', () => {
     expect(invalid).toEqual([
       { line: 2, message: `accounts[1]: spec.${side}.user: must not contain control characters (CR, LF, NUL, ...)` },
     ]);
+  });
+
+  it('a CSV row with oauth2refresh1 logs in with its own refresh material, not the template admin login', () => {
+    const parsed = parseAccountFile('user1,password1,oauth2refresh2\njoe,pw1,joe-oauth/refresh.json\n', 'csv');
+    const { accounts, invalid } = resolveAccounts('m', { template }, { kind: 'file', ...parsed }, extraOptionsToSpec);
+    expect(invalid).toEqual([]);
+    expect(accounts).toHaveLength(1);
+    const [account] = accounts;
+    expect(account!.spec.destination).toEqual({
+      host: 'imap.new.example',
+      user: 'joe',
+      oauth2RefreshSecretRef: { name: 'joe-oauth', key: 'refresh.json' },
+    });
+    // Only the password of the file goes into the per-account Secret; the refresh material stays in its own.
+    expect(account!.passwords).toEqual({ source: 'pw1' });
   });
 
   it('keeps the first of two rows for the same pair and reports the second', () => {
