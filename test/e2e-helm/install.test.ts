@@ -33,7 +33,10 @@ import { buildTool, CHART, ROOT, run } from '../chart/tools.js';
 import { mailboxes } from '../e2e/helpers/mail.js';
 import { freePorts } from '../harness/ports.js';
 import { type Prometheus, prometheusUnavailable, startPrometheus } from '../prometheus/prometheus.js';
+import { auditLogUnavailable } from './audit-log.js';
 import { apply, getJson, kubectl, must, operatorUnavailable, Prerequisites, skipReason, waitFor } from './cluster.js';
+import { abortAndLostRun, migrationLifecycle, repeatedEvent } from './controller-verbs.js';
+import { checkLeastPrivilege, placeUnwatched, UNWATCHED_NAMESPACE, unwatchedUntouched } from './least-privilege.js';
 import { type MailFixture, startMailFixture } from './mail-fixture.js';
 import {
   adoptCrd,
@@ -105,13 +108,18 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     const controllerPods = (namespace = NAMESPACE) =>
       getJson<PodList>(['-n', namespace, 'pods', '-l', 'app.kubernetes.io/component=controller'])?.items ?? [];
 
+    /** When this group began: the least-privilege test reads the audit log from here on. */
+    const startedAt = new Date();
+    /** When the uninstall began: it deletes the Roles while the controller still stops. */
+    let uninstallAt: Date | undefined;
+
     beforeAll(async () => {
       helm = buildTool('helm');
       // what an earlier, interrupted run may have left
       helmRun(['uninstall', SECOND_RELEASE, '--namespace', SECOND_NAMESPACE, '--wait']);
       helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
       dropFinalizers();
-      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE]) {
+      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE, UNWATCHED_NAMESPACE]) {
         kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=120s']);
       }
       for (const namespace of [NAMESPACE, SECOND_NAMESPACE]) {
@@ -135,7 +143,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       helmRun(['uninstall', SECOND_RELEASE, '--namespace', SECOND_NAMESPACE, '--wait']);
       helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
       dropFinalizers(); // the operator is gone: nobody else takes them off
-      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE]) {
+      for (const namespace of [NAMESPACE, SECOND_NAMESPACE, USER_NAMESPACE, UNWATCHED_NAMESPACE]) {
         kubectl(['delete', 'namespace', namespace, '--wait=false']);
       }
     });
@@ -252,6 +260,8 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
     });
 
     async function runSync(): Promise<void> {
+      // the same objects in a namespace the release does not watch (rbac.scope=namespace)
+      placeUnwatched(mail.objects);
       apply(NAMESPACE, mail.objects(SYNC));
       let last: MailSync | undefined;
       finished = await waitFor(
@@ -273,6 +283,11 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       const { source, destination } = await mailboxes(mail.pair, mail.user);
       expect(destination).toEqual(source);
     }
+
+    it('namespace scope: a MailSync in a namespace the release does not watch is left alone', () => {
+      prerequisites.require('the install', 'the sync');
+      unwatchedUntouched();
+    });
 
     it('Prometheus: mailsync_messages_copied_total is the number the sync copied', async () => {
       prerequisites.require('the install', 'the sync');
@@ -372,6 +387,22 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       expect(ms.status?.jobName).toBe(finished.status?.jobName);
     });
 
+    // after the Prometheus checks and the upgrade, which count exactly one sync
+    it('kubectl delete aborts a running sync; a Job deleted by hand ends its MailSync as JobDeleted', async () => {
+      prerequisites.require('the install', 'the sync');
+      await abortAndLostRun(mail);
+    });
+
+    it('a MailMigration with passwords in its account file: children and their Secrets follow the file', async () => {
+      prerequisites.require('the install', 'the sync');
+      await migrationLifecycle(mail);
+    });
+
+    it('an Event raised again is counted on the first one', async () => {
+      prerequisites.require('the install');
+      await repeatedEvent();
+    });
+
     it('no password shows in the metrics, the operator log or the MailSync', async () => {
       prerequisites.require('the install', 'the sync');
       const places = [
@@ -385,6 +416,7 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
 
     it('uninstalls: the operator is gone, the CRD and the MailSync stay (helm.sh/resource-policy: keep)', async () => {
       prerequisites.require('the install', 'the sync');
+      uninstallAt = new Date();
       const out = must(helmRun(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']), 'helm uninstall');
       expect(out).toContain(CRD_NAME);
       expect(kubectl(['-n', NAMESPACE, 'get', 'deployment', DEPLOYMENT]).status).not.toBe(0);
@@ -394,5 +426,21 @@ describe.skipIf(skipReason(whyNot(), 'helm end to end'))(
       expect(ms?.status?.phase).toBe('Succeeded');
       expect(ms?.metadata.uid).toBe(finished.metadata.uid);
     });
+
+    // last: the whole group's requests are in the audit log by now
+    it.skipIf(skipReason(auditLogUnavailable(), 'the least-privilege test'))(
+      'least privilege: the audit log shows every verb the chart grants the controller used, none refused, no password',
+      async () => {
+        prerequisites.require('the install', 'the sync');
+        await checkLeastPrivilege({
+          helm,
+          values,
+          since: startedAt,
+          until: uninstallAt,
+          secrets: mail.secrets,
+          jobName: finished.status!.jobName!,
+        });
+      },
+    );
   },
 );

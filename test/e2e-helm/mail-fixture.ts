@@ -15,29 +15,38 @@ export interface MailFixture {
   /** Every password used: none may show up anywhere else. */
   secrets: string[];
   objects(name: string): object[];
+  /**
+   * Another user with `messages` on the source (its passwords join `secrets`) and the Secret +
+   * MailSync (spec fields added from `over`) that sync it.
+   */
+  account(user: string, messages: number): Promise<{ objects(name: string, over?: Partial<MailSyncSpec>): object[] }>;
+  /** A new password for `user` on one server (it joins `secrets`). */
+  newPassword(user: string, side: 'source' | 'destination'): Promise<string>;
 }
 
 export async function startMailFixture(user: string, messages: number): Promise<MailFixture> {
   const pair = await startDovecotPair();
-  const passwords = { source: randomBytes(12).toString('hex'), destination: randomBytes(12).toString('hex') };
-  await pair.a.addUser(user, passwords.source);
-  await pair.b.addUser(user, passwords.destination);
-  const total = await seedMailbox(pair.a, user, messages);
-  const secretName = `${user}-imap`;
-  const endpoint = (port: number, side: 'source' | 'destination') => ({
-    host: '127.0.0.1',
-    port,
-    tls: 'implicit' as const,
-    user,
-    passwordSecretRef: { name: secretName, key: side },
-    caSecretRef: { name: secretName, key: 'ca.crt' },
-  });
-  return {
-    pair,
-    user,
-    total,
-    secrets: [passwords.source, passwords.destination],
-    objects: (name) => [
+  const secrets: string[] = [];
+  const password = () => {
+    const value = randomBytes(12).toString('hex');
+    secrets.push(value);
+    return value;
+  };
+  const account = async (name: string, count: number) => {
+    const passwords = { source: password(), destination: password() };
+    await pair.a.addUser(name, passwords.source);
+    await pair.b.addUser(name, passwords.destination);
+    const total = await seedMailbox(pair.a, name, count);
+    const secretName = `${name}-imap`;
+    const endpoint = (port: number, side: 'source' | 'destination') => ({
+      host: '127.0.0.1',
+      port,
+      tls: 'implicit' as const,
+      user: name,
+      passwordSecretRef: { name: secretName, key: side },
+      caSecretRef: { name: secretName, key: 'ca.crt' },
+    });
+    const objects = (syncName: string, over: Partial<MailSyncSpec> = {}) => [
       {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -48,13 +57,29 @@ export async function startMailFixture(user: string, messages: number): Promise<
       {
         apiVersion: 'mailsync.io/v1alpha1',
         kind: 'MailSync',
-        metadata: { name },
+        metadata: { name: syncName },
         spec: {
           source: endpoint(pair.a.implicitTlsPort, 'source'),
           destination: endpoint(pair.b.implicitTlsPort, 'destination'),
           folders: { automap: true },
+          ...over,
         } satisfies MailSyncSpec,
       },
-    ],
+    ];
+    return { total, objects };
+  };
+  const first = await account(user, messages);
+  return {
+    pair,
+    user,
+    total: first.total,
+    secrets,
+    objects: (name) => first.objects(name),
+    account,
+    newPassword: async (name, side) => {
+      const value = password();
+      await (side === 'source' ? pair.a : pair.b).addUser(name, value);
+      return value;
+    },
   };
 }
