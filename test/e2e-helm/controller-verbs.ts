@@ -120,16 +120,18 @@ export async function migrationLifecycle(mail: MailFixture): Promise<void> {
     ])?.items ?? [];
   const migration = () => getJson<MailMigration>(['-n', NAMESPACE, 'mailmigration', 'olympus']);
   await waitFor(
-    'both children Succeeded',
+    'both children Succeeded, and the migration says so',
     () => {
       const all = children();
-      return all.length === 2 && all.every((c) => c.status?.phase === 'Succeeded') ? all : undefined;
+      const accounts = migration()?.status?.accounts;
+      return all.length === 2 && all.every((c) => c.status?.phase === 'Succeeded') && accounts?.succeeded === 2
+        ? accounts
+        : undefined;
     },
     RUN_TIMEOUT_MS,
     () =>
       `; migration: ${JSON.stringify(migration()?.status)}; children: ${JSON.stringify(children().map((c) => c.status))}`,
   );
-  expect(migration()?.status?.accounts).toMatchObject({ total: 2, succeeded: 2 });
   for (const user of users) {
     const { source, destination } = await mailboxes(mail.pair, user);
     expect(destination, user).toEqual(source);

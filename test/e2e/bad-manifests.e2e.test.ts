@@ -53,7 +53,12 @@ const DENIED = '127.0.0.2';
 const GOOD_PW = { a: `src-${Math.random().toString(36).slice(2)}`, b: `dst-${Math.random().toString(36).slice(2)}` };
 
 /** An admitted bad MailSync: what it changes in a good spec, the Ready reason and the message it must get. */
-type Admitted = [name: string, mutate: (s: Doc) => void, reason: string, message: RegExp];
+type Admitted = [
+  name: string,
+  mutate: (s: Doc, env: { forwarderPort: number }) => void,
+  reason: string,
+  message: RegExp,
+];
 
 const ADMITTED: Admitted[] = [
   [
@@ -128,11 +133,11 @@ const ADMITTED: Admitted[] = [
   ],
   ['planted', () => {}, 'ConfigMapNotOwned', /ConfigMap \S*mailsync-planted/],
   // decided by the worker (a Job of its own, one run: retry.limit 0)
-  ['wrong-password', (s) => (s.destination.passwordSecretRef.key = 'wrong'), 'CredentialRefused', /destination/],
+  ['wrong-password', (s) => (s.destination.passwordSecretRef.key = 'wrong'), 'AuthenticationFailed', /destination/],
   ['connect-refused', (s) => (s.source.port = 1), 'ConnectFailed', /127\.0\.0\.1:1/],
   [
     'egress-denied',
-    (s) => Object.assign(s.source, { host: DENIED }),
+    (s, env) => Object.assign(s.source, { host: DENIED, port: env.forwarderPort }),
     'EgressDenied',
     /source server 127\.0\.0\.2:\d+: the egress policy does not allow this destination/,
   ],
@@ -159,15 +164,15 @@ const MIGRATIONS: [name: string, spec: (template: Doc) => Doc, reason: string, m
       accountsFrom: { secretRef: { name: 'bad-rows', key: 'file.txt' }, format: 'imapsync' },
     }),
     'InvalidAccounts',
-    /line 2/,
+    /line 1: .*line 2: /,
   ],
-  ['mm-no-accounts', (template) => ({ template }), 'NoAccounts', /neither accounts nor accountsFrom/],
   [
     'mm-bad-schedule',
+    // no usable account either: nothing runs
     (template) => ({
       template,
-      accounts: [{ source: { user: 'nobody', passwordSecretRef: { name: 'creds', key: 'source' } } }],
-      schedule: { presync: 'whenever' },
+      accountsFrom: { secretRef: { name: 'bad-rows', key: 'file.txt' }, format: 'imapsync' },
+      schedule: 'whenever',
     }),
     'InvalidSchedule',
     /whenever/,
@@ -181,6 +186,11 @@ const REJECTED_MIGRATIONS: [string, (s: Doc) => void, RegExp][] = [
     'inline user with NUL',
     (s) => (s.accounts[0].destination = { user: 'a\u0000' }),
     /accounts\[0\]\.destination\.user/,
+  ],
+  [
+    'no accounts at all',
+    (s) => delete s.accounts,
+    /give the accounts either inline \(accounts\) or from a Secret \(accountsFrom\)/,
   ],
   ['template admin with LF', (s) => (s.template.destination.authUser = 'admin\n'), /template\.destination\.authUser/],
 ];
@@ -271,7 +281,8 @@ describe.skipIf(skip)('bad manifests beside a running controller', { timeout: 60
       labelled,
     );
     await secret('unlabelled', { source: GOOD_PW.a, destination: GOOD_PW.b });
-    await secret('bad-rows', { 'file.txt': `;good;x;;good;y;\nnot;enough;fields\n` }, labelled);
+    // no usable line: a migration of it creates no child
+    await secret('bad-rows', { 'file.txt': 'not;enough;fields\nalso;bad\n' }, labelled);
     // a ConfigMap named like MailSync "planted"'s state, owned by nobody
     await client.create(paths.configMaps(ns), {
       apiVersion: 'v1',
@@ -304,18 +315,11 @@ describe.skipIf(skip)('bad manifests beside a running controller', { timeout: 60
       source: { host: '127.0.0.1', port: pair.a.implicitTlsPort, tls: 'implicit' },
       destination: { host: '127.0.0.1', port: pair.b.implicitTlsPort, tls: 'implicit' },
     };
-    const admittedSpec = (mutate: (s: Doc) => void) => {
-      const spec = {
-        ...goodSpec(),
-        source: { ...goodSpec().source },
-        destination: { ...goodSpec().destination },
-      } as Doc;
-      spec.source.passwordSecretRef = { ...spec.source.passwordSecretRef };
-      spec.destination.passwordSecretRef = { ...spec.destination.passwordSecretRef };
-      if (spec.source.host === '127.0.0.1') spec.source.port = forwarder.port;
-      mutate(spec);
-      // every row but egress-denied keeps the real source port
-      if (spec.source.host !== DENIED && spec.source.port === forwarder.port) spec.source.port = pair.a.implicitTlsPort;
+    const admittedSpec = (name: string, mutate: Admitted[1]) => {
+      const spec = structuredClone(goodSpec()) as Doc;
+      // an account pair of its own: none waits for the good one's (AccountPairBusy is not what is tested)
+      spec.destination.user = `for-${name}`;
+      mutate(spec, { forwarderPort: forwarder.port });
       return spec as MailSyncSpec;
     };
     const rejectedMigration = (mutate: (s: Doc) => void) => {
@@ -358,7 +362,7 @@ describe.skipIf(skip)('bad manifests beside a running controller', { timeout: 60
       ),
       client.create(paths.mailSyncs(ns), mailSyncObject(ns, 'good', goodSpec())),
       ...ADMITTED.map(([name, mutate]) =>
-        client.create(paths.mailSyncs(ns), mailSyncObject(ns, name, admittedSpec(mutate))),
+        client.create(paths.mailSyncs(ns), mailSyncObject(ns, name, admittedSpec(name, mutate))),
       ),
       ...MIGRATIONS.map(([name, spec]) =>
         client.create(migrationPaths.mailMigrations(ns), migrationObject(name, spec(template))),
