@@ -59,6 +59,12 @@ describe('final statistics', () => {
     expect(formatSummary({ ...summary, messagesChanged: 0 }).join('\n')).not.toContain('changed on the way');
   });
 
+  it('shows the copies the destination server changed (8-bit header bytes), only when there are some', () => {
+    const text = formatSummary({ ...summary, messagesChangedByServer: 2 }).join('\n');
+    expect(text).toMatch(/^Messages changed by the destination server *: 2$/m);
+    expect(formatSummary(summary).join('\n')).not.toContain('changed by the destination server');
+  });
+
   it('adds the dry-run totals and folder sizes when present', () => {
     const text = formatSummary({
       ...summary,
