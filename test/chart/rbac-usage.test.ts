@@ -1,5 +1,8 @@
-/** The least-privilege comparison (rbac-usage.ts) on hand-made manifests and audit events. */
-import { describe, expect, it } from 'vitest';
+/**
+ * The least-privilege comparison (rbac-usage.ts) on hand-made manifests and audit events, and what
+ * it reads from the rendered chart.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { K8sObject } from './manifests.js';
 import {
   type AuditEvent,
@@ -11,6 +14,8 @@ import {
   requestsOf,
   unusedGrants,
 } from './rbac-usage.js';
+import { installed, NAMESPACE, renderChart } from './render.js';
+import { buildTool } from './tools.js';
 
 const SA = { namespace: 'ops', name: 'ctl' };
 const USER = 'system:serviceaccount:ops:ctl';
@@ -159,5 +164,45 @@ describe('unusedGrants and forbiddenRequests', () => {
     const requests = [request({}), request({ verb: 'list', code: 403, namespace: 'b' })];
     expect(forbiddenRequests(requests)).toEqual([requests[1]]);
     expect(requestsIn(requests, ['b', 'c'])).toEqual([requests[1]]);
+  });
+});
+
+describe("the chart's controller grants", () => {
+  let helm = '';
+  beforeAll(() => {
+    helm = buildTool('helm');
+  }, 30 * 60_000);
+  const account = { namespace: NAMESPACE, name: 'mailsync-mailsync-operator' };
+
+  it('namespace scope: the manager rules in each watched namespace, cluster-wide only the list of Leases', () => {
+    const objects = installed(
+      renderChart(helm, ['--set', 'rbac.scope=namespace', '--set', 'watchNamespaces={team-a,team-b}']),
+    );
+    const grants = grantsOf(objects, account);
+    expect(grants.filter((g) => g.namespace === '*').map(grantText)).toEqual([
+      'list coordination.k8s.io/leases in all namespaces',
+    ]);
+    expect([...new Set(grants.map((g) => g.namespace))].sort()).toEqual(['*', NAMESPACE, 'team-a', 'team-b']);
+    const secrets = (namespace: string) =>
+      grants.filter((g) => g.namespace === namespace && g.resource === 'secrets').map((g) => g.verb);
+    expect(secrets('team-a')).toEqual(['get', 'list', 'watch', 'create', 'patch', 'delete']);
+    // the release namespace holds the Lease, nothing of MailSyncs or Secrets
+    expect(grants.filter((g) => g.namespace === NAMESPACE).map((g) => g.resource)).toEqual([
+      'leases',
+      'leases',
+      'leases',
+    ]);
+  });
+
+  it('cluster scope: the manager rules in all namespaces, Secrets included', () => {
+    const grants = grantsOf(installed(renderChart(helm)), account);
+    expect(grants.filter((g) => g.namespace === '*' && g.resource === 'secrets').map((g) => g.verb)).toEqual([
+      'get',
+      'list',
+      'watch',
+      'create',
+      'patch',
+      'delete',
+    ]);
   });
 });
