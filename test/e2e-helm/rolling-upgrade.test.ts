@@ -209,6 +209,7 @@ describe.skipIf(skipReason(whyNot(), 'rolling upgrade end to end'))(
         }
       });
       await waitFor('the Lease watch to start', () => (holders.length > 0 ? true : undefined), 60_000);
+      const upgradeStarted = Date.now();
       const upgrade = helmRun([
         'upgrade',
         RELEASE,
@@ -240,6 +241,10 @@ describe.skipIf(skipReason(whyNot(), 'rolling upgrade end to end'))(
       expect(holders).toEqual([oldLeader, '', newLeader]);
       // the hand-over happened while the syncs ran: the new controller finishes them
       const stillRunning = mailSyncs().filter((ms) => !TERMINAL_PHASES.has(ms.status?.phase ?? 'Pending'));
+      console.log(
+        `rolling upgrade: Lease holders ${JSON.stringify(holders)}; helm upgrade to the new leader ` +
+          `${((Date.now() - upgradeStarted) / 1000).toFixed(0)} s; ${stillRunning.length} of ${SYNCS} syncs still running then`,
+      );
       expect(stillRunning.length).toBeGreaterThan(0);
 
       const finished = await waitFor(
