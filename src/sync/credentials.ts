@@ -40,6 +40,8 @@ export interface CredentialOptions {
   secureContext?: import('node:tls').SecureContext;
   /** Deadline of one token request. */
   timeoutMs?: number;
+  /** Where a token request may go (the run's egress policy, as for the IMAP connections). */
+  egress?: import('../api/egress-policy.js').EgressPolicy;
   logger?: { info(obj: object, msg: string): void };
 }
 
@@ -133,6 +135,7 @@ async function refreshingCredential(file: string, side: Side, options: Credentia
     side,
     timeoutMs: options.timeoutMs ?? 30_000,
     ...(options.secureContext ? { secureContext: options.secureContext } : {}),
+    ...(options.egress ? { egress: options.egress } : {}),
   };
   const endpoint = endpointLabel(material.tokenEndpoint);
   const logged = (event: RefreshEvent) =>

@@ -146,6 +146,7 @@ export async function resolveEndpoint(
     ...(options.env ? { env: options.env } : {}),
     ...(tls.secureContext ? { secureContext: tls.secureContext } : {}),
     timeoutMs: connectTimeoutMs,
+    egress,
     logger,
   });
   const mechanism = effectiveMechanism(endpoint, credential.kind === 'token');

@@ -68,8 +68,9 @@ export class ServerMisbehavedError extends MailsyncError {
  * The message names the host and port only: not the addresses, not the rule (docs/security.md).
  */
 export class EgressDeniedError extends MailsyncError {
-  constructor(side: Side, host: string, port: number) {
-    super('EgressDenied', `${side} server ${host}:${port}: the egress policy does not allow this destination`, {
+  /** `what`: the kind of peer, for the message ("server", "OAuth2 token endpoint"). */
+  constructor(side: Side, host: string, port: number, what = 'server') {
+    super('EgressDenied', `${side} ${what} ${host}:${port}: the egress policy does not allow this destination`, {
       side,
     });
   }

@@ -9,12 +9,18 @@
  *   invalid_client...): AuthError, permanent, as a wrong password;
  * - unreachable, timed out, HTTP 5xx/429: ConnectError, retried later;
  * - certificate not trusted: TlsError;
- * - an answer that is not a token response: ServerMisbehavedError.
+ * - an answer that is not a token response: ServerMisbehavedError;
+ * - the endpoint's address refused by the egress policy: EgressDeniedError
+ *   (the endpoint comes from a Secret the MailSync author chose, so it is
+ *   dialled like an IMAP server: resolved once, checked, then connected to
+ *   exactly the checked addresses; see egress-dial.ts).
  */
 import https from 'node:https';
 import type tls from 'node:tls';
+import { DEFAULT_EGRESS_POLICY, type EgressPolicy } from '../api/egress-policy.js';
 import { describeNetworkError, isNetworkError } from './connect-errors.js';
-import { AuthError, ConnectError, ServerMisbehavedError, type Side, TlsError } from './errors.js';
+import { type DialTarget, dialTarget, type Resolver } from './egress-dial.js';
+import { AuthError, ConnectError, EgressDeniedError, ServerMisbehavedError, type Side, TlsError } from './errors.js';
 import type { RefreshMaterial } from './oauth2-refresh-material.js';
 import { SecretScrubber } from './secret-scrubber.js';
 import { describeTlsError, isCertificateError, isTlsProtocolError } from './tls-errors.js';
@@ -31,6 +37,10 @@ export interface TokenRequestOptions {
   /** Trust for the endpoint's certificate (the side's: system store plus its caFile). Always verified. */
   secureContext?: tls.SecureContext;
   timeoutMs: number;
+  /** Where the request may go (default: DEFAULT_EGRESS_POLICY, which denies link-local and metadata addresses). */
+  egress?: EgressPolicy;
+  /** Tests: a resolver other than the system's. */
+  resolve?: Resolver;
 }
 
 /** A token response is a few KiB at most; anything larger is not one. */
@@ -57,9 +67,11 @@ interface RawResponse {
   body: string;
 }
 
-function post(url: URL, body: string, options: TokenRequestOptions): Promise<RawResponse> {
+function post(url: URL, body: string, options: TokenRequestOptions, target: DialTarget): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     const req = https.request(url, {
+      // Only the addresses the egress policy allowed; the Host header, SNI and certificate check keep the name.
+      lookup: target.lookup,
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
@@ -125,6 +137,24 @@ function errorText(doc: Record<string, unknown> | undefined, scrub: (text: strin
   return description ? `${code} (${description})` : code;
 }
 
+/**
+ * The endpoint dialled like an IMAP server: its name resolved once and each address checked against the
+ * egress policy, so a MailSync author cannot aim the worker's token request at, say, a metadata service.
+ */
+async function tokenEndpointTarget(url: URL, side: Side, where: string, options: TokenRequestOptions) {
+  const port = url.port ? Number(url.port) : 443;
+  // URL keeps IPv6 literals in brackets; the resolver and the policy want the bare address.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  try {
+    return await dialTarget(side, host, port, options.egress ?? DEFAULT_EGRESS_POLICY, options.resolve);
+  } catch (err) {
+    if (err instanceof EgressDeniedError) throw new EgressDeniedError(side, host, port, 'OAuth2 token endpoint');
+    const cause = err instanceof ConnectError ? err.cause : err;
+    const why = isNetworkError(cause) ? describeNetworkError(cause) : 'its name does not resolve';
+    throw new ConnectError(`${where}: ${why}`, { side });
+  }
+}
+
 /** Exchange the refresh token for an access token. */
 export async function requestAccessToken(
   material: RefreshMaterial,
@@ -139,9 +169,11 @@ export async function requestAccessToken(
     return s;
   });
   const scrub = (text: string) => scrubbers.reduce((out, s) => s.scrub(out), text);
+  const url = material.tokenEndpoint;
+  const target = await tokenEndpointTarget(url, side, where, options);
   let response: RawResponse;
   try {
-    response = await post(material.tokenEndpoint, formBody(material, refreshToken), options);
+    response = await post(url, formBody(material, refreshToken), options, target);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (isCertificateError(err) || isTlsProtocolError(err)) {

@@ -14,9 +14,10 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { egressPolicy } from '../../src/api/egress-policy.js';
 import type { Endpoint } from '../../src/api/spec.js';
 import { resolveEndpoint } from '../../src/sync/endpoint.js';
-import { AuthError, ConfigError, ConnectError, TlsError } from '../../src/sync/errors.js';
+import { AuthError, ConfigError, ConnectError, EgressDeniedError, TlsError } from '../../src/sync/errors.js';
 import { RawImapConnection } from '../../src/sync/imap-raw/connection.js';
 import type { ResolvedEndpoint } from '../../src/sync/types.js';
 import { type DovecotPair, startDovecotPair } from '../harness/dovecot.js';
@@ -157,6 +158,40 @@ describe('access token from refresh material', () => {
     await session(endpoint);
     expect(events('oauth2Refresh').map((e) => e.rotated)).toEqual([true, true, true]);
     expectNoSecrets(logLines.join('\n'));
+  });
+});
+
+describe('token endpoint and the egress policy', () => {
+  // The endpoint comes from a Secret the MailSync author writes: it is dialled under the run's egress
+  // policy like the IMAP servers, so it cannot be aimed at an address the policy denies.
+  test('a token endpoint whose port the policy does not allow: EgressDenied, no request reaches it', async () => {
+    const endpoint = await endpointWith(await refreshFile(tokens.grant('alice')));
+    const before = tokens.requests;
+    const onlyImap = egressPolicy({ allowPorts: [endpoint.port!] });
+    const err = await failure(resolveEndpoint(endpoint, 'source', { ...opts(), egress: onlyImap }));
+    expect(err).toBeInstanceOf(EgressDeniedError);
+    expect((err as EgressDeniedError).reason).toBe('EgressDenied');
+    const port = new URL(tokens.url).port;
+    expect(err.message).toBe(
+      `source OAuth2 token endpoint 127.0.0.1:${port}: the egress policy does not allow this destination`,
+    );
+    expect(tokens.requests - before).toBe(0);
+  });
+
+  test('a cloud metadata address as the token endpoint is denied by the default policy', async () => {
+    const material = { ...tokens.grant('alice'), tokenEndpoint: 'https://169.254.169.254/token' };
+    const err = await failure(resolved(material));
+    expect(err).toBeInstanceOf(EgressDeniedError);
+    expect(err.message).toContain('source OAuth2 token endpoint 169.254.169.254:443');
+    expectNoSecrets(err.message, logLines.join('\n'));
+  });
+
+  test('the same endpoint under a policy that allows it: a token, as without a policy', async () => {
+    const endpoint = await endpointWith(await refreshFile(tokens.grant('alice')));
+    const both = egressPolicy({ allowPorts: [endpoint.port!, Number(new URL(tokens.url).port)] });
+    const before = tokens.requests;
+    await session(await resolveEndpoint(endpoint, 'source', { ...opts(), egress: both }));
+    expect(tokens.requests - before).toBe(1);
   });
 });
 
