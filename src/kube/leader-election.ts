@@ -198,7 +198,8 @@ export class LeaderElector {
         leaseDurationSeconds,
         renewTime: microTime(now) as unknown as Date,
         acquireTime: (changingHands ? microTime(now) : spec.acquireTime) as unknown as Date,
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (changingHands && holder ? 1 : 0),
+        // As client-go: every acquisition by a new holder counts, a released (empty) Lease's included.
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (changingHands ? 1 : 0),
       },
     };
   }

@@ -69,12 +69,15 @@ describe('leader election', () => {
     const first = renewedAt();
     await until(() => renewedAt() > first);
     expect(lease()?.spec?.holderIdentity).toBe('a');
+    expect(lease()?.spec?.leaseTransitions).toBe(0);
     expect(b.events).toEqual([]);
     expect(b.elector.leading).toBe(false);
 
     await a.elector.stop();
     await b.started;
     expect(lease()?.spec?.holderIdentity).toBe('b');
+    // client-go counts every acquisition by a new holder, a released (empty) Lease included.
+    expect(lease()?.spec?.leaseTransitions).toBe(1);
     expect(a.events).toEqual(['started']);
   });
 
