@@ -50,10 +50,15 @@ async function suspendJob(input: StepInput, job: JobView): Promise<void> {
   }
 }
 
-export async function removeFinalizer(input: StepInput): Promise<void> {
+/**
+ * Takes our finalizer off (a merge patch on the very version seen). False when there was none to
+ * take, or the MailSync is gone already: a reconcile on a cache that has not seen the deletion yet
+ * finds it so.
+ */
+export async function removeFinalizer(input: StepInput): Promise<boolean> {
   const { mailSync, ctx } = input;
   const finalizers = mailSync.metadata.finalizers ?? [];
-  if (!finalizers.includes(FINALIZER)) return;
+  if (!finalizers.includes(FINALIZER)) return false;
   try {
     await ctx.client.mergePatch(paths.mailSync(mailSync.metadata.namespace!, mailSync.metadata.name!), {
       metadata: {
@@ -61,8 +66,10 @@ export async function removeFinalizer(input: StepInput): Promise<void> {
         resourceVersion: mailSync.metadata.resourceVersion,
       },
     });
+    return true;
   } catch (error) {
     if (!isNotFound(error)) throw error;
+    return false;
   }
 }
 
@@ -116,12 +123,17 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
   const wasRunning = runInProgress(status);
   const live = runLog?.snapshot();
   const summary = (live?.summary ?? status.summary) as Summary | undefined;
-  if (wasRunning) {
+  const summaryText = summary?.message ? `${summary.message}; ${summaryTotals(summary)}` : summaryTotals(summary);
+  const recordAborted = () => {
     const why = keep ? 'spec.suspend' : 'deletion';
-    const summaryText = summary?.message ? `${summary.message}; ${summaryTotals(summary)}` : summaryTotals(summary);
     ctx.events.record(mailSync, 'Normal', 'Aborted', `sync aborted by ${why}: ${summaryText}`);
     log.info({ why }, 'run aborted: %s', summaryText);
-    if (keep && runLog?.fullSummary?.state) {
+  };
+  // A deletion is recorded once its finalizer is off (below): a second look at the same
+  // MailSync, from a cache behind the deletion, would record it again without the summary.
+  if (wasRunning && keep) {
+    recordAborted();
+    if (runLog?.fullSummary?.state) {
       const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, runLog.fullSummary.state);
       if (!saved.saved) log.warn(saved.why);
     }
@@ -156,7 +168,7 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
     await commitStatus(input, next, { flush: true });
     return {};
   }
-  await removeFinalizer(input);
+  if ((await removeFinalizer(input)) && wasRunning) recordAborted();
   ctx.status.forget(key);
   return {};
 }

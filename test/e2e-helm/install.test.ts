@@ -7,8 +7,12 @@
  *   127.0.0.1) runs to Succeeded, its worker Job carrying the pull secret -> Prometheus says
  *   mailsync_messages_copied_total is what the sync copied; every metric the dashboard and the
  *   alerts use is exported; the alert rules and the dashboard queries evaluate -> helm upgrade with
- *   changed values rolls out a new pod that leaves the finished sync alone -> helm uninstall removes
- *   the operator and keeps the CRD and the MailSync (helm.sh/resource-policy: keep).
+ *   changed values rolls out a new pod that leaves the finished sync alone -> the controller's other
+ *   duties (abort, a lost run, a MailMigration with passwords, a repeated Event: controller-verbs.ts)
+ *   -> helm uninstall removes the operator and keeps the CRD and the MailSync
+ *   (helm.sh/resource-policy: keep) -> least privilege (least-privilege.ts): the release runs in
+ *   namespace scope, a MailSync in an unwatched namespace stays untouched, and the API server's audit
+ *   log shows every verb the chart grants the controller used, none refused, no password.
  *
  * When the install or the sync fails, the tests that need it fail at once with its message
  * (Prerequisites) instead of each waiting out its own bound.

@@ -164,6 +164,22 @@ describe.each(['delete', 'suspend'] as const)('abort by %s', (how) => {
 });
 
 describe('deletion', () => {
+  it('a reconcile on the cache from before the finalizer went records no second Aborted Event', async () => {
+    const { w } = running('delete');
+    await w.reconcile('joe');
+    workerStopped(w);
+    await w.settle();
+    w.freezeCaches();
+    const mark = w.mark();
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.mailSync()).toBeUndefined();
+    // the informer has not seen the deletion yet: the same MailSync, still with its finalizer
+    expect(await w.reconcile('joe')).toEqual({});
+    expect(w.events(mark).map((e) => [e.reason, e.message])).toEqual([
+      ['Aborted', expect.stringContaining('sync aborted by deletion: aborted by SIGTERM after 7 messages')],
+    ]);
+  });
+
   it.each([
     {
       name: 'after a recorded run: the finalizer goes at once, no Event (the finished Job goes with the owner)',
