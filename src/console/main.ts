@@ -16,7 +16,8 @@ import { Informer, withoutManagedFields } from '../kube/informers.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { loadConnectionSource } from '../kube/kube-config.js';
 import { checkLogin } from '../sync/login-check.js';
-import { adminApp } from './admin/admin-app.js';
+import { adminApp, adminChangeSources } from './admin/admin-app.js';
+import { AdminChanges } from './admin/admin-changes.js';
 import { consoleApp } from './app.js';
 import { CONSOLE_USAGE, ConsoleConfigError, parseConsoleConfig } from './config.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -80,8 +81,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   await informer.start();
 
   let admin: ReturnType<typeof adminApp> | undefined;
+  const adminSources: ReturnType<typeof adminChangeSources> = [];
   if (config.admin) {
     const namespaces = config.adminNamespaces.length > 0 ? config.adminNamespaces : [namespace];
+    adminSources.push(...adminChangeSources(client, namespaces, log));
+    // Not awaited: the admin view works without them (a page is then refreshed by hand).
+    for (const informer of adminSources) void informer.start();
     admin = adminApp({
       client,
       namespaces,
@@ -90,6 +95,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       maxRunningPerHost: config.maxRunningPerHost,
       secureCookies: config.tls !== undefined,
       log,
+      changes: new AdminChanges(adminSources),
     });
     log.info({ namespaces, authProxyTrusted: config.authProxyTrusted.ranges }, 'admin view on /admin');
   }
@@ -147,6 +153,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     log.info('console stopping');
     stopHousekeeping();
     informer.stop();
+    for (const source of adminSources) source.stop();
     server.close();
     // Live views never end on their own; give them a moment, then leave.
     setTimeout(() => process.exit(0), 2000).unref();

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminChanges } from '../../src/console/admin/admin-changes.js';
 import { adminFixture } from '../kube/console-admin-fixture.js';
 import { fakeConsole } from '../unit/console/fakes.js';
 import { axeViolations, chromiumSkipReason, launch, screenshot, serious } from './browser.js';
@@ -27,9 +28,19 @@ describe.skipIf(skip)('the admin view in chromium', { timeout: 120_000 }, () => 
   let close: () => void;
   const problems: string[] = [];
 
+  /** What the console's informers would say: the fake API's objects changed. */
+  const handlers: (() => void)[] = [];
+  const changed = () => {
+    for (const h of handlers) h();
+  };
+  const changes = new AdminChanges([{ onChange: (h) => handlers.push(h) }], { coalesceMs: 50, minIntervalMs: 50 });
+
   beforeAll(async () => {
-    fixture = await adminFixture();
-    const { app } = fakeConsole({ admin: fixture.admin });
+    fixture = await adminFixture({ changes });
+    const { app } = fakeConsole({
+      admin: fixture.admin,
+      script: () => readFile(new URL('../../dist/console/client/live.js', import.meta.url), 'utf8'),
+    });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
     });
@@ -112,6 +123,33 @@ describe.skipIf(skip)('the admin view in chromium', { timeout: 120_000 }, () => 
     const lines = csv.trim().split('\n');
     expect(lines[0]).toMatch(/^line,account,sourceHost,/);
     expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['joe -> joe', 'ann -> ann']);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('live: the list page reloads itself when a migration changes, not while the upload form is open', async () => {
+    const page = await signIn('admin-token');
+    await page.waitForURL(`${base}/admin`);
+    const phase = page.locator('tr[data-sync="team-b/solo"] td').nth(1);
+    expect(await phase.textContent()).toBe('Running');
+    await expect.poll(() => changes.subscribers).toBe(1);
+    const path = '/apis/mailsync.io/v1alpha1/namespaces/team-b/mailsyncs/solo';
+    const solo = fixture.api.objects.get(path) as unknown as { status: { phase: string } };
+    fixture.api.put(path, { ...solo, status: { ...solo.status, phase: 'Failed' } } as never);
+    changed();
+    await expect.poll(() => phase.textContent()).toBe('Failed');
+    expect(await page.locator('#admin-live').textContent()).toContain('reloads itself');
+    await screenshot(page, 'admin-06-live-update');
+
+    // Busy with the upload form: no reload (what was typed stays), a note says an update waits.
+    await page.locator('details.upload > summary').click();
+    await page.locator('#u-name').fill('typed-name');
+    await expect.poll(() => changes.subscribers).toBe(1);
+    fixture.api.put(path, { ...solo, status: { ...solo.status, phase: 'Succeeded' } } as never);
+    changed();
+    await expect.poll(() => page.locator('#admin-live').textContent()).toContain('reload it to see the new state');
+    expect(await page.locator('#u-name').inputValue()).toBe('typed-name');
+    expect(await phase.textContent()).toBe('Failed');
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -140,8 +140,12 @@ describe('web console in the chart', () => {
 
 const CONSOLE = 'mailsync-mailsync-operator-console';
 const ADMIN_RULES = [
-  { apiGroups: ['mailsync.io'], resources: ['mailmigrations'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
-  { apiGroups: ['mailsync.io'], resources: ['mailsyncs'], verbs: ['get', 'list', 'patch', 'delete'] },
+  {
+    apiGroups: ['mailsync.io'],
+    resources: ['mailmigrations'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  { apiGroups: ['mailsync.io'], resources: ['mailsyncs'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'delete'] },
 ];
 

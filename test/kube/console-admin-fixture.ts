@@ -11,6 +11,7 @@ import pino from 'pino';
 import type { MailSync } from '../../src/api/mailsync.js';
 import type { MailMigration } from '../../src/api/migration-object.js';
 import { AccessGate } from '../../src/console/admin/access-gate.js';
+import type { AdminChanges } from '../../src/console/admin/admin-changes.js';
 import { adminRoutes } from '../../src/console/admin/admin-routes.js';
 import { adminPaths, KubeAdminStore } from '../../src/console/admin/admin-store.js';
 import { Authenticator } from '../../src/console/admin/authenticate.js';
@@ -25,7 +26,7 @@ import { FakeReviews } from './fake-reviews.js';
 export const NAMESPACES = ['mail', 'team-b'];
 
 export async function adminFixture(
-  options: { trusted?: string; peer?: string; loginBurst?: number; bearerBurst?: number } = {},
+  options: { trusted?: string; peer?: string; loginBurst?: number; bearerBurst?: number; changes?: AdminChanges } = {},
 ) {
   const api = await new FakeApiServer().start();
   const reviews = new FakeReviews(api);
@@ -84,6 +85,7 @@ export async function adminFixture(
     secureCookies: false,
     log,
     peerAddress: () => options.peer,
+    ...(options.changes ? { changes: options.changes } : {}),
     ...(options.loginBurst ? { loginLimit: new KeyedRateLimit({ burst: options.loginBurst, perMinute: 1 }) } : {}),
     now: () => new Date('2026-12-03T10:00:00Z'),
   });

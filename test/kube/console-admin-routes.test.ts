@@ -2,9 +2,11 @@
  * The admin view's routes on the fake API server (console-admin-fixture.ts): sign-in (bearer header, the
  * form's session, a trusted proxy), lists and filters, per-host load, the RBAC gate on every list
  * and action (403 with a clear message; a failing review refuses), CSRF, abort / suspend / run now,
- * the report download and the upload of an account file (its passwords never in a page or a log).
+ * the report download and the upload of an account file (its passwords never in a page or a log),
+ * the live "changed" stream.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AdminChanges } from '../../src/console/admin/admin-changes.js';
 import { fakeConsole } from '../unit/console/fakes.js';
 import { adminFixture } from './console-admin-fixture.js';
 
@@ -136,6 +138,45 @@ describe('admin view: authentication', () => {
     await trustedSetup.stop();
     const untrusted = await setup({ trusted: '127.0.0.1', peer: '10.9.9.9' });
     expect((await untrusted.app.request('/admin', { headers })).status).toBe(401);
+  });
+});
+
+describe('admin view: live updates (GET /admin/events)', () => {
+  function changeSource() {
+    const handlers: (() => void)[] = [];
+    return { onChange: (h: () => void) => handlers.push(h), change: () => handlers.forEach((h) => h()) };
+  }
+
+  it('a signed-in user who may list gets a "changed" event when a watched object changes; the page says it is live', async () => {
+    const source = changeSource();
+    const changes = new AdminChanges([source], { coalesceMs: 1, minIntervalMs: 1 });
+    const { app } = await setup({ changes });
+    const page = await (await app.request('/admin', { headers: bearer('admin-token') })).text();
+    expect(page).toContain('data-events="/admin/events"');
+    expect(page).toContain('<script type="module" src="/X/static/console.js"></script>');
+    const res = await app.request('/admin/events', { headers: bearer('viewer-token') });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    await vi.waitFor(() => expect(changes.subscribers).toBe(1));
+    source.change();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe('event: changed\ndata: {}\n\n');
+    await reader.cancel();
+    await vi.waitFor(() => expect(changes.subscribers).toBe(0));
+  });
+
+  it('without credentials 401, without list rights 403; without live updates no stream and no script', async () => {
+    const changes = new AdminChanges([changeSource()]);
+    const { app, stop } = await setup({ changes });
+    expect((await app.request('/admin/events')).status).toBe(401);
+    expect((await app.request('/admin/events', { headers: bearer('nobody-token') })).status).toBe(403);
+    expect(changes.subscribers).toBe(0);
+    await stop();
+    const plain = await setup();
+    expect((await plain.app.request('/admin/events', { headers: bearer('admin-token') })).status).toBe(404);
+    const page = await (await plain.app.request('/admin', { headers: bearer('admin-token') })).text();
+    expect(page).not.toContain('<script');
   });
 });
 

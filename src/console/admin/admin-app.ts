@@ -5,11 +5,13 @@
  */
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { Informer, type KubeObject } from '../../kube/informers.js';
 import type { KubeClient } from '../../kube/kube-client.js';
 import { KeyedRateLimit } from '../rate-limit.js';
 import { AccessGate } from './access-gate.js';
+import type { AdminChanges } from './admin-changes.js';
 import { adminRoutes } from './admin-routes.js';
-import { KubeAdminStore } from './admin-store.js';
+import { ADMIN_KINDS, adminPaths, KubeAdminStore } from './admin-store.js';
 import { Authenticator } from './authenticate.js';
 import { kubeAccessReviewer, kubeTokenReviewer } from './kube-reviews.js';
 import { TokenSessions } from './token-sessions.js';
@@ -23,6 +25,8 @@ export interface AdminAppOptions {
   maxRunningPerHost: number;
   secureCookies: boolean;
   log: Logger;
+  /** Live updates of the list page (adminChangeSources feeds it). */
+  changes?: AdminChanges;
 }
 
 export function adminApp(options: AdminAppOptions): Hono {
@@ -40,5 +44,36 @@ export function adminApp(options: AdminAppOptions): Hono {
     loginLimit: new KeyedRateLimit({ burst: 10, perMinute: 10 }),
     secureCookies: options.secureCookies,
     log: options.log,
+    ...(options.changes ? { changes: options.changes } : {}),
   });
+}
+
+/**
+ * One informer per kind and admin namespace, for the change signal only: each object is cut down to
+ * its name and resourceVersion, so thousands of migration children cost little memory.
+ */
+export function adminChangeSources(
+  client: KubeClient,
+  namespaces: readonly string[],
+  log: Logger,
+): Informer<KubeObject>[] {
+  const bare = (o: KubeObject): KubeObject => ({
+    metadata: {
+      name: o.metadata?.name,
+      namespace: o.metadata?.namespace,
+      resourceVersion: o.metadata?.resourceVersion,
+      uid: o.metadata?.uid,
+    },
+  });
+  return namespaces.flatMap((ns) =>
+    ADMIN_KINDS.map(
+      (kind) =>
+        new Informer<KubeObject>(client, {
+          name: `admin-${kind}/${ns}`,
+          path: adminPaths.collection(kind, ns),
+          transform: bare,
+          log,
+        }),
+    ),
+  );
 }

@@ -1,7 +1,8 @@
 /**
- * The admin view's HTML (hono's `html`: every value escaped). No script at
- * all: filters are a GET form, each action a small POST form with the CSRF
- * token; the style sheet is the console's. Only what the signed-in user may
+ * The admin view's HTML (hono's `html`: every value escaped). Works without
+ * script: filters are a GET form, each action a small POST form with the CSRF
+ * token; the style sheet is the console's. With live updates, the console's
+ * script reloads the list page when a migration or sync changes. Only what the signed-in user may
  * list is on the page, and only the buttons of actions; each is checked
  * again when pressed.
  */
@@ -22,7 +23,7 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export const UPLOAD_LIMIT_BYTES = 1024 * 1024;
 
-function layout(title: string, body: Html, who?: { identity: Identity; csrf: string }): Html {
+function layout(title: string, body: Html, who?: { identity: Identity; csrf: string }, script = false): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -30,6 +31,7 @@ function layout(title: string, body: Html, who?: { identity: Identity; csrf: str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="/X/static/console.css">
+${script ? raw('<script type="module" src="/X/static/console.js"></script>') : ''}
 </head>
 <body>
 <header class="admin"><h1><a href="/admin">Migrations</a></h1>${
@@ -90,6 +92,8 @@ export interface AdminPageInput {
   notices: Notice[];
   /** Namespaces where the user may create migrations (the upload form lists them). */
   uploadNamespaces: readonly string[];
+  /** Live updates (GET /admin/events): the script reloads the page when something changes. */
+  live?: boolean;
 }
 
 function actionForm(
@@ -215,11 +219,17 @@ export function adminPage(input: AdminPageInput): Html {
   return layout(
     'Migrations',
     html`${notices(input.notices)}
+${
+  input.live
+    ? html`<p class="hint" id="admin-live" data-events="/admin/events" role="status">Live: this page reloads itself when a migration or sync changes (not while you type in a form).</p>`
+    : ''
+}
 ${filterForm(input)}
 ${migrationRows(input)}
 ${syncRows(input)}
 ${loadRows(input.loads)}
 ${uploadForm(input)}`,
     { identity: input.identity, csrf: input.csrf },
+    input.live === true,
   );
 }

@@ -5,6 +5,7 @@
  *   POST /admin/action                  abort (delete), suspend, resume, run-now of one object
  *   POST /admin/upload                  an account file that becomes a MailMigration
  *   GET  /admin/report/:ns/:name.csv    the per-account report (`mailsync report`'s code)
+ *   GET  /admin/events                  server-sent "changed" signals (admin-changes.ts): the page reloads
  * Every request is authenticated (authenticate.ts) and every list and action authorised with a
  * SubjectAccessReview for the user (access-gate.ts) before the console's ServiceAccount does it.
  * Every POST carries the CSRF token of the admin cookie.
@@ -13,6 +14,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
 import { type MailSync, PLURAL } from '../../api/mailsync.js';
 import { LABEL_MIGRATION, MIGRATION_PLURAL } from '../../api/migration.js';
@@ -22,6 +24,7 @@ import { CSRF_FIELD, csrfToken, csrfValid, isSessionId, newSessionId } from '../
 import type { Notice } from '../pages.js';
 import type { KeyedRateLimit } from '../rate-limit.js';
 import type { AccessGate } from './access-gate.js';
+import type { AdminChanges } from './admin-changes.js';
 import { migrationMatches, parseFilters, syncMatches } from './admin-filters.js';
 import { adminMessagePage, adminPage, forbiddenPage, loginPage, UPLOAD_LIMIT_BYTES } from './admin-pages.js';
 import { ADMIN_KINDS, type AdminKind, type AdminStore } from './admin-store.js';
@@ -51,6 +54,10 @@ export interface AdminRoutesOptions {
   log: Logger;
   /** Sign-in attempts per peer address (each one is a TokenReview on the API server). */
   loginLimit?: KeyedRateLimit;
+  /** Live updates of the page (GET /admin/events); without them the page is refreshed by hand. */
+  changes?: AdminChanges;
+  /** Cap on open live admin pages. */
+  maxStreams?: number;
   /** The TCP peer (tests give one; default: the socket's). */
   peerAddress?: (c: Context) => string | undefined;
   now?: () => Date;
@@ -72,6 +79,7 @@ export function actionAccess(action: Action, kind: AdminKind, namespace: string,
 export function adminRoutes(options: AdminRoutesOptions): Hono {
   const app = new Hono();
   const { gate, store, log } = options;
+  let streams = 0;
 
   const peer = (c: Context): string | undefined => {
     if (options.peerAddress) return options.peerAddress(c);
@@ -207,8 +215,57 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
         loads: hostLoads(allSyncs, allMigrations, options.maxRunningPerHost),
         notices,
         uploadNamespaces,
+        live: options.changes !== undefined,
       }),
     );
+  });
+
+  app.get('/events', async (c) => {
+    const changes = options.changes;
+    if (!changes) return c.text('no live updates', 404);
+    const identity = await who(c);
+    if (identity instanceof Response) return c.text('sign in first', identity.status === 503 ? 503 : 401);
+    // The signal says only "something changed"; still, only for users who may list in some namespace.
+    let allowed = false;
+    for (const ns of options.namespaces) {
+      if ((await gate.checkAll(identity, [access('list', MIGRATION_PLURAL, ns), access('list', PLURAL, ns)])).allowed) {
+        allowed = true;
+        break;
+      }
+    }
+    if (!allowed) return c.text('forbidden', 403);
+    if (streams >= (options.maxStreams ?? 200)) return c.text('too many live pages', 503);
+    streams++;
+    return streamSSE(c, async (stream) => {
+      let closed = false;
+      let wake: (() => void) | undefined;
+      let pending = false;
+      const unsubscribe = changes.subscribe(() => {
+        pending = true;
+        wake?.();
+      });
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+      try {
+        while (!closed) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            // A comment line now and then keeps proxies from closing an idle stream.
+            setTimeout(resolve, 25_000).unref();
+          });
+          if (closed) break;
+          if (pending) {
+            pending = false;
+            await stream.writeSSE({ event: 'changed', data: '{}' });
+          } else await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+        streams--;
+      }
+    });
   });
 
   app.post('/login', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('too large', 413) }), async (c) => {

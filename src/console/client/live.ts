@@ -4,7 +4,9 @@
  * file): on a sync page it follows /X/sync/NAME/events (server-sent events)
  * and updates the figures, the progress bar, the summary and the log. It
  * writes text only (textContent), never HTML. Without it the page refreshes
- * itself (a <noscript> refresh).
+ * itself (a <noscript> refresh). On the admin list page it follows
+ * /admin/events and reloads the page when something changed, unless the
+ * visitor is busy with a form (then it says an update is waiting).
  */
 
 interface SideView {
@@ -131,4 +133,33 @@ function follow(): void {
   });
 }
 
-document.addEventListener('DOMContentLoaded', follow);
+/** A form field has the focus, or the upload form is open: a reload would lose what was typed. */
+function busy(): boolean {
+  const active = document.activeElement;
+  return (
+    active instanceof HTMLInputElement ||
+    active instanceof HTMLTextAreaElement ||
+    active instanceof HTMLSelectElement ||
+    document.querySelector('details.upload[open]') !== null
+  );
+}
+
+function followAdmin(): void {
+  const note = document.getElementById('admin-live');
+  const url = note?.dataset.events;
+  if (!note || !url) return;
+  const source = new EventSource(url);
+  source.addEventListener('changed', () => {
+    if (!busy()) {
+      source.close();
+      window.location.reload();
+      return;
+    }
+    note.textContent = 'Something changed since this page was loaded: reload it to see the new state.';
+  });
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  follow();
+  followAdmin();
+});

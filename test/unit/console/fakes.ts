@@ -59,6 +59,8 @@ export function fakeConsole(
     checker?: LoginChecker;
     admin?: Hono;
     maxMessagesPerSecond?: number;
+    /** The client script served as /X/static/console.js (default: a stub). */
+    script?: () => Promise<string>;
   } = {},
 ) {
   const source = new FakeSource();
@@ -88,7 +90,7 @@ export function fakeConsole(
     secureCookies: false,
     ...(options.admin ? { admin: options.admin } : {}),
     ...(options.maxMessagesPerSecond !== undefined ? { maxMessagesPerSecond: options.maxMessagesPerSecond } : {}),
-    script: async () => 'console.log("live")',
+    script: options.script ?? (async () => 'console.log("live")'),
     log,
   });
   return { app, source, store, hub, logLines };
