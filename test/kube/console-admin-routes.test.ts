@@ -144,7 +144,14 @@ describe('admin view: authentication', () => {
 describe('admin view: live updates (GET /admin/events)', () => {
   function changeSource() {
     const handlers: (() => void)[] = [];
-    return { onChange: (h: () => void) => handlers.push(h), change: () => handlers.forEach((h) => h()) };
+    return {
+      onChange: (h: () => void) => {
+        handlers.push(h);
+      },
+      change: () => {
+        for (const h of handlers) h();
+      },
+    };
   }
 
   it('a signed-in user who may list gets a "changed" event when a watched object changes; the page says it is live', async () => {
