@@ -15,6 +15,7 @@ import type { KubeClient } from '../../src/kube/kube-client.js';
 import { fakeConsole } from '../unit/console/fakes.js';
 import { clusterSkipReason, connect, createNamespace, deleteNamespace, installCrd } from './helpers/kube.js';
 import { getMigration, installMigrationCrd } from './helpers/migration.js';
+import { grantMigrationRole, serviceAccountToken } from './helpers/rbac.js';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/console-admin.e2e.test.ts: ${skip}`);
@@ -27,46 +28,14 @@ describe.skipIf(skip)('the console admin view on a real API server', { timeout: 
   let app: ReturnType<typeof fakeConsole>['app'];
   const tokens: Record<string, string> = {};
 
-  async function serviceAccountToken(name: string): Promise<string> {
-    await client.create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name },
-    });
-    const request = await client.create<{ status: { token: string } }>(
-      `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`,
-      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
-    );
-    return request.status.token;
-  }
-
   beforeAll(async () => {
     ({ client } = await connect());
     await installCrd(client);
     await installMigrationCrd(client);
     ns = await createNamespace(client, 'e2e-admin');
-    await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'migrations' },
-      rules: [
-        {
-          apiGroups: ['mailsync.io'],
-          resources: ['mailmigrations', 'mailsyncs'],
-          verbs: ['get', 'list', 'create', 'patch', 'delete'],
-        },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      ],
-    });
-    await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'migrations' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'migrations' },
-      subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
-    });
-    tokens.operator = await serviceAccountToken('operator');
-    tokens.nobody = await serviceAccountToken('nobody');
+    await grantMigrationRole(client, ns, 'operator');
+    tokens.operator = await serviceAccountToken(client, ns, 'operator');
+    tokens.nobody = await serviceAccountToken(client, ns, 'nobody');
     const admin = adminApp({
       client,
       namespaces: [ns],

@@ -39,6 +39,7 @@ import {
 } from './helpers/kube.js';
 import { addUserOnBoth, mailboxView, seedMailbox, seedMailboxBatched } from './helpers/mail.js';
 import { installMigrationCrd, migrationTemplate } from './helpers/migration.js';
+import { grantMigrationRole, serviceAccountToken } from './helpers/rbac.js';
 
 const skip = imageSkipReason() ?? chromiumSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/console.e2e.test.ts: ${skip}`);
@@ -273,39 +274,12 @@ describe.skipIf(skip)(
 
     it('the admin view: a ServiceAccount token signs in, an uploaded account file becomes a migration that runs, its report downloads', async () => {
       const messages = await user('gina', 4);
-      await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'migrations' },
-        rules: [
-          {
-            apiGroups: ['mailsync.io'],
-            resources: ['mailmigrations', 'mailsyncs'],
-            verbs: ['get', 'list', 'create', 'patch', 'delete'],
-          },
-          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        ],
-      });
-      await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'migrations' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'migrations' },
-        subjects: [{ kind: 'ServiceAccount', name: 'operator', namespace: ns }],
-      });
-      await client.create(`/api/v1/namespaces/${ns}/serviceaccounts`, {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'operator' },
-      });
-      const { status } = await client.create<{ status: { token: string } }>(
-        `/api/v1/namespaces/${ns}/serviceaccounts/operator/token`,
-        { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
-      );
+      await grantMigrationRole(client, ns, 'operator');
+      const token = await serviceAccountToken(client, ns, 'operator');
 
       const { context, page } = await newPage({ acceptDownloads: true });
       await page.goto(`${web.base}/admin`);
-      await page.getByLabel('Kubernetes token').fill(status.token);
+      await page.getByLabel('Kubernetes token').fill(token);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${web.base}/admin`);
       const pw = passwords.get('gina')!;
