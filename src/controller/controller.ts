@@ -371,11 +371,19 @@ export function trimJob(job: V1Job): V1Job {
   } as V1Job;
 }
 
-/** What the controller reads of a worker pod: identity, labels, owners and status, not the spec. */
+/**
+ * What the controller reads of a worker pod: identity, labels, owners and status; of the spec only the
+ * containers' names and resources (an OutOfMemory message names the limit the worker was killed at).
+ */
 export function trimPod(pod: V1Pod): V1Pod {
   const status = pod.status;
+  const containers = pod.spec?.containers?.map(({ name, resources }) => ({
+    name,
+    ...(resources ? { resources } : {}),
+  }));
   return {
     metadata: pod.metadata,
+    ...(containers ? { spec: { containers } } : {}),
     status: status && {
       phase: status.phase,
       conditions: status.conditions,

@@ -38,6 +38,7 @@ import { NOT_RETRIED } from '../api/retry-policy.js';
 import { SECRET_REF_FIELDS, SECRETS_DIR } from '../api/secret-refs.js';
 import type { Endpoint, Side } from '../api/spec.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
+import { compareQuantities, parseQuantity } from '../kube/quantity.js';
 import { hostKey } from './admission/hosts.js';
 
 export const SPEC_DIR = '/etc/mailsync';
@@ -193,12 +194,33 @@ function secretsVolume(side: Side, endpoint: Endpoint): V1Volume | undefined {
 const quantities = (list: Record<string, string | number> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(list ?? {}).map(([name, value]) => [name, String(value)]));
 
-/** Defaults, overridden per resource by the spec. */
+/** request > limit; a quantity that does not parse is left for the API server to refuse with its own message. */
+function exceeds(request: string, limit: string): boolean {
+  try {
+    return compareQuantities(parseQuantity(request), parseQuantity(limit)) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Defaults, overridden per resource by the spec. A default never puts a request above its limit (the API
+ * server refuses such a pod): as Kubernetes does for a limit given alone, the default request comes down to
+ * a smaller limit the spec gives, and the default limit goes up to a larger request the spec gives.
+ */
 function mergeResources(spec: MailSync['spec']['resources']) {
-  return {
-    requests: { ...DEFAULT_RESOURCES.requests, ...quantities(spec?.requests) },
-    limits: { ...DEFAULT_RESOURCES.limits, ...quantities(spec?.limits) },
-  };
+  const givenRequests = quantities(spec?.requests);
+  const givenLimits = quantities(spec?.limits);
+  const requests: Record<string, string> = { ...DEFAULT_RESOURCES.requests, ...givenRequests };
+  const limits: Record<string, string> = { ...DEFAULT_RESOURCES.limits, ...givenLimits };
+  for (const name of Object.keys(requests)) {
+    const request = requests[name]!;
+    const limit = limits[name];
+    if (limit === undefined || !exceeds(request, limit)) continue;
+    if (!(name in givenRequests)) requests[name] = limit;
+    else if (!(name in givenLimits)) limits[name] = request;
+  }
+  return { requests, limits };
 }
 
 /** The spec as the worker reads it: the MailSync spec unchanged (Secret refs map to the mounted files). */

@@ -170,12 +170,52 @@ describe('Job building', () => {
   });
 
   it('merges resources over the defaults', () => {
-    const pod = buildJob(input(mailSync({ resources: { limits: { memory: '1Gi' }, requests: { cpu: 2 } } }))).spec!
+    const pod = buildJob(input(mailSync({ resources: { limits: { memory: '1Gi' }, requests: { cpu: '500m' } } }))).spec!
       .template.spec!;
     expect(pod.containers[0]!.resources).toEqual({
-      requests: { cpu: '2', memory: DEFAULT_RESOURCES.requests.memory },
+      requests: { cpu: '500m', memory: DEFAULT_RESOURCES.requests.memory },
       limits: { cpu: DEFAULT_RESOURCES.limits.cpu, memory: '1Gi' },
     });
+  });
+
+  // The API server refuses a container whose request is above its limit. A default must never cause that
+  // (found by the fault matrix: `limits: {memory: 96Mi}` alone was a Job the API server rejected, 128Mi > 96Mi):
+  // as Kubernetes does for a limit given alone, the default request comes down to the limit given, and the
+  // default limit goes up to a request given alone. What the spec sets itself is kept as written.
+  it.each([
+    [
+      'a limit under the default request',
+      { limits: { memory: '96Mi' } },
+      { cpu: '100m', memory: '96Mi' },
+      { cpu: '1', memory: '96Mi' },
+    ],
+    [
+      'a cpu limit under the default request',
+      { limits: { cpu: '50m' } },
+      { cpu: '50m', memory: '128Mi' },
+      { cpu: '50m', memory: '512Mi' },
+    ],
+    [
+      'a request over the default limit',
+      { requests: { cpu: 2, memory: '1Gi' } },
+      { cpu: '2', memory: '1Gi' },
+      { cpu: '2', memory: '1Gi' },
+    ],
+    [
+      'both given, kept as written',
+      { requests: { memory: '64Mi' }, limits: { memory: '96Mi' } },
+      { cpu: '100m', memory: '64Mi' },
+      { cpu: '1', memory: '96Mi' },
+    ],
+    [
+      'a limit over the default request',
+      { limits: { memory: '256Mi' } },
+      { cpu: '100m', memory: '128Mi' },
+      { cpu: '1', memory: '256Mi' },
+    ],
+  ])('never builds a request above its limit: %s', (_, resources, requests, limits) => {
+    const pod = buildJob(input(mailSync({ resources }))).spec!.template.spec!;
+    expect(pod.containers[0]!.resources).toEqual({ requests, limits });
   });
 
   it('fails the Job at once on exit codes a retry cannot fix (no retry storm on a wrong password)', () => {

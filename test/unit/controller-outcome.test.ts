@@ -1,5 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { trimPod } from '../../src/controller/controller.js';
 import { computeOutcome, jobState } from '../../src/controller/outcome.js';
 
 const job = (type?: string, reason?: string): V1Job => ({
@@ -102,6 +103,19 @@ describe('run outcome', () => {
         exitCode: 137,
         permanent: true,
       });
+    });
+
+    // Found by the fault matrix: the controller keeps pods trimmed in its cache (trimPod), and the trim
+    // dropped the spec, so every real OOMKilled run said "at its limit of unknown".
+    it('names the limit also for the pod as the controller caches it (trimPod)', () => {
+      const outcome = computeOutcome({
+        job: job('Failed'),
+        pod: trimPod(oomPod('96Mi')),
+        progress: { messagesTotal: 24 },
+      });
+      expect(outcome.message).toBe(
+        'the worker ran out of memory (OOMKilled at its limit of 96Mi) syncing a mailbox of 24 messages; raise spec.resources.limits.memory',
+      );
     });
 
     it.each([

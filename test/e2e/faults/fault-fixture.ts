@@ -122,10 +122,7 @@ export function finished(client: KubeClient, ns: string, name: string, timeoutMs
 
 /** The destination equals the source (exact-copy.ts), reported with the first differences. */
 export async function expectExactCopy(source: Source, user: string): Promise<void> {
-  const report = await compareMailboxes(
-    { server: source.pair.a, user: source.user },
-    { server: source.pair.b, user },
-  );
+  const report = await compareMailboxes({ server: source.pair.a, user: source.user }, { server: source.pair.b, user });
   expect(
     { exact: report.exact, missing: report.missing.slice(0, 5), extra: report.extra.slice(0, 5) },
     `${user}: destination vs source`,
@@ -167,8 +164,7 @@ const isControllerNote = (line: string) => line.startsWith('--- worker pod gone'
  */
 export async function expectLogTail(client: KubeClient, ns: string, ms: MailSync): Promise<number> {
   const pods = (await podsOfJob(client, ns, ms.status!.jobName!)).sort(
-    (a, b) =>
-      new Date(a.metadata!.creationTimestamp!).getTime() - new Date(b.metadata!.creationTimestamp!).getTime(),
+    (a, b) => new Date(a.metadata!.creationTimestamp!).getTime() - new Date(b.metadata!.creationTimestamp!).getTime(),
   );
   expect(pods.length).toBeGreaterThan(0);
   const log = new RunLog();
