@@ -97,6 +97,9 @@ export function nonRetriableExitCodes(): number[] {
   return [...codes].sort((a, b) => a - b);
 }
 
+/** A container killed by SIGKILL (128 + 9). */
+const EXIT_KILLED = 137;
+
 /**
  * Exit codes the Job hands back to the controller at once instead of retrying
  * the pod itself: the server said it is too busy (ServerBusy), or broke the
@@ -124,7 +127,8 @@ export function handedBackExitCodes(): number[] {
  *   continues from what the destination already has. When the controller
  *   itself aborts, it suspends the Job first, so no new pod comes.
  * - FailJob at once when a retry cannot help (credentials, TLS, config),
- *   and when the server is busy (the controller retries, see above).
+ *   when the server is busy (the controller retries, see above), and on a
+ *   SIGKILL (137): out of memory, or the end of a grace period.
  * - Anything else counts against backoffLimit (the Job's default).
  * interruption.ts reads pods with these same rules.
  */
@@ -143,6 +147,10 @@ export function podFailureRules(): V1PodFailurePolicyRule[] {
       action: 'FailJob',
       onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: handedBackExitCodes() },
     },
+    // SIGKILL (137) that is not a disruption: the kubelet's OOM kill, where a new pod with the same limit is
+    // killed again (the run ends OutOfMemory, not retried until the limit changes), or a worker that did not
+    // stop within the grace period of a `kubectl delete pod` (the run ends Killed, which spec.retry retries).
+    { action: 'FailJob', onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: [EXIT_KILLED] } },
   ];
 }
 

@@ -69,7 +69,10 @@ describe('which podFailurePolicy rule the Job applies to a worker pod', () => {
     ['byte cap', { exitCode: EXIT_CODES.ByteCapReached }, 'FailJob'],
     ['busy server: handed back to the controller', { exitCode: EXIT_CODES.ServerBusy.source }, 'FailJob'],
     ['connect failure: counted retry', { exitCode: EXIT_CODES.ConnectFailed.source }, undefined],
-    ['deleted, KILLed at grace end: counted', { deleted: true, exitCode: 137 }, undefined],
+    // SIGKILL: the kubelet's OOM kill (the same limit would be killed again: found by the fault matrix, the
+    // Job ran a second pod into the same limit) or the end of a grace period; the controller decides.
+    ['OOMKilled (exit 137): handed back to the controller', { exitCode: 137 }, 'FailJob'],
+    ['deleted, KILLed at grace end: handed back to the controller', { deleted: true, exitCode: 137 }, 'FailJob'],
     ['DisruptionTarget False does not count as disrupted', { disruptionFalse: true, exitCode: 10 }, undefined],
     ['exit 31 of another container', { container: 'sidecar', exitCode: 31 }, undefined],
   ] as const)('%s', (_name, shape: PodShape, action) => {
