@@ -181,6 +181,12 @@ export class Informer<T extends KubeObject> {
     for (const [obj, type] of changes) this.#emit(obj, type);
   }
 
+  /** The server no longer has our resourceVersion (410 Gone: compacted, or its watch cache started over). */
+  #expired(): void {
+    this.#needList = true;
+    this.options.log.info({ informer: this.options.name }, 'watch expired (410 Gone): listing again');
+  }
+
   async #watchLoop(): Promise<void> {
     let delay = this.#backoff.initial;
     while (!this.#stopped) {
@@ -198,7 +204,7 @@ export class Informer<T extends KubeObject> {
       } catch (error) {
         if (this.#stopped) return;
         if (error instanceof KubeApiError && error.status === 410) {
-          this.#needList = true;
+          this.#expired();
           continue;
         }
         this.options.log.warn({ informer: this.options.name, err: String(error), retryInMs: delay }, 'watch failed');
@@ -243,7 +249,7 @@ export class Informer<T extends KubeObject> {
           const event = JSON.parse(line) as WatchEvent<T>;
           events++;
           if (event.type === 'ERROR') {
-            if (event.object.code === 410) this.#needList = true;
+            if (event.object.code === 410) this.#expired();
             else this.options.log.warn({ informer: this.options.name, err: event.object.message }, 'watch error');
             break;
           }

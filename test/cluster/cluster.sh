@@ -6,6 +6,8 @@
 #   cluster.sh env      # print `export KUBECONFIG=...`
 #   cluster.sh kubeconfig   # print just the kubeconfig path (export KUBECONFIG=$(cluster.sh kubeconfig))
 #   cluster.sh check-clean  # fail if any process, mount, cgroup or state of a cluster is left
+#   cluster.sh restart etcd|kube-apiserver|kubelet|... [DOWN-SECONDS]
+#                           # stop one component, keep it down, start it again as it ran (fault tests)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.sh"
@@ -378,6 +380,41 @@ status() {
   return $ok
 }
 
+# ---- restart (the fault matrix's disruptive cells, test/e2e/faults) ---------------------
+
+# health probe of a component, as up waits for it
+healthy() {
+  case $1 in
+  etcd) curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/apiserver-etcd-client.crt" --key "$PKI/apiserver-etcd-client.key" \
+          "https://127.0.0.1:$ETCD_PORT/health" ;;
+  kube-apiserver) curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+          "https://127.0.0.1:$API_PORT/readyz" ;;
+  kubelet) curl -sf http://127.0.0.1:10248/healthz ;;
+  *) alive "$1" ;;
+  esac
+}
+
+# Stops one running component (TERM, KILL after 20 s), keeps it down for `down` seconds, and starts it
+# again with the very command line it ran with (so nothing about how the cluster came up changes), then
+# waits until it is healthy. Prints the seconds it was down.
+restart() { # name [down-seconds]
+  local name=$1 down=${2:-0} p
+  case $name in
+  etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kubelet) ;;
+  *) die "restart: '$name' is not one of etcd kube-apiserver kube-controller-manager kube-scheduler kubelet" ;;
+  esac
+  p=$(pid_of "$name") || die "restart: $name is not running"
+  local -a cmd
+  mapfile -d '' -t cmd < "/proc/$p/cmdline"
+  ((${#cmd[@]})) || die "restart: cannot read the command line of $name (pid $p)"
+  local t0=$SECONDS
+  stop_pid "$p" 20
+  sleep "$down"
+  start "$name" "${cmd[@]}"
+  wait_for "$name" 90 healthy "$name" || { tail -20 "$LOGS/$name.log" >&2; die "$name did not come back"; }
+  log "$name restarted (down $((SECONDS - t0)) s, pid $(pid_of "$name"))"
+}
+
 # ---- down -------------------------------------------------------------------------------
 
 stop_pids() { # timeout pid... : TERM all, wait, KILL what is left
@@ -508,5 +545,6 @@ status) status ;;
 env) print_env ;;
 kubeconfig) echo "$KUBECONFIG_PATH" ;;
 check-clean) check_clean ;;
-*) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+restart) lock; shift; restart "$@" ;;
+*) echo "usage: $0 up|down|status|env|restart COMPONENT [DOWN-SECONDS]" >&2; exit 2 ;;
 esac

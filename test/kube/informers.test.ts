@@ -94,13 +94,18 @@ describe('list and watch', () => {
     expect(informer.get('a', 'ns')?.data).toEqual({ k: 'v' });
   });
 
-  it('re-lists after a watch request answered 410', async () => {
-    const { started } = start();
+  it('re-lists after a watch request answered 410, and says so in its log', async () => {
+    const logged: string[] = [];
+    const { started } = start({ log: pino({ level: 'info' }, { write: (line: string) => logged.push(line) }) });
     await started;
     (await server.nextWatch()).end();
     server.fail((p, q) => p === CM && q.get('watch') === 'true', { kind: 'status', status: 410, reason: 'Expired' });
     await server.nextWatch();
     expect(server.seen('GET', CM).filter((r) => !r.query.has('watch'))).toHaveLength(2);
+    // How an operator (and the fault matrix's watch-expiry cell) tells that the watch expired.
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ informer: 'cm', msg: 'watch expired (410 Gone): listing again' }),
+    );
   });
 
   it('follows bookmarks: the next watch starts from the last bookmark', async () => {

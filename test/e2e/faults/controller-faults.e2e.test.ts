@@ -69,7 +69,12 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
   const exitedOnItsOwn = (c: ControllerProcess) =>
     c.process.exitCode === null
       ? ''
-      : `${c.name} exited with code ${c.process.exitCode}: ${c.output().split('\n').slice(-12).join('\n')}\n`;
+      : `${c.name} exited with code ${c.process.exitCode}; its warnings and errors: ${JSON.stringify(
+          c
+            .lines()
+            .filter((l) => Number(l.level) >= 40)
+            .slice(-15),
+        )}\n`;
 
   afterAll(async () => {
     // The namespace goes first, while a controller runs: the MailSyncs' finalizers need it.
