@@ -56,7 +56,10 @@ if [ -f test/cluster/cluster.mk ] && [ "${MAILSYNC_SKIP_CLUSTER:-}" != 1 ]; then
     make --no-print-directory cluster-test || fail "cluster tests (TERM then KILL)"
     if make --no-print-directory cluster-image; then
       export MAILSYNC_IMAGE=${MAILSYNC_IMAGE:-mailsync-operator:dev}
-      run_vitest e2e test/e2e/ --no-file-parallelism
+      run_vitest e2e test/e2e/ --no-file-parallelism --exclude 'test/e2e/faults/**'
+      # The fault matrix's Kubernetes cells (docs/reliability.md): they kill controllers, OOM a worker, run
+      # 50 syncs at once and stop kube-apiserver, etcd and the kubelet, so they run alone, after the e2e group.
+      run_vitest e2e-faults test/e2e/faults/ --no-file-parallelism
       # Slow: a 300,000-message folder in a worker pod under the default memory limit (a few minutes).
       if [ "${MAILSYNC_SKIP_SLOW:-}" != 1 ]; then
         run_vitest e2e-slow test/e2e-slow/ --no-file-parallelism

@@ -254,8 +254,8 @@ export class LogStreamManager {
       } catch (error) {
         if (abort.signal.aborted) return;
         if (isNotFound(error)) {
-          stream.log.note('--- worker pod gone: log no longer available ---');
-          stream.log.markDone();
+          if (await this.#podGone(stream, pod)) return;
+          this.log.warn({ namespace: stream.namespace, pod }, 'log not found while its pod exists; retrying');
           return;
         }
         if (!(error instanceof KubeApiError && error.status === 400)) {
@@ -349,12 +349,10 @@ export class LogStreamManager {
       } catch (error) {
         if (signal.aborted) return;
         if (isNotFound(error)) {
-          stream.log.note('--- worker pod gone: log no longer available ---');
-          stream.log.markDone();
-          return;
-        }
-        // 400: the container is not started yet (or is being created): wait.
-        if (!(error instanceof KubeApiError && error.status === 400)) {
+          if (await this.#podGone(stream, pod)) return;
+          log.warn('log not found while its pod exists; retrying');
+        } else if (!(error instanceof KubeApiError && error.status === 400)) {
+          // 400: the container is not started yet (or is being created): wait.
           log.warn({ err: String(error) }, 'log stream failed; retrying');
         }
       }
@@ -387,6 +385,17 @@ export class LogStreamManager {
         if (stream.log.apply(line)) this.#changed(jobUid);
       },
     });
+  }
+
+  /**
+   * A 404 for a log: the end only when the pod itself is gone. A kubelet that is restarting answers 404 for
+   * the containers it has not found again yet, while the worker goes on (found by the fault matrix).
+   */
+  async #podGone(stream: Stream, pod: string): Promise<boolean> {
+    if ((await this.#containerState(stream.namespace, pod)) !== 'gone') return false;
+    stream.log.note('--- worker pod gone: log no longer available ---');
+    stream.log.markDone();
+    return true;
   }
 
   async #containerState(namespace: string, pod: string): Promise<'running' | 'terminated' | 'waiting' | 'gone'> {

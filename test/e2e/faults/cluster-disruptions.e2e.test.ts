@@ -132,7 +132,9 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
       await disruption(
         'etcd compacted to its current revision and restarted (fault matrix: watch expiry)',
         async () => {
-          const head = (await etcd('kv/range', { key: Buffer.from('/registry/mailsync-faults-none').toString('base64') })) as {
+          const head = (await etcd('kv/range', {
+            key: Buffer.from('/registry/mailsync-faults-none').toString('base64'),
+          })) as {
             header: { revision: string };
           };
           await etcd('kv/compaction', { revision: head.header.revision, physical: true });

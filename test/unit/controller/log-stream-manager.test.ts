@@ -164,6 +164,26 @@ describe('the end of a run', () => {
     expect(tail()).toEqual([expect.stringContaining('worker pod gone')]);
   });
 
+  // Found by the fault matrix (kubelet restarted mid-sync): a restarting kubelet answers the log request 404
+  // for a pod that still exists; the log was ended there, so the run's summary and last lines were lost.
+  it('a 404 for the log of a pod that still exists (a restarting kubelet) is retried, not the end', async () => {
+    const { kube, manager, track, requests, tail, logs } = setup();
+    kube.appendLog(NS, POD, line(1, 'INBOX'));
+    kube.fail({ verb: 'log', resource: 'pods' }, 404, undefined, 2);
+    track();
+    await tick();
+    expect(manager.get(JOB_UID)?.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(requests().length).toBeGreaterThanOrEqual(3);
+    kube.appendLog(NS, POD, summaryLine(at(9)));
+    await tick();
+    expect(tail()[0]).toContain('INBOX');
+    expect(tail().filter((l) => l.includes('INBOX'))).toHaveLength(1);
+    expect(tail().at(-1)).toMatch(/^Verdict: /);
+    expect(tail().join('\n')).not.toContain('worker pod gone');
+    expect(logs.join('')).toContain('log not found while its pod exists');
+  });
+
   it('moves on to the Job’s retry pod once the first one’s log has ended', async () => {
     const { kube, track, requests, tail, setContainer } = setup('running', [POD, 'worker-2']);
     kube.appendLog(NS, POD, line(1, 'INBOX'));
