@@ -87,7 +87,7 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
       const t0 = Date.now();
       const first = await controllerFor(ns, { name: 'abort-a' });
       controllers.push(first);
-      const spec = await syncSpec(client, ns, big, 'aborted', { throttle: { maxMessagesPerSecond: 40 } });
+      const spec = await syncSpec(client, ns, big, 'aborted', { throttle: { maxMessagesPerSecond: 15 } });
       await createMailSync(client, ns, 'aborted', spec);
       const running = await waitMailSync(
         client,

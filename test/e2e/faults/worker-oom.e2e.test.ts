@@ -37,8 +37,8 @@ import {
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/faults/worker-oom.e2e.test.ts: ${skip}`);
 
-/** Messages of 4 MB: one batch of all 12 is far over the small limit. */
-const MESSAGES = 12;
+/** Messages of 4 MB: a batch of 16 of them is far over the small limit (12 were not, once). */
+const MESSAGES = 24;
 const MESSAGE_BYTES = 4 * 1024 * 1024;
 const SMALL_LIMIT = '96Mi';
 
@@ -103,7 +103,7 @@ describe.skipIf(skip)('Kubernetes faults: the worker', { timeout: 600_000 }, () 
   });
 
   /**
-   * A worker with a 96Mi memory limit batches 12 messages of 4 MB: the kubelet OOMKills it. The run ends
+   * A worker with a 96Mi memory limit batches 16 messages of 4 MB: the kubelet OOMKills it. The run ends
    * Failed with reason OutOfMemory and a message naming the limit, the mailbox's size and the field to
    * raise; it is not retried (no Retrying condition, no nextRetryAt, no new Job or pod while nothing
    * changes); the destination holds only whole source messages. Once spec.resources.limits.memory is
@@ -114,7 +114,7 @@ describe.skipIf(skip)('Kubernetes faults: the worker', { timeout: 600_000 }, () 
     test('worker pod OOMKilled (memory limit too small)', async () => {
       const t0 = Date.now();
       const spec = await syncSpec(client, ns, source, 'oom', {
-        performance: { batchMessages: 12, batchBytes: 128 * 1024 * 1024, folderConcurrency: 1 },
+        performance: { batchMessages: 16, batchBytes: 128 * 1024 * 1024, folderConcurrency: 1 },
         resources: { limits: { memory: SMALL_LIMIT } },
       });
       await createMailSync(client, ns, 'oom', spec);
