@@ -1,6 +1,7 @@
 /**
  * Kubernetes cells of the fault matrix (issue 11) that stop parts of the
- * cluster itself while a real sync runs (etcd restarted). The components are stopped and started again by
+ * cluster itself, each while a real sync runs: the API server stopped for
+ * 30 s, etcd restarted, the kubelet restarted. The components are stopped and started again by
  * `test/cluster/cluster.sh restart` (the same command line they ran with).
  * The cluster is shared: each disruption is written to the disruption log
  * (START/END, see fault-fixture.ts) and kept as short as the cell allows; the
@@ -17,13 +18,22 @@ import type { KubeClient } from '../../../src/kube/kube-client.js';
 import { type DovecotPair, startDovecotPair } from '../../harness/dovecot.js';
 import type { ControllerProcess } from '../helpers/controller-process.js';
 import { removeNamespace, waitMailSync } from '../helpers/fixture.js';
-import { connect, createMailSync, createNamespace, imageSkipReason, installCrd } from '../helpers/kube.js';
+import {
+  connect,
+  createMailSync,
+  createNamespace,
+  imageSkipReason,
+  installCrd,
+  listEvents,
+  waitFor,
+} from '../helpers/kube.js';
 import {
   controllerFor,
   disruption,
   expectControllerWithinLimit,
   expectExactRun,
   finished,
+  podsOfJob,
   type Source,
   seedSource,
   syncSpec,
@@ -87,6 +97,38 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
   }
 
   /**
+   * While a sync copies, kube-apiserver is stopped for 30 s and started again. The worker does not need the
+   * API server and keeps copying; the controller's calls fail and are retried, its watches and the log
+   * follow resume when it is back. The run ends Succeeded, exact, counts right, one worker pod, the log
+   * tail neither lost nor doubled across the outage, controller and worker within their memory limits.
+   */
+  describe('kube-apiserver stopped for 30 s and started again', () => {
+    test('kube-apiserver stopped for 30 s and started again', async () => {
+      const t0 = Date.now();
+      await syncing('apiserver');
+      await disruption('kube-apiserver stopped for 30 s (fault matrix)', () => restart('kube-apiserver', 30));
+      const done = await finished(client, ns, 'apiserver');
+      const pods = await podsOfJob(client, ns, done.status!.jobName!);
+      console.log(
+        `[faults/cluster] kube-apiserver down 30 s: worker pods ${JSON.stringify(
+          pods.map((p) => ({
+            name: p.metadata?.name,
+            created: p.metadata?.creationTimestamp,
+            phase: p.status?.phase,
+            reason: p.status?.reason,
+            conditions: p.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type),
+            exit: p.status?.containerStatuses?.map((c) => c.state?.terminated?.exitCode),
+          })),
+        )}; events ${JSON.stringify((await listEvents(client, ns, 'apiserver')).map((e) => `${e.reason}: ${e.message}`))}`,
+      );
+      await expectExactRun(client, ns, source, done, 'apiserver');
+      expect(done.status?.attempts ?? 1).toBe(1);
+      expectControllerWithinLimit(controller);
+      console.log(`[faults/cluster] kube-apiserver down 30 s: ${elapsed(t0)}`);
+    });
+  });
+
+  /**
    * While a sync copies, etcd is restarted (stopped, started again at once; no compaction): the API server
    * reconnects, the controller's writes that failed meanwhile are retried. Succeeded, exact, counts right,
    * one worker pod, log tail whole, controller and worker within their memory limits.
@@ -101,6 +143,35 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
       expect(done.status?.attempts ?? 1).toBe(1);
       expectControllerWithinLimit(controller);
       console.log(`[faults/cluster] etcd restarted: ${elapsed(t0)}`);
+    });
+  });
+
+  /**
+   * While a sync copies, the kubelet is restarted. What happens to the worker pod is recorded (it is printed:
+   * the containers run on under containerd, and the restarted kubelet adopts them, or the pod is replaced);
+   * either way the run continues or resumes: Succeeded, exact, nothing copied twice, counts right (copied +
+   * already there = every message), log tail whole, controller and worker within their memory limits.
+   */
+  describe('kubelet restarted mid-sync', () => {
+    test('kubelet restarted mid-sync', async () => {
+      const t0 = Date.now();
+      const running = await syncing('kubelet');
+      const before = running.status!.workerPod!;
+      await disruption('kubelet restarted (fault matrix)', () => restart('kubelet'));
+      await waitFor('node Ready again', async () => {
+        const nodes = await client.get<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
+          '/api/v1/nodes',
+        );
+        return nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      });
+      const done = await finished(client, ns, 'kubelet');
+      const pods = await podsOfJob(client, ns, done.status!.jobName!);
+      console.log(
+        `[faults/cluster] kubelet restart: the worker pod ${done.status?.workerPod === before ? 'survived (adopted by the new kubelet)' : `was replaced (${pods.length} pods, attempts ${done.status?.attempts})`}; ${elapsed(t0)}`,
+      );
+      await expectExactRun(client, ns, source, done, 'kubelet');
+      expect(done.status?.attempts ?? 1).toBe(pods.length);
+      expectControllerWithinLimit(controller);
     });
   });
 });
