@@ -1,14 +1,15 @@
 /**
  * Kubernetes cells of the fault matrix (issue 11) that stop parts of the
- * cluster itself, each while a real sync runs: the API server stopped for
- * 30 s, etcd restarted, the kubelet restarted. The components are stopped and started again by
+ * cluster itself, each while a real sync runs: etcd compacted past the
+ * controller's watches and the API server restarted (410 Gone), the API server
+ * stopped for 30 s, etcd restarted, the kubelet restarted. The components are stopped and started again by
  * `test/cluster/cluster.sh restart` (the same command line they ran with).
  * The cluster is shared: each disruption is written to the disruption log
  * (START/END, see fault-fixture.ts) and kept as short as the cell allows; the
  * e2e-faults group runs alone, after the other cluster groups.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,6 +44,7 @@ const execFileP = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLUSTER_SH = path.resolve(HERE, '../../cluster/cluster.sh');
 const CLUSTER_DIR = process.env.MAILSYNC_CLUSTER_DIR ?? '/tmp/mailsync-cluster';
+const PKI = path.join(CLUSTER_DIR, 'pki');
 
 function disruptionSkipReason(): string | undefined {
   const other = imageSkipReason();
@@ -58,6 +60,33 @@ if (skip) console.warn(`SKIPPED test/e2e/faults/cluster-disruptions.e2e.test.ts:
 /** `cluster.sh restart NAME DOWN`: stopped, down for `down` seconds, started as it ran, healthy again. */
 async function restart(component: string, down = 0): Promise<void> {
   await execFileP('bash', [CLUSTER_SH, 'restart', component, String(down)], { timeout: 180_000 });
+}
+
+/** etcd's client port, as the running API server was given it (--etcd-servers). */
+function etcdPort(): string {
+  const pid = readFileSync(path.join(CLUSTER_DIR, 'pids', 'kube-apiserver.pid'), 'utf8').trim();
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const servers = args[args.indexOf('--etcd-servers') + 1] ?? '';
+  return /:(\d+)/.exec(servers.replace('https://', ''))?.[1] ?? '12379';
+}
+
+/** etcd's v3 JSON gateway, with the API server's client certificate. */
+async function etcd(call: string, body: object): Promise<Record<string, unknown>> {
+  const { stdout } = await execFileP('curl', [
+    '-sf',
+    '--cacert',
+    path.join(PKI, 'ca.crt'),
+    '--cert',
+    path.join(PKI, 'apiserver-etcd-client.crt'),
+    '--key',
+    path.join(PKI, 'apiserver-etcd-client.key'),
+    '-X',
+    'POST',
+    '-d',
+    JSON.stringify(body),
+    `https://127.0.0.1:${etcdPort()}/v3/${call}`,
+  ]);
+  return JSON.parse(stdout) as Record<string, unknown>;
 }
 
 describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { timeout: 600_000 }, () => {
@@ -95,6 +124,47 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
     );
     return waitMailSync(client, ns, name, 'copying', (ms) => (ms.status?.progress?.messagesCopied ?? 0) >= 20);
   }
+
+  /**
+   * While a sync copies, etcd's revision is moved on (a key outside the API server's prefix is written
+   * three times), etcd is compacted to that revision, and kube-apiserver is restarted. The new API server's
+   * watch caches start at the compacted revision, older than any resourceVersion the controller holds, so
+   * every watch the controller resumes gets 410 Gone; the controller says so (`watch expired (410 Gone)`),
+   * lists again and carries on. The run ends Succeeded, exact, counts right, one worker pod, log tail
+   * whole, controller and worker within their memory limits.
+   */
+  describe('forced watch expiry (etcd compaction, 410 Gone)', () => {
+    test('forced watch expiry (etcd compaction, 410 Gone)', async () => {
+      const t0 = Date.now();
+      await syncing('expiry');
+      const expiredLines = () => controller.lines().filter((l) => String(l.msg).startsWith('watch expired')).length;
+      const expiredBefore = expiredLines();
+      let compactedAt = '';
+      await disruption(
+        'etcd compacted past every watch, kube-apiserver restarted (fault matrix: watch expiry)',
+        async () => {
+          const key = Buffer.from('/mailsync-faults/watch-expiry').toString('base64');
+          let head = { header: { revision: '' } };
+          for (let i = 0; i < 3; i++) {
+            head = (await etcd('kv/put', { key, value: Buffer.from(String(i)).toString('base64') })) as typeof head;
+          }
+          compactedAt = head.header.revision;
+          await etcd('kv/compaction', { revision: compactedAt, physical: true });
+          await etcd('kv/deleterange', { key });
+          await restart('kube-apiserver');
+        },
+      );
+      await waitFor('the controller saw its watches expire', async () => expiredLines() > expiredBefore, 120_000, 500);
+      const done = await finished(client, ns, 'expiry');
+      console.log(
+        `[faults/cluster] watch expiry: etcd compacted at revision ${compactedAt}; ${expiredLines() - expiredBefore} watches of the controller got 410 Gone`,
+      );
+      await expectExactRun(client, ns, source, done, 'expiry');
+      expect(done.status?.attempts ?? 1).toBe(1);
+      expectControllerWithinLimit(controller);
+      console.log(`[faults/cluster] watch expiry: ${elapsed(t0)}`);
+    });
+  });
 
   /**
    * While a sync copies, kube-apiserver is stopped for 30 s and started again. The worker does not need the

@@ -1,7 +1,7 @@
 /**
  * Kubernetes cells of the fault matrix (issue 11) that hit the controller:
- * killed in the middle of an abort, and the API server answering 429 to it
- * (API Priority and Fairness). Real
+ * killed in the middle of an abort, the leader killed while 50 syncs run,
+ * and the API server answering 429 to it (API Priority and Fairness). Real
  * worker pods in the local cluster, real Dovecot, the controller as a local
  * process in a memory cgroup of the chart's limit. Checks: fault-fixture.ts.
  */
@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { V1Job } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
 import { paths } from '../../../src/controller/paths.js';
 import type { KubeClient } from '../../../src/kube/kube-client.js';
@@ -62,6 +63,12 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
     pair = await startDovecotPair();
     big = await seedSource(pair, 'bigsource', 200);
   }, 300_000);
+
+  /** What a replica that stopped without being asked said last. */
+  const exitedOnItsOwn = (c: ControllerProcess) =>
+    c.process.exitCode === null
+      ? ''
+      : `${c.name} exited with code ${c.process.exitCode}: ${c.output().split('\n').slice(-12).join('\n')}\n`;
 
   afterAll(async () => {
     // The namespace goes first, while a controller runs: the MailSyncs' finalizers need it.
@@ -156,6 +163,93 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
       expectControllerWithinLimit(second);
       await second.stop();
       console.log(`[faults/controller] abort + SIGKILL: ${copied} copied before the abort; ${elapsed(t0)}`);
+    });
+  });
+  /**
+   * 50 MailSyncs (15 messages each, one message a second) under two controller replicas with leader
+   * election (the default 15 s Lease). Once 20 of them are Running the leader is SIGKILLed; the standby takes the
+   * Lease and finishes every run: all 50 Succeeded with counts that add up, every destination exact, one
+   * worker pod per run (the new leader starts no second Job or pod), every log tail whole, both replicas
+   * and every worker within their memory limits.
+   */
+  describe('leader failover while 50 syncs run', () => {
+    test('leader failover while 50 syncs run', async () => {
+      const t0 = Date.now();
+      const fleet = await seedSource(pair, 'fleetsource', 10);
+      const names = Array.from({ length: 50 }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
+      const specs: MailSyncSpec[] = [];
+      for (const name of names) {
+        specs.push(
+          await syncSpec(client, ns, fleet, name, {
+            throttle: { maxMessagesPerSecond: 1 },
+            performance: { folderConcurrency: 1 },
+            // 50 pods on one small node: ask for little, keep the default limits.
+            resources: { requests: { cpu: '10m', memory: '64Mi' } },
+          }),
+        );
+      }
+      // The chart's Lease timings (15 s lease, 10 s renew deadline): a replica that cannot renew in time exits.
+      const lease = { leaderElect: true, leaseName: 'mailsync-faults', leaseNamespace: ns };
+      const leaderOf = async (c: ControllerProcess) => /^mailsync_leader 1$/m.test(await c.metrics().catch(() => ''));
+      const a = await controllerFor(ns, { ...lease, name: 'fleet-a' });
+      controllers.push(a);
+      await waitFor('fleet-a leads', () => leaderOf(a), 60_000);
+      const b = await controllerFor(ns, { ...lease, name: 'fleet-b' });
+      controllers.push(b);
+      expect(await leaderOf(b)).toBe(false);
+
+      await Promise.all(names.map((name, i) => createMailSync(client, ns, name, specs[i]!)));
+      const phases = async () =>
+        (await client.get<{ items: MailSync[] }>(paths.mailSyncs(ns))).items.filter((ms) =>
+          names.includes(ms.metadata.name!),
+        );
+      await waitFor(
+        '20 syncs Running',
+        async () => (await phases()).filter((ms) => ms.status?.phase === 'Running').length >= 20,
+        300_000,
+        1000,
+      );
+      const before = await phases();
+      const count = (phase: string) => before.filter((ms) => ms.status?.phase === phase).length;
+      await a.kill();
+      expectControllerWithinLimit(a);
+      const killedAt = Date.now();
+      await waitFor('fleet-b leads', () => leaderOf(b), 60_000, 200);
+      console.log(
+        `[faults/controller] leader killed with ${count('Running')} Running, ${count('Succeeded')} Succeeded; ` +
+          `the standby led ${((Date.now() - killedAt) / 1000).toFixed(1)} s later`,
+      );
+
+      await waitFor(
+        'all 50 Succeeded',
+        async () => (await phases()).every((ms) => ms.status?.phase === 'Succeeded' && ms.status.summary),
+        400_000,
+        2000,
+        async () =>
+          `${exitedOnItsOwn(b)}` +
+          JSON.stringify(
+            (await phases())
+              .filter((ms) => ms.status?.phase !== 'Succeeded')
+              .map((ms) => [ms.metadata.name, ms.status?.phase, ms.status?.lastError]),
+          ).slice(0, 2000),
+      );
+      for (const ms of await phases()) {
+        const name = ms.metadata.name!;
+        await expectExactRun(client, ns, fleet, ms, name);
+        expect(ms.status?.attempts ?? 1, `${name}: one worker pod`).toBe(1);
+        expect((await podsOfJob(client, ns, ms.status!.jobName!)).length, `${name}: one worker pod`).toBe(1);
+      }
+      expect((await listJobs(client, ns)).filter((j) => j.metadata?.name?.startsWith('mailsync-')).length).toBe(
+        names.length,
+      );
+      expectControllerWithinLimit(b);
+      const leaseObject = await client.get<{ spec: { holderIdentity: string } }>(paths.lease(ns, 'mailsync-faults'));
+      expect(leaseObject.spec.holderIdentity).toMatch(/^fleet-b_/);
+      // The fleet's Jobs go with their MailSyncs (the next cell counts Jobs too).
+      await Promise.all(names.map((name) => client.delete(paths.mailSync(ns, name))));
+      await waitFor('fleet deleted', async () => (await phases()).length === 0, 180_000, 1000);
+      await b.stop();
+      console.log(`[faults/controller] leader failover under 50 syncs: ${elapsed(t0)}`);
     });
   });
   /**
