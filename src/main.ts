@@ -7,12 +7,12 @@
  *   mailsync console ...      the web console (src/console/), loaded only when asked for
  *   anything else             the CLI (src/cli/dispatch.ts): sync, help, version, imapsync options
  * Output goes out with synchronous writes, so nothing is lost on exit.
+ * Each program is imported only when it runs: a worker pod (one per account of a
+ * migration) does not load the CLI, and `mailsync --version` not the worker
+ * (module loading is most of a small sync's CPU: bench/worker-startup.ts).
  */
 import { writeSync } from 'node:fs';
-import { dispatch } from './cli/dispatch.js';
-import { errorLines } from './cli/report-error.js';
 import type { CommandIo } from './cli/sync-command.js';
-import { runWorker } from './worker/main.js';
 
 const write = (fd: number) => (text: string) => {
   writeSync(fd, text);
@@ -47,12 +47,13 @@ async function runProgram(
 async function run(argv: readonly string[], io: CommandIo): Promise<number | undefined> {
   const [command, ...rest] = argv;
   const isHelp = command === 'help' || command === '--help' || command === '-h';
-  if (command === 'worker') return runWorker(rest, io);
-  if (isHelp && rest[0] === 'worker') return runWorker(['--help'], io);
-  if (command !== 'controller' && command !== 'console') return dispatch(argv, io);
+  if (command === 'worker') return (await import('./worker/main.js')).runWorker(rest, io);
+  if (isHelp && rest[0] === 'worker') return (await import('./worker/main.js')).runWorker(['--help'], io);
+  if (command !== 'controller' && command !== 'console') return (await import('./cli/dispatch.js')).dispatch(argv, io);
   try {
     return await runProgram(command, rest, io);
   } catch (err) {
+    const { errorLines } = await import('./cli/report-error.js');
     io.stderr(`${errorLines(err, { debug: argv.includes('--debug') }).join('\n')}\n`);
     return 1;
   }

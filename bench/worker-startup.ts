@@ -1,0 +1,187 @@
+/**
+ * CPU of one worker run of a small account (`npm run bench:worker-startup`; not a test).
+ *
+ *   npm run build && npm run bench:worker-startup -- [--runs 20] [--messages 35] \
+ *     [--baseline /path/to/other/dist] [--no-bundle] [--no-cache] [--profile DIR]
+ *
+ * What a worker pod of a fleet migration spends, without the cluster: the
+ * worker entry point the image runs (`node dist/main.js worker`, same
+ * NODE_ENV and NODE_OPTIONS as the Dockerfile) with the pod's file contract
+ * (docs/worker.md: a spec.json naming Secret references, the Secret keys as
+ * files under a secrets directory), against a real Dovecot pair
+ * (test/harness). The source account holds `--messages` small messages
+ * (600-byte bodies, like bench/fleet.ts); every run copies them into a fresh
+ * destination user, so each run is a whole small sync.
+ *
+ * Variants, interleaved in one run (round-robin, the order rotated every
+ * round) so that the machine's load hits them alike:
+ *   floor           `node -e 0`: Node's own start-up
+ *   dist            this build's dist/ as tsc wrote it (bin/mailsync, a checkout)
+ *   bundled         a copy of dist/ with the worker bundled into one file
+ *                   (scripts/bundle-worker.ts): what the image runs (Dockerfile)
+ *   +cache          the same with NODE_COMPILE_CACHE, warmed by one untimed run
+ *   baseline        `--baseline DIR` (another build's dist/, e.g. of main)
+ * Reported per variant: user+sys CPU seconds and wall seconds of the child
+ * (GNU time), median / mean / min over the runs. `--profile DIR` writes a V8
+ * CPU profile (--cpu-prof) of one extra run of each worker variant.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleWorker } from '../scripts/bundle-worker.js';
+import { testMessage } from '../test/e2e/helpers/mail.js';
+import { startDovecotPair } from '../test/harness/dovecot.js';
+import { appendMessages } from '../test/harness/mailbox.js';
+import { measured } from './measure.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    messages: { type: 'string', default: '35' },
+    baseline: { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
+    'no-bundle': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+  },
+});
+const runs = Number(values.runs);
+const messageCount = Number(values.messages);
+const node = process.execPath;
+
+interface Variant {
+  label: string;
+  argv: string[];
+  /** NODE_COMPILE_CACHE of the child, warmed by one untimed run before the timed ones. */
+  cacheDir?: string;
+  worker: boolean;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'bench-worker-startup-'));
+const variants: Variant[] = [{ label: 'floor (node -e 0)', argv: ['-e', '0'], worker: false }];
+const builds: [string, string][] = [['dist', path.join(ROOT, 'dist')]];
+if (values.baseline) builds.unshift([`baseline (${values.baseline})`, path.resolve(values.baseline)]);
+if (!values['no-bundle']) {
+  const copy = path.join(work, 'dist-bundled');
+  cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
+  await bundleWorker(copy);
+  builds.push(['bundled', copy]);
+}
+for (const [label, dist] of builds) {
+  const argv = [path.join(dist, 'main.js'), 'worker'];
+  variants.push({ label, argv, worker: true });
+  if (!values['no-cache'])
+    variants.push({
+      label: `${label}+cache`,
+      argv,
+      worker: true,
+      cacheDir: path.join(work, `cache-${variants.length}`),
+    });
+}
+
+const pair = await startDovecotPair();
+try {
+  const source = 'startup';
+  const totalRuns = (variants.filter((v) => v.worker).length * (runs + 1) + (values.profile ? variants.length : 0)) | 0;
+  await pair.a.addUser(source, 'a-pw');
+  await pair.b.addUsers(Array.from({ length: totalRuns }, (_, i) => [`startup${i}`, `b-pw-${i}`] as const));
+  await appendMessages(
+    pair.a,
+    source,
+    'INBOX',
+    Array.from({ length: messageCount }, (_, m) => ({ raw: testMessage(source, m, 600) })),
+  );
+
+  // The pod's files: the spec names Secret references, the keys are files under the secrets directory.
+  let nextUser = 0;
+  const podFiles = (): NodeJS.ProcessEnv => {
+    const i = nextUser++;
+    const dir = path.join(work, `pod-${i}`);
+    const secrets = path.join(dir, 'secrets');
+    for (const side of ['source', 'destination']) mkdirSync(path.join(secrets, side), { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(secrets, 'source/password'), 'a-pw', { mode: 0o400 });
+    writeFileSync(path.join(secrets, 'destination/password'), `b-pw-${i}`, { mode: 0o400 });
+    writeFileSync(path.join(secrets, 'source/ca.crt'), pair.a.caPem);
+    writeFileSync(path.join(secrets, 'destination/ca.crt'), pair.b.caPem);
+    const endpoint = (port: number, user: string, secret: string) => ({
+      host: '127.0.0.1',
+      port,
+      tls: 'implicit',
+      user,
+      passwordSecretRef: { name: secret, key: 'password' },
+      caSecretRef: { name: 'ca', key: 'ca.crt' },
+    });
+    const spec = {
+      source: endpoint(pair.a.implicitTlsPort, source, 'src'),
+      destination: endpoint(pair.b.implicitTlsPort, `startup${i}`, 'dst'),
+    };
+    writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec));
+    return { MAILSYNC_SPEC_FILE: path.join(dir, 'spec.json'), MAILSYNC_SECRETS_DIR: secrets };
+  };
+
+  const run = async (v: Variant, extraArgv: string[] = []) => {
+    // The image's environment (Dockerfile): nothing inherited from this process.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      NODE_OPTIONS: '--max-semi-space-size=2',
+      ...(v.cacheDir ? { NODE_COMPILE_CACHE: v.cacheDir } : {}),
+      ...(v.worker ? podFiles() : {}),
+    };
+    const m = await measured(v.label, node, [...extraArgv, ...v.argv], { messages: 0, bytes: 0 }, env);
+    if (v.worker) {
+      const summary = m.stdout
+        .split('\n')
+        .filter((l) => l.includes('"event":"summary"'))
+        .map((l) => JSON.parse(l).summary)
+        .pop();
+      if (m.exitCode !== 0 || summary?.messagesTransferred !== messageCount)
+        throw new Error(`${v.label}: exit ${m.exitCode}, ${summary?.messagesTransferred} of ${messageCount} copied`);
+    }
+    return m;
+  };
+
+  console.log(`${node} (${process.version}), ${messageCount} messages per sync, ${runs} runs per variant`);
+  for (const v of variants.filter((x) => x.cacheDir)) await run(v); // writes the cache; not timed
+  const samples = new Map<string, { cpu: number[]; wall: number[] }>(
+    variants.map((v) => [v.label, { cpu: [], wall: [] }]),
+  );
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(round + k) % variants.length]!;
+      const m = await run(v);
+      samples.get(v.label)!.cpu.push(m.cpuSeconds);
+      samples.get(v.label)!.wall.push(m.seconds);
+    }
+  }
+  if (values.profile) {
+    mkdirSync(values.profile, { recursive: true });
+    for (const [i, v] of variants.entries())
+      if (v.worker)
+        await run(v, [
+          '--cpu-prof',
+          `--cpu-prof-dir=${path.resolve(values.profile)}`,
+          `--cpu-prof-name=${i}.cpuprofile`,
+        ]);
+    console.log(`CPU profiles in ${values.profile} (<variant index>.cpuprofile)`);
+  }
+
+  const median = (list: number[]) => {
+    const s = [...list].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / list.length;
+  const f = (x: number) => x.toFixed(3).padStart(6);
+  const width = Math.max(...variants.map((v) => v.label.length));
+  console.log(`${''.padEnd(width)}   CPU s (user+sys): median   mean    min    wall s: median`);
+  for (const v of variants) {
+    const { cpu, wall } = samples.get(v.label)!;
+    console.log(
+      `${v.label.padEnd(width)}                     ${f(median(cpu))} ${f(mean(cpu))} ${f(Math.min(...cpu))}            ${f(median(wall))}`,
+    );
+  }
+} finally {
+  await pair.stop();
+  rmSync(work, { recursive: true, force: true });
+}
