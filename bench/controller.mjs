@@ -158,7 +158,7 @@ for (const n of sizes) {
   clearInterval(sampler);
   const now = await memory(controller);
   const rss = peakRssMiB(pid);
-  console.log(`N=${n}: requests in the steady-state minute by verb ${JSON.stringify(byVerb)}`);
+  console.log(`N=${n}: requests in the steady-state minute by verb and resource ${JSON.stringify(byVerb)}`);
   results.push({
     part: 'many MailSyncs',
     n,

@@ -33,6 +33,7 @@ import type { MailMigrationStatus } from '../src/api/migration-status.js';
 import { paths } from '../src/controller/paths.js';
 import { InformerSet } from '../src/kube/informers.js';
 import { type KubeClient, MERGE_PATCH } from '../src/kube/kube-client.js';
+import { totalRequests } from '../src/kube/request-key.js';
 import { startController } from '../test/e2e/helpers/controller-process.js';
 import {
   connect,
@@ -210,12 +211,27 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
   });
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
   await children.start();
+  // The controller's counters (by verb and resource) from its latest "api requests" line.
+  const requestCounts = () =>
+    (
+      controller
+        .lines()
+        .filter((l) => l.msg === 'api requests')
+        .at(-1) as { at: number; requests: Record<string, number> } | undefined
+    )?.requests;
   const requestTotal = () => {
-    const last = controller
-      .lines()
-      .filter((l) => l.msg === 'api requests')
-      .at(-1) as { at: number; requests: Record<string, number> } | undefined;
-    return last ? Object.values(last.requests).reduce((a, b) => a + b, 0) : Number.NaN;
+    const counts = requestCounts();
+    return counts ? totalRequests(counts) : Number.NaN;
+  };
+  // Requests per account since `before`, by verb and resource, most first.
+  const perAccount = (pass: string, before: Record<string, number> | undefined) => {
+    const after = requestCounts() ?? {};
+    const rows = Object.entries(after)
+      .map(([key, n]) => [key, (n - (before?.[key] ?? 0)) / N] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(`API requests per account, ${pass}, by verb and resource:`);
+    for (const [key, n] of rows) console.log(`  ${n.toFixed(2).padStart(7)}  ${key}`);
   };
   const mmPath = `/apis/mailsync.io/v1alpha1/namespaces/${ns}/mailmigrations`;
   const side = { tls: 'implicit', caSecretRef: { name: 'ca', key: 'ca.crt' } };
@@ -225,6 +241,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     await waitFor('the controller request counters', async () => !Number.isNaN(requestTotal()), 60_000, 500);
     const started = Date.now();
     const requestsAtStart = requestTotal();
+    const countsAtStart = requestCounts();
     await client.create(mmPath, {
       apiVersion: 'mailsync.io/v1alpha1',
       kind: 'MailMigration',
@@ -267,8 +284,10 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       6 * 3600_000,
       3000,
     );
-    const wall = Date.now() - started;
+    await sleep(6000); // the controller's request counters are logged every 5 s
+    const wall = Date.now() - started - 6000;
     const requests = requestTotal() - requestsAtStart;
+    perAccount('presync pass', countsAtStart);
     results.push({
       run: `MailMigration, ${N} accounts, perSourceHost ${perHost}`,
       succeeded: presync?.pass?.accounts.succeeded ?? 0,
@@ -288,6 +307,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     if (!values['no-delta']) {
       const deltaStarted = Date.now();
       const before = requestTotal();
+      const countsBefore = requestCounts();
       // A MailMigration's passes after the presync come from spec.schedule or spec.finalPass (the run-now
       // annotation is what the migration sets on its children): finalPass runs one more pass over every
       // account, here with nothing new to copy.
@@ -315,6 +335,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
         'API requests per account': ((requestTotal() - before) / N).toFixed(1),
       });
       console.log(JSON.stringify(results.at(-1)));
+      perAccount('no-change pass', countsBefore);
     }
   } finally {
     children.stop();

@@ -269,7 +269,7 @@ export class Controller {
       for (const ms of this.mailSyncs.list()) this.queue.add(objectKey(ms));
     }, this.options.resyncMs);
     const phases = setInterval(() => this.#countPhases(), 5000);
-    // API requests sent so far, by verb (the benchmark reads these lines), and how late this
+    // API requests sent so far, by verb and resource (the benchmark reads these lines), and how late this
     // process' timers ran (a starved event loop delays lease renewals and status alike).
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();

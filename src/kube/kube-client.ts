@@ -14,6 +14,7 @@ import { CallSignal } from './call-signal.js';
 import { KubeApiError } from './errors.js';
 import type { ConnectionSource } from './kube-config.js';
 import { type Lane, Lanes } from './lanes.js';
+import { requestKey } from './request-key.js';
 import { retryDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -76,7 +77,7 @@ export class KubeClient {
   readonly #bucket: TokenBucket;
   /** The leader's Lease renewals do not wait behind everyone else's requests (as controller-runtime). */
   readonly #leaderBucket = new TokenBucket(5, 10);
-  /** Requests sent, by verb (for metrics and the benchmark); retries count. */
+  /** Requests sent, by verb and resource (`PATCH mailsyncs/status`, see request-key.ts); retries count. */
   readonly requestCounts = new Map<string, number>();
 
   constructor(
@@ -93,8 +94,8 @@ export class KubeClient {
     return this.options.userAgent;
   }
 
-  #count(verb: string): void {
-    this.requestCounts.set(verb, (this.requestCounts.get(verb) ?? 0) + 1);
+  #count(key: string): void {
+    this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
   }
 
   /** Send a request; resolves with the raw response (status checked) for the caller to read or stream. */
@@ -173,7 +174,7 @@ export class KubeClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    this.#count(method);
+    this.#count(requestKey(method, path, options.query));
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const request = live.transport.request(url, { method, headers, agent: live.agents[lane], signal }, resolve);
       request.on('error', reject);

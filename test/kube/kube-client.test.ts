@@ -170,3 +170,17 @@ describe('lanes', () => {
     expect(errors.every((e) => e instanceof KubeTransportError && e.reason === 'Timeout')).toBe(true);
   });
 });
+
+describe('request counters', () => {
+  it('counts each request sent, retries included, by verb and resource', async () => {
+    server.fail(`${CM}/a`, { kind: 'status', status: 500 }, 1);
+    await client.get(`${CM}/a`);
+    await client.get(CM);
+    await client.create(CM, configMap('b'));
+    expect(Object.fromEntries(client.requestCounts)).toEqual({
+      'GET configmaps': 2,
+      'LIST configmaps': 1,
+      'POST configmaps': 1,
+    });
+  });
+});
