@@ -20,6 +20,7 @@ import { withDigestedData } from './child-objects.js';
 import { paths } from './paths.js';
 import { AccountFiles } from './read-accounts.js';
 import { type MigrationContext, reconcileMigration } from './reconcile.js';
+import { isReconcileTrigger, triggerFingerprint } from './reconcile-trigger.js';
 
 export interface MigrationControllerOptions {
   /** Namespaces to watch; empty = all. */
@@ -92,14 +93,19 @@ export class MigrationController {
       writeConcurrency: 8,
     };
     const childDelay = options.childDelayMs ?? 2000;
+    // By UID: what the reconcile acts on, as last seen (reconcile-trigger.ts: not its own status writes).
+    const seen = new Map<string, string>();
     this.migrations.onChange((mm, type) => {
+      const uid = mm.metadata.uid ?? '';
       if (type === 'delete') {
-        const uid = mm.metadata.uid ?? '';
         written.delete(uid);
         this.ctx.auto.delete(uid);
+        seen.delete(uid);
         return;
       }
-      this.queue.add(objectKey(mm));
+      const news = isReconcileTrigger(seen.get(uid), mm);
+      seen.set(uid, triggerFingerprint(mm));
+      if (news) this.queue.add(objectKey(mm));
     });
     const owner = (obj: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
       const migration = obj.metadata?.labels?.[LABEL_MIGRATION];
