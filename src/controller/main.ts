@@ -365,6 +365,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     informerRestartMs: 5 * 60_000,
     resyncMs: config.resyncSeconds * 1000,
   });
+  // Validating a run reads the key names of its Secrets: a migration's per-account ones come from its cache.
+  controller.ctx.secrets.useCache((namespace, name) => migrations.secrets.get(name, namespace));
   const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const elector = config.leaderElect
     ? new LeaderElector(client, log.child({ component: 'leader' }), {

@@ -36,8 +36,19 @@ export interface SecretShape {
  * key names and labels are kept, never the values. With a selector
  * (--secret-selector), only Secrets it matches may be referenced.
  */
+/** A Secret an informer of this process holds already (values may be digests: only key names and labels are read). */
+export type CachedSecret = (namespace: string, name: string) => V1Secret | undefined;
+
+function shapeOf(secret: V1Secret): SecretShape {
+  return {
+    keys: new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]),
+    labels: { ...secret.metadata?.labels },
+  };
+}
+
 export class SecretKeys {
   readonly #cache = new Map<string, { shape: SecretShape | null; at: number }>();
+  #cached?: CachedSecret;
 
   constructor(
     readonly client: KubeClient,
@@ -45,17 +56,24 @@ export class SecretKeys {
     readonly selector?: LabelSelector,
   ) {}
 
+  /**
+   * Answer from an informer's cache where it has the Secret (a migration's per-account Secrets: the
+   * migration controller watches them), so that a thousand accounts are not a thousand reads per pass.
+   * A Secret it does not hold is read as before (not being in that cache does not mean it is missing).
+   */
+  useCache(cached: CachedSecret): void {
+    this.#cached = cached;
+  }
+
   async shape(namespace: string, name: string): Promise<SecretShape | null> {
+    const known = this.#cached?.(namespace, name);
+    if (known) return shapeOf(known);
     const id = `${namespace}/${name}`;
     const cached = this.#cache.get(id);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.shape;
     let shape: SecretShape | null;
     try {
-      const secret = await this.client.get<V1Secret>(paths.secret(namespace, name));
-      shape = {
-        keys: new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]),
-        labels: { ...secret.metadata?.labels },
-      };
+      shape = shapeOf(await this.client.get<V1Secret>(paths.secret(namespace, name)));
     } catch (error) {
       if (!isNotFound(error)) throw error;
       shape = null;

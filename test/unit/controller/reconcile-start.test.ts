@@ -578,3 +578,37 @@ describe('a worker Job the API server rejects as invalid', () => {
     expect(w.writes(mark).filter((a) => a.startsWith('patch'))).toEqual([]);
   });
 });
+
+describe('Secrets an informer holds (a migration per-account Secret)', () => {
+  const reads = (w: World) => w.kube.actions.filter((a) => a.verb === 'get' && a.resource === 'secrets').length;
+  const digested = (keys: string[]) => {
+    const s = secret({ keys });
+    s.data = Object.fromEntries(keys.map((k) => [k, 'sha256:digest']));
+    return s;
+  };
+
+  it('are not read again: the Job is created without a GET of the Secret', async () => {
+    const w = new World([joe, secret()]);
+    w.ctx.secrets.useCache((namespace, name) => (name === 'joe-passwords' ? digested(['old', 'new']) : undefined));
+    await w.reconcile('joe');
+    expect(w.job(JOB)).toBeDefined();
+    expect(reads(w)).toBe(0);
+  });
+
+  it('a key missing in the cached Secret is SecretKeyNotFound, still without a read', async () => {
+    const w = new World([joe, secret()]);
+    w.ctx.secrets.useCache(() => digested(['old']));
+    await w.reconcile('joe');
+    expect(w.job(JOB)).toBeUndefined();
+    expect(condition(w.status(), 'Ready')).toMatchObject({ reason: 'SecretKeyNotFound' });
+    expect(reads(w)).toBe(0);
+  });
+
+  it('one the cache does not hold is read (absent there is not missing)', async () => {
+    const w = new World([joe, secret()]);
+    w.ctx.secrets.useCache(() => undefined);
+    await w.reconcile('joe');
+    expect(w.job(JOB)).toBeDefined();
+    expect(reads(w)).toBe(1);
+  });
+});
