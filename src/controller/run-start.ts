@@ -52,18 +52,26 @@ type PreparedConfigMap =
  * state): check that it is this MailSync's, drop a state that fails its
  * digest, update the spec in it. Someone else's ConfigMap of that name is
  * neither read further nor written (retried with backoff: it may be deleted).
+ * After an earlier run (status.runGeneration) it is read first: a create
+ * would only come back AlreadyExists (one request per run saved).
  */
 async function writeConfigMap(input: StepInput): Promise<PreparedConfigMap> {
   const { ctx, mailSync, pairHash } = input;
   const namespace = mailSync.metadata.namespace!;
   const cmName = configMapName(mailSync.metadata.name!);
-  try {
-    await ctx.client.create(paths.configMaps(namespace), buildConfigMap({ mailSync, pairHash, configMapName: cmName }));
-    return { ok: true };
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
+  let existing = input.status.runGeneration !== undefined ? await readConfigMap(ctx.client, mailSync) : undefined;
+  if (!existing) {
+    try {
+      await ctx.client.create(
+        paths.configMaps(namespace),
+        buildConfigMap({ mailSync, pairHash, configMapName: cmName }),
+      );
+      return { ok: true };
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+    existing = await readConfigMap(ctx.client, mailSync);
   }
-  const existing = await readConfigMap(ctx.client, mailSync);
   const check = checkStateConfigMap(existing, mailSync);
   if (check.kind === 'foreign') {
     return { ok: false, problem: { reason: 'ConfigMapNotOwned', message: check.message, retry: true } };

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANNOTATION_STATE_DIGEST, contentDigest } from '../../../src/api/content-digest.js';
 import { ANNOTATION_RUN_GENERATION, FINALIZER, LABEL_MAILSYNC_UID, LABEL_PAIR } from '../../../src/api/mailsync.js';
 import type { MailSyncSpec } from '../../../src/api/spec.js';
-import { ownerReference } from '../../../src/controller/job-builder.js';
+import { ownerReference, workerSpecJson } from '../../../src/controller/job-builder.js';
 import { parseResourceMaximums } from '../../../src/controller/resource-maximums.js';
 import { SecretKeys } from '../../../src/controller/validate.js';
 import { KubeApiError } from '../../../src/kube/kube-client.js';
@@ -31,7 +31,7 @@ import {
   useFakeClock,
   workerPod,
 } from './fixtures.js';
-import { condition, World } from './world.js';
+import { condition, describeAction, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
@@ -200,6 +200,29 @@ describe('a new MailSync', () => {
     // The worker uses the mounted file only if it is the state checked here.
     expect(env).toContainEqual({ name: 'MAILSYNC_STATE_DIGEST', value: contentDigest('{"INBOX":{}}') });
     expect(w.events()[0]?.message).toContain('(delta pass)');
+  });
+
+  it('a later run (a no-change pass) reads its ConfigMap first: no create refused as AlreadyExists, no write to it', async () => {
+    const again = mailSync({ generation: 2, status: recordedStatus(joe, 'Succeeded', 1) });
+    const current = earlierConfigMap((cm) => {
+      cm.data!['spec.json'] = workerSpecJson(again);
+    });
+    const w = new World([again, secret(), current]);
+    await w.reconcile('joe');
+    const onConfigMap = w.kube.actions.filter((a) => a.resource === 'configmaps').map(describeAction);
+    expect(onConfigMap).toEqual([`get configmaps/${CM}`]);
+    expect(w.writes()).toEqual([`create jobs/${JOB}`, 'patch mailsyncs/joe/status']);
+    expect(w.status()).toMatchObject({ phase: 'Pending', runGeneration: 2 });
+    expect(w.job(JOB)?.spec?.template.spec?.containers[0]?.env).toContainEqual(
+      expect.objectContaining({ name: 'MAILSYNC_STATE_FILE' }),
+    );
+  });
+
+  it('a later run whose ConfigMap is gone creates it again', async () => {
+    const again = mailSync({ generation: 2, status: recordedStatus(joe, 'Succeeded', 1) });
+    const w = new World([again, secret()]);
+    await w.reconcile('joe');
+    expect(w.writes()).toEqual([`create configmaps/${CM}`, `create jobs/${JOB}`, 'patch mailsyncs/joe/status']);
   });
 
   it.each<{ name: string; change: (cm: V1ConfigMap) => void; why: string }>([
