@@ -3,6 +3,7 @@
  *
  *   npm run build && npm run bench:worker-startup -- [--runs 20] [--messages 35] \
  *     [--baseline /path/to/other/dist] [--no-bundle] [--no-cache] [--profile DIR]
+ *   npm run bench:worker-startup -- --image-root DIR [--baseline-image-root DIR2]   # images (below)
  *
  * What a worker pod of a fleet migration spends, without the cluster: the
  * worker entry point the image runs (`node dist/main.js worker`, same
@@ -21,11 +22,17 @@
  *                   (scripts/bundle-worker.ts): what the image runs (Dockerfile)
  *   +cache          the same with NODE_COMPILE_CACHE, warmed by one untimed run
  *   baseline        `--baseline DIR` (another build's dist/, e.g. of main)
+ * With `--image-root DIR` (the image's file system, unpacked:
+ *   docker export "$(docker create mailsync-operator:dev)" | tar -x -C DIR)
+ * the variants are the image's own node and files, run as the pod runs them
+ * (chroot DIR, uid 10001, the image's environment), with and without the
+ * compile cache the image ships (Dockerfile): `image` and `image+cache`;
+ * `--baseline-image-root DIR2` adds another image as it runs (`baseline image`).
  * Reported per variant: user+sys CPU seconds and wall seconds of the child
  * (GNU time), median / mean / min over the runs. `--profile DIR` writes a V8
  * CPU profile (--cpu-prof) of one extra run of each worker variant.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +51,8 @@ const { values } = parseArgs({
     'no-cache': { type: 'boolean', default: false },
     'no-bundle': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'image-root': { type: 'string' },
+    'baseline-image-root': { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -52,34 +61,80 @@ const node = process.execPath;
 
 interface Variant {
   label: string;
+  command: string;
   argv: string[];
   /** NODE_COMPILE_CACHE of the child, warmed by one untimed run before the timed ones. */
   cacheDir?: string;
   worker: boolean;
+  /** The image's file system: the pod's files go under its /tmp, the process runs chrooted as uid 10001. */
+  imageRoot?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'bench-worker-startup-'));
-const variants: Variant[] = [{ label: 'floor (node -e 0)', argv: ['-e', '0'], worker: false }];
-const builds: [string, string][] = [['dist', path.join(ROOT, 'dist')]];
+const variants: Variant[] = [{ label: 'floor (node -e 0)', command: node, argv: ['-e', '0'], worker: false }];
+const imageRoot = values['image-root'] ? path.resolve(values['image-root']) : undefined;
+const builds: [string, string][] = imageRoot ? [] : [['dist', path.join(ROOT, 'dist')]];
 if (values.baseline) builds.unshift([`baseline (${values.baseline})`, path.resolve(values.baseline)]);
-if (!values['no-bundle']) {
+if (!values['no-bundle'] && !imageRoot) {
   const copy = path.join(work, 'dist-bundled');
   cpSync(path.join(ROOT, 'dist'), copy, { recursive: true });
+  // As in the image (/app/package.json): without it Node first tries the bundle as CommonJS.
+  writeFileSync(path.join(work, 'package.json'), '{"type": "module"}\n');
   await bundleWorker(copy);
   builds.push(['bundled', copy]);
 }
 for (const [label, dist] of builds) {
   const argv = [path.join(dist, 'main.js'), 'worker'];
-  variants.push({ label, argv, worker: true });
+  variants.push({ label, command: node, argv, worker: true });
   if (!values['no-cache'])
     variants.push({
       label: `${label}+cache`,
+      command: node,
       argv,
       worker: true,
       cacheDir: path.join(work, `cache-${variants.length}`),
     });
 }
+if (imageRoot) {
+  // The image's ENV (Dockerfile) and its ENTRYPOINT, as uid 10001.
+  const chrootedIn = (root: string, argv: string[]) => ['--userspec=10001:10001', root, '/usr/local/bin/node', ...argv];
+  const chrooted = (argv: string[]) => chrootedIn(imageRoot, argv);
+  const env = {
+    PATH: '/usr/local/bin',
+    NODE_ENV: 'production',
+    SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt',
+    NODE_OPTIONS: '--max-semi-space-size=2',
+  };
+  variants[0] = {
+    label: 'floor (node -e 0, image)',
+    command: '/usr/sbin/chroot',
+    argv: chrooted(['-e', '0']),
+    worker: false,
+    env,
+  };
+  const common = {
+    command: '/usr/sbin/chroot',
+    argv: chrooted(['/app/dist/main.js', 'worker']),
+    worker: true,
+    imageRoot,
+  };
+  variants.push({ label: 'image', ...common, env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+  if (!values['no-cache'])
+    variants.push({ label: 'image+cache', ...common, env: { ...env, NODE_COMPILE_CACHE: '/app/compile-cache' } });
+  const before = values['baseline-image-root'];
+  if (before)
+    variants.push({
+      label: 'baseline image',
+      command: '/usr/sbin/chroot',
+      argv: chrootedIn(path.resolve(before), ['/app/dist/main.js', 'worker']),
+      worker: true,
+      imageRoot: path.resolve(before),
+      env,
+    });
+}
 
+const podDirs: string[] = [];
 const pair = await startDovecotPair();
 try {
   const source = 'startup';
@@ -95,9 +150,11 @@ try {
 
   // The pod's files: the spec names Secret references, the keys are files under the secrets directory.
   let nextUser = 0;
-  const podFiles = (): NodeJS.ProcessEnv => {
+  const podFiles = (root?: string): NodeJS.ProcessEnv => {
     const i = nextUser++;
-    const dir = path.join(work, `pod-${i}`);
+    // In the image, under its /tmp (the process sees /tmp/...), owned by the pod's user.
+    const inside = root ? `/tmp/bench-worker-startup-pod-${process.pid}-${i}` : path.join(work, `pod-${i}`);
+    const dir = root ? path.join(root, inside) : inside;
     const secrets = path.join(dir, 'secrets');
     for (const side of ['source', 'destination']) mkdirSync(path.join(secrets, side), { recursive: true, mode: 0o700 });
     writeFileSync(path.join(secrets, 'source/password'), 'a-pw', { mode: 0o400 });
@@ -117,19 +174,25 @@ try {
       destination: endpoint(pair.b.implicitTlsPort, `startup${i}`, 'dst'),
     };
     writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec));
-    return { MAILSYNC_SPEC_FILE: path.join(dir, 'spec.json'), MAILSYNC_SECRETS_DIR: secrets };
+    if (root) {
+      for (const entry of readdirSync(dir, { recursive: true })) chownSync(path.join(dir, String(entry)), 10001, 10001);
+      chownSync(dir, 10001, 10001);
+      podDirs.push(dir);
+    }
+    return { MAILSYNC_SPEC_FILE: path.join(inside, 'spec.json'), MAILSYNC_SECRETS_DIR: path.join(inside, 'secrets') };
   };
 
   const run = async (v: Variant, extraArgv: string[] = []) => {
     // The image's environment (Dockerfile): nothing inherited from this process.
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      NODE_OPTIONS: '--max-semi-space-size=2',
+      ...(v.env ?? { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: '--max-semi-space-size=2' }),
       ...(v.cacheDir ? { NODE_COMPILE_CACHE: v.cacheDir } : {}),
-      ...(v.worker ? podFiles() : {}),
+      ...(v.worker ? podFiles(v.imageRoot) : {}),
     };
-    const m = await measured(v.label, node, [...extraArgv, ...v.argv], { messages: 0, bytes: 0 }, env);
+    // Node's own options go after `chroot --userspec ROOT node`.
+    const at = v.command === '/usr/sbin/chroot' ? 3 : 0;
+    const argv = [...v.argv.slice(0, at), ...extraArgv, ...v.argv.slice(at)];
+    const m = await measured(v.label, v.command, argv, { messages: 0, bytes: 0 }, env);
     if (v.worker) {
       const summary = m.stdout
         .split('\n')
@@ -184,4 +247,5 @@ try {
 } finally {
   await pair.stop();
   rmSync(work, { recursive: true, force: true });
+  for (const dir of podDirs) rmSync(dir, { recursive: true, force: true });
 }
