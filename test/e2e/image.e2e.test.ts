@@ -283,6 +283,7 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
       pair = await startDovecotPair();
       await pair.a.addUser('dora', SOURCE_PASSWORD);
       await pair.b.addUser('dora', DESTINATION_PASSWORD);
+      await pair.b.addUser('dora-worker', DESTINATION_PASSWORD);
       await appendMessages(
         pair.a,
         'dora',
@@ -296,6 +297,28 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
       writeFileSync(path.join(inputs, 'ca.pem'), pair.a.caPem, { mode: 0o644 });
       writeFileSync(path.join(inputs, 'pass1'), `${SOURCE_PASSWORD}\n`, { mode: 0o644 });
       writeFileSync(path.join(inputs, 'pass2'), `${DESTINATION_PASSWORD}\n`, { mode: 0o644 });
+      // A worker pod's files (docs/worker.md): the spec names Secret references, the keys are files.
+      const endpoint = (host: string, port: number, user: string, secret: string) => ({
+        host,
+        port,
+        tls: 'implicit',
+        user,
+        passwordSecretRef: { name: secret, key: 'password' },
+        caSecretRef: { name: 'ca', key: 'ca.crt' },
+      });
+      const spec = {
+        source: endpoint(pair.a.host, pair.a.implicitTlsPort, 'dora', 'old'),
+        destination: endpoint(pair.b.host, pair.b.implicitTlsPort, 'dora-worker', 'new'),
+      };
+      for (const [side, password] of [
+        ['source', SOURCE_PASSWORD],
+        ['destination', DESTINATION_PASSWORD],
+      ] as const) {
+        mkdirSync(path.join(inputs, 'secrets', side), { recursive: true, mode: 0o755 });
+        writeFileSync(path.join(inputs, 'secrets', side, 'password'), password, { mode: 0o644 });
+        writeFileSync(path.join(inputs, 'secrets', side, 'ca.crt'), pair.a.caPem, { mode: 0o644 });
+      }
+      writeFileSync(path.join(inputs, 'spec.json'), JSON.stringify(spec), { mode: 0o644 });
     });
 
     afterAll(async () => {
@@ -361,6 +384,37 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
         messageMultiset(folder(src, pair.a.folder('Projects'))),
       );
       expect(messageMultiset(folder(dst, 'INBOX'))).toHaveLength(3);
+      for (const secret of [SOURCE_PASSWORD, DESTINATION_PASSWORD]) {
+        expect(r.stdout + r.stderr).not.toContain(secret);
+      }
+    });
+
+    it('runs the bundled worker as a pod does (spec and Secret files mounted) from the compile cache it ships', async () => {
+      const r = await docker([
+        'run',
+        ...POD_LIKE,
+        '--network=host',
+        `--volume=${inputs}:/in:ro`,
+        '--env=MAILSYNC_SPEC_FILE=/in/spec.json',
+        '--env=MAILSYNC_SECRETS_DIR=/in/secrets',
+        // Node reports on stderr whether it used the cache (Dockerfile, stage compile-cache).
+        '--env=NODE_DEBUG_NATIVE=COMPILE_CACHE',
+        IMAGE as string,
+        'worker',
+      ]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const summary = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((e) => e.event === 'summary')?.summary;
+      expect(summary, r.stdout).toMatchObject({ reason: 'Succeeded', exitCode: 0, messagesTransferred: 4 });
+      const src = await listMailbox(pair.a, 'dora');
+      const dst = await listMailbox(pair.b, 'dora-worker');
+      expect(messageMultiset(dst.find((f) => f.path === 'INBOX'))).toEqual(
+        messageMultiset(src.find((f) => f.path === 'INBOX')),
+      );
+      expect(r.stderr).toMatch(/V8 code cache for ESM file:\/\/\/app\/dist\/worker\/main\.js was accepted/);
       for (const secret of [SOURCE_PASSWORD, DESTINATION_PASSWORD]) {
         expect(r.stdout + r.stderr).not.toContain(secret);
       }
