@@ -2,8 +2,10 @@
  * The only writer of MailSync status. Holds, per MailSync, the status as the
  * controller wants it and as it was last written, and sends the difference
  * as a JSON merge patch on the status subresource:
- * - urgent changes (phase, conditions) at once;
- * - everything else (progress, logTail) coalesced: at most one write per
+ * - urgent changes (phase; a condition's status, reason or observedGeneration)
+ *   at once;
+ * - everything else (progress, logTail, a condition's message alone, e.g. a
+ *   pending pod's "ContainerCreating") coalesced: at most one write per
  *   MailSync every `intervalMs` (5 s);
  * - nothing when nothing changed;
  * - always within the CRD's limits, control characters escaped (api/status-bounds.ts).
@@ -17,6 +19,11 @@ import { boundStatus } from '../api/status-bounds.js';
 import { isNotFound, type KubeClient } from '../kube/kube-client.js';
 import { applyMergePatch, deepEqual, mergePatch } from '../kube/merge-patch.js';
 import { paths } from './paths.js';
+
+/** What of the conditions is news (written at once): all but the messages (and the times that go with them). */
+function conditionStates(status: MailSyncStatus): unknown[] {
+  return (status.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.observedGeneration]);
+}
 
 interface Entry {
   uid: string;
@@ -70,8 +77,10 @@ export class StatusWriter {
     let next = structuredClone(entry.desired);
     mutate(next);
     next = boundStatus(next);
-    // Phase and condition changes are news; progress and log lines can wait for the next window.
-    if (next.phase !== entry.desired.phase || !deepEqual(next.conditions, entry.desired.conditions)) urgent = true;
+    // Phase and condition changes are news; progress, log lines and reworded messages can wait for the next window.
+    if (next.phase !== entry.desired.phase || !deepEqual(conditionStates(next), conditionStates(entry.desired))) {
+      urgent = true;
+    }
     entry.desired = next;
     if (urgent) entry.urgent = true;
     this.#schedule(objectKey(mailSync), entry);

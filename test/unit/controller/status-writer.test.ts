@@ -74,6 +74,28 @@ describe('when a change is written', () => {
   });
 });
 
+describe('a condition reworded', () => {
+  it('waits for the window when only its message changed; a new reason goes at once', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Pending', conditions: [ready('PodPending')] });
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+
+    writer.update(ms, (s) => (s.conditions = [{ ...ready('PodPending'), message: 'ContainerCreating' }]));
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toHaveLength(2);
+    expect(patches()[1]).toMatchObject({
+      status: { conditions: [{ reason: 'PodPending', message: 'ContainerCreating' }] },
+    });
+
+    writer.update(ms, (s) => (s.conditions = [ready('Running')]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(3);
+  });
+});
+
 describe('what is written', () => {
   it('only the difference, as a merge patch (removed fields as null), guarded by the UID', async () => {
     const { ms, writer, patches, stored } = setup({ phase: 'Waiting', waitingFor: 'mail/ann', logTail: ['x'] });
