@@ -145,7 +145,8 @@ async function main(): Promise<void> {
     env: {
       MAILSYNC_REQUEST_STATS_SECONDS: '5',
       MAILSYNC_MAX_LOG_FOLLOWS: String(maxFollows),
-      NODE_OPTIONS: '--max-semi-space-size=4',
+      // BENCH_CONTROLLER_NODE_OPTIONS adds flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to find a stall.
+      NODE_OPTIONS: ['--max-semi-space-size=4', process.env.BENCH_CONTROLLER_NODE_OPTIONS].filter(Boolean).join(' '),
     },
   });
   const pid = controller.process.pid!;

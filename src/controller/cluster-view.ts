@@ -1,6 +1,10 @@
 /**
  * Read-side of the informer caches, with the indexes reconcile needs: Jobs by
- * account pair and by owning MailSync, pods by Job and by MailSync.
+ * account pair, by owning MailSync and by UID, pods by Job and by MailSync.
+ * An index is built on first use and kept until its cache changes (the
+ * cache's `version`): scanning every Job and pod on each call made each
+ * reconcile and each log update O(n), and the controller's event loop
+ * stalled for seconds with 500 syncs running (bench:live, session 7).
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
@@ -10,31 +14,81 @@ import { controlledByMailSync } from './pair-wait.js';
 import { olderFirst, podJobUid } from './pods.js';
 import { type JobView, viewJob } from './run-plan.js';
 
-/** What the view reads of an informer cache (tests hand in their own). */
-export type ObjectCache<T extends KubeObject> = Pick<InformerSet<T>, 'get' | 'list'>;
+/**
+ * What the view reads of an informer cache (tests hand in their own). Without
+ * `version` the indexes are rebuilt on every call.
+ */
+export type ObjectCache<T extends KubeObject> = Pick<InformerSet<T>, 'get' | 'list'> & { readonly version?: number };
+
+/** Lists grouped by a key, rebuilt only when the cache's version moves. */
+class Index<T extends KubeObject> {
+  #version?: number;
+  #groups = new Map<string, T[]>();
+
+  constructor(
+    readonly cache: ObjectCache<T>,
+    /** The keys an object is listed under (none: not indexed). */
+    readonly keysOf: (obj: T) => readonly (string | undefined)[],
+  ) {}
+
+  get(key: string): readonly T[] {
+    const version = this.cache.version;
+    if (version === undefined || version !== this.#version) {
+      const groups = new Map<string, T[]>();
+      for (const obj of this.cache.list()) {
+        for (const k of new Set(this.keysOf(obj))) {
+          if (k === undefined) continue;
+          const group = groups.get(k);
+          if (group) group.push(obj);
+          else groups.set(k, [obj]);
+        }
+      }
+      this.#groups = groups;
+      this.#version = version;
+    }
+    return this.#groups.get(key) ?? [];
+  }
+}
+
+const labelOf = (obj: KubeObject & { metadata?: { labels?: Record<string, string> } }, label: string) =>
+  obj.metadata?.labels?.[label];
 
 export class ClusterView {
+  readonly #podsByJob: Index<V1Pod>;
+  readonly #podsByMailSync: Index<V1Pod>;
+  readonly #jobsByPair: Index<V1Job>;
+  readonly #jobsByMailSync: Index<V1Job>;
+  readonly #jobsByUid: Index<V1Job>;
+
   constructor(
     readonly mailSyncs: ObjectCache<MailSync>,
     readonly jobs: ObjectCache<V1Job>,
     readonly pods: ObjectCache<V1Pod>,
     /** Fed with the pods the informer saw deleted. */
     readonly deletedPods = new DeletedPods(),
-  ) {}
+  ) {
+    // A pod counts for a Job when it carries the Job's pair label and the Job's UID (podJobUid).
+    this.#podsByJob = new Index(pods, (p) => [`${labelOf(p, LABEL_PAIR)}/${podJobUid(p)}`]);
+    this.#podsByMailSync = new Index(pods, (p) => [labelOf(p, LABEL_MAILSYNC_UID)]);
+    this.#jobsByPair = new Index(jobs, (j) => (controlledByMailSync(j) ? [labelOf(j, LABEL_PAIR)] : []));
+    this.#jobsByMailSync = new Index(jobs, (j) => [
+      labelOf(j, LABEL_MAILSYNC_UID),
+      ...(j.metadata?.ownerReferences ?? []).filter((r) => r.controller).map((r) => r.uid),
+    ]);
+    this.#jobsByUid = new Index(jobs, (j) => [j.metadata?.uid]);
+  }
 
   mailSync(namespace: string, name: string): MailSync | undefined {
     return this.mailSyncs.get(name, namespace);
   }
 
   podsOfJob(job: V1Job): V1Pod[] {
-    const uid = job.metadata?.uid;
-    const pair = job.metadata?.labels?.[LABEL_PAIR];
-    return this.pods.list().filter((p) => p.metadata?.labels?.[LABEL_PAIR] === pair && podJobUid(p) === uid);
+    return [...this.#podsByJob.get(`${labelOf(job, LABEL_PAIR)}/${job.metadata?.uid}`)];
   }
 
   /** Worker pods labelled with this MailSync's UID, whether or not their Job still exists. */
   podsOfMailSync(uid: string): V1Pod[] {
-    return this.pods.list().filter((p) => p.metadata?.labels?.[LABEL_MAILSYNC_UID] === uid);
+    return [...this.#podsByMailSync.get(uid)];
   }
 
   /** Every worker pod of a run the controller knows of, deleted ones included (last known state), oldest first. */
@@ -50,24 +104,14 @@ export class ClusterView {
 
   /** Jobs of the pair that count for exclusivity: those a MailSync controls (pair-wait.ts), in every watched namespace. */
   jobsOfPair(pairHash: string): JobView[] {
-    return this.jobs
-      .list()
-      .filter((j) => j.metadata?.labels?.[LABEL_PAIR] === pairHash && controlledByMailSync(j))
-      .map((j) => this.view(j));
+    return this.#jobsByPair.get(pairHash).map((j) => this.view(j));
   }
 
   jobsOfMailSync(uid: string): JobView[] {
-    return this.jobs
-      .list()
-      .filter(
-        (j) =>
-          j.metadata?.labels?.[LABEL_MAILSYNC_UID] === uid ||
-          j.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid),
-      )
-      .map((j) => this.view(j));
+    return this.#jobsByMailSync.get(uid).map((j) => this.view(j));
   }
 
   jobByUid(uid: string): V1Job | undefined {
-    return this.jobs.list().find((j) => j.metadata?.uid === uid);
+    return this.#jobsByUid.get(uid)[0];
   }
 }

@@ -297,7 +297,7 @@ export class Controller {
     const counts: Partial<Record<Phase, number>> = {};
     const accounts = new Map<string, Partial<Record<Phase, number>>>();
     for (const ms of this.mailSyncs.list()) {
-      const phase = this.ctx.status.current(ms).phase ?? 'Pending';
+      const phase = this.ctx.status.phaseOf(ms) ?? 'Pending';
       if (!PHASES.includes(phase)) continue;
       counts[phase] = (counts[phase] ?? 0) + 1;
       const group = groupOf(ms.metadata);

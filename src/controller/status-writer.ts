@@ -68,6 +68,11 @@ export class StatusWriter {
     return structuredClone(this.#entry(mailSync).desired);
   }
 
+  /** The latest phase the controller decided (no copy of the status: the metrics count it for every MailSync). */
+  phaseOf(mailSync: MailSync): MailSyncStatus['phase'] {
+    return this.#entry(mailSync).desired.phase;
+  }
+
   /**
    * Change the desired status. `urgent` writes at once (phase changes);
    * otherwise the write is coalesced with others within the interval.

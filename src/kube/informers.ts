@@ -75,6 +75,7 @@ export class Informer<T extends KubeObject> {
   #relistTimer?: NodeJS.Timeout;
   #needList = true;
   readonly #handlers: ChangeHandler<T>[] = [];
+  #version = 0;
 
   constructor(
     readonly client: KubeClient,
@@ -108,6 +109,11 @@ export class Informer<T extends KubeObject> {
 
   get size(): number {
     return this.#objects.size;
+  }
+
+  /** Changes with every change to the cache: lets a reader keep an index until the next change. */
+  get version(): number {
+    return this.#version;
   }
 
   /** Resolves once the first list is cached (retrying until it succeeds); then keeps watching. */
@@ -153,6 +159,7 @@ export class Informer<T extends KubeObject> {
   }
 
   #store(raw: T): T {
+    this.#version++;
     const obj = withoutManagedFields(this.options.transform ? this.options.transform(raw) : raw);
     this.#objects.set(key(obj), obj);
     return obj;
@@ -168,6 +175,7 @@ export class Informer<T extends KubeObject> {
     );
     const previous = this.#objects;
     this.#objects = new Map();
+    this.#version++;
     const changes: [T, ChangeType][] = [];
     for (const item of list.items ?? []) {
       const old = previous.get(key(item));
@@ -259,6 +267,7 @@ export class Informer<T extends KubeObject> {
           if (event.type === 'DELETED') {
             const old = this.#objects.get(key(event.object));
             this.#objects.delete(key(event.object));
+            this.#version++;
             this.#emit(old ?? event.object, 'delete');
           } else {
             const existed = this.#objects.has(key(event.object));
@@ -318,6 +327,13 @@ export class InformerSet<T extends KubeObject> {
 
   list(): T[] {
     return this.informers.length === 1 ? this.informers[0]!.list() : this.informers.flatMap((i) => i.list());
+  }
+
+  /** Changes with every change to any of the caches. */
+  get version(): number {
+    let sum = 0;
+    for (const informer of this.informers) sum += informer.version;
+    return sum;
   }
 }
 

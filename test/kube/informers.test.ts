@@ -56,12 +56,17 @@ describe('list and watch', () => {
     const listVersion = server.resourceVersion;
     const { informer, changes, started } = start();
     await started;
+    // The version moves with every change of the cache (readers keep indexes until it does).
+    const versions = [informer.version];
+    informer.onChange(() => versions.push(informer.version));
     const watch = await server.nextWatch();
     expect(watch.query.get('resourceVersion')).toBe(listVersion);
     expect(watch.query.get('allowWatchBookmarks')).toBe('true');
     watch.send('ADDED', { ...configMap('b'), metadata: { ...configMap('b').metadata, resourceVersion: '2001' } });
     watch.send('DELETED', { ...configMap('a'), metadata: { ...configMap('a').metadata, resourceVersion: '2002' } });
     await until(() => changes.length === 3);
+    expect(versions).toHaveLength(3);
+    expect(new Set(versions).size, `versions ${versions.join(', ')}`).toBe(3);
     expect(changes).toEqual([
       ['a', 'add'],
       ['b', 'add'],
