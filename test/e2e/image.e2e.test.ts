@@ -18,6 +18,7 @@ import { startDnsServer } from '../harness/dns-server.js';
 import type { DovecotPair } from '../harness/dovecot.js';
 import { startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
+import { summaryFromStdout } from '../harness/worker-events.js';
 import { IMAGE } from './helpers/kube.js';
 
 const HELM_TEST_SCRIPT = readFileSync(
@@ -370,11 +371,7 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
     it('copies every message with the CA mounted (implicit TLS and STARTTLS), no password in the output', async () => {
       const r = await sync(['--cafile1', '/in/ca.pem']);
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      const summary = r.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((e) => e.event === 'summary')?.summary;
+      const summary = summaryFromStdout(r.stdout);
       expect(summary, r.stdout).toMatchObject({ reason: 'Succeeded', exitCode: 0, messagesTransferred: 4 });
       const src = await listMailbox(pair.a, 'dora');
       const dst = await listMailbox(pair.b, 'dora');
@@ -403,11 +400,7 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
         'worker',
       ]);
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      const summary = r.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((e) => e.event === 'summary')?.summary;
+      const summary = summaryFromStdout(r.stdout);
       expect(summary, r.stdout).toMatchObject({ reason: 'Succeeded', exitCode: 0, messagesTransferred: 4 });
       const src = await listMailbox(pair.a, 'dora');
       const dst = await listMailbox(pair.b, 'dora-worker');

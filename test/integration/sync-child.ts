@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Summary } from '../../src/api/events.js';
 import type { MailSyncSpec } from '../../src/api/spec.js';
+import { summaryOf } from '../harness/worker-events.js';
 import type { CapturedEvent } from './sync-helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,9 +82,6 @@ export async function spawnSync(spec: MailSyncSpec, env: Record<string, string> 
         );
       });
     },
-    summary: () => {
-      const last = events.findLast((e) => e.event === 'summary');
-      return last && last.event === 'summary' ? last.summary : undefined;
-    },
+    summary: () => summaryOf(events),
   };
 }
