@@ -40,6 +40,7 @@ import { bundleWorker } from '../scripts/bundle-worker.js';
 import { testMessage } from '../test/e2e/helpers/mail.js';
 import { startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
+import { podEndpoint } from '../test/harness/worker-pod.js';
 import { measured } from './measure.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -161,17 +162,9 @@ try {
     writeFileSync(path.join(secrets, 'destination/password'), `b-pw-${i}`, { mode: 0o400 });
     writeFileSync(path.join(secrets, 'source/ca.crt'), pair.a.caPem);
     writeFileSync(path.join(secrets, 'destination/ca.crt'), pair.b.caPem);
-    const endpoint = (port: number, user: string, secret: string) => ({
-      host: '127.0.0.1',
-      port,
-      tls: 'implicit',
-      user,
-      passwordSecretRef: { name: secret, key: 'password' },
-      caSecretRef: { name: 'ca', key: 'ca.crt' },
-    });
     const spec = {
-      source: endpoint(pair.a.implicitTlsPort, source, 'src'),
-      destination: endpoint(pair.b.implicitTlsPort, `startup${i}`, 'dst'),
+      source: podEndpoint('127.0.0.1', pair.a.implicitTlsPort, source, 'src'),
+      destination: podEndpoint('127.0.0.1', pair.b.implicitTlsPort, `startup${i}`, 'dst'),
     };
     writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(spec));
     if (root) {

@@ -19,6 +19,7 @@ import type { DovecotPair } from '../harness/dovecot.js';
 import { startDovecotPair } from '../harness/dovecot.js';
 import { appendMessages, listMailbox, messageMultiset } from '../harness/mailbox.js';
 import { summaryFromStdout } from '../harness/worker-events.js';
+import { podEndpoint } from '../harness/worker-pod.js';
 import { IMAGE } from './helpers/kube.js';
 
 const HELM_TEST_SCRIPT = readFileSync(
@@ -299,17 +300,9 @@ describe.skipIf(skip)(`the runtime image ${IMAGE}`, { timeout: 300_000 }, () => 
       writeFileSync(path.join(inputs, 'pass1'), `${SOURCE_PASSWORD}\n`, { mode: 0o644 });
       writeFileSync(path.join(inputs, 'pass2'), `${DESTINATION_PASSWORD}\n`, { mode: 0o644 });
       // A worker pod's files (docs/worker.md): the spec names Secret references, the keys are files.
-      const endpoint = (host: string, port: number, user: string, secret: string) => ({
-        host,
-        port,
-        tls: 'implicit',
-        user,
-        passwordSecretRef: { name: secret, key: 'password' },
-        caSecretRef: { name: 'ca', key: 'ca.crt' },
-      });
       const spec = {
-        source: endpoint(pair.a.host, pair.a.implicitTlsPort, 'dora', 'old'),
-        destination: endpoint(pair.b.host, pair.b.implicitTlsPort, 'dora-worker', 'new'),
+        source: podEndpoint(pair.a.host, pair.a.implicitTlsPort, 'dora', 'old'),
+        destination: podEndpoint(pair.b.host, pair.b.implicitTlsPort, 'dora-worker', 'new'),
       };
       for (const [side, password] of [
         ['source', SOURCE_PASSWORD],
