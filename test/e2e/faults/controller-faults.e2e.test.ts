@@ -258,8 +258,9 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
   /**
    * The controller runs with an identity of its own (a client certificate from the cluster's CA). While five
    * 300-message syncs start and run, a FlowSchema matching only that user sends it to a priority level with
-   * one concurrency share and a one-request queue: the API server answers it 429 for 20 s (its
-   * apiserver_flowcontrol_rejected_requests_total for that schema must grow), then the schema is removed.
+   * one concurrency share and a one-request queue, which a second user's held requests keep full: the API
+   * server answers the controller 429 for 20 s (its apiserver_flowcontrol_rejected_requests_total for the
+   * controller's schema must grow), then the held requests are let go and the schemas removed.
    * Every sync ends Succeeded with counts that add up, exact, one worker pod each, log tail whole; the
    * controller and the workers within their memory limits.
    */
@@ -280,10 +281,16 @@ describe.skipIf(skip)('Kubernetes faults: the controller', { timeout: 600_000 },
           specs.push(await syncSpec(client, ns, big, name, { throttle: { maxMessagesPerSecond: 40 } }));
         const rejectedBefore = await identity.rejected();
         await identity.throttle();
+        const letGo = await identity.saturate(ns);
         const throttledAt = Date.now();
-        await Promise.all(names.map((name, i) => createMailSync(client, ns, name, specs[i]!)));
-        await sleep(20_000);
-        const rejected = (await identity.rejected()) - rejectedBefore;
+        let rejected: number;
+        try {
+          await Promise.all(names.map((name, i) => createMailSync(client, ns, name, specs[i]!)));
+          await sleep(20_000);
+          rejected = (await identity.rejected()) - rejectedBefore;
+        } finally {
+          letGo();
+        }
         await identity.release();
         console.log(
           `[faults/controller] 429: ${rejected} requests of the controller rejected in ${elapsed(throttledAt)}`,

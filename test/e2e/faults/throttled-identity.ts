@@ -6,9 +6,21 @@
  * only that user and sends it to a PriorityLevelConfiguration with the
  * smallest concurrency share and a one-request queue. Every other client
  * keeps its own flow schemas, so the shared cluster is not slowed down.
+ *
+ * A tiny priority level alone does not make the controller hear 429: that
+ * takes more concurrent requests than its seats and queue, which a controller
+ * with five syncs sends only now and then (a CI run saw none in 20 s). So a
+ * second user of the same priority level fills it: requests whose bodies are
+ * held back keep every seat busy (the API server reads a body after the
+ * priority-and-fairness filter has given the request its seat) and the queue
+ * full, until they are let go. Every request of the controller meanwhile is
+ * answered 429, and the API server counts them under the controller's own
+ * flow schema.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isAlreadyExists, isNotFound, type KubeClient, readAll } from '../../../src/kube/kube-client.js';
@@ -25,6 +37,12 @@ export interface ThrottledIdentity {
   release(): Promise<void>;
   /** Requests of this user the API server rejected (apiserver_flowcontrol_rejected_requests_total). */
   rejected(): Promise<number>;
+  /**
+   * Fills the priority level (after throttle()) with requests of a second user whose bodies are held
+   * back, until every seat and the queue are taken and one more is refused; resolves with a function
+   * that lets them go.
+   */
+  saturate(namespace: string): Promise<() => void>;
   dispose(): Promise<void>;
 }
 
@@ -54,13 +72,13 @@ async function remove(client: KubeClient, item: string) {
   }
 }
 
-export async function throttledIdentity(client: KubeClient, server: string, name: string): Promise<ThrottledIdentity> {
-  const dir = mkdtempSync(path.join(tmpdir(), `${name}-`));
-  const key = path.join(dir, 'client.key');
-  const csr = path.join(dir, 'client.csr');
-  const crt = path.join(dir, 'client.crt');
+/** A key and a client certificate for `user`, signed by the cluster's CA, in `dir`. */
+function signedCertificate(dir: string, user: string): { key: string; crt: string } {
+  const key = path.join(dir, `${user}.key`);
+  const csr = path.join(dir, `${user}.csr`);
+  const crt = path.join(dir, `${user}.crt`);
   execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
-  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${user}`, '-out', csr], { stdio: 'ignore' });
   execFileSync(
     'openssl',
     ['x509', '-req', '-in', csr, '-CA', path.join(PKI, 'ca.crt'), '-CAkey', path.join(PKI, 'ca.key')].concat([
@@ -74,6 +92,47 @@ export async function throttledIdentity(client: KubeClient, server: string, name
     ]),
     { stdio: 'ignore' },
   );
+  return { key, crt };
+}
+
+/** A FlowSchema sending every request of `user` to the priority level `level`. */
+function flowSchema(name: string, user: string, level: string) {
+  return {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    metadata: { name },
+    spec: {
+      priorityLevelConfiguration: { name: level },
+      // Before every suggested schema (workload-low is 9000, global-default 9900): only our user matches.
+      matchingPrecedence: 500,
+      distinguisherMethod: { type: 'ByUser' },
+      rules: [
+        {
+          subjects: [{ kind: 'User', user: { name: user } }],
+          resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
+          nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        },
+      ],
+    },
+  };
+}
+
+/** Sums a metric's samples whose labels include `label`. */
+function metricSum(text: string, metric: string, label: string): number | undefined {
+  let total: number | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${metric}{`) && line.includes(label)) total = (total ?? 0) + Number(line.split(' ').at(-1));
+  }
+  return total;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function throttledIdentity(client: KubeClient, server: string, name: string): Promise<ThrottledIdentity> {
+  const dir = mkdtempSync(path.join(tmpdir(), `${name}-`));
+  const { key, crt } = signedCertificate(dir, name);
+  const floodUser = `${name}-flood`;
+  const flood = signedCertificate(dir, floodUser);
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
@@ -95,7 +154,11 @@ export async function throttledIdentity(client: KubeClient, server: string, name
   await ensure(client, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     metadata: { name },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name }],
+    subjects: [
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name },
+      // The flood user's held requests must pass authorization (inside their seat) to reach the body read.
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: floodUser },
+    ],
   } as never);
 
   const throttle = async () => {
@@ -113,46 +176,68 @@ export async function throttledIdentity(client: KubeClient, server: string, name
         },
       },
     } as never);
-    await ensure(client, `${FLOWCONTROL}/flowschemas`, {
-      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-      kind: 'FlowSchema',
-      metadata: { name },
-      spec: {
-        priorityLevelConfiguration: { name },
-        // Before every suggested schema (workload-low is 9000, global-default 9900): only our user matches.
-        matchingPrecedence: 500,
-        distinguisherMethod: { type: 'ByUser' },
-        rules: [
-          {
-            subjects: [{ kind: 'User', user: { name } }],
-            resourceRules: [
-              { verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true },
-            ],
-            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-          },
-        ],
-      },
-    } as never);
+    await ensure(client, `${FLOWCONTROL}/flowschemas`, flowSchema(name, name, name) as never);
+    await ensure(client, `${FLOWCONTROL}/flowschemas`, flowSchema(floodUser, floodUser, name) as never);
   };
   const release = async () => {
+    await remove(client, `${FLOWCONTROL}/flowschemas/${floodUser}`);
     await remove(client, `${FLOWCONTROL}/flowschemas/${name}`);
     await remove(client, `${FLOWCONTROL}/prioritylevelconfigurations/${name}`);
   };
-  const rejected = async () => {
-    const text = await readAll(await client.open('GET', '/metrics'));
-    let total = 0;
-    for (const line of text.split('\n')) {
-      if (line.startsWith('apiserver_flowcontrol_rejected_requests_total{') && line.includes(`flow_schema="${name}"`))
-        total += Number(line.split(' ').at(-1));
+  const metrics = async () => readAll(await client.open('GET', '/metrics'));
+  const rejected = async () =>
+    metricSum(await metrics(), 'apiserver_flowcontrol_rejected_requests_total', `flow_schema="${name}"`) ?? 0;
+
+  const saturate = async (namespace: string) => {
+    // The level's seats, once the API server has taken the new configuration in.
+    let seats: number | undefined;
+    for (let i = 0; i < 100 && seats === undefined; i++) {
+      seats = metricSum(await metrics(), 'apiserver_flowcontrol_nominal_limit_seats', `priority_level="${name}"`);
+      if (seats === undefined) await sleep(200);
     }
-    return total;
+    if (seats === undefined) throw new Error(`priority level ${name} did not take effect in 20 s`);
+    const url = new URL(`/api/v1/namespaces/${namespace}/configmaps`, server);
+    const held: ClientRequest[] = [];
+    // Every seat, the one-request queue, and one more that must be refused.
+    for (let i = 0; i < seats + 2; i++) {
+      const request = httpsRequest(url, {
+        method: 'POST',
+        agent: false,
+        ca: readFileSync(path.join(PKI, 'ca.crt')),
+        cert: readFileSync(flood.crt),
+        key: readFileSync(flood.key),
+        headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' },
+      });
+      request.on('error', () => {}); // destroyed on purpose when let go
+      request.on('response', (response) => response.resume());
+      request.flushHeaders();
+      held.push(request);
+    }
+    const letGo = () => {
+      for (const request of held) request.destroy();
+    };
+    try {
+      for (let i = 0; ; i++) {
+        const text = await metrics();
+        const refused = metricSum(text, 'apiserver_flowcontrol_rejected_requests_total', `flow_schema="${floodUser}"`);
+        if ((refused ?? 0) > 0) break;
+        if (i >= 100) throw new Error(`${seats + 2} held requests did not fill priority level ${name} in 20 s`);
+        await sleep(200);
+      }
+    } catch (error) {
+      letGo();
+      throw error;
+    }
+    return letGo;
   };
+
   return {
     user: name,
     kubeconfig,
     throttle,
     release,
     rejected,
+    saturate,
     dispose: async () => {
       await release();
       await remove(client, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`);
