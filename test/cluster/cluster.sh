@@ -6,7 +6,7 @@
 #   cluster.sh env      # print `export KUBECONFIG=...`
 #   cluster.sh kubeconfig   # print just the kubeconfig path (export KUBECONFIG=$(cluster.sh kubeconfig))
 #   cluster.sh check-clean  # fail if any process, mount, cgroup or state of a cluster is left
-#   cluster.sh restart etcd|kube-apiserver|kubelet|... [DOWN-SECONDS]
+#   cluster.sh restart etcd|kube-apiserver|kubelet|... [DOWN-SECONDS | until-gone:FILE]
 #                           # stop one component, keep it down, start it again as it ran (fault tests)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -394,10 +394,11 @@ healthy() {
   esac
 }
 
-# Stops one running component (TERM, KILL after 20 s), keeps it down for `down` seconds, and starts it
-# again with the very command line it ran with (so nothing about how the cluster came up changes), then
-# waits until it is healthy. Prints the seconds it was down.
-restart() { # name [down-seconds]
+# Stops one running component (TERM, KILL after 20 s), keeps it down for `down` seconds (or, given
+# `until-gone:FILE`, until FILE is gone, at most 120 s: the caller does its work while it is down), and
+# starts it again with the very command line it ran with (so nothing about how the cluster came up
+# changes), then waits until it is healthy. Prints the seconds it was down.
+restart() { # name [down-seconds | until-gone:FILE]
   local name=$1 down=${2:-0} p
   case $name in
   etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kubelet) ;;
@@ -409,7 +410,13 @@ restart() { # name [down-seconds]
   ((${#cmd[@]})) || die "restart: cannot read the command line of $name (pid $p)"
   local t0=$SECONDS
   stop_pid "$p" 20
-  sleep "$down"
+  case $down in
+  until-gone:*)
+    local flag=${down#until-gone:} i
+    for ((i = 0; i < 600; i++)); do [ -e "$flag" ] || break; sleep 0.2; done
+    [ -e "$flag" ] && log "restart: $flag still there after 120 s, starting $name anyway" ;;
+  *) sleep "$down" ;;
+  esac
   start "$name" "${cmd[@]}"
   wait_for "$name" 90 healthy "$name" || { tail -20 "$LOGS/$name.log" >&2; die "$name did not come back"; }
   log "$name restarted (down $((SECONDS - t0)) s, pid $(pid_of "$name"))"

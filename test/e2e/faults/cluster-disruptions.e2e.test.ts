@@ -9,7 +9,8 @@
  * e2e-faults group runs alone, after the other cluster groups.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -57,8 +58,11 @@ function disruptionSkipReason(): string | undefined {
 const skip = disruptionSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/faults/cluster-disruptions.e2e.test.ts: ${skip}`);
 
-/** `cluster.sh restart NAME DOWN`: stopped, down for `down` seconds, started as it ran, healthy again. */
-async function restart(component: string, down = 0): Promise<void> {
+/**
+ * `cluster.sh restart NAME DOWN`: stopped, down for `down` seconds (or `until-gone:FILE`), started as it
+ * ran, healthy again.
+ */
+async function restart(component: string, down: number | string = 0): Promise<void> {
   await execFileP('bash', [CLUSTER_SH, 'restart', component, String(down)], { timeout: 180_000 });
 }
 
@@ -70,8 +74,8 @@ function etcdPort(): string {
   return /:(\d+)/.exec(servers.replace('https://', ''))?.[1] ?? '12379';
 }
 
-/** etcd's v3 JSON gateway, with the API server's client certificate. */
-async function etcd(call: string, body: object): Promise<Record<string, unknown>> {
+/** etcd's v3 JSON gateway on `port`, with the API server's client certificate. */
+async function etcd(port: string, call: string, body: object): Promise<Record<string, unknown>> {
   const { stdout } = await execFileP('curl', [
     '-sf',
     '--cacert',
@@ -84,7 +88,7 @@ async function etcd(call: string, body: object): Promise<Record<string, unknown>
     'POST',
     '-d',
     JSON.stringify(body),
-    `https://127.0.0.1:${etcdPort()}/v3/${call}`,
+    `https://127.0.0.1:${port}/v3/${call}`,
   ]);
   return JSON.parse(stdout) as Record<string, unknown>;
 }
@@ -126,8 +130,9 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
   }
 
   /**
-   * While a sync copies, etcd's revision is moved on (a key outside the API server's prefix is written
-   * three times), etcd is compacted to that revision, and kube-apiserver is restarted. The new API server's
+   * While a sync copies, kube-apiserver is stopped; while it is down, etcd's revision is moved on (a key
+   * outside the API server's prefix is written three times) and etcd is compacted to that revision; then
+   * kube-apiserver starts again. The new API server's
    * watch caches start at the compacted revision, older than any resourceVersion the controller holds, so
    * every watch the controller resumes gets 410 Gone; the controller says so (`watch expired (410 Gone)`),
    * lists again and carries on. The run ends Succeeded, exact, counts right, one worker pod, log tail
@@ -143,15 +148,28 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
       await disruption(
         'etcd compacted past every watch, kube-apiserver restarted (fault matrix: watch expiry)',
         async () => {
-          const key = Buffer.from('/mailsync-faults/watch-expiry').toString('base64');
-          let head = { header: { revision: '' } };
-          for (let i = 0; i < 3; i++) {
-            head = (await etcd('kv/put', { key, value: Buffer.from(String(i)).toString('base64') })) as typeof head;
+          // etcd's revision moves while kube-apiserver is down, so no bookmark can hand the controller a
+          // revision as new as the restarted API server's first list: every watch it resumes is too old.
+          const pid = readFileSync(path.join(CLUSTER_DIR, 'pids', 'kube-apiserver.pid'), 'utf8').trim();
+          const port = etcdPort();
+          const flag = path.join(tmpdir(), `mailsync-watch-expiry-${process.pid}`);
+          writeFileSync(flag, '');
+          const restarting = restart('kube-apiserver', `until-gone:${flag}`);
+          try {
+            await waitFor('kube-apiserver stopped', async () => !existsSync(`/proc/${pid}`), 60_000, 100);
+            const key = Buffer.from('/mailsync-faults/watch-expiry').toString('base64');
+            let head = { header: { revision: '' } };
+            for (let i = 0; i < 3; i++) {
+              const value = Buffer.from(String(i)).toString('base64');
+              head = (await etcd(port, 'kv/put', { key, value })) as typeof head;
+            }
+            compactedAt = head.header.revision;
+            await etcd(port, 'kv/compaction', { revision: compactedAt, physical: true });
+            await etcd(port, 'kv/deleterange', { key });
+          } finally {
+            rmSync(flag, { force: true });
           }
-          compactedAt = head.header.revision;
-          await etcd('kv/compaction', { revision: compactedAt, physical: true });
-          await etcd('kv/deleterange', { key });
-          await restart('kube-apiserver');
+          await restarting;
         },
       );
       await waitFor('the controller saw its watches expire', async () => expiredLines() > expiredBefore, 120_000, 500);
@@ -228,12 +246,17 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
       const running = await syncing('kubelet');
       const before = running.status!.workerPod!;
       await disruption('kubelet restarted (fault matrix)', () => restart('kubelet'));
-      await waitFor('node Ready again', async () => {
-        const nodes = await client.get<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
-          '/api/v1/nodes',
-        );
-        return nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      });
+      await waitFor(
+        'node Ready again',
+        async () => {
+          const nodes = await client.get<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
+            '/api/v1/nodes',
+          );
+          return nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+          // A kubelet that restarts on a node still busy from earlier groups can take a while to post Ready.
+        },
+        240_000,
+      );
       const done = await finished(client, ns, 'kubelet');
       const pods = await podsOfJob(client, ns, done.status!.jobName!);
       console.log(
