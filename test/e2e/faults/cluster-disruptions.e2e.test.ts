@@ -246,6 +246,7 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
       const running = await syncing('kubelet');
       const before = running.status!.workerPod!;
       await disruption('kubelet restarted (fault matrix)', () => restart('kubelet'));
+      // A kubelet that restarts on a node still busy from earlier groups can take a while to post Ready.
       await waitFor(
         'node Ready again',
         async () => {
@@ -253,7 +254,6 @@ describe.skipIf(skip)('Kubernetes faults: the cluster stops under a sync', { tim
             '/api/v1/nodes',
           );
           return nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-          // A kubelet that restarts on a node still busy from earlier groups can take a while to post Ready.
         },
         240_000,
       );

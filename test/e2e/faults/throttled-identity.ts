@@ -24,6 +24,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isAlreadyExists, isNotFound, type KubeClient, readAll } from '../../../src/kube/kube-client.js';
+import { waitFor } from '../helpers/kube.js';
 
 const PKI = process.env.MAILSYNC_CLUSTER_PKI ?? '/tmp/mailsync-cluster/pki';
 const FLOWCONTROL = '/apis/flowcontrol.apiserver.k8s.io/v1';
@@ -126,8 +127,6 @@ function metricSum(text: string, metric: string, label: string): number | undefi
   return total;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function throttledIdentity(client: KubeClient, server: string, name: string): Promise<ThrottledIdentity> {
   const dir = mkdtempSync(path.join(tmpdir(), `${name}-`));
   const { key, crt } = signedCertificate(dir, name);
@@ -190,22 +189,25 @@ export async function throttledIdentity(client: KubeClient, server: string, name
 
   const saturate = async (namespace: string) => {
     // The level's seats, once the API server has taken the new configuration in.
-    let seats: number | undefined;
-    for (let i = 0; i < 100 && seats === undefined; i++) {
-      seats = metricSum(await metrics(), 'apiserver_flowcontrol_nominal_limit_seats', `priority_level="${name}"`);
-      if (seats === undefined) await sleep(200);
-    }
-    if (seats === undefined) throw new Error(`priority level ${name} did not take effect in 20 s`);
+    const seats = await waitFor(
+      `priority level ${name} in effect`,
+      async () => metricSum(await metrics(), 'apiserver_flowcontrol_nominal_limit_seats', `priority_level="${name}"`),
+      20_000,
+      200,
+    );
     const url = new URL(`/api/v1/namespaces/${namespace}/configmaps`, server);
+    const tls = {
+      ca: readFileSync(path.join(PKI, 'ca.crt')),
+      cert: readFileSync(flood.crt),
+      key: readFileSync(flood.key),
+    };
     const held: ClientRequest[] = [];
     // Every seat, the one-request queue, and one more that must be refused.
     for (let i = 0; i < seats + 2; i++) {
       const request = httpsRequest(url, {
         method: 'POST',
         agent: false,
-        ca: readFileSync(path.join(PKI, 'ca.crt')),
-        cert: readFileSync(flood.crt),
-        key: readFileSync(flood.key),
+        ...tls,
         headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' },
       });
       request.on('error', () => {}); // destroyed on purpose when let go
@@ -217,13 +219,14 @@ export async function throttledIdentity(client: KubeClient, server: string, name
       for (const request of held) request.destroy();
     };
     try {
-      for (let i = 0; ; i++) {
-        const text = await metrics();
-        const refused = metricSum(text, 'apiserver_flowcontrol_rejected_requests_total', `flow_schema="${floodUser}"`);
-        if ((refused ?? 0) > 0) break;
-        if (i >= 100) throw new Error(`${seats + 2} held requests did not fill priority level ${name} in 20 s`);
-        await sleep(200);
-      }
+      await waitFor(
+        `${seats + 2} held requests fill priority level ${name} (one refused)`,
+        async () =>
+          (metricSum(await metrics(), 'apiserver_flowcontrol_rejected_requests_total', `flow_schema="${floodUser}"`) ??
+            0) > 0,
+        20_000,
+        200,
+      );
     } catch (error) {
       letGo();
       throw error;
