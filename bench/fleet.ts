@@ -49,6 +49,7 @@ import { installMigrationCrd } from '../test/e2e/helpers/migration.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
 import { controllerMemoryBytes } from './controller-memory.js';
+import { cpuBetween, cpuPerAccountLines, cpuSnapshot } from './cpu-meter.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
@@ -155,6 +156,7 @@ SyncState ${dir}/state-${user(i)}/
   }
   const accountFile = path.join(dir, 'accounts.txt');
   writeFileSync(accountFile, `${configs.join('\n')}\n`);
+  const cpuBefore = cpuSnapshot();
   const started = Date.now();
   const result = spawnSync(
     'parallel',
@@ -162,6 +164,9 @@ SyncState ${dir}/state-${user(i)}/
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   const wall = Date.now() - started;
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(), { [process.pid]: 'the benchmark itself (node)' });
+  console.log('CPU-s per account, parallel + mbsync (Dovecot included):');
+  for (const line of cpuPerAccountLines(cpu, N)) console.log(`  ${line}`);
   if (result.status !== 0)
     console.warn(`parallel/mbsync errors (first lines):\n${result.stderr.split('\n').slice(0, 10).join('\n')}`);
   return {
@@ -171,6 +176,7 @@ SyncState ${dir}/state-${user(i)}/
     'wall (s)': seconds(wall),
     'accounts/min': ((N / wall) * 60_000).toFixed(0),
     'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
+    'machine CPU-s per account': (cpu.machine / N).toFixed(2),
   };
 }
 
@@ -239,6 +245,8 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
   try {
     // The controller logs its request counters every 5 s: start from its first line.
     await waitFor('the controller request counters', async () => !Number.isNaN(requestTotal()), 60_000, 500);
+    const cpuLabels = { [controller.process.pid!]: 'controller (node)', [process.pid]: 'the benchmark itself (node)' };
+    const cpuAtStart = cpuSnapshot();
     const started = Date.now();
     const requestsAtStart = requestTotal();
     const countsAtStart = requestCounts();
@@ -288,6 +296,9 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     const wall = Date.now() - started - 6000;
     const requests = requestTotal() - requestsAtStart;
     perAccount('presync pass', countsAtStart);
+    const presyncCpu = cpuBetween(cpuAtStart, cpuSnapshot(), cpuLabels);
+    console.log('CPU-s per account, presync pass (Dovecot included; 6 s of idle bench wait at the end):');
+    for (const line of cpuPerAccountLines(presyncCpu, N)) console.log(`  ${line}`);
     results.push({
       run: `MailMigration, ${N} accounts, perSourceHost ${perHost}`,
       succeeded: presync?.pass?.accounts.succeeded ?? 0,
@@ -300,11 +311,13 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       'controller OOM kills': controller.oomKills(),
       'API requests/s': ((requests / wall) * 1000).toFixed(1),
       'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,
+      'machine CPU-s per account': (presyncCpu.machine / N).toFixed(2),
     });
     console.log(JSON.stringify(results.at(-1)));
     if (presync?.failureReasons?.length) console.log(`failure reasons: ${JSON.stringify(presync.failureReasons)}`);
 
     if (!values['no-delta']) {
+      const deltaCpuBefore = cpuSnapshot();
       const deltaStarted = Date.now();
       const before = requestTotal();
       const countsBefore = requestCounts();
@@ -327,15 +340,19 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       );
       await sleep(6000); // the controller's request counters are logged every 5 s
       const deltaWall = Date.now() - deltaStarted - 6000;
+      const deltaCpu = cpuBetween(deltaCpuBefore, cpuSnapshot(), cpuLabels);
       results.push({
         run: 'no-change pass over every account (spec.finalPass)',
         succeeded: delta?.pass?.accounts.succeeded ?? 0,
         failed: delta?.pass?.accounts.failed ?? 0,
         'wall (s)': seconds(deltaWall),
         'API requests per account': ((requestTotal() - before) / N).toFixed(1),
+        'machine CPU-s per account': (deltaCpu.machine / N).toFixed(2),
       });
       console.log(JSON.stringify(results.at(-1)));
       perAccount('no-change pass', countsBefore);
+      console.log('CPU-s per account, no-change pass:');
+      for (const line of cpuPerAccountLines(deltaCpu, N)) console.log(`  ${line}`);
     }
   } finally {
     children.stop();
