@@ -70,7 +70,7 @@ export function cpuBetween(
 }
 
 /** "CPU-s per account" lines: the machine's, then the largest named parts, then everything else. */
-export function cpuPerAccountLines(
+function cpuPerAccountLines(
   span: { machine: number; byName: Map<string, number> },
   accounts: number,
   top = 8,
@@ -82,6 +82,16 @@ export function cpuPerAccountLines(
   return [
     `${per(span.machine)}  the whole machine (${span.machine.toFixed(1)} CPU-s over ${accounts} accounts)`,
     ...shown.map(([name, s]) => `${per(s)}    ${name}`),
-    `${per(Math.max(0, span.machine - shownSum))}    everything else (processes that ended inside the span: worker pods, mbsync, ...)`,
+    `${per(Math.max(0, span.machine - shownSum))}    everything else (processes that ended inside the span and no living process reaped)`,
   ];
+}
+
+/** Print `title`, then the CPU-s per account lines, indented. */
+export function printCpuPerAccount(
+  title: string,
+  span: { machine: number; byName: Map<string, number> },
+  accounts: number,
+): void {
+  console.log(title);
+  for (const line of cpuPerAccountLines(span, accounts)) console.log(`  ${line}`);
 }

@@ -49,7 +49,7 @@ import { installMigrationCrd } from '../test/e2e/helpers/migration.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
 import { controllerMemoryBytes } from './controller-memory.js';
-import { cpuBetween, cpuPerAccountLines, cpuSnapshot } from './cpu-meter.js';
+import { cpuBetween, cpuSnapshot, printCpuPerAccount } from './cpu-meter.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
@@ -165,8 +165,7 @@ SyncState ${dir}/state-${user(i)}/
   );
   const wall = Date.now() - started;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(), { [process.pid]: 'the benchmark itself (node)' });
-  console.log('CPU-s per account, parallel + mbsync (Dovecot included):');
-  for (const line of cpuPerAccountLines(cpu, N)) console.log(`  ${line}`);
+  printCpuPerAccount('CPU-s per account, parallel + mbsync (Dovecot included):', cpu, N);
   if (result.status !== 0)
     console.warn(`parallel/mbsync errors (first lines):\n${result.stderr.split('\n').slice(0, 10).join('\n')}`);
   return {
@@ -297,8 +296,11 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     const requests = requestTotal() - requestsAtStart;
     perAccount('presync pass', countsAtStart);
     const presyncCpu = cpuBetween(cpuAtStart, cpuSnapshot(), cpuLabels);
-    console.log('CPU-s per account, presync pass (Dovecot included; 6 s of idle bench wait at the end):');
-    for (const line of cpuPerAccountLines(presyncCpu, N)) console.log(`  ${line}`);
+    printCpuPerAccount(
+      'CPU-s per account, presync pass (Dovecot included; 6 s of idle bench wait at the end):',
+      presyncCpu,
+      N,
+    );
     results.push({
       run: `MailMigration, ${N} accounts, perSourceHost ${perHost}`,
       succeeded: presync?.pass?.accounts.succeeded ?? 0,
@@ -351,8 +353,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       });
       console.log(JSON.stringify(results.at(-1)));
       perAccount('no-change pass', countsBefore);
-      console.log('CPU-s per account, no-change pass:');
-      for (const line of cpuPerAccountLines(deltaCpu, N)) console.log(`  ${line}`);
+      printCpuPerAccount('CPU-s per account, no-change pass:', deltaCpu, N);
     }
   } finally {
     children.stop();
