@@ -88,9 +88,10 @@ function statusAt(step: number, phase: string) {
   };
 }
 
-const side = (user: string, key: string) => ({
+// Two servers (the API refuses a MailSync from an account onto itself).
+const side = (user: string, key: 'source' | 'destination') => ({
   host: '127.0.0.1',
-  port: 993,
+  port: key === 'source' ? 993 : 1993,
   user,
   passwordSecretRef: { name: `acct-${user}`, key },
 });
