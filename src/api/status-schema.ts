@@ -188,7 +188,10 @@ export const MailSyncStatusSchema = Type.Object({
     Type.String({ format: 'date-time', description: 'When the next retry of a failed run starts.' }),
   ),
   queuePosition: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'Place in the queue for a run slot (phase Queued): 1 starts next.' }),
+    Type.Integer({
+      minimum: 1,
+      description: 'Place in the queue for a run slot (phase Queued): 1 starts next. Rewritten at most every 30 s.',
+    }),
   ),
   lastScheduledAt: Type.Optional(
     Type.String({ format: 'date-time', description: 'The spec.schedule tick the last scheduled run was started for.' }),

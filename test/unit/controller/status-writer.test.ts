@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
-import { StatusWriter } from '../../../src/controller/status-writer.js';
+import { QUEUE_INTERVAL_MS, StatusWriter } from '../../../src/controller/status-writer.js';
 import { FakeKube } from './fake-kube.js';
 import { mailSync, NS, useFakeClock } from './fixtures.js';
 
@@ -93,6 +93,43 @@ describe('a condition reworded', () => {
     writer.update(ms, (s) => (s.conditions = [ready('Running')]));
     await vi.advanceTimersByTimeAsync(0);
     expect(patches()).toHaveLength(3);
+  });
+});
+
+describe('a Queued MailSync', () => {
+  it('has its place in line rewritten at most every queue interval; leaving the queue goes at once', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Pending' });
+    writer.update(ms, (s) => {
+      s.phase = 'Queued';
+      s.queuePosition = 40;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 40 }]);
+
+    // The line moves at every start: one write of the latest place per interval, not one per window.
+    for (let position = 39; position >= 35; position--) {
+      writer.update(ms, (s) => (s.queuePosition = position));
+      await vi.advanceTimersByTimeAsync(WINDOW);
+    }
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(QUEUE_INTERVAL_MS - 5 * WINDOW);
+    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 40 }, { queuePosition: 35 }]);
+
+    writer.update(ms, (s) => {
+      s.phase = 'Pending';
+      delete s.queuePosition;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches().at(-1)?.status).toEqual({ phase: 'Pending', queuePosition: null });
+  });
+
+  it('a Running MailSync keeps the short window', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Running' });
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 3 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(patches()).toHaveLength(2);
   });
 });
 
