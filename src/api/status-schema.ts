@@ -190,7 +190,8 @@ export const MailSyncStatusSchema = Type.Object({
   queuePosition: Type.Optional(
     Type.Integer({
       minimum: 1,
-      description: 'Place in the queue for a run slot (phase Queued): 1 starts next. Rewritten at most every 30 s.',
+      description:
+        'Place in the queue for a run slot (phase Queued): 1 starts next. Rewritten every 30 s near the head of the line, less often further back (2 s per place, at most 5 min).',
     }),
   ),
   lastScheduledAt: Type.Optional(

@@ -7,10 +7,12 @@
  * - everything else (progress, logTail, a condition's message alone, e.g. a
  *   pending pod's "ContainerCreating") coalesced: at most one write per
  *   MailSync every `intervalMs` (5 s);
- * - a Queued MailSync's place in line at most every `queueIntervalMs` (30 s):
- *   with hundreds queued the line moves at every start, and each write comes
- *   back as a watch event that reconciles the child and finds it moved again
- *   (26 writes per account at 1,000 accounts before this, bench:fleet);
+ * - a Queued MailSync's place in line (and the hold its message names) at
+ *   most every `queueIntervalMs` (30 s) near the head of the line, and further
+ *   back every 2 s per place (at most every 5 minutes; queuedWindowMs): with
+ *   hundreds queued the line moves at every start, and each write came back
+ *   as a watch event whose reconcile found the child moved again (26.45 writes
+ *   per account in bench:fleet at 1,000 accounts, 18.04 with a flat 30 s);
  * - nothing when nothing changed;
  * - always within the CRD's limits, control characters escaped (api/status-bounds.ts).
  * Reconcile reads its status from here (`current`), so it never acts on a
@@ -35,6 +37,8 @@ interface Entry {
   desired: MailSyncStatus;
   lastWriteAt: number;
   timer?: NodeJS.Timeout;
+  /** When `timer` fires (a change that may go sooner replaces it). */
+  dueAt?: number;
   writing?: Promise<void>;
   urgent: boolean;
 }
@@ -43,8 +47,17 @@ export interface StatusWriterHooks {
   onWrite?(): void;
 }
 
-/** How often a Queued MailSync's place in line (and the cap its message names) is rewritten. */
+/** How often a Queued MailSync near the head of the line has its place rewritten. */
 export const QUEUE_INTERVAL_MS = 30_000;
+/** Further back, the wait per place in line: a place in the hundreds changes by little, relatively, in minutes. */
+export const QUEUE_MS_PER_PLACE = 2_000;
+export const QUEUE_MAX_INTERVAL_MS = 300_000;
+
+/** The least time between two writes of a Queued MailSync's place in line, at `position`. */
+export function queuedWindowMs(position: number | undefined, minMs = QUEUE_INTERVAL_MS): number {
+  const byPlace = Math.min(QUEUE_MAX_INTERVAL_MS, (position ?? 0) * QUEUE_MS_PER_PLACE);
+  return Math.max(minMs, byPlace);
+}
 
 export class StatusWriter {
   readonly #entries = new Map<string, Entry>();
@@ -138,9 +151,12 @@ export class StatusWriter {
   #schedule(key: string, entry: Entry): void {
     if (this.#stopped) return;
     if (mergePatch(entry.written, entry.desired) === undefined) return;
-    const wait = entry.urgent ? 0 : Math.max(0, entry.lastWriteAt + this.#windowOf(entry) - Date.now());
-    if (entry.timer && !entry.urgent) return;
+    const now = Date.now();
+    const wait = entry.urgent ? 0 : Math.max(0, entry.lastWriteAt + this.#windowOf(entry) - now);
+    // A write already planned as soon (or sooner) stays; one planned later (a place far back) is brought forward.
+    if (entry.timer && entry.dueAt !== undefined && entry.dueAt <= now + wait) return;
     clearTimeout(entry.timer);
+    entry.dueAt = now + wait;
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       void this.#write(key, entry);
@@ -151,7 +167,9 @@ export class StatusWriter {
   /** Non-urgent changes of a MailSync that was and stays Queued are only its place in line (and reworded holds). */
   #windowOf(entry: Entry): number {
     const queued = entry.written.phase === 'Queued' && entry.desired.phase === 'Queued';
-    return queued ? Math.max(this.intervalMs, this.queueIntervalMs) : this.intervalMs;
+    return queued
+      ? Math.max(this.intervalMs, queuedWindowMs(entry.desired.queuePosition, this.queueIntervalMs))
+      : this.intervalMs;
   }
 
   async #write(key: string, entry: Entry): Promise<void> {
@@ -179,6 +197,7 @@ export class StatusWriter {
         this.log.warn({ namespace, name, err: String(error) }, 'status write failed; retrying');
         entry.lastWriteAt = Date.now();
         if (this.#entries.get(key) === entry) {
+          entry.dueAt = entry.timer ? entry.dueAt : Date.now() + this.intervalMs;
           entry.timer ??= setTimeout(() => {
             entry.timer = undefined;
             void this.#write(key, entry);

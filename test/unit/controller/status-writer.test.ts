@@ -8,7 +8,13 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
-import { QUEUE_INTERVAL_MS, StatusWriter } from '../../../src/controller/status-writer.js';
+import {
+  QUEUE_INTERVAL_MS,
+  QUEUE_MAX_INTERVAL_MS,
+  QUEUE_MS_PER_PLACE,
+  queuedWindowMs,
+  StatusWriter,
+} from '../../../src/controller/status-writer.js';
 import { FakeKube } from './fake-kube.js';
 import { mailSync, NS, useFakeClock } from './fixtures.js';
 
@@ -97,23 +103,36 @@ describe('a condition reworded', () => {
 });
 
 describe('a Queued MailSync', () => {
-  it('has its place in line rewritten at most every queue interval; leaving the queue goes at once', async () => {
+  it.each([
+    { position: 1, window: QUEUE_INTERVAL_MS },
+    { position: 15, window: QUEUE_INTERVAL_MS },
+    { position: 40, window: 40 * QUEUE_MS_PER_PLACE },
+    { position: 149, window: 149 * QUEUE_MS_PER_PLACE },
+    { position: 900, window: QUEUE_MAX_INTERVAL_MS },
+    { position: undefined, window: QUEUE_INTERVAL_MS },
+  ])('at place $position has its place rewritten at most every $window ms', ({ position, window }) => {
+    expect(queuedWindowMs(position)).toBe(window);
+  });
+
+  it('has its place in line rewritten at most once per its window; leaving the queue goes at once', async () => {
     const { ms, writer, patches } = setup({ phase: 'Pending' });
     writer.update(ms, (s) => {
       s.phase = 'Queued';
-      s.queuePosition = 40;
+      s.queuePosition = 20;
     });
     await vi.advanceTimersByTimeAsync(0);
-    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 40 }]);
+    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 20 }]);
 
-    // The line moves at every start: one write of the latest place per interval, not one per window.
-    for (let position = 39; position >= 35; position--) {
+    // The line moves at every start: one write of the latest place per window (30 s near the head), not one per 5 s.
+    for (let position = 19; position >= 14; position--) {
       writer.update(ms, (s) => (s.queuePosition = position));
-      await vi.advanceTimersByTimeAsync(WINDOW);
+      await vi.advanceTimersByTimeAsync(WINDOW - 1);
     }
     expect(patches()).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(QUEUE_INTERVAL_MS - 5 * WINDOW);
-    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 40 }, { queuePosition: 35 }]);
+    await vi.advanceTimersByTimeAsync(QUEUE_INTERVAL_MS - 6 * (WINDOW - 1) - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches().map((p) => p.status)).toEqual([{ phase: 'Queued', queuePosition: 20 }, { queuePosition: 14 }]);
 
     writer.update(ms, (s) => {
       s.phase = 'Pending';
@@ -121,6 +140,28 @@ describe('a Queued MailSync', () => {
     });
     await vi.advanceTimersByTimeAsync(0);
     expect(patches().at(-1)?.status).toEqual({ phase: 'Pending', queuePosition: null });
+  });
+
+  it('far back waits longer, and a jump to the head brings the write forward', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Queued', queuePosition: 500 });
+    writer.update(ms, (s) => (s.logTail = ['opens the window']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+
+    writer.update(ms, (s) => (s.queuePosition = 480));
+    await vi.advanceTimersByTimeAsync(QUEUE_MAX_INTERVAL_MS - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches().at(-1)?.status).toEqual({ queuePosition: 480 });
+
+    writer.update(ms, (s) => (s.queuePosition = 470));
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Another migration's children were let in first: this one is next but two.
+    writer.update(ms, (s) => (s.queuePosition = 3));
+    await vi.advanceTimersByTimeAsync(QUEUE_INTERVAL_MS - 10_000 - 1);
+    expect(patches()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches().at(-1)?.status).toEqual({ queuePosition: 3 });
   });
 
   it('a Running MailSync keeps the short window', async () => {
