@@ -214,6 +214,16 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     // NODE_OPTIONS as the chart sets it for the controller.
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: '--max-semi-space-size=4' },
   });
+  // A bare process, not a Deployment: nothing restarts it (a controller that loses its Lease exits, as
+  // controller-runtime's do), so a pass would wait for hours. Stop and say why instead.
+  const assertControllerAlive = (during: string) => {
+    const { exitCode, signalCode } = controller.process;
+    if (exitCode === null && signalCode === null) return;
+    const last = controller.output().trimEnd().split('\n').slice(-20).join('\n');
+    throw new Error(
+      `the controller exited (${signalCode ?? `code ${exitCode}`}) during the ${during} pass; its last lines:\n${last}`,
+    );
+  };
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
   await children.start();
   // The controller's counters (by verb and resource) from its latest "api requests" line.
@@ -274,6 +284,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       }
     };
     const passEnded = async (kind: string, after: number) => {
+      assertControllerAlive(kind);
       const s = await status();
       const pass = s.pass;
       return pass?.kind === kind && pass.endTime !== undefined && Date.parse(pass.startTime) >= after - 2000
