@@ -22,7 +22,7 @@
  * `apt-get install parallel isync` for part 2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +52,8 @@ import { controllerMemoryBytes } from './controller-memory.js';
 import { cpuBetween, cpuSnapshot, printCpuPerAccount } from './cpu-meter.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** The bench controller's log (JSON lines), kept after the run. */
+const CONTROLLER_LOG = path.join(tmpdir(), 'bench-fleet-controller.log');
 const quiet = pino({ level: 'warn' });
 const { values } = parseArgs({
   options: {
@@ -214,16 +216,20 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     // NODE_OPTIONS as the chart sets it for the controller.
     env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: '--max-semi-space-size=4' },
   });
+  // Its log, as it goes, for a look after the run (kept in memory by the helper too).
+  const controllerLog = createWriteStream(CONTROLLER_LOG);
+  controller.process.stdout?.pipe(controllerLog);
+  controller.process.stderr?.pipe(controllerLog);
   // A bare process, not a Deployment: nothing restarts it (a controller that loses its Lease exits, as
   // controller-runtime's do), so a pass would wait for hours. Stop and say why instead.
-  const assertControllerAlive = (during: string) => {
-    const { exitCode, signalCode } = controller.process;
-    if (exitCode === null && signalCode === null) return;
+  const controllerGone = controller.exited.then((code) => {
     const last = controller.output().trimEnd().split('\n').slice(-20).join('\n');
     throw new Error(
-      `the controller exited (${signalCode ?? `code ${exitCode}`}) during the ${during} pass; its last lines:\n${last}`,
+      `the controller exited (code ${code}) during the run (its log: ${CONTROLLER_LOG}); last lines:\n${last}`,
     );
-  };
+  });
+  controllerGone.catch(() => undefined);
+  const untilControllerGone = <T>(wait: Promise<T>) => Promise.race([wait, controllerGone]);
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
   await children.start();
   // The controller's counters (by verb and resource) from its latest "api requests" line.
@@ -284,7 +290,6 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       }
     };
     const passEnded = async (kind: string, after: number) => {
-      assertControllerAlive(kind);
       const s = await status();
       const pass = s.pass;
       return pass?.kind === kind && pass.endTime !== undefined && Date.parse(pass.startTime) >= after - 2000
@@ -292,15 +297,17 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
         : undefined;
     };
     let presync: MailMigrationStatus | undefined;
-    await waitFor(
-      'the presync pass to end',
-      async () => {
-        sample();
-        presync = await passEnded('presync', started);
-        return presync;
-      },
-      6 * 3600_000,
-      3000,
+    await untilControllerGone(
+      waitFor(
+        'the presync pass to end',
+        async () => {
+          sample();
+          presync = await passEnded('presync', started);
+          return presync;
+        },
+        6 * 3600_000,
+        3000,
+      ),
     );
     await sleep(6000); // the controller's request counters are logged every 5 s
     const wall = Date.now() - started - 6000;
@@ -342,14 +349,16 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
         contentType: MERGE_PATCH,
       });
       let delta: MailMigrationStatus | undefined;
-      await waitFor(
-        'the no-change pass to end',
-        async () => {
-          delta = await passEnded('final', deltaStarted);
-          return delta;
-        },
-        6 * 3600_000,
-        3000,
+      await untilControllerGone(
+        waitFor(
+          'the no-change pass to end',
+          async () => {
+            delta = await passEnded('final', deltaStarted);
+            return delta;
+          },
+          6 * 3600_000,
+          3000,
+        ),
       );
       await sleep(6000); // the controller's request counters are logged every 5 s
       const deltaWall = Date.now() - deltaStarted - 6000;
