@@ -8,7 +8,7 @@
  *   pending pod's "ContainerCreating") coalesced: at most one write per
  *   MailSync every `intervalMs` (5 s);
  * - a Queued MailSync's place in line (and the hold its message names) at
- *   most every `queueIntervalMs` (30 s) near the head of the line, and further
+ *   most every 30 s near the head of the line, and further
  *   back every 2 s per place (at most every 5 minutes; queuedWindowMs): with
  *   hundreds queued the line moves at every start, and each write came back
  *   as a watch event whose reconcile found the child moved again (26.45 writes
@@ -54,9 +54,9 @@ export const QUEUE_MS_PER_PLACE = 2_000;
 export const QUEUE_MAX_INTERVAL_MS = 300_000;
 
 /** The least time between two writes of a Queued MailSync's place in line, at `position`. */
-export function queuedWindowMs(position: number | undefined, minMs = QUEUE_INTERVAL_MS): number {
+export function queuedWindowMs(position: number | undefined): number {
   const byPlace = Math.min(QUEUE_MAX_INTERVAL_MS, (position ?? 0) * QUEUE_MS_PER_PLACE);
-  return Math.max(minMs, byPlace);
+  return Math.max(QUEUE_INTERVAL_MS, byPlace);
 }
 
 export class StatusWriter {
@@ -68,7 +68,6 @@ export class StatusWriter {
     readonly log: Logger,
     readonly intervalMs = 5000,
     readonly hooks: StatusWriterHooks = {},
-    readonly queueIntervalMs = QUEUE_INTERVAL_MS,
   ) {}
 
   #entry(mailSync: MailSync): Entry {
@@ -155,21 +154,24 @@ export class StatusWriter {
     const wait = entry.urgent ? 0 : Math.max(0, entry.lastWriteAt + this.#windowOf(entry) - now);
     // A write already planned as soon (or sooner) stays; one planned later (a place far back) is brought forward.
     if (entry.timer && entry.dueAt !== undefined && entry.dueAt <= now + wait) return;
+    this.#arm(key, entry, wait);
+  }
+
+  /** (Re)plan the write of `entry` in `waitMs`. */
+  #arm(key: string, entry: Entry, waitMs: number): void {
     clearTimeout(entry.timer);
-    entry.dueAt = now + wait;
+    entry.dueAt = Date.now() + waitMs;
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       void this.#write(key, entry);
-    }, wait);
+    }, waitMs);
     entry.timer.unref();
   }
 
   /** Non-urgent changes of a MailSync that was and stays Queued are only its place in line (and reworded holds). */
   #windowOf(entry: Entry): number {
     const queued = entry.written.phase === 'Queued' && entry.desired.phase === 'Queued';
-    return queued
-      ? Math.max(this.intervalMs, queuedWindowMs(entry.desired.queuePosition, this.queueIntervalMs))
-      : this.intervalMs;
+    return queued ? Math.max(this.intervalMs, queuedWindowMs(entry.desired.queuePosition)) : this.intervalMs;
   }
 
   async #write(key: string, entry: Entry): Promise<void> {
@@ -196,14 +198,7 @@ export class StatusWriter {
         }
         this.log.warn({ namespace, name, err: String(error) }, 'status write failed; retrying');
         entry.lastWriteAt = Date.now();
-        if (this.#entries.get(key) === entry) {
-          entry.dueAt = entry.timer ? entry.dueAt : Date.now() + this.intervalMs;
-          entry.timer ??= setTimeout(() => {
-            entry.timer = undefined;
-            void this.#write(key, entry);
-          }, this.intervalMs);
-          entry.timer.unref();
-        }
+        if (this.#entries.get(key) === entry && !entry.timer) this.#arm(key, entry, this.intervalMs);
       } finally {
         entry.writing = undefined;
       }

@@ -113,10 +113,10 @@ describe('reconnect', () => {
       })();
     });
     const spec = await specFor(users, { throttle: { maxMessagesPerSecond: 60 }, performance: { batchMessages: 5 } });
-    // A command the restarted server leaves unanswered ends on the engine's own timeout and is retried on a new
-    // connection (what this test is about), well before the test's 120 s: the default 120 s would race it. In CI
-    // (stop 22) this test once ran into the test timeout; it did not fail in 95 runs here (loops of it, two at once). If it hangs again,
-    // the error says where: the restart's step and the engine's last events.
+    // A command the restarted server leaves unanswered ends on the engine's own timeout and is retried on a
+    // new connection (what this test is about) well before the test's 120 s, which the default 120 s would
+    // race. CI once ran this test into its timeout (not reproduced in 95 runs); if it hangs again, the error
+    // says where: the restart's step and the engine's last events.
     const run = runSync(
       { ...spec, source: { ...spec.source, timeoutSeconds: 15 } },
       { logger: capture.logger, progressIntervalMs: 100, reconnect: FAST_RETRY },
