@@ -4,6 +4,7 @@
  *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig MAILSYNC_IMAGE=mailsync-operator:dev \
  *     npm run bench:fleet -- [--accounts 1000] [--per-host 50] [--no-mbsync] [--no-delta]
  *   npm run bench:fleet -- --accounts 50 --baseline-only      # the GNU parallel + mbsync half, no cluster
+ *   npm run bench:fleet -- --baseline-only --engine-in-process # and the engine alone, in this process
  *
  * Two real Dovecot servers on 127.0.0.1 (test/harness), N users on each with
  * 20-50 small messages in the source. Then:
@@ -18,7 +19,12 @@
  *    --max-procs P over the account file, mbsync (isync) per account, into
  *    separate destination users: wall time and accounts/min, for the ratio;
  * 3. a no-change pass over every account (spec.finalPass: true, the pass a
- *    migration runs at the cut-over): wall time and API requests per account.
+ *    migration runs at the cut-over): wall time and API requests per account;
+ * 4. with --engine-in-process: the project's own sync engine over the same
+ *    accounts in this one Node process, P accounts at once, into separate
+ *    destination users: no pod, no API object, no start-up per account. That
+ *    is the ceiling of any design that packs several accounts into one worker
+ *    pod, measured against the recipe in the same run.
  * `apt-get install parallel isync` for part 2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -30,10 +36,12 @@ import { pino } from 'pino';
 import type { MailSync } from '../src/api/mailsync.js';
 import { LABEL_MIGRATION } from '../src/api/migration.js';
 import type { MailMigrationStatus } from '../src/api/migration-status.js';
+import type { MailSyncSpec } from '../src/api/spec.js';
 import { paths } from '../src/controller/paths.js';
 import { InformerSet } from '../src/kube/informers.js';
 import { type KubeClient, MERGE_PATCH } from '../src/kube/kube-client.js';
 import { totalRequests } from '../src/kube/request-key.js';
+import { runSync } from '../src/sync/engine.js';
 import { startController } from '../test/e2e/helpers/controller-process.js';
 import {
   connect,
@@ -63,6 +71,7 @@ const { values } = parseArgs({
     'no-mbsync': { type: 'boolean', default: false },
     'no-delta': { type: 'boolean', default: false },
     'baseline-only': { type: 'boolean', default: false },
+    'engine-in-process': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.accounts);
@@ -104,6 +113,7 @@ async function prepare(pair: DovecotPair): Promise<number> {
   await pair.b.addUsers([
     ...indexes.map((i) => [user(i), `b-${user(i)}`] as const),
     ...(values['no-mbsync'] ? [] : indexes.map((i) => [`${user(i)}mb`, `b-${user(i)}mb`] as const)),
+    ...(values['engine-in-process'] ? indexes.map((i) => [`${user(i)}en`, `b-${user(i)}en`] as const) : []),
   ]);
   await inParallel(
     Array.from({ length: N }, (_, i) => i),
@@ -174,6 +184,46 @@ SyncState ${dir}/state-${user(i)}/
     recipe: `GNU parallel --max-procs ${perHost} over the account file, mbsync per account`,
     accounts: N,
     'failed (parallel exit code)': result.status ?? -1,
+    'wall (s)': seconds(wall),
+    'accounts/min': ((N / wall) * 60_000).toFixed(0),
+    'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
+    'machine CPU-s per account': (cpu.machine / N).toFixed(2),
+  };
+}
+
+/**
+ * The engine alone: runSync per account in this process, P at once, its JSON events to a file (as a
+ * worker's go to its pod's log). What a worker that syncs many accounts in one pod could reach at best.
+ */
+async function engineInProcess(
+  pair: DovecotPair,
+  dir: string,
+  totalMessages: number,
+): Promise<Record<string, string | number>> {
+  const specs = await Promise.all(
+    Array.from({ length: N }, async (_, i): Promise<MailSyncSpec> => ({
+      source: await pair.a.endpoint(user(i)),
+      destination: await pair.b.endpoint(`${user(i)}en`),
+    })),
+  );
+  const logFile = path.join(dir, 'engine-events.log');
+  const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: false }));
+  const outcomes = new Map<string, number>();
+  const cpuBefore = cpuSnapshot();
+  const started = Date.now();
+  await inParallel(specs, perHost, async (spec) => {
+    const summary = await runSync(spec, { logger });
+    const key = summary.verdict;
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  });
+  const wall = Date.now() - started;
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(), { [process.pid]: 'the engine (this node process)' });
+  logger.flush();
+  printCpuPerAccount('CPU-s per account, the engine in one process (Dovecot included):', cpu, N);
+  return {
+    recipe: `the sync engine in one Node process, ${perHost} accounts at once`,
+    accounts: N,
+    verdicts: [...outcomes].map(([verdict, count]) => `${verdict} ${count}`).join(', '),
     'wall (s)': seconds(wall),
     'accounts/min': ((N / wall) * 60_000).toFixed(0),
     'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
@@ -409,6 +459,10 @@ async function main(): Promise<void> {
       results.push(parallelMbsync(pair, dir, total));
       console.log(JSON.stringify(results.at(-1)));
     }
+    if (values['engine-in-process']) {
+      results.push(await engineInProcess(pair, dir, total));
+      console.log(JSON.stringify(results.at(-1)));
+    }
   } finally {
     await pair.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -417,11 +471,11 @@ async function main(): Promise<void> {
   console.table(results);
   const mm = results.find((r) => String(r.run).startsWith('MailMigration'));
   const mb = results.find((r) => String(r.recipe ?? '').startsWith('GNU parallel'));
-  if (mm && mb) {
-    console.log(
-      `accounts/min ratio MailMigration / parallel+mbsync: ${(Number(mm['accounts/min']) / Number(mb['accounts/min'])).toFixed(2)}`,
-    );
-  }
+  const en = results.find((r) => String(r.recipe ?? '').startsWith('the sync engine'));
+  const ratio = (a: Record<string, string | number>) =>
+    (Number(a['accounts/min']) / Number(mb!['accounts/min'])).toFixed(2);
+  if (mm && mb) console.log(`accounts/min ratio MailMigration / parallel+mbsync: ${ratio(mm)}`);
+  if (en && mb) console.log(`accounts/min ratio engine in one process / parallel+mbsync: ${ratio(en)}`);
 }
 
 await main();

@@ -126,6 +126,74 @@ describe('list and watch', () => {
   });
 });
 
+describe('re-lists', () => {
+  const lists = (path: string) => server.seen('GET', path).filter((r) => !r.query.has('watch')).length;
+
+  it('re-lists on its own, each informer after relistEveryMs plus its own random part', async () => {
+    const CM2 = '/api/v1/namespaces/other/configmaps';
+    server.collections.add(CM2);
+    const early = start({ relistEveryMs: 300, relistJitter: 1, random: () => 0 });
+    const late = new Informer<ConfigMap>(client, {
+      name: 'cm2',
+      path: CM2,
+      log,
+      relistEveryMs: 300,
+      relistJitter: 1,
+      random: () => 1,
+    });
+    const begun = Date.now();
+    try {
+      await Promise.all([early.started, late.start()]);
+      await until(() => lists(CM) === 2);
+      const earlyAt = Date.now() - begun;
+      expect(lists(CM2), 'the informer with the larger random part has not re-listed yet').toBe(1);
+      await until(() => lists(CM2) === 2);
+      const lateAt = Date.now() - begun;
+      // 300 ms and 600 ms nominally: they re-list apart, not at one instant.
+      expect(earlyAt).toBeGreaterThanOrEqual(290);
+      expect(lateAt).toBeGreaterThanOrEqual(590);
+      expect(lateAt - earlyAt).toBeGreaterThanOrEqual(150);
+    } finally {
+      late.stop();
+    }
+  });
+
+  it('takes a long list in slices: timers and I/O run before all of its changes are reported', async () => {
+    for (let i = 0; i < 1000; i++) server.put(`${CM}/m${i}`, configMap(`m${i}`));
+    const { informer, changes, started } = start();
+    let reportedWhenALoopTurnRan: number | undefined;
+    informer.onChange(() => {
+      if (changes.length === 1) setImmediate(() => (reportedWhenALoopTurnRan ??= changes.length));
+    });
+    await started;
+    expect(changes).toHaveLength(1000);
+    expect(informer.size).toBe(1000);
+    expect(reportedWhenALoopTurnRan, 'the event loop turned while the list was reported').toBeLessThan(1000);
+  });
+
+  it('keeps showing the whole old cache while a re-list is taken in slices', async () => {
+    for (let i = 0; i < 1000; i++) server.put(`${CM}/m${i}`, configMap(`m${i}`));
+    const { informer, started } = start({ relistEveryMs: 200, relistJitter: 0 });
+    await started;
+    // Every turn of the event loop, until the re-list is done: the cache is never a part of a list.
+    let samples = 0;
+    let smallest = Number.POSITIVE_INFINITY;
+    let sampling = true;
+    const sample = () => {
+      samples++;
+      smallest = Math.min(smallest, informer.size);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    await until(() => lists(CM) === 2);
+    const version = informer.version;
+    await until(() => informer.version !== version);
+    sampling = false;
+    expect(samples).toBeGreaterThan(10);
+    expect(smallest).toBe(1000);
+  });
+});
+
 describe('watches that misbehave', () => {
   it('cuts a silent watch and watches again', async () => {
     const { started } = start({ silenceMs: 300 });
