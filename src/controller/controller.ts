@@ -16,9 +16,9 @@ import type { LabelSelector } from '../kube/label-selector.js';
 import { ExponentialBackoff, runWorkers, WorkQueue } from '../kube/workqueue.js';
 import { CONTROLLER_NAME, type ControllerMetrics, QUEUE_NAME } from '../metrics/controller-metrics.js';
 import { Admission } from './admission/admission.js';
+import { CachedRunningSource } from './admission/cached-source.js';
 import { groupOf, STANDALONE } from './admission/hosts.js';
 import { MigrationCaps } from './admission/migration-caps.js';
-import { runningSlots } from './admission/running.js';
 import { ClusterView } from './cluster-view.js';
 import { type ControllerContext, PairClaims } from './context.js';
 import { countCopied } from './copy-counter.js';
@@ -132,11 +132,7 @@ export class Controller {
       claims: new PairClaims(),
       admission: new Admission(
         { maxRunning: options.maxRunning, maxRunningPerHost: options.maxRunningPerHost },
-        {
-          running: () => runningSlots(this.jobs.list(), this.pods.list(), (uid) => this.#mailSyncByUid(uid)),
-          hasJob: (jobUid) => this.jobs.list().some((j) => j.metadata?.uid === jobUid),
-          groupCaps: (group) => this.migrationCaps.caps(group),
-        },
+        new CachedRunningSource(this.jobs, this.pods, this.migrationCaps, (uid) => this.#mailSyncByUid(uid)),
         (key) => this.queue.add(key),
       ),
       migrationGone: (ms) => ownerMigrationGone(ms, this.migrationCaps),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Admission, type RunningSlot } from '../../src/controller/admission/admission.js';
-import type { GroupCaps } from '../../src/controller/admission/decide.js';
+import { decideAdmission, type GroupCaps } from '../../src/controller/admission/decide.js';
 import { runningSlots } from '../../src/controller/admission/running.js';
 
 const candidate = (key: string, since: number, group = '', host = 'imap.x') => ({
@@ -25,6 +25,12 @@ function gate(caps: { maxRunning?: number; maxRunningPerHost?: number }, groupCa
   );
   return { admission, cache, jobs, enqueued, tick: (ms: number) => (now += ms) };
 }
+
+// The decision itself, counted (the gate reuses the last one while its inputs are unchanged).
+vi.mock('../../src/controller/admission/decide.js', async (original) => {
+  const actual = await original<typeof import('../../src/controller/admission/decide.js')>();
+  return { ...actual, decideAdmission: vi.fn(actual.decideAdmission) };
+});
 
 afterEach(() => vi.useRealTimers());
 
@@ -138,5 +144,61 @@ describe('running syncs from the caches', () => {
     for (const slot of slots) {
       expect(slot).toMatchObject({ group: 'ns/m', sourceHost: 'src.x', destinationHost: 'dst.y', key: 'ns/a' });
     }
+  });
+});
+
+/** A source whose version moves with every change of its cache, as the controller's informer-backed one. */
+function versionedGate(caps: { maxRunning?: number; maxRunningPerHost?: number }) {
+  const cache: RunningSlot[] = [];
+  let version = 1;
+  const admission = new Admission(
+    caps,
+    { running: () => [...cache], hasJob: () => false, groupCaps: () => undefined, version: () => version },
+    () => {},
+  );
+  const change = (fn: () => void) => {
+    fn();
+    version++;
+  };
+  const decisions = () => vi.mocked(decideAdmission).mock.calls.length;
+  return { admission, cache, change, decisions };
+}
+
+describe('the run-slot gate with a versioned source', () => {
+  it('answers a thousand queued MailSyncs asking again from one decision while nothing changed', () => {
+    const { admission, decisions } = versionedGate({ maxRunning: 1 });
+    const waiting = Array.from({ length: 1000 }, (_, i) => candidate(`k${i}`, i, 'ns/m'));
+    expect(admission.request(waiting[0]!).admitted).toBe(true);
+    for (const c of waiting.slice(1)) admission.request(c);
+    const afterQueueing = decisions();
+    // Every one asks again (a re-list re-queued them all): same answers, no new decision.
+    const again = waiting.slice(1).map((c) => admission.request(c));
+    expect(decisions()).toBe(afterQueueing);
+    expect(again.map((a) => (a.admitted ? 0 : a.position))).toEqual(waiting.slice(1).map((_, i) => i + 1));
+  });
+
+  it('decides afresh after any input changed: the cache, the waiting set, a reservation', () => {
+    const { admission, cache, change, decisions } = versionedGate({ maxRunning: 1 });
+    const [a, b, c] = [candidate('a', 1, 'ns/m'), candidate('b', 2, 'ns/m'), candidate('c', 3, 'ns/m')];
+    expect(admission.request(a).admitted).toBe(true);
+    change(() => cache.push({ ...a }));
+    expect(admission.request(b)).toMatchObject({ admitted: false, position: 1 });
+    // a newcomer joins the line behind b
+    expect(admission.request(c)).toMatchObject({ admitted: false, position: 2 });
+    // b gives up its place (deleted): c is next
+    admission.forget('b');
+    let before = decisions();
+    expect(admission.request(c)).toMatchObject({ admitted: false, position: 1 });
+    expect(decisions()).toBeGreaterThan(before);
+    // a's run ends (the cache changes): c may start
+    change(() => cache.splice(0));
+    expect(admission.request(c).admitted).toBe(true);
+    // c's reservation holds the slot: b, back in line, waits behind it
+    before = decisions();
+    expect(admission.request(b)).toMatchObject({ admitted: false, position: 1 });
+    expect(decisions()).toBeGreaterThan(before);
+    // c's Job could not be made: its slot is free again at once
+    admission.release(c.uid);
+    expect(admission.request(b).admitted).toBe(true);
   });
 });

@@ -119,4 +119,20 @@ describe('work queue', () => {
     await running;
     expect(seen.every((k) => k === 'flaky')).toBe(true);
   });
+
+  it('turns the event loop between reconciles that resolve at once (timers and answers are not held off)', async () => {
+    const q = new WorkQueue('test', new FakeClock(), new ExponentialBackoff(1000, 60_000));
+    for (let i = 0; i < 1000; i++) q.add(`k${i}`);
+    let done = 0;
+    let doneWhenALoopTurnRan: number | undefined;
+    setImmediate(() => (doneWhenALoopTurnRan = done));
+    const running = runWorkers(q, 2, async () => {
+      done++;
+      return undefined;
+    });
+    while (done < 1000) await new Promise((r) => setImmediate(r));
+    q.shutdown();
+    await running;
+    expect(doneWhenALoopTurnRan, 'reconciles done before the first turn of the event loop').toBeLessThan(10);
+  });
 });

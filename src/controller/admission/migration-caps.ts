@@ -65,6 +65,11 @@ export class MigrationCaps {
     return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.caps;
   }
 
+  /** Changes with every change of the cache (caps() may answer differently). */
+  get version(): number {
+    return this.informers.version;
+  }
+
   /** The migrations were listed (then uidOf is authoritative). */
   get listed(): boolean {
     return this.#listed;

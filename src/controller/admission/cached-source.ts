@@ -1,0 +1,58 @@
+/**
+ * The admission's view of the informer caches (RunningSource): running slots
+ * from the Job and pod caches, caps from the migration cache. Each answer is
+ * kept until one of those caches changes, so that a thousand queued
+ * MailSyncs asking in a row cost one pass over the caches, not a thousand.
+ */
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { MailSync } from '../../api/mailsync.js';
+import type { InformerSet } from '../../kube/informers.js';
+import type { RunningSlot, RunningSource } from './admission.js';
+import type { GroupCaps } from './decide.js';
+import type { MigrationCaps } from './migration-caps.js';
+import { runningSlots } from './running.js';
+
+export class CachedRunningSource implements RunningSource {
+  #slots?: { version: number; slots: RunningSlot[] };
+  #jobUids?: { version: number; uids: Set<string> };
+
+  constructor(
+    readonly jobs: InformerSet<V1Job>,
+    readonly pods: InformerSet<V1Pod>,
+    readonly migrationCaps: MigrationCaps,
+    /**
+     * Only for Jobs made before their hosts were annotated: their MailSync's hosts and migration are
+     * those of when the Job was made (a changed spec makes a new run), so the MailSync cache's own
+     * changes (every status write) are not part of `version`.
+     */
+    readonly mailSyncByUid: (uid: string) => MailSync | undefined,
+  ) {}
+
+  /** Versions only grow, so their sum changes whenever any of them does. */
+  version(): number {
+    return this.jobs.version + this.pods.version + this.migrationCaps.version;
+  }
+
+  running(): RunningSlot[] {
+    const version = this.jobs.version + this.pods.version;
+    if (this.#slots?.version !== version) {
+      this.#slots = { version, slots: runningSlots(this.jobs.list(), this.pods.list(), this.mailSyncByUid) };
+    }
+    // A copy: the caller adds its reservations to it.
+    return [...this.#slots.slots];
+  }
+
+  hasJob(jobUid: string): boolean {
+    const version = this.jobs.version;
+    if (this.#jobUids?.version !== version) {
+      const uids = new Set<string>();
+      for (const job of this.jobs.list()) if (job.metadata?.uid) uids.add(job.metadata.uid);
+      this.#jobUids = { version, uids };
+    }
+    return this.#jobUids.uids.has(jobUid);
+  }
+
+  groupCaps(group: string): GroupCaps | undefined {
+    return this.migrationCaps.caps(group);
+  }
+}
