@@ -72,6 +72,8 @@ const { values } = parseArgs({
     'no-delta': { type: 'boolean', default: false },
     'baseline-only': { type: 'boolean', default: false },
     'engine-in-process': { type: 'boolean', default: false },
+    // Added to the chart's NODE_OPTIONS for the controller: --controller-node-options="--cpu-prof --cpu-prof-dir=DIR".
+    'controller-node-options': { type: 'string', default: '' },
   },
 });
 const N = Number(values.accounts);
@@ -201,10 +203,13 @@ async function engineInProcess(
   totalMessages: number,
 ): Promise<Record<string, string | number>> {
   const specs = await Promise.all(
-    Array.from({ length: N }, async (_, i): Promise<MailSyncSpec> => ({
-      source: await pair.a.endpoint(user(i)),
-      destination: await pair.b.endpoint(`${user(i)}en`),
-    })),
+    Array.from(
+      { length: N },
+      async (_, i): Promise<MailSyncSpec> => ({
+        source: await pair.a.endpoint(user(i)),
+        destination: await pair.b.endpoint(`${user(i)}en`),
+      }),
+    ),
   );
   const logFile = path.join(dir, 'engine-events.log');
   const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: false }));
@@ -264,7 +269,10 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     // In a memory cgroup with the chart's limit, so its heap is sized as in its pod.
     memoryLimitBytes: controllerMemoryBytes(),
     // NODE_OPTIONS as the chart sets it for the controller.
-    env: { MAILSYNC_REQUEST_STATS_SECONDS: '5', NODE_OPTIONS: '--max-semi-space-size=4' },
+    env: {
+      MAILSYNC_REQUEST_STATS_SECONDS: '5',
+      NODE_OPTIONS: `--max-semi-space-size=4 ${values['controller-node-options']}`.trim(),
+    },
   });
   // Its log, as it goes, for a look after the run (kept in memory by the helper too).
   const controllerLog = createWriteStream(CONTROLLER_LOG);
