@@ -15,13 +15,14 @@
  *   informers started together do not re-list together) catches anything
  *   missed, reporting the differences (deleted objects included);
  * - a list of thousands of objects is taken into the cache and reported in
- *   slices, with the event loop free in between: one relist of 1,000 Jobs,
- *   pods and MailSyncs at once blocked the controller for 4 to 6 s on a busy
- *   2-core node, longer than a Lease renewal may take (bench:fleet);
+ *   slices, with the event loop free in between, so that handlers of a
+ *   re-list's thousand changes cannot hold off a Lease renewal (see
+ *   README.md, "The event loop is the Lease's too");
  * - `transform` trims each object before it is cached (managedFields, pod
  *   specs...): memory stays small with thousands of objects.
  */
 import { createInterface } from 'node:readline';
+// From node:timers, not the global: tests that fake the clock fake the global, and a slice must turn the real loop.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient } from './kube-client.js';
@@ -202,7 +203,7 @@ export class Informer<T extends KubeObject> {
     const changes: [T, ChangeType][] = [];
     const items = list.items ?? [];
     for (let i = 0; i < items.length; i++) {
-      if (i > 0 && i % LIST_SLICE === 0) await yieldToEventLoop();
+      if (i > 0 && i % LIST_SLICE === 0) await nextTurn();
       if (this.#stopped) return;
       const obj = this.#trimmed(items[i]!);
       const k = key(obj);
@@ -217,7 +218,7 @@ export class Informer<T extends KubeObject> {
     this.#resourceVersion = list.metadata?.resourceVersion ?? '';
     this.#needList = false;
     for (let i = 0; i < changes.length; i++) {
-      if (i > 0 && i % LIST_SLICE === 0) await yieldToEventLoop();
+      if (i > 0 && i % LIST_SLICE === 0) await nextTurn();
       this.#emit(changes[i]![0], changes[i]![1]);
     }
   }
@@ -372,12 +373,4 @@ export class InformerSet<T extends KubeObject> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * Let timers and I/O run (a Lease renewal's answer among them) before going on. From node:timers, not
- * the global: tests that fake the clock fake the global, and this must turn the real loop.
- */
-async function yieldToEventLoop(): Promise<void> {
-  await nextTurn();
 }
