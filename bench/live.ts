@@ -31,7 +31,8 @@
  * use --running 100, or restart the cluster with MAILSYNC_MAX_PODS=600.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
@@ -55,6 +56,8 @@ import { controllerMemoryBytes } from './controller-memory.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
 const STANDIN_IMAGE = 'mailsync-standin:local';
+/** The bench controller's log (JSON lines: its request counters, queue depth and log reads every 5 s), kept after the run. */
+const CONTROLLER_LOG = path.join(tmpdir(), 'bench-live-controller.log');
 const { values } = parseArgs({
   options: {
     running: { type: 'string', default: '500' },
@@ -150,6 +153,9 @@ async function main(): Promise<void> {
     },
   });
   const pid = controller.process.pid!;
+  const controllerLog = createWriteStream(CONTROLLER_LOG);
+  controller.process.stdout?.pipe(controllerLog);
+  controller.process.stderr?.pipe(controllerLog);
   let stopping = false;
   void controller.exited.then((code) => {
     if (stopping) return;
@@ -327,7 +333,7 @@ async function main(): Promise<void> {
     'lease kept (controller alive, never lost, 0 transitions)':
       alive && !lostLease && (lease.spec?.leaseTransitions ?? 0) === 0 ? 'yes' : 'NO',
   };
-  console.log('\nbench:live (stand-in workers)');
+  console.log(`\nbench:live (stand-in workers); the controller's log: ${CONTROLLER_LOG}`);
   console.table(results);
   console.log(JSON.stringify(results));
 

@@ -111,8 +111,14 @@ export class Controller {
         onUpdate: (jobUid) => this.#onRunLogUpdate(jobUid),
         onActiveChange: (n) => metrics.logStreamsActive.set(n),
         onPolledChange: (n) => metrics.logStreamsPolled.set(n),
+        onPaceChange: (ms) => this.ctx.status.pace(ms),
       },
-      options.maxLogFollows !== undefined ? { maxFollows: options.maxLogFollows } : {},
+      {
+        // Refreshes of running MailSyncs (log polls, status writes) pace themselves to the client's rate limit.
+        qps: client.options.qps,
+        pollIntervalMs: options.statusIntervalMs,
+        ...(options.maxLogFollows !== undefined ? { maxFollows: options.maxLogFollows } : {}),
+      },
     );
     this.ctx = {
       client,
@@ -280,7 +286,14 @@ export class Controller {
       const { rss, heapUsed, external } = process.memoryUsage();
       const memoryMiB = { rss: mib(rss), heapUsed: mib(heapUsed), external: mib(external) };
       this.log.info(
-        { requests: Object.fromEntries(this.client.requestCounts), eventLoopDelayMs, memoryMiB, at: Date.now() },
+        {
+          requests: Object.fromEntries(this.client.requestCounts),
+          eventLoopDelayMs,
+          memoryMiB,
+          queueDepth: this.queue.length,
+          logs: this.ctx.streams.readStats(),
+          at: Date.now(),
+        },
         'api requests',
       );
     }, this.options.requestStatsMs ?? 30_000);

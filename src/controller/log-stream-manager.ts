@@ -12,6 +12,7 @@ import { isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client.j
 import { followLog } from '../kube/log-follower.js';
 import { followedRuns, nextPoll } from './log-read-plan.js';
 import { paths } from './paths.js';
+import { pollsInFlight, REFRESH_SHARE, refreshIntervalMs } from './refresh-pace.js';
 import { RunLog, type RunLogInit } from './run-log.js';
 
 export interface TrackRequest {
@@ -46,22 +47,35 @@ export interface LogStreamHooks {
   onActiveChange?(active: number): void;
   /** Logs read by polling (over the follow bound) right now. */
   onPolledChange?(polled: number): void;
+  /** The refresh interval changed (refresh-pace.ts): the status writer's window follows it. */
+  onPaceChange?(intervalMs: number): void;
 }
 
 export interface LogStreamOptions {
   /** At most this many logs followed at once (the most recently started runs); the rest are polled. */
   maxFollows: number;
-  /** A polled log is read at most this often. */
+  /**
+   * A polled log is read at most this often with few runs; with many, once per
+   * refresh interval (refresh-pace.ts), which grows with the load.
+   */
   pollIntervalMs: number;
-  /** Polls in flight at once. */
+  /** Polls in flight at once: at least this many, more when the polled logs need them (pollsInFlight). */
   pollConcurrency: number;
+  maxPollConcurrency: number;
+  /** The client's rate limit (requests/s; 0 = none), which refreshes share with everything else. */
+  qps: number;
 }
 
 export const DEFAULT_LOG_STREAM_OPTIONS: LogStreamOptions = {
   maxFollows: 100,
   pollIntervalMs: 5000,
   pollConcurrency: 8,
+  maxPollConcurrency: 32,
+  qps: 0,
 };
+
+/** Weight of the newest poll in the running mean of poll durations. */
+const POLL_MEAN_WEIGHT = 0.2;
 
 const RECONNECT_DELAY_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -74,6 +88,12 @@ export class LogStreamManager {
   #active = 0;
   #polls = 0;
   #polled = -1;
+  /** Polls finished and the milliseconds they took, since the last `readStats()`. */
+  #pollsDone = 0;
+  #pollMs = 0;
+  /** Running mean of poll durations (ms); undefined before the first. */
+  #pollMeanMs: number | undefined;
+  #refreshMs: number;
   #order = 0;
   #pollTimer?: NodeJS.Timeout;
   #stopped = false;
@@ -85,6 +105,12 @@ export class LogStreamManager {
     options: Partial<LogStreamOptions> = {},
   ) {
     this.options = { ...DEFAULT_LOG_STREAM_OPTIONS, ...options };
+    this.#refreshMs = this.options.pollIntervalMs;
+  }
+
+  /** How often each running MailSync's log is polled and its progress written, now (refresh-pace.ts). */
+  get refreshMs(): number {
+    return this.#refreshMs;
   }
 
   get(jobUid: string): RunLog | undefined {
@@ -93,6 +119,32 @@ export class LogStreamManager {
 
   get active(): number {
     return this.#active;
+  }
+
+  /**
+   * Logs followed and polled now, polls in flight, and the polls finished
+   * since the last call with their mean duration (the controller logs these
+   * with its request counters: a slow rotation of polls is a stale status).
+   */
+  readStats(): {
+    followed: number;
+    polled: number;
+    pollsInFlight: number;
+    polls: number;
+    pollMeanMs: number;
+    refreshMs: number;
+  } {
+    const stats = {
+      refreshMs: this.#refreshMs,
+      followed: this.#active,
+      polled: Math.max(0, this.#polled),
+      pollsInFlight: this.#polls,
+      polls: this.#pollsDone,
+      pollMeanMs: this.#pollsDone === 0 ? 0 : Math.round(this.#pollMs / this.#pollsDone),
+    };
+    this.#pollsDone = 0;
+    this.#pollMs = 0;
+    return stats;
   }
 
   /** Ensure `pod`'s log is being applied to the run's RunLog; returns the RunLog. */
@@ -192,10 +244,16 @@ export class LogStreamManager {
     const candidates = () =>
       [...this.#streams].filter(([, s]) => s.following === undefined && !s.polling && !this.#finished(s));
     let waiting = candidates();
-    this.#reportPolled(
-      [...this.#streams.values()].filter((s) => s.following === undefined && !this.#finished(s)).length,
+    const live = [...this.#streams.values()].filter((s) => !this.#finished(s));
+    const polled = live.filter((s) => s.following === undefined).length;
+    this.#reportPolled(polled);
+    this.#pace(live.length, polled);
+    const inFlight = pollsInFlight(
+      { polled, intervalMs: this.#refreshMs, meanPollMs: this.#pollMeanMs },
+      this.options.pollConcurrency,
+      Math.max(this.options.pollConcurrency, this.options.maxPollConcurrency),
     );
-    while (this.#polls < this.options.pollConcurrency && waiting.length > 0) {
+    while (this.#polls < inFlight && waiting.length > 0) {
       const choice = nextPoll(
         waiting.map(([id, s]) => ({
           id,
@@ -204,7 +262,7 @@ export class LogStreamManager {
           ...(s.lastReadAt !== undefined ? { lastReadAt: s.lastReadAt } : {}),
         })),
         Date.now(),
-        this.options.pollIntervalMs,
+        this.#refreshMs,
       );
       if (!choice) return;
       if ('waitMs' in choice) {
@@ -216,6 +274,18 @@ export class LogStreamManager {
       this.#poll(choice.id, stream);
       waiting = candidates();
     }
+  }
+
+  /** The refresh interval for this many running logs, `polled` of them polled; the hook hears of a change. */
+  #pace(runs: number, polled: number): void {
+    const intervalMs = refreshIntervalMs(runs, polled, {
+      qps: this.options.qps,
+      share: REFRESH_SHARE,
+      floorMs: this.options.pollIntervalMs,
+    });
+    if (intervalMs === this.#refreshMs) return;
+    this.#refreshMs = intervalMs;
+    this.hooks.onPaceChange?.(intervalMs);
   }
 
   #reportPolled(polled: number): void {
@@ -232,6 +302,7 @@ export class LogStreamManager {
     stream.polling = true;
     stream.abort = abort;
     this.#polls++;
+    const startedAt = Date.now();
     let applied = 0;
     const read = async () => {
       const sinceTime = stream.log.beginPod(pod);
@@ -278,6 +349,11 @@ export class LogStreamManager {
     };
     void read().finally(() => {
       this.#polls--;
+      const tookMs = Date.now() - startedAt;
+      this.#pollsDone++;
+      this.#pollMs += tookMs;
+      this.#pollMeanMs =
+        this.#pollMeanMs === undefined ? tookMs : this.#pollMeanMs + POLL_MEAN_WEIGHT * (tookMs - this.#pollMeanMs);
       stream.polling = false;
       // Ended during this read: read once more at once, to the end.
       stream.lastReadAt = stream.ended && !endedBefore ? undefined : Date.now();

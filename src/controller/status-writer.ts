@@ -6,7 +6,8 @@
  *   at once;
  * - everything else (progress, logTail, a condition's message alone, e.g. a
  *   pending pod's "ContainerCreating") coalesced: at most one write per
- *   MailSync every `intervalMs` (5 s);
+ *   MailSync every `intervalMs` (5 s), or the longer refresh interval set by
+ *   `pace` (with hundreds running, refresh-pace.ts);
  * - a Queued MailSync's place in line (and the hold its message names) at
  *   most every 30 s near the head of the line, and further
  *   back every 2 s per place (at most every 5 minutes; queuedWindowMs): with
@@ -62,6 +63,7 @@ export function queuedWindowMs(position: number | undefined): number {
 export class StatusWriter {
   readonly #entries = new Map<string, Entry>();
   #stopped = false;
+  #paceMs = 0;
 
   constructor(
     readonly client: KubeClient,
@@ -81,6 +83,19 @@ export class StatusWriter {
       this.#entries.set(key, entry);
     }
     return entry;
+  }
+
+  /**
+   * Coalesced writes go at most every `ms` (never more often than `intervalMs`): the refresh
+   * interval of the running MailSyncs (refresh-pace.ts), so that their writes fit the rate limit.
+   */
+  pace(ms: number): void {
+    this.#paceMs = ms;
+  }
+
+  /** The least time between two coalesced writes of one MailSync now. */
+  get windowMs(): number {
+    return Math.max(this.intervalMs, this.#paceMs);
   }
 
   /** The latest status the controller decided for this MailSync (written or about to be). */
@@ -171,7 +186,7 @@ export class StatusWriter {
   /** Non-urgent changes of a MailSync that was and stays Queued are only its place in line (and reworded holds). */
   #windowOf(entry: Entry): number {
     const queued = entry.written.phase === 'Queued' && entry.desired.phase === 'Queued';
-    return queued ? Math.max(this.intervalMs, queuedWindowMs(entry.desired.queuePosition)) : this.intervalMs;
+    return queued ? Math.max(this.windowMs, queuedWindowMs(entry.desired.queuePosition)) : this.windowMs;
   }
 
   async #write(key: string, entry: Entry): Promise<void> {
@@ -198,7 +213,7 @@ export class StatusWriter {
         }
         this.log.warn({ namespace, name, err: String(error) }, 'status write failed; retrying');
         entry.lastWriteAt = Date.now();
-        if (this.#entries.get(key) === entry && !entry.timer) this.#arm(key, entry, this.intervalMs);
+        if (this.#entries.get(key) === entry && !entry.timer) this.#arm(key, entry, this.windowMs);
       } finally {
         entry.writing = undefined;
       }

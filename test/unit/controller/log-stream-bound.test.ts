@@ -142,6 +142,81 @@ describe('over the follow bound', () => {
   });
 });
 
+describe('paced to the rate limit (refresh-pace.ts)', () => {
+  it('with many runs, each polled log is read once per refresh interval, which grows with the load', async () => {
+    const pods = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const paces: number[] = [];
+    const kube = new FakeKube(pods.map((name) => workerPod(job, { name, container: 'running' })));
+    // 2 requests/s, 90 % for refreshes: 9 status writes + 9 polls per refresh = 18 requests = one every 10 s.
+    const manager = new LogStreamManager(
+      kube,
+      pino({ level: 'silent' }),
+      { onUpdate: () => {}, onPaceChange: (ms) => paces.push(ms) },
+      { maxFollows: 0, pollIntervalMs: 5000, pollConcurrency: 9, qps: 2 },
+    );
+    for (const pod of pods) manager.track({ jobUid: `run-${pod}`, namespace: NS, pod });
+    await tick();
+    expect(manager.refreshMs).toBe(10_000);
+    expect(paces.at(-1)).toBe(10_000);
+    const reads = () => kube.actions.filter((a) => a.verb === 'log').length;
+    expect(reads()).toBe(9);
+    // The 5 s floor alone would read them all again now.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(reads()).toBe(9);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(reads()).toBe(18);
+    // Runs end: the interval comes back to the floor.
+    for (const pod of pods.slice(2)) manager.forget(`run-${pod}`);
+    await tick();
+    expect(manager.refreshMs).toBe(5000);
+    expect(paces.at(-1)).toBe(5000);
+  });
+
+  it('without a rate limit the interval stays at the floor', async () => {
+    const { manager, track } = setup(['a', 'b', 'c'], { maxFollows: 0, qps: 0 });
+    track('a');
+    track('b');
+    track('c');
+    await tick();
+    expect(manager.refreshMs).toBe(5000);
+  });
+
+  it('slow polls put more in flight, up to the maximum', async () => {
+    const pods = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const { kube, track, reads } = setup(pods, { maxFollows: 0, pollConcurrency: 2, maxPollConcurrency: 6 });
+    let release = kube.hold({ verb: 'log', resource: 'pods' });
+    for (const pod of pods) track(pod);
+    await tick();
+    expect(reads()).toHaveLength(2);
+    // The first polls take 3 s: 20 logs x 3 s / 5 s x 1.5 = 18 in flight needed, capped at 6.
+    await vi.advanceTimersByTimeAsync(3000);
+    const next = kube.hold({ verb: 'log', resource: 'pods' });
+    release();
+    release = next;
+    await tick();
+    await tick();
+    expect(reads()).toHaveLength(2 + 6);
+    release();
+  });
+
+  it('fast polls keep the least in flight', async () => {
+    const pods = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const { kube, track, reads } = setup(pods, { maxFollows: 0, pollConcurrency: 2, maxPollConcurrency: 6 });
+    let release = kube.hold({ verb: 'log', resource: 'pods' });
+    for (const pod of pods) track(pod);
+    await tick();
+    // The first polls take 100 ms: 20 x 0.1 s / 5 s x 1.5 = 0.6, so the least (2) stays.
+    await vi.advanceTimersByTimeAsync(100);
+    const next = kube.hold({ verb: 'log', resource: 'pods' });
+    release();
+    release = next;
+    await tick();
+    await tick();
+    expect(reads()).toHaveLength(2 + 2);
+    release();
+  });
+});
+
 describe('the end of a polled run', () => {
   it('a container the caller says ended is read at once to its end; the log is done and told', async () => {
     const { kube, manager, track, updates, setEnded } = setup(['a', 'b'], { maxFollows: 1 });

@@ -46,6 +46,38 @@ function setup(status: MailSyncStatus = { phase: 'Running', progress: { messages
   return { ms, kube, writer, patches, stored, logs, writes: () => writes };
 }
 
+describe('paced (refresh-pace.ts)', () => {
+  it('progress waits for the longer refresh interval; a phase change still goes at once', async () => {
+    const { ms, writer, patches } = setup();
+    writer.pace(20_000);
+    expect(writer.windowMs).toBe(20_000);
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 5 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20_000 - WINDOW);
+    expect(patches()).toHaveLength(2);
+    writer.update(ms, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(3);
+  });
+
+  it('never more often than its own window, however short the pace', async () => {
+    const { ms, writer, patches } = setup();
+    writer.pace(1000);
+    expect(writer.windowMs).toBe(WINDOW);
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 5 }));
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toHaveLength(2);
+  });
+});
+
 describe('when a change is written', () => {
   it.each<{ name: string; changes: ((s: MailSyncStatus) => void)[]; at: number | 'never' }>([
     { name: 'a phase change', changes: [(s) => (s.phase = 'Succeeded')], at: 0 },
