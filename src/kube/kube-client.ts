@@ -26,6 +26,16 @@ export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
 /** The object failed the API server's validation (422 Invalid): sending it again fails the same way. */
 export const isInvalid = (e: unknown): boolean => e instanceof KubeApiError && e.status === 422;
+/**
+ * A create refused because the namespace is being deleted (403 with the cause NamespaceTerminating):
+ * nothing can be created there again, so retrying only fills the log.
+ */
+export const isNamespaceTerminating = (e: unknown): boolean =>
+  e instanceof KubeApiError &&
+  e.status === 403 &&
+  ((e.details as { causes?: { reason?: string }[] } | undefined)?.causes ?? []).some(
+    (c) => c.reason === 'NamespaceTerminating',
+  );
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type { Lane };

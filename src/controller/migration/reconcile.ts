@@ -15,7 +15,7 @@ import type { MailMigration } from '../../api/migration-object.js';
 import type { InvalidAccount, MailMigrationStatus } from '../../api/migration-status.js';
 import { boundMigrationStatus, boundRequestedAt } from '../../api/status-bounds.js';
 import type { EventRecorder, ObjectReference } from '../../kube/event-recorder.js';
-import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/kube-client.js';
+import { isAlreadyExists, isNamespaceTerminating, isNotFound, type KubeClient } from '../../kube/kube-client.js';
 import { mergePatch } from '../../kube/merge-patch.js';
 import type { ReconcileResult } from '../../kube/workqueue.js';
 import { AutoConcurrency } from './auto-concurrency.js';
@@ -179,7 +179,15 @@ export async function reconcileMigration(ctx: MigrationContext, key: string): Pr
     passId,
     suspend,
   });
-  const createConflicts = await applyPlan(ctx, namespace, plan);
+  let createConflicts: InvalidAccount[];
+  try {
+    createConflicts = await applyPlan(ctx, namespace, plan);
+  } catch (error) {
+    // The namespace is being deleted (its children went first): its deletion takes the migration too.
+    if (!isNamespaceTerminating(error)) throw error;
+    ctx.log.debug({ namespace, name }, 'namespace is being deleted; no children created');
+    return {};
+  }
 
   // Every existing child of a running pass is asked for it (new children got it at creation).
   if (decision.current && !decision.current.endTime && !suspend) {

@@ -53,6 +53,8 @@ interface Fault {
   status: number;
   reason: string;
   times: number;
+  /** The Status details of the error (e.g. causes), as the API server sends them. */
+  details?: unknown;
 }
 
 /** Group/version prefix per resource, to name objects by path. */
@@ -188,8 +190,14 @@ export class FakeKube extends KubeClient {
   // --- faults ----------------------------------------------------------------------------------
 
   /** The next `times` calls of `verb` on `resource` (optionally one name) fail with `status`. */
-  fail(target: { verb: Verb; resource: string; name?: string }, status: number, reason?: string, times = 1): void {
-    this.#faults.push({ ...target, status, reason: reason ?? REASONS[status] ?? String(status), times });
+  fail(
+    target: { verb: Verb; resource: string; name?: string },
+    status: number,
+    reason?: string,
+    times = 1,
+    details?: unknown,
+  ): void {
+    this.#faults.push({ ...target, status, reason: reason ?? REASONS[status] ?? String(status), times, details });
   }
 
   /** Calls of `verb` on `resource` wait (a slow API) until the returned function is called. */
@@ -247,7 +255,7 @@ export class FakeKube extends KubeClient {
     if (index < 0) return;
     const fault = this.#faults[index]!;
     if (--fault.times <= 0) this.#faults.splice(index, 1);
-    throw new KubeApiError(fault.status, fault.reason, `injected ${fault.status} ${fault.reason}`);
+    throw new KubeApiError(fault.status, fault.reason, `injected ${fault.status} ${fault.reason}`, fault.details);
   }
 
   #parse(method: string, path: string, options: RequestOptions): Action {

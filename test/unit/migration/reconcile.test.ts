@@ -124,6 +124,29 @@ describe('reconcileMigration', () => {
     });
   });
 
+  it('a namespace being deleted: no child created, no error to retry, no status write', async () => {
+    const terminating = {
+      name: NS,
+      kind: 'namespaces',
+      causes: [{ reason: 'NamespaceTerminating', message: `namespace ${NS} is being terminated` }],
+    };
+    kube.fail({ verb: 'create', resource: 'secrets' }, 403, 'Forbidden', 10, terminating);
+    const before = kube.writes().length;
+    expect(await run()).toEqual({});
+    expect(children()).toEqual([]);
+    expect(
+      kube
+        .writes()
+        .slice(before)
+        .filter((a) => a.subresource === 'status'),
+    ).toEqual([]);
+  });
+
+  it('any other refusal of a create is an error (retried with backoff)', async () => {
+    kube.fail({ verb: 'create', resource: 'secrets' }, 403, 'Forbidden', 10);
+    await expect(run()).rejects.toThrow(/403 Forbidden/);
+  });
+
   it('is idempotent: an unchanged world gets no write', async () => {
     await run();
     finish('Succeeded');
