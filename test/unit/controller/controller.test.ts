@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import { Controller } from '../../../src/controller/controller.js';
+import type { KubeClientOptions } from '../../../src/kube/kube-client.js';
 import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
 import { FakeKube, type StoredObject } from './fake-kube.js';
 import {
@@ -30,8 +31,8 @@ const RESYNC_MS = 10 * 60_000;
 const JOB = jobNameOf(mailSync());
 const POD = `${JOB}-abcde`;
 
-async function running(objects: StoredObject[]) {
-  const kube = new FakeKube(objects);
+async function running(objects: StoredObject[], clientOptions: KubeClientOptions = {}) {
+  const kube = new FakeKube(objects, clientOptions);
   const log = pino({ level: 'info' }, { write: () => {} });
   const controller = new Controller(kube, log, new ControllerMetrics({ defaultMetrics: false }), {
     namespaces: [],
@@ -84,6 +85,24 @@ describe('the controller on the in-memory API', () => {
     });
     await run(5000);
     expect(status()).toMatchObject({ phase: 'Succeeded', summary: { messagesTransferred: 120 } });
+  });
+
+  it('paces progress writes to the client rate limit (refresh-pace.ts): a phase change still goes at once', async () => {
+    // 0.1 requests/s, 90 % for refreshes: one running MailSync is refreshed every 11.2 s, not every 5 s.
+    const { kube, controller, status, run } = await running([mailSync({ finalizer: false }), secret()], { qps: 0.1 });
+    stop = () => controller.stop();
+    await run(1000);
+    kube.put(workerPod(kube.object('jobs', NS, JOB) as ReturnType<typeof runJob>));
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
+    await run(1000);
+    expect(status().phase).toBe('Running');
+    await run(12_000);
+    expect(status().progress?.display).toBe('30/100');
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:04Z', 60, 100));
+    await run(6000);
+    expect(status().progress?.display).toBe('30/100');
+    await run(6000);
+    expect(status().progress?.display).toBe('60/100');
   });
 
   it('starts a waiting MailSync as soon as the holder is deleted, well before the resync', async () => {

@@ -13,7 +13,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { KubeApiError, KubeClient, type Query, type RequestOptions } from '../../../src/kube/kube-client.js';
+import {
+  KubeApiError,
+  KubeClient,
+  type KubeClientOptions,
+  type Query,
+  type RequestOptions,
+} from '../../../src/kube/kube-client.js';
 import { applyMergePatch } from '../../../src/kube/merge-patch.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'log';
@@ -108,11 +114,15 @@ export class FakeKube extends KubeClient {
   #version = 100;
   #uids = 0;
 
-  constructor(objects: StoredObject[] = []) {
-    super({
-      connection: () => Promise.reject(new Error('FakeKube answers from memory; it has no connection')),
-      describe: () => 'fake',
-    });
+  /** `options`: what callers read of the client's settings (e.g. its rate limit); the fake itself never waits. */
+  constructor(objects: StoredObject[] = [], options: KubeClientOptions = {}) {
+    super(
+      {
+        connection: () => Promise.reject(new Error('FakeKube answers from memory; it has no connection')),
+        describe: () => 'fake',
+      },
+      options,
+    );
     for (const obj of objects) this.put(obj);
   }
 
