@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { KubeClient } from './kube-client.js';
+import { isNamespaceTerminating, type KubeClient } from './kube-client.js';
 import { paths } from './paths.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -39,7 +39,8 @@ export class EventRecorder {
   /** Fire and forget: an Event that cannot be written is logged, never fails a reconcile. */
   record(object: ObjectReference, type: EventType, reason: string, message: string): void {
     void this.#record(object, type, reason, message).catch((error) =>
-      this.log.warn(
+      // A namespace being deleted takes its objects' Events with it: not worth a warning each.
+      this.log[isNamespaceTerminating(error) ? 'debug' : 'warn'](
         { namespace: object.namespace, name: object.name, reason, err: String(error) },
         'could not record event',
       ),
