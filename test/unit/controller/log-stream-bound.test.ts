@@ -181,39 +181,35 @@ describe('paced to the rate limit (refresh-pace.ts)', () => {
     expect(manager.refreshMs).toBe(5000);
   });
 
-  it('slow polls put more in flight, up to the maximum', async () => {
+  /**
+   * 20 polled runs, at least 2 and at most 6 polls in flight: the first 2 polls take `firstPollMs`;
+   * how many polls are in flight right after them.
+   */
+  async function inFlightAfterPollsOf(firstPollMs: number): Promise<number> {
     const pods = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
     const { kube, track, reads } = setup(pods, { maxFollows: 0, pollConcurrency: 2, maxPollConcurrency: 6 });
-    let release = kube.hold({ verb: 'log', resource: 'pods' });
+    const first = kube.hold({ verb: 'log', resource: 'pods' });
     for (const pod of pods) track(pod);
     await tick();
     expect(reads()).toHaveLength(2);
-    // The first polls take 3 s: 20 logs x 3 s / 5 s x 1.5 = 18 in flight needed, capped at 6.
-    await vi.advanceTimersByTimeAsync(3000);
+    await vi.advanceTimersByTimeAsync(firstPollMs);
     const next = kube.hold({ verb: 'log', resource: 'pods' });
-    release();
-    release = next;
+    first();
     await tick();
     await tick();
-    expect(reads()).toHaveLength(2 + 6);
-    release();
+    const inFlight = reads().length - 2;
+    next();
+    return inFlight;
+  }
+
+  it('slow polls put more in flight, up to the maximum', async () => {
+    // 20 logs x 3 s / 5 s x 1.5 = 18 in flight needed, capped at 6.
+    expect(await inFlightAfterPollsOf(3000)).toBe(6);
   });
 
   it('fast polls keep the least in flight', async () => {
-    const pods = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
-    const { kube, track, reads } = setup(pods, { maxFollows: 0, pollConcurrency: 2, maxPollConcurrency: 6 });
-    let release = kube.hold({ verb: 'log', resource: 'pods' });
-    for (const pod of pods) track(pod);
-    await tick();
-    // The first polls take 100 ms: 20 x 0.1 s / 5 s x 1.5 = 0.6, so the least (2) stays.
-    await vi.advanceTimersByTimeAsync(100);
-    const next = kube.hold({ verb: 'log', resource: 'pods' });
-    release();
-    release = next;
-    await tick();
-    await tick();
-    expect(reads()).toHaveLength(2 + 2);
-    release();
+    // 20 logs x 0.1 s / 5 s x 1.5 = 0.6: the least (2) stays.
+    expect(await inFlightAfterPollsOf(100)).toBe(2);
   });
 });
 
