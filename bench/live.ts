@@ -80,9 +80,14 @@ if (!process.env.KUBECONFIG) {
   process.exit(2);
 }
 
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+/** The process' peak RSS so far, or undefined once it is gone. */
+function peakRssMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -153,6 +158,12 @@ async function main(): Promise<void> {
     },
   });
   const pid = controller.process.pid!;
+  // Sampled while it lives: a controller killed (OOM) before the end still has a figure.
+  let lastPeakRss = 0;
+  const rssSampler = setInterval(() => {
+    lastPeakRss = peakRssMiB(pid) ?? lastPeakRss;
+  }, 2000);
+  rssSampler.unref();
   const controllerLog = createWriteStream(CONTROLLER_LOG);
   controller.process.stdout?.pipe(controllerLog);
   controller.process.stderr?.pipe(controllerLog);
@@ -296,13 +307,15 @@ async function main(): Promise<void> {
     if (runningAt === undefined || runningAt - startedAt > 10_000) noRunningAfter10s++;
   }
 
-  const rss = peakRssMiB(pid);
+  clearInterval(rssSampler);
+  const rss = peakRssMiB(pid) ?? lastPeakRss;
   const memoryLines = controller
     .lines()
     .filter((l) => l.msg === 'api requests')
     .map((l) => l.memoryMiB as { heapUsed: number; external: number } | undefined);
   const heapUsedMax = Math.max(0, ...memoryLines.map((m) => m?.heapUsed ?? 0));
-  const alive = controller.process.exitCode === null;
+  // Killed by a signal (the OOM killer), a process has no exit code but a signal code.
+  const alive = controller.process.exitCode === null && controller.process.signalCode === null;
   const lostLease = controller.lines().some((l) => String(l.msg).includes('lost the lease'));
   const lease = await client.get<{ spec?: { holderIdentity?: string; leaseTransitions?: number } }>(
     `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`,
@@ -326,7 +339,7 @@ async function main(): Promise<void> {
     'MailSyncs not Running in status 10 s after their pod started': noRunningAfter10s,
     'MailSyncs never Running in status while the bench watched': neverRunning,
     'controller memory limit (cgroup, as the pod)': `${(controllerMemory / 1048576).toFixed(0)} MiB`,
-    'controller peak RSS (MiB)': rss.toFixed(0),
+    'controller peak RSS (MiB)': `${rss.toFixed(0)}${alive ? '' : ' (last sample before it exited)'}`,
     'controller heap used, max of the 5 s samples (MiB)': heapUsedMax,
     'controller OOM kills': controller.oomKills(),
     'controller API requests/s (window)': requestRate.toFixed(1),
