@@ -5,13 +5,13 @@
  * Every refresh costs API requests under the client's rate limit
  * (--kube-api-qps): a status write per running MailSync, and a log read per
  * run whose log is polled (over --max-log-follows). With a fixed 5 s the
- * demand grows with the runs and passes the limit: at 300 runs (60 followed)
- * bench:live measured 99.3 requests/s against a limit of 100, and at 500 the
- * demand is about 180/s. Past the limit, writes and polls queue behind each
- * other, polls starve, and some statuses go minutes old while others stay
- * fresh. Instead the interval grows with the load so that refreshes take a
- * fixed share of the limit, and every run is refreshed equally often; the
- * rest of the budget stays free for run starts, Events and reads.
+ * demand grows with the runs and reaches the limit: at 300 runs (60
+ * followed) bench:live measured 99.3 requests/s against a limit of 100; at
+ * 500 (100 followed) it would be 180/s. Past the limit every request waits
+ * in the client's token bucket behind refreshes, run starts and Events
+ * included (only the Lease has its own). Instead the interval grows with
+ * the load so that refreshes take at most a fixed share of the limit and the
+ * rest stays free (docs/performance.md, "500 running syncs").
  */
 
 export interface RefreshBudget {
