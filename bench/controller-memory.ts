@@ -1,5 +1,6 @@
 /**
- * The memory limit the benches give the controller process: the chart's default
+ * The controller's memory in the benches: its peak RSS (peakRssMiB), and the
+ * limit the benches give the controller process: the chart's default
  * (resources.limits.memory), or an override. The controller runs in a memory
  * cgroup with it (test/e2e/helpers/controller-process.ts), so its heap is sized
  * and its overruns are killed as in its pod.
@@ -12,6 +13,16 @@ const VALUES = path.resolve(import.meta.dirname, '..', 'charts/mailsync-operator
 
 export function controllerMemoryBytes(override?: string): number {
   return quantityBytes(override ?? chartControllerMemoryLimit());
+}
+
+/** A process' peak RSS so far (VmHWM) in MiB, or undefined once the process is gone. */
+export function peakRssMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 function chartControllerMemoryLimit(): string {

@@ -28,7 +28,7 @@
  * `apt-get install parallel isync` for part 2.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,7 +56,7 @@ import { testMessage } from '../test/e2e/helpers/mail.js';
 import { installMigrationCrd } from '../test/e2e/helpers/migration.js';
 import { type DovecotPair, type DovecotServer, startDovecotPair } from '../test/harness/dovecot.js';
 import { appendMessages } from '../test/harness/mailbox.js';
-import { controllerMemoryBytes } from './controller-memory.js';
+import { controllerMemoryBytes, peakRssMiB } from './controller-memory.js';
 import { cpuBetween, cpuSnapshot, printCpuPerAccount } from './cpu-meter.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -91,11 +91,6 @@ function percentile(list: number[], p: number): number {
   if (list.length === 0) return Number.NaN;
   const sorted = [...list].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -385,7 +380,9 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       'accounts/min': ((N / wall) * 60_000).toFixed(0),
       'messages/s': ((totalMessages / wall) * 1000).toFixed(0),
       'most children running at once': maxRunning,
-      'controller peak RSS (MiB, in a cgroup with the chart limit)': peakRssMiB(controller.process.pid!).toFixed(0),
+      'controller peak RSS (MiB, in a cgroup with the chart limit)': (
+        peakRssMiB(controller.process.pid!) ?? Number.NaN
+      ).toFixed(0),
       'controller OOM kills': controller.oomKills(),
       'API requests/s': ((requests / wall) * 1000).toFixed(1),
       'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,

@@ -31,7 +31,7 @@
  * use --running 100, or restart the cluster with MAILSYNC_MAX_PODS=600.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,7 +51,7 @@ import {
   sleep,
   waitFor,
 } from '../test/e2e/helpers/kube.js';
-import { controllerMemoryBytes } from './controller-memory.js';
+import { controllerMemoryBytes, peakRssMiB } from './controller-memory.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const quiet = pino({ level: 'warn' });
@@ -78,16 +78,6 @@ const controllerMemory = controllerMemoryBytes(values['controller-memory']);
 if (!process.env.KUBECONFIG) {
   console.error('bench/live.ts: KUBECONFIG is not set (the local cluster: make cluster-up)');
   process.exit(2);
-}
-
-/** The process' peak RSS so far, or undefined once it is gone. */
-function peakRssMiB(pid: number): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return undefined;
-  }
 }
 
 function percentile(values: number[], p: number): number {
