@@ -159,7 +159,7 @@ describe('admin view: live updates (GET /admin/events)', () => {
     const changes = new AdminChanges([source], { coalesceMs: 1, minIntervalMs: 1 });
     const { app } = await setup({ changes });
     const page = await (await app.request('/admin', { headers: bearer('admin-token') })).text();
-    expect(page).toContain('data-events="/admin/events"');
+    expect(page).toContain(`data-events="/admin/events?since=${changes.version}"`);
     expect(page).toContain('<script type="module" src="/X/static/console.js"></script>');
     const res = await app.request('/admin/events', { headers: bearer('viewer-token') });
     expect(res.status).toBe(200);
@@ -171,6 +171,39 @@ describe('admin view: live updates (GET /admin/events)', () => {
     expect(new TextDecoder().decode(value)).toBe('event: changed\ndata: {}\n\n');
     await reader.cancel();
     await vi.waitFor(() => expect(changes.subscribers).toBe(0));
+  });
+
+  it('a page that connects after a change it does not show is signalled at once (the change came while it loaded)', async () => {
+    const source = changeSource();
+    const changes = new AdminChanges([source], { coalesceMs: 1, minIntervalMs: 1 });
+    const { app } = await setup({ changes });
+    const page = await (await app.request('/admin', { headers: bearer('admin-token') })).text();
+    const events = /data-events="([^"]+)"/.exec(page)?.[1] ?? '';
+    expect(events).toMatch(/^\/admin\/events\?since=/);
+    source.change(); // nobody listens yet
+    const res = await app.request(events, { headers: bearer('admin-token') });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe('event: changed\ndata: {}\n\n');
+    await reader.cancel();
+
+    // Up to date: a page rendered after the change gets no signal until the next change.
+    const fresh = await (await app.request('/admin', { headers: bearer('admin-token') })).text();
+    const current = await app.request(/data-events="([^"]+)"/.exec(fresh)?.[1] ?? '', {
+      headers: bearer('admin-token'),
+    });
+    const quiet = current.body!.getReader();
+    await vi.waitFor(() => expect(changes.subscribers).toBe(1));
+    const first = quiet.read();
+    const early = await Promise.race([
+      first.then(() => 'signalled'),
+      new Promise((r) => setTimeout(() => r('quiet'), 200)),
+    ]);
+    expect(early).toBe('quiet');
+    source.change();
+    expect(new TextDecoder().decode((await first).value)).toBe('event: changed\ndata: {}\n\n');
+    await quiet.cancel();
   });
 
   it('without credentials 401, without list rights 403; without live updates no stream and no script', async () => {

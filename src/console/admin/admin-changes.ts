@@ -4,7 +4,14 @@
  * one coalesced "something changed" signal that every open admin page receives over server-sent
  * events (GET /admin/events), and then reloads itself. The signal carries nothing: what a page
  * shows is still read, and authorised per user, by GET /admin.
+ *
+ * A page may miss a change that comes between its GET /admin and its GET /admin/events (the time
+ * to load and run its script, and every reload is such a gap). So every change counts, listening
+ * pages or not, and a page carries the count it was rendered at (`version`): a page that connects
+ * with an older one is signalled as for a change, within the same limits.
  */
+import { randomBytes } from 'node:crypto';
+
 export interface ChangeSource {
   onChange(handler: () => void): void;
 }
@@ -13,6 +20,9 @@ export class AdminChanges {
   readonly #subscribers = new Set<() => void>();
   #timer: NodeJS.Timeout | undefined;
   #lastSignal = Number.NEGATIVE_INFINITY;
+  #changes = 0;
+  /** Differs per process, so that a page rendered before a restart counts as behind. */
+  readonly #epoch = randomBytes(4).toString('hex');
 
   /**
    * `coalesceMs` (default 500): changes within this time after the first one make one signal (a
@@ -31,12 +41,24 @@ export class AdminChanges {
     return this.#subscribers.size;
   }
 
-  subscribe(notify: () => void): () => void {
+  /** The changes seen so far: read it before reading what a page shows. */
+  get version(): string {
+    return `${this.#epoch}.${this.#changes}`;
+  }
+
+  /** `seenVersion`: the version the page was rendered at; a page behind it is signalled (as for a change). */
+  subscribe(notify: () => void, seenVersion?: string): () => void {
     this.#subscribers.add(notify);
+    if (seenVersion !== undefined && seenVersion !== this.version) this.#schedule();
     return () => this.#subscribers.delete(notify);
   }
 
   #changed(): void {
+    this.#changes++;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (this.#timer || this.#subscribers.size === 0) return;
     const now = (this.options.now ?? Date.now)();
     const delay = Math.max(

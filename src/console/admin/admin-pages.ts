@@ -92,8 +92,11 @@ export interface AdminPageInput {
   notices: Notice[];
   /** Namespaces where the user may create migrations (the upload form lists them). */
   uploadNamespaces: readonly string[];
-  /** Live updates (GET /admin/events): the script reloads the page when something changes. */
-  live?: boolean;
+  /**
+   * Live updates (GET /admin/events): the script reloads the page when something changes. The version
+   * of the changes the page was rendered at (AdminChanges.version); without it, no live updates.
+   */
+  liveVersion?: string;
 }
 
 function actionForm(
@@ -220,8 +223,8 @@ export function adminPage(input: AdminPageInput): Html {
     'Migrations',
     html`${notices(input.notices)}
 ${
-  input.live
-    ? html`<p class="hint" id="admin-live" data-events="/admin/events" role="status">Live: this page reloads itself when a migration or sync changes (not while you type in a form).</p>`
+  input.liveVersion !== undefined
+    ? html`<p class="hint" id="admin-live" data-events="/admin/events?since=${encodeURIComponent(input.liveVersion)}" role="status">Live: this page reloads itself when a migration or sync changes (not while you type in a form).</p>`
     : ''
 }
 ${filterForm(input)}
@@ -230,6 +233,6 @@ ${syncRows(input)}
 ${loadRows(input.loads)}
 ${uploadForm(input)}`,
     { identity: input.identity, csrf: input.csrf },
-    input.live === true,
+    input.liveVersion !== undefined,
   );
 }

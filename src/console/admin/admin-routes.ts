@@ -159,6 +159,8 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
     const namespaces = filters.namespace
       ? options.namespaces.filter((n) => n === filters.namespace)
       : options.namespaces;
+    // Before the lists: a change after this point makes the page's live stream signal at once.
+    const version = options.changes?.version;
     const notices: Notice[] = [];
     const done = c.req.query('done');
     if (done) notices.push({ kind: 'ok', text: done.slice(0, 300) });
@@ -215,7 +217,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
         loads: hostLoads(allSyncs, allMigrations, options.maxRunningPerHost),
         notices,
         uploadNamespaces,
-        live: options.changes !== undefined,
+        ...(version !== undefined ? { liveVersion: version } : {}),
       }),
     );
   });
@@ -240,10 +242,13 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
       let closed = false;
       let wake: (() => void) | undefined;
       let pending = false;
-      const unsubscribe = changes.subscribe(() => {
-        pending = true;
-        wake?.();
-      });
+      const unsubscribe = changes.subscribe(
+        () => {
+          pending = true;
+          wake?.();
+        },
+        c.req.query('since')?.slice(0, 64),
+      );
       stream.onAbort(() => {
         closed = true;
         wake?.();
