@@ -120,6 +120,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Ended by a signal (the OOM killer, SIGKILL), a process has no exit code but a signal code.
+  const alive = () => child.exitCode === null && child.signalCode === null;
   let oomKills = 0;
   if (cgroup)
     void exited.then(() => {
@@ -141,7 +143,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       await metrics();
       break;
     } catch {
-      if (child.exitCode !== null) throw new Error(`controller exited at start:\n${output}`);
+      if (!alive()) throw new Error(`controller exited at start:\n${output}`);
       if (Date.now() > end) throw new Error(`controller did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -151,7 +153,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     metricsPort,
     process: child,
     output: () => output,
-    oomKills: () => (cgroup && child.exitCode === null ? cgroupOomKills(cgroup) : oomKills),
+    oomKills: () => (cgroup && alive() ? cgroupOomKills(cgroup) : oomKills),
     lines: () =>
       output
         .split('\n')
@@ -166,11 +168,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
     metrics,
     exited,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (alive()) child.kill('SIGTERM');
       return exited;
     },
     kill: async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (alive()) child.kill('SIGKILL');
       await exited;
     },
   };
