@@ -390,9 +390,11 @@ export function trimPod(pod: V1Pod): V1Pod {
     name,
     ...(resources ? { resources } : {}),
   }));
+  // nodeName: a pod on a node may run before its status says so (pods.ts, workerMayRun).
+  const nodeName = pod.spec?.nodeName;
   return {
     metadata: pod.metadata,
-    ...(containers ? { spec: { containers } } : {}),
+    ...(containers ? { spec: { containers, ...(nodeName ? { nodeName } : {}) } } : {}),
     status: status && {
       phase: status.phase,
       conditions: status.conditions,

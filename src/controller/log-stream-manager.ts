@@ -23,6 +23,11 @@ export interface TrackRequest {
   ended?: boolean;
   /** The status to resume from (tail, progress, summary, position) when this process has no RunLog yet. */
   resume?: RunLogInit;
+  /**
+   * The API does not show the worker started yet (pods.ts, workerMayRun): the log is polled, not
+   * followed, until it has lines, so that pods still being created take no follow from running ones.
+   */
+  probe?: boolean;
 }
 
 interface Stream {
@@ -34,6 +39,8 @@ interface Stream {
   /** Start order of `pod` (higher = newer): the newest runs are followed. */
   order: number;
   ended: boolean;
+  /** Polled until its pod's log has lines (TrackRequest.probe). */
+  probing: boolean;
   /** Pod being followed now (one reader at a time: a follow or a poll). */
   following?: string;
   polling: boolean;
@@ -159,6 +166,7 @@ export class LogStreamManager {
         pod: request.pod,
         order: ++this.#order,
         ended: request.ended === true,
+        probing: request.probe === true,
         polling: false,
       };
       this.#streams.set(request.jobUid, stream);
@@ -169,6 +177,8 @@ export class LogStreamManager {
     } else if (request.ended && !stream.ended) {
       stream.ended = true;
       stream.lastReadAt = undefined;
+    } else if (stream.probing && request.probe !== true) {
+      stream.probing = false;
     } else {
       news = false;
     }
@@ -213,6 +223,7 @@ export class LogStreamManager {
 
   #moveTo(stream: Stream, pod: string, ended: boolean): void {
     stream.pod = pod;
+    stream.probing = false;
     stream.next = undefined;
     stream.ended = ended;
     stream.order = ++this.#order;
@@ -223,7 +234,7 @@ export class LogStreamManager {
   #rebalance(): void {
     const live = [...this.#streams].filter(([, s]) => !this.#finished(s));
     const follow = followedRuns(
-      live.map(([id, s]) => ({ id, order: s.order })),
+      live.filter(([, s]) => !s.probing).map(([id, s]) => ({ id, order: s.order })),
       this.options.maxFollows,
     );
     for (const [id, stream] of live) {
@@ -365,6 +376,8 @@ export class LogStreamManager {
   /** A follow or a poll ended: report the end of a log, move on to a retry pod, and rebalance. */
   #afterRead(jobUid: string, stream: Stream, signal: AbortSignal): void {
     if (this.#streams.get(jobUid) !== stream) return;
+    // The probe found the worker at work: its log may now be followed.
+    if (stream.probing && stream.log.hasLinesOf(stream.pod)) stream.probing = false;
     if (this.#finished(stream)) {
       this.#changed(jobUid);
       if (stream.next && stream.next !== stream.pod && !signal.aborted) this.#moveTo(stream, stream.next, false);

@@ -30,6 +30,21 @@ export function workerEnded(pod: V1Pod): boolean {
   return Boolean(workerStatus(pod)?.state?.terminated);
 }
 
+/**
+ * The worker may be running although the pod's status does not say so yet: the pod is on a node and
+ * its worker container is not known to have started, ended or failed to start. A loaded kubelet
+ * reports a container's start to the API server late (tens of seconds, minutes at 500 pods on this
+ * project's 2-core cluster) but serves its log at once, so the controller reads the log to see.
+ */
+export function workerMayRun(pod: V1Pod): boolean {
+  if (!pod.spec?.nodeName || pod.metadata?.deletionTimestamp || terminal(pod) || workerStarted(pod)) return false;
+  const waiting = workerStatus(pod)?.state?.waiting;
+  return waiting === undefined || waiting.reason === undefined || CREATING.has(waiting.reason);
+}
+
+/** Waiting reasons of a container on its way (any other, such as ErrImagePull, is a failure to start). */
+const CREATING = new Set(['ContainerCreating', 'PodInitializing']);
+
 export function workerRunning(pod: V1Pod): boolean {
   return Boolean(workerStatus(pod)?.state?.running) && !pod.metadata?.deletionTimestamp;
 }

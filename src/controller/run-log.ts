@@ -176,6 +176,11 @@ export class RunLog {
     return true;
   }
 
+  /** Lines of `pod`'s log were applied: its worker has run, whatever the pod's status says yet. */
+  hasLinesOf(pod: string): boolean {
+    return this.#position?.pod === pod && this.#position.timestamp !== '';
+  }
+
   /** The container ended and its log was read to the end. */
   markDone(): void {
     if (this.#pod === undefined) return;

@@ -8,7 +8,7 @@ import type { ReconcileResult } from '../kube/workqueue.js';
 import type { StepInput } from './context.js';
 import { countAttempts, replacementEvent } from './interruption.js';
 import { podFailureRules } from './job-builder.js';
-import { podWaitingReason, workerEnded, workerRunning, workerStarted } from './pods.js';
+import { podWaitingReason, workerEnded, workerMayRun, workerRunning, workerStarted } from './pods.js';
 import type { RunLog } from './run-log.js';
 import type { JobView } from './run-plan.js';
 import { jobRunGeneration } from './run-plan.js';
@@ -16,10 +16,13 @@ import { startDeadlineWake } from './start-deadline.js';
 import { commitStatus } from './status-commit.js';
 import { runProgressing, stepContext } from './transitions.js';
 
-/** Follow the newest started pod of the Job; resume from status when it describes this run. */
+/**
+ * Follow the newest started pod of the Job, or the newest pod on a node whose start the API may not
+ * know of yet (its log is read to see: a probe); resume from status when it describes this run.
+ */
 export function followRun(input: StepInput, job: JobView): RunLog | undefined {
   const { ctx, status } = input;
-  const pod = [...job.pods].reverse().find(workerStarted);
+  const pod = [...job.pods].reverse().find((p) => workerStarted(p) || workerMayRun(p));
   const sameRun = status.jobName === job.name && status.runGeneration === jobRunGeneration(job);
   if (!pod) return ctx.streams.get(job.uid);
   return ctx.streams.track({
@@ -27,6 +30,7 @@ export function followRun(input: StepInput, job: JobView): RunLog | undefined {
     namespace: job.namespace,
     pod: pod.metadata!.name!,
     ended: workerEnded(pod),
+    probe: !workerStarted(pod),
     resume: sameRun
       ? { logTail: status.logTail, progress: status.progress, summary: status.summary, position: status.logStream }
       : undefined,
@@ -76,7 +80,10 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
     startTime: job.job.metadata?.creationTimestamp
       ? new Date(job.job.metadata.creationTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z')
       : step.now,
-    podRunning: latest !== undefined && (workerRunning(latest) || workerStarted(latest)),
+    // The log shows the worker at work before a loaded kubelet has told the API server.
+    podRunning:
+      latest !== undefined &&
+      (workerRunning(latest) || workerStarted(latest) || runLog?.hasLinesOf(latest.metadata!.name!) === true),
     podWaitingReason: podWaitingReason(latest),
     aborting,
   });

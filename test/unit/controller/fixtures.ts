@@ -132,6 +132,8 @@ export interface PodOptions {
   exitCode?: number;
   deleting?: string;
   created?: string;
+  /** The node the pod was scheduled on (spec.nodeName). */
+  node?: string;
 }
 
 /** A worker pod of the Job (labels from the pod template, owned by the Job). */
@@ -171,6 +173,7 @@ export function workerPod(job: V1Job, opts: PodOptions = {}): V1Pod {
       ],
       ...(opts.deleting ? { deletionTimestamp: opts.deleting as unknown as Date } : {}),
     },
+    ...(opts.node ? { spec: { nodeName: opts.node, containers: [] } } : {}),
     status: {
       phase,
       ...(state ? { containerStatuses: [{ name: WORKER_CONTAINER, state } as never] } : {}),

@@ -112,6 +112,23 @@ describe('following a running worker', () => {
     expect(logs.join('')).not.toContain('log stream failed');
   });
 
+  it('a probe (the API does not show the worker started) is polled, not followed, until the API or its log says it runs', async () => {
+    const { kube, manager, requests, setContainer } = setup('waiting');
+    manager.track({ jobUid: JOB_UID, namespace: NS, pod: POD, probe: true });
+    await tick();
+    expect(requests().map((r) => r.query?.follow)).toEqual([false]);
+    expect(manager.isPolled(JOB_UID)).toBe(true);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(requests().map((r) => r.query?.follow)).toEqual([false, false]);
+    // The API now shows the container started: the caller tracks it as such, and it is followed.
+    setContainer('running');
+    manager.track({ jobUid: JOB_UID, namespace: NS, pod: POD });
+    await tick();
+    expect(requests().map((r) => r.query?.follow)).toEqual([false, false, true]);
+    expect(manager.isFollowing(JOB_UID)).toBe(true);
+    expect(kube.openLogStreams).toBe(1);
+  });
+
   it('backs off on API errors (1 s, 2 s, 4 s...) and logs them', async () => {
     const { kube, track, requests, logs } = setup();
     kube.fail({ verb: 'log', resource: 'pods' }, 500, undefined, 10);

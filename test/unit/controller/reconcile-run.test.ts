@@ -99,6 +99,70 @@ describe('a run going on', () => {
     expect(w.kube.actions.some((a) => a.verb === 'log')).toBe(pod?.container === 'running');
   });
 
+  describe('a pod on a node whose start the API does not show yet (a loaded kubelet reports late)', () => {
+    it('its log is read (a probe): lines make it Running with their progress, before the pod status says so', async () => {
+      const job = runJob(joe);
+      const pod = workerPod(job, { container: 'waiting', node: 'local' });
+      const name = pod.metadata!.name!;
+      const w = new World([joe, secret(), job, pod]);
+      w.kube.appendLog(
+        NS,
+        name,
+        folderLine('2026-01-01T00:00:02Z', 'INBOX', 100),
+        progressLine('2026-01-01T00:00:03Z', 40, 100),
+      );
+      await w.reconcile('joe');
+      // First polled (follow=false): a pod still being created takes no follow from a running one. Found at
+      // work, it is followed from its last line.
+      const reads = w.kube.actions.filter((a) => a.verb === 'log').map((a) => a.query);
+      expect(reads).toEqual([
+        expect.objectContaining({ container: 'worker', follow: false, timestamps: true }),
+        expect.objectContaining({ follow: true, sinceTime: '2026-01-01T00:00:03Z' }),
+      ]);
+      expect(w.streamUpdates).toEqual([job.metadata!.uid]);
+      await w.reconcile('joe');
+      const status = w.status();
+      expect(status.phase).toBe('Running');
+      expect(condition(status, 'Running')).toMatchObject({ status: 'True', reason: 'PodRunning' });
+      expect(status.progress).toMatchObject({ messagesCopied: 40, messagesTotal: 100 });
+      expect(status.logStream).toMatchObject({ pod: name, timestamp: '2026-01-01T00:00:03Z' });
+      expect(w.events().map((e) => e.reason)).toEqual(['Running']);
+    });
+
+    it('no lines yet (ContainerCreating): still Pending, read again at the refresh interval, no warning', async () => {
+      const job = runJob(joe);
+      const pod = workerPod(job, { container: 'waiting', node: 'local' });
+      const w = new World([joe, secret(), job, pod]);
+      await w.reconcile('joe');
+      expect(w.status().phase).toBe('Pending');
+      const reads = () => w.kube.actions.filter((a) => a.verb === 'log').length;
+      expect(reads()).toBe(1);
+      await w.settle(5000);
+      expect(reads()).toBe(2);
+      w.kube.appendLog(NS, pod.metadata!.name!, folderLine('2026-01-01T00:00:09Z', 'INBOX', 5));
+      await w.settle(5000);
+      await w.reconcile('joe');
+      expect(w.status().phase).toBe('Running');
+      expect(w.logOutput.join('')).not.toMatch(/log (stream|read) failed/);
+    });
+
+    it.each<{ name: string; pod: PodOptions }>([
+      { name: 'not on a node yet', pod: { container: 'none' } },
+      {
+        name: 'failing to start (ErrImagePull)',
+        pod: { container: 'waiting', waitingReason: 'ErrImagePull', node: 'local' },
+      },
+      { name: 'being deleted', pod: { container: 'waiting', node: 'local', deleting: '2026-01-01T00:00:00Z' } },
+    ])('a pod $name: its log is not read', async ({ pod }) => {
+      const job = runJob(joe);
+      const w = new World([joe, secret(), job, workerPod(job, pod)]);
+      await w.reconcile('joe');
+      await w.settle(10_000);
+      expect(w.kube.actions.some((a) => a.verb === 'log')).toBe(false);
+      expect(w.status().phase).toBe('Pending');
+    });
+  });
+
   it('shows the progress and the readable lines of the worker log', async () => {
     const job = runJob(joe);
     const pod = workerPod(job);
