@@ -44,6 +44,7 @@ import { pino } from 'pino';
 import type { MailSync } from '../src/api/mailsync.js';
 import { paths } from '../src/controller/paths.js';
 import { InformerSet } from '../src/kube/informers.js';
+import type { KubeClient } from '../src/kube/kube-client.js';
 import { startController } from '../test/e2e/helpers/controller-process.js';
 import {
   connect,
@@ -99,7 +100,7 @@ function containerStartedAt(pod: V1Pod): number | undefined {
 }
 
 /** When the worker wrote its first log line (the kubelet's timestamp), read through the log API. */
-async function firstLogLineAt(pod: V1Pod): Promise<number | undefined> {
+async function firstLogLineAt(client: KubeClient, pod: V1Pod): Promise<number | undefined> {
   const response = await client.open('GET', paths.podLog(pod.metadata!.namespace!, pod.metadata!.name!), {
     query: { container: 'worker', timestamps: true, limitBytes: 512 },
     lane: 'streams',
@@ -296,16 +297,26 @@ async function main(): Promise<void> {
   // The worker's first log line, for the pods that ran: start-up on a loaded node against the controller's share.
   const firstLineAt = new Map<string, number>();
   let lineReads = 0;
+  const lineReadErrors: string[] = [];
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       const todo = pods.list().filter((p) => containerStartedAt(p) !== undefined);
       while (lineReads < todo.length) {
         const pod = todo[lineReads++]!;
-        const at = await firstLogLineAt(pod).catch(() => undefined);
+        const at = await firstLogLineAt(client, pod).catch((error: unknown) => {
+          lineReadErrors.push(String(error));
+          return undefined;
+        });
         if (at !== undefined) firstLineAt.set(pod.metadata?.labels?.['job-name'] ?? '', at);
       }
     }),
   );
+
+  if (lineReadErrors.length > 0) {
+    console.warn(
+      `bench:live: ${lineReadErrors.length} first log lines not read; the first error: ${lineReadErrors[0]}`,
+    );
+  }
 
   // Pod start -> first status.
   const toFirstRunning: number[] = [];
