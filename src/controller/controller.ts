@@ -291,6 +291,7 @@ export class Controller {
           eventLoopDelayMs,
           memoryMiB,
           queueDepth: this.queue.length,
+          backlog: this.client.backlog(),
           logs: this.ctx.streams.readStats(),
           at: Date.now(),
         },

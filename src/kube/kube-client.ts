@@ -225,6 +225,18 @@ export class KubeClient {
     return this.#lanes.sockets();
   }
 
+  /**
+   * Where requests wait now (for the request-stats log): how far ahead the rate limit's tokens are
+   * reserved (a request sent now would wait this long), and requests waiting for a socket per lane.
+   */
+  backlog(): { rateLimitMs: number; socketWaits: Record<Lane, number> } {
+    const reserved = Math.max(0, -this.#bucket.tokens);
+    return {
+      rateLimitMs: this.#bucket.qps > 0 ? Math.round((reserved / this.#bucket.qps) * 1000) : 0,
+      socketWaits: this.#lanes.waiting(),
+    };
+  }
+
   close(): void {
     this.#lanes.close();
   }

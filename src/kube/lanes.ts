@@ -109,6 +109,18 @@ export class Lanes {
     };
   }
 
+  /** Requests waiting for a socket of their lane's agent (all sockets busy). */
+  waiting(): Record<Lane, number> {
+    const live = this.#live;
+    const count = (agent?: http.Agent) =>
+      Object.values(agent?.requests ?? {}).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return {
+      requests: count(live?.agents.requests),
+      streams: count(live?.agents.streams),
+      leader: count(live?.agents.leader),
+    };
+  }
+
   close(): void {
     for (const agent of Object.values(this.#live?.agents ?? {})) agent.destroy();
   }

@@ -184,3 +184,24 @@ describe('request counters', () => {
     });
   });
 });
+
+describe('backlog (the request-stats log)', () => {
+  it('says how far ahead the rate limit is reserved and how many requests wait for a socket', async () => {
+    expect(client.backlog()).toEqual({ rateLimitMs: 0, socketWaits: { requests: 0, streams: 0, leader: 0 } });
+    server.fail(`${CM}/a`, { kind: 'hang' }, 34);
+    const hung = Array.from({ length: 34 }, () => caught(client.get(`${CM}/a`, undefined, { timeoutMs: 1500 })));
+    while (server.seen('GET', `${CM}/a`).length < 32) await new Promise((resolve) => setTimeout(resolve, 10));
+    // 32 sockets busy: the other two wait for one.
+    expect(client.backlog().socketWaits.requests).toBe(2);
+    await Promise.all(hung);
+
+    const limited = await server.client({ qps: 10, burst: 1 });
+    const calls = Array.from({ length: 6 }, () => limited.get(`${CM}/b`).catch(() => undefined));
+    // One token in the bucket, five reserved at 10/s: the next request would wait about half a second.
+    expect(limited.backlog().rateLimitMs).toBeGreaterThanOrEqual(400);
+    expect(limited.backlog().rateLimitMs).toBeLessThanOrEqual(500);
+    await Promise.all(calls);
+    expect(limited.backlog().rateLimitMs).toBe(0);
+    limited.close();
+  });
+});
