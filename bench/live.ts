@@ -3,7 +3,7 @@
  * at once on the one local node, and how fresh their status stays.
  *
  *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig npm run bench:live -- [--running 500]
- *       [--max-log-follows 100] [--duration 420] [--window 120]
+ *       [--max-log-follows 100] [--duration 420] [--window 120] [--concurrency 8]
  *
  * The workers are STAND-INS (bench/live/standin/): 500 real Node workers do
  * not fit in this machine's memory, so each pod replays one real worker's
@@ -68,6 +68,8 @@ const { values } = parseArgs({
     running: { type: 'string', default: '500' },
     'max-log-follows': { type: 'string', default: '100' },
     duration: { type: 'string', default: '420' },
+    /** The controller's reconciles in parallel (--concurrency). */
+    concurrency: { type: 'string', default: '8' },
     window: { type: 'string', default: '120' },
     'skip-image': { type: 'boolean', default: false },
     // The controller's memory limit, as its pod has it (default: the chart's resources.limits.memory).
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
     namespaces: [ns],
     image: STANDIN_IMAGE,
     imagePullPolicy: 'Never',
-    concurrency: 8,
+    concurrency: Number(values.concurrency),
     resyncSeconds: 60,
     entry: 'dist',
     leaderElect: true,
@@ -367,6 +369,7 @@ async function main(): Promise<void> {
     'MailSyncs created': running,
     'worker pods running at once (min over the window)': minRunning,
     '--max-log-follows': maxFollows,
+    'controller --concurrency': Number(values.concurrency),
     'until all running (s)': seconds(allRunningAt - started),
     'window (s)': windowSeconds,
     'progress age p50 (s)': seconds(percentile(ages, 50)),
