@@ -99,26 +99,20 @@ export class Lanes {
   }
 
   async sockets(): Promise<Record<Lane, number>> {
-    const live = this.#live;
-    const count = (agent?: http.Agent) =>
-      Object.values(agent?.sockets ?? {}).reduce((n, list) => n + (list?.length ?? 0), 0);
-    return {
-      requests: count(live?.agents.requests),
-      streams: count(live?.agents.streams),
-      leader: count(live?.agents.leader),
-    };
+    return this.#perLane((agent) => agent.sockets);
   }
 
   /** Requests waiting for a socket of their lane's agent (all sockets busy). */
   waiting(): Record<Lane, number> {
-    const live = this.#live;
+    return this.#perLane((agent) => agent.requests);
+  }
+
+  /** Per lane, the entries of one of its agent's lists (keyed by host). */
+  #perLane(lists: (agent: http.Agent) => NodeJS.ReadOnlyDict<unknown[]>): Record<Lane, number> {
+    const agents = this.#live?.agents;
     const count = (agent?: http.Agent) =>
-      Object.values(agent?.requests ?? {}).reduce((n, list) => n + (list?.length ?? 0), 0);
-    return {
-      requests: count(live?.agents.requests),
-      streams: count(live?.agents.streams),
-      leader: count(live?.agents.leader),
-    };
+      agent ? Object.values(lists(agent)).reduce((n, list) => n + (list?.length ?? 0), 0) : 0;
+    return { requests: count(agents?.requests), streams: count(agents?.streams), leader: count(agents?.leader) };
   }
 
   close(): void {
