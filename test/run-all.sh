@@ -3,7 +3,8 @@
 #   1. system packages (Dovecot, openssl, containerd, ...)   test/*/install-deps.sh, and Cyrus and
 #      Courier unpacked (not installed) for the interop suite   test/harness/interop/install-servers.sh
 #   2. npm dependencies (Node 24 comes with them) and the TypeScript build
-#   3. lint, unit tests, src/kube against an in-process fake API server, integration tests against
+#   3. lint, the type check of everything (tests and benches too: vitest and tsx only transpile),
+#      unit tests, src/kube against an in-process fake API server, integration tests against
 #      real Dovecot, chart tests
 #   4. the local Kubernetes cluster (built from source, cached under ~/.cache/mailsync),
 #      the project image, and the end-to-end suite against it; the cluster is stopped at the end.
@@ -33,6 +34,9 @@ npm run build || { echo "FATAL: TypeScript build failed" >&2; exit 1; }
 
 step "lint"
 npm run lint || fail "lint"
+
+step "typecheck (src, tests, benches, demo, scripts)"
+npm run typecheck || fail "typecheck"
 
 run_vitest() { # name, paths...
   local name=$1; shift
