@@ -212,8 +212,12 @@ export class Controller {
         if (snapshot.summary) s.summary = snapshot.summary;
         if (snapshot.logStream) s.logStream = snapshot.logStream;
       });
-      // The end of the log (or the summary) may be what finalization waits for.
-      if (runLog.done || snapshot.summary) this.queue.add(key);
+      // The end of the log (or the summary) may be what finalization waits for; the first lines of a run
+      // whose pod the API does not show running yet make it Running (run-track.ts). Both are phase
+      // changes a user waits to see: ahead of the other MailSyncs in the work queue.
+      const pod = runLog.pod;
+      const firstLines = this.ctx.status.phaseOf(ms) === 'Pending' && pod !== undefined && runLog.hasLinesOf(pod);
+      if (runLog.done || snapshot.summary || firstLines) this.queue.add(key, { urgent: true });
     }
     const jobNamespace = this.ctx.view.jobByUid(jobUid)?.metadata?.namespace ?? '';
     for (const [, ms] of this.#mailSyncsOf(this.ctx.mirrors, jobUid)) {
@@ -291,6 +295,7 @@ export class Controller {
           eventLoopDelayMs,
           memoryMiB,
           queueDepth: this.queue.length,
+          urgentQueueDepth: this.queue.urgentLength,
           backlog: this.client.backlog(),
           logs: this.ctx.streams.readStats(),
           at: Date.now(),

@@ -3,7 +3,8 @@
  * controller wants it and as it was last written, and sends the difference
  * as a JSON merge patch on the status subresource:
  * - urgent changes (phase; a condition's status, reason or observedGeneration)
- *   at once;
+ *   at once, on the client's 'urgent' lane (sockets of their own: at a mass
+ *   start hundreds of requests wait for the 32 of the request lane);
  * - everything else (progress, logTail, a condition's message alone, e.g. a
  *   pending pod's "ContainerCreating") coalesced: at most one write per
  *   MailSync every `intervalMs` (5 s), or the longer refresh interval set by
@@ -23,7 +24,7 @@ import type { Logger } from 'pino';
 import { type MailSync, objectKey, splitKey } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import { boundStatus } from '../api/status-bounds.js';
-import { isNotFound, type KubeClient } from '../kube/kube-client.js';
+import { isNotFound, type KubeClient, type Lane } from '../kube/kube-client.js';
 import { applyMergePatch, deepEqual, mergePatch } from '../kube/merge-patch.js';
 import { paths } from './paths.js';
 
@@ -149,7 +150,8 @@ export class StatusWriter {
       [...this.#entries.entries()].map(([key, entry]) => {
         clearTimeout(entry.timer);
         entry.urgent = true;
-        return this.#write(key, entry).catch(() => {});
+        // Everything at once at shutdown: the request lane's 32 sockets, not the urgent lane's few.
+        return this.#write(key, entry, 'requests').catch(() => {});
       }),
     );
     this.#stopped = true;
@@ -189,21 +191,23 @@ export class StatusWriter {
     return queued ? Math.max(this.windowMs, queuedWindowMs(entry.desired.queuePosition)) : this.windowMs;
   }
 
-  async #write(key: string, entry: Entry): Promise<void> {
+  async #write(key: string, entry: Entry, lane?: Lane): Promise<void> {
     // One write at a time per MailSync; a second caller waits and then writes what is left.
     while (entry.writing) await entry.writing;
     const patch = mergePatch(entry.written, entry.desired);
+    const sendOn: Lane = lane ?? (entry.urgent ? 'urgent' : 'requests');
     entry.urgent = false;
     if (patch === undefined) return;
     const { namespace, name } = splitKey(key);
     entry.writing = (async () => {
       try {
         this.hooks.onWrite?.();
-        await this.client.mergePatch(paths.mailSyncStatus(namespace, name), {
+        await this.client.mergePatch(
+          paths.mailSyncStatus(namespace, name),
           // The UID guards against writing onto a new MailSync of the same name.
-          metadata: { uid: entry.uid },
-          status: patch,
-        });
+          { metadata: { uid: entry.uid }, status: patch },
+          { lane: sendOn },
+        );
         entry.written = applyMergePatch(entry.written, patch) as MailSyncStatus;
         entry.lastWriteAt = Date.now();
       } catch (error) {

@@ -47,7 +47,10 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Accept header (default application/json), e.g. the Table rendering kubectl asks for. */
   accept?: string;
-  /** Connection pool: 'requests' (default), 'streams' (watches, log follows), 'leader' (the Lease). */
+  /**
+   * Connection pool: 'requests' (default), 'urgent' (news a user waits for, e.g. a status phase change),
+   * 'streams' (watches, log follows), 'leader' (the Lease).
+   */
   lane?: Lane;
   /** Deadline of the call, retries included (request(): until the body is read; open(): until the headers). */
   timeoutMs?: number;
@@ -55,7 +58,7 @@ export interface RequestOptions {
 
 export interface KubeClientOptions {
   userAgent?: string;
-  /** Client-side rate limit of the 'requests' and 'streams' lanes (the leader lane has its own). */
+  /** Client-side rate limit of the 'requests', 'urgent' and 'streams' lanes (the leader lane has its own). */
   qps?: number;
   burst?: number;
   /** Default deadline of a call. */
@@ -208,8 +211,8 @@ export class KubeClient {
     return this.request<T>('PUT', path, { ...options, body });
   }
 
-  mergePatch<T>(path: string, patch: unknown): Promise<T> {
-    return this.request<T>('PATCH', path, { body: patch, contentType: MERGE_PATCH });
+  mergePatch<T>(path: string, patch: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('PATCH', path, { ...options, body: patch, contentType: MERGE_PATCH });
   }
 
   jsonPatch<T>(path: string, patch: unknown[]): Promise<T> {

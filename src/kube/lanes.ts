@@ -1,6 +1,10 @@
 /**
  * The connection settings and one keep-alive agent per lane:
  * - requests: short calls (get, create, patch...), at most 32 sockets;
+ * - urgent: short calls the caller marks as news a user waits for (a status
+ *   phase change), four sockets of their own: at a mass start the 32 request
+ *   sockets are all busy with hundreds waiting, and a MailSync's `Running`
+ *   waited behind every other one's start and progress;
  * - streams: watches and log follows, which hold a socket for minutes; no
  *   socket limit (the callers bound how many they open), so they never queue
  *   short calls behind them nor each other;
@@ -13,10 +17,15 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Connection, ConnectionSource } from './kube-config.js';
 
-export type Lane = 'requests' | 'streams' | 'leader';
-export const LANES: readonly Lane[] = ['requests', 'streams', 'leader'];
+export type Lane = 'requests' | 'urgent' | 'streams' | 'leader';
+export const LANES: readonly Lane[] = ['requests', 'urgent', 'streams', 'leader'];
 
-const MAX_SOCKETS: Record<Lane, number> = { requests: 32, streams: Number.POSITIVE_INFINITY, leader: 2 };
+const MAX_SOCKETS: Record<Lane, number> = {
+  requests: 32,
+  urgent: 4,
+  streams: Number.POSITIVE_INFINITY,
+  leader: 2,
+};
 
 export interface Live {
   connection: Connection;
@@ -49,7 +58,7 @@ function agentsFor(connection: Connection): Record<Lane, http.Agent> {
           ...(connection.servername ? { servername: connection.servername } : {}),
         })
       : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS[lane], maxFreeSockets: 8 });
-  return { requests: make('requests'), streams: make('streams'), leader: make('leader') };
+  return Object.fromEntries(LANES.map((lane) => [lane, make(lane)])) as Record<Lane, http.Agent>;
 }
 
 export class Lanes {
@@ -112,7 +121,7 @@ export class Lanes {
     const agents = this.#live?.agents;
     const count = (agent?: http.Agent) =>
       agent ? Object.values(lists(agent)).reduce((n, list) => n + (list?.length ?? 0), 0) : 0;
-    return { requests: count(agents?.requests), streams: count(agents?.streams), leader: count(agents?.leader) };
+    return Object.fromEntries(LANES.map((lane) => [lane, count(agents?.[lane])])) as Record<Lane, number>;
   }
 
   close(): void {

@@ -3,6 +3,10 @@
  * key being processed is never handed to a second worker (a change that
  * arrives meanwhile is processed right after); failed keys come back with a
  * per-key exponential backoff; delayed adds keep only the earliest deadline.
+ * Urgent adds (a phase change the user waits to see) go to a line of their
+ * own that is served first, and a key already waiting in the normal line moves
+ * to it: with hundreds of keys queued at a mass start, "the log shows the
+ * worker at work" must not wait behind every other MailSync's progress.
  * The clock is injected so tests run on a fake one.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -56,11 +60,19 @@ export interface QueueMetrics {
 
 const noMetrics: QueueMetrics = { depth: () => {}, added: () => {}, retried: () => {} };
 
+export interface AddOptions {
+  /** Served before every key of the normal line (a key already queued there moves up). */
+  urgent?: boolean;
+}
+
 export class WorkQueue {
   readonly #queue: string[] = [];
+  readonly #urgent: string[] = [];
   readonly #queued = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
+  /** Keys changed during processing whose next turn is urgent. */
+  readonly #dirtyUrgent = new Set<string>();
   readonly #timers = new Map<string, { at: number; handle: unknown }>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
   #shuttingDown = false;
@@ -72,14 +84,19 @@ export class WorkQueue {
     readonly metrics: QueueMetrics = noMetrics,
   ) {}
 
-  add(key: string): void {
+  add(key: string, options: AddOptions = {}): void {
     if (this.#shuttingDown) return;
     this.metrics.added();
+    const urgent = options.urgent === true;
     if (this.#processing.has(key)) {
       this.#dirty.add(key);
+      if (urgent) this.#dirtyUrgent.add(key);
       return;
     }
-    if (this.#queued.has(key)) return;
+    if (this.#queued.has(key)) {
+      if (urgent) this.#promote(key);
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
       this.#processing.add(key);
@@ -87,8 +104,16 @@ export class WorkQueue {
       return;
     }
     this.#queued.add(key);
-    this.#queue.push(key);
-    this.metrics.depth(this.#queue.length);
+    (urgent ? this.#urgent : this.#queue).push(key);
+    this.metrics.depth(this.length);
+  }
+
+  /** Move a key of the normal line to the urgent one (a no-op when it is there already). */
+  #promote(key: string): void {
+    const at = this.#queue.indexOf(key);
+    if (at < 0) return;
+    this.#queue.splice(at, 1);
+    this.#urgent.push(key);
   }
 
   /** Add `key` after `ms` (an earlier pending deadline for the key wins). */
@@ -124,11 +149,11 @@ export class WorkQueue {
 
   /** Next key to process; resolves undefined once the queue shuts down. */
   get(): Promise<string | undefined> {
-    const key = this.#queue.shift();
+    const key = this.#urgent.shift() ?? this.#queue.shift();
     if (key !== undefined) {
       this.#queued.delete(key);
       this.#processing.add(key);
-      this.metrics.depth(this.#queue.length);
+      this.metrics.depth(this.length);
       return Promise.resolve(key);
     }
     if (this.#shuttingDown) return Promise.resolve(undefined);
@@ -138,11 +163,17 @@ export class WorkQueue {
   /** Processing of `key` ended; a change that arrived meanwhile queues it again. */
   done(key: string): void {
     this.#processing.delete(key);
-    if (this.#dirty.delete(key)) this.add(key);
+    const urgent = this.#dirtyUrgent.delete(key);
+    if (this.#dirty.delete(key)) this.add(key, { urgent });
   }
 
   get length(): number {
-    return this.#queue.length;
+    return this.#urgent.length + this.#queue.length;
+  }
+
+  /** Keys waiting in the urgent line. */
+  get urgentLength(): number {
+    return this.#urgent.length;
   }
 
   isProcessing(key: string): boolean {

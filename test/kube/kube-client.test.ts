@@ -153,6 +153,20 @@ describe('lanes', () => {
     for (const stream of streams) stream.destroy();
   });
 
+  it('sends an urgent patch while every request socket hangs and more requests wait for one', async () => {
+    server.put(`${CM}/b`, configMap('b'));
+    server.fail(`${CM}/a`, { kind: 'hang' }, 40);
+    const hung = Array.from({ length: 40 }, () => caught(client.get(`${CM}/a`, undefined, { timeoutMs: 1500 })));
+    while (server.seen('GET', `${CM}/a`).length < 32) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(client.backlog().socketWaits.requests).toBe(8);
+    const patched = await client.mergePatch(`${CM}/b`, { data: { k: 'v' } }, { lane: 'urgent', timeoutMs: 1000 });
+    expect(patched).toMatchObject({ metadata: { name: 'b' }, data: { k: 'v' } });
+    // The same patch on the default lane waits behind the hung requests until its deadline.
+    const queued = await caught(client.mergePatch(`${CM}/b`, { data: { k: 'w' } }, { timeoutMs: 500 }));
+    expect(queued).toMatchObject({ reason: 'Timeout' });
+    await Promise.all(hung);
+  });
+
   it('renews the Lease while every request socket hangs', async () => {
     const lease = '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l';
     server.put(lease, {
@@ -187,7 +201,10 @@ describe('request counters', () => {
 
 describe('backlog (the request-stats log)', () => {
   it('says how far ahead the rate limit is reserved and how many requests wait for a socket', async () => {
-    expect(client.backlog()).toEqual({ rateLimitMs: 0, socketWaits: { requests: 0, streams: 0, leader: 0 } });
+    expect(client.backlog()).toEqual({
+      rateLimitMs: 0,
+      socketWaits: { requests: 0, urgent: 0, streams: 0, leader: 0 },
+    });
     server.fail(`${CM}/a`, { kind: 'hang' }, 34);
     const hung = Array.from({ length: 34 }, () => caught(client.get(`${CM}/a`, undefined, { timeoutMs: 1500 })));
     while (server.seen('GET', `${CM}/a`).length < 32) await new Promise((resolve) => setTimeout(resolve, 10));

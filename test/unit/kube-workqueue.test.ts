@@ -50,6 +50,37 @@ describe('work queue', () => {
     expect(await q.get()).toBe('a');
   });
 
+  it('serves urgent keys first, in the order they came, and moves a queued key up when it turns urgent', async () => {
+    const q = new WorkQueue('test', new FakeClock());
+    for (const key of ['a', 'b', 'c', 'd']) q.add(key);
+    q.add('e', { urgent: true });
+    q.add('c', { urgent: true });
+    // Urgent again, or added again normally: no second place in either line.
+    q.add('c', { urgent: true });
+    q.add('e');
+    expect(q.length).toBe(5);
+    expect(q.urgentLength).toBe(2);
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) order.push((await q.get())!);
+    expect(order).toEqual(['e', 'c', 'a', 'b', 'd']);
+    expect(q.length).toBe(0);
+  });
+
+  it('a key that turns urgent while it is processed comes back first', async () => {
+    const q = new WorkQueue('test', new FakeClock());
+    q.add('a');
+    const key = await q.get();
+    q.add('b');
+    q.add('a', { urgent: true });
+    q.done(key!);
+    expect(await q.get()).toBe('a');
+    expect(await q.get()).toBe('b');
+    // Its next normal change is not urgent any more.
+    q.add('c');
+    q.add('a');
+    expect(await q.get()).toBe('c');
+  });
+
   it('backs off exponentially per key, capped, and forgets on success', () => {
     const b = new ExponentialBackoff(1000, 10_000);
     expect([b.when('a'), b.when('a'), b.when('a'), b.when('a'), b.when('a')]).toEqual([1000, 2000, 4000, 8000, 10_000]);

@@ -87,6 +87,28 @@ describe('the controller on the in-memory API', () => {
     expect(status()).toMatchObject({ phase: 'Succeeded', summary: { messagesTransferred: 120 } });
   });
 
+  it('shows Running from the first log lines of a pod the API does not show started yet, without waiting for a pod change', async () => {
+    const { kube, controller, status, run } = await running([mailSync({ finalizer: false }), secret()]);
+    stop = () => controller.stop();
+    await run(1000);
+    const job = kube.object('jobs', NS, JOB) as ReturnType<typeof runJob>;
+    // A loaded kubelet: the pod is on a node, its container still "ContainerCreating" in the API.
+    kube.put(workerPod(job, { container: 'waiting', node: 'node-1' }));
+    await run(1000);
+    expect(status().phase).toBe('Pending');
+    kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
+    // The probe reads the log within the refresh interval (5 s here); the lines alone make it Running.
+    await run(6000);
+    expect(status()).toMatchObject({ phase: 'Running', progress: { display: '30/100' } });
+    expect((kube.object('pods', NS, POD) as ReturnType<typeof workerPod>).status?.phase).toBe('Pending');
+    // Straight to a reconcile, ahead of the queue: the progress goes out with the phase in one write, not first
+    // on its own (whose watch event, queued behind every other MailSync at a mass start, brought Running late).
+    const firstWithProgress = kube.actions.find(
+      (a) => a.verb === 'patch' && (a.body as { status?: { progress?: unknown } }).status?.progress,
+    );
+    expect(firstWithProgress).toMatchObject({ lane: 'urgent', body: { status: { phase: 'Running' } } });
+  });
+
   it('paces progress writes to the client rate limit (refresh-pace.ts): a phase change still goes at once', async () => {
     // 0.1 requests/s, 90 % for refreshes: one running MailSync is refreshed every 11.2 s, not every 5 s.
     const { kube, controller, status, run } = await running([mailSync({ finalizer: false }), secret()], { qps: 0.1 });

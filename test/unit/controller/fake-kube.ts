@@ -17,6 +17,7 @@ import {
   KubeApiError,
   KubeClient,
   type KubeClientOptions,
+  type Lane,
   type Query,
   type RequestOptions,
 } from '../../../src/kube/kube-client.js';
@@ -32,6 +33,8 @@ export interface Action {
   subresource?: string;
   body?: unknown;
   query?: Query;
+  /** The client's connection pool, when not the default 'requests'. */
+  lane?: Lane;
 }
 
 export interface StoredObject {
@@ -255,6 +258,7 @@ export class FakeKube extends KubeClient {
       ...target,
       ...(options.body !== undefined ? { body: clone(options.body) } : {}),
       ...(options.query ? { query: { ...options.query } } : {}),
+      ...(options.lane && options.lane !== 'requests' ? { lane: options.lane } : {}),
     });
   }
 

@@ -46,6 +46,34 @@ function setup(status: MailSyncStatus = { phase: 'Running', progress: { messages
   return { ms, kube, writer, patches, stored, logs, writes: () => writes };
 }
 
+describe('lanes', () => {
+  it('sends phase and condition changes on the urgent lane, progress and reworded messages on the request lane', async () => {
+    const { ms, kube, writer } = setup({ phase: 'Pending', conditions: [ready('PodPending')] });
+    const statusPatches = () =>
+      kube.actions.filter((a) => a.verb === 'patch' && a.subresource === 'status').map((a) => a.lane ?? 'requests');
+    writer.update(ms, (s) => {
+      s.phase = 'Running';
+      s.conditions = [ready('Running')];
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 5 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    writer.update(ms, (s) => (s.conditions = [{ ...ready('Running'), message: 'reworded' }]));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    writer.update(ms, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(statusPatches()).toEqual(['urgent', 'requests', 'requests', 'urgent']);
+  });
+
+  it('writes everything pending at shutdown on the request lane (its 32 sockets, not the urgent few)', async () => {
+    const { ms, kube, writer } = setup({ phase: 'Pending' });
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 5 }));
+    await writer.flushAll();
+    const lanes = kube.actions.filter((a) => a.verb === 'patch').map((a) => a.lane ?? 'requests');
+    expect(lanes).toEqual(['requests']);
+  });
+});
+
 describe('paced (refresh-pace.ts)', () => {
   it('progress waits for the longer refresh interval; a phase change still goes at once', async () => {
     const { ms, writer, patches } = setup();
