@@ -40,6 +40,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import { pino } from 'pino';
 import type { MailSync } from '../src/api/mailsync.js';
 import { paths } from '../src/controller/paths.js';
@@ -206,11 +207,10 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const names = Array.from({ length: running }, (_, i) => `standin-${String(i).padStart(4, '0')}`);
-  let next = 0;
+  const creating = pLimit(16);
   await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < names.length) {
-        const name = names[next++]!;
+    names.map((name) =>
+      creating(async () => {
         const side = (key: string, port: number) => ({
           host: '127.0.0.1',
           port,
@@ -228,8 +228,8 @@ async function main(): Promise<void> {
             startDeadlineSeconds: 3600,
           }),
         );
-      }
-    }),
+      }),
+    ),
   );
   console.log(`created ${running} MailSyncs in ${seconds(Date.now() - started)} s`);
 
@@ -298,20 +298,21 @@ async function main(): Promise<void> {
 
   // The worker's first log line, for the pods that ran: start-up on a loaded node against the controller's share.
   const firstLineAt = new Map<string, number>();
-  let lineReads = 0;
   const lineReadErrors: string[] = [];
+  const reading = pLimit(8);
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      const todo = pods.list().filter((p) => containerStartedAt(p) !== undefined);
-      while (lineReads < todo.length) {
-        const pod = todo[lineReads++]!;
-        const at = await firstLogLineAt(client, pod).catch((error: unknown) => {
-          lineReadErrors.push(String(error));
-          return undefined;
-        });
-        if (at !== undefined) firstLineAt.set(pod.metadata?.labels?.['job-name'] ?? '', at);
-      }
-    }),
+    pods
+      .list()
+      .filter((p) => containerStartedAt(p) !== undefined)
+      .map((pod) =>
+        reading(async () => {
+          const at = await firstLogLineAt(client, pod).catch((error: unknown) => {
+            lineReadErrors.push(String(error));
+            return undefined;
+          });
+          if (at !== undefined) firstLineAt.set(pod.metadata?.labels?.['job-name'] ?? '', at);
+        }),
+      ),
   );
 
   if (lineReadErrors.length > 0) {

@@ -161,7 +161,9 @@ export class Controller {
     });
     this.pods.onChange((pod, type) => {
       if (type === 'delete') this.ctx.view.deletedPods.remember(pod);
-      this.#enqueueFor(pod.metadata?.labels, undefined, undefined);
+      // A pod on a node may be running, or have started or ended: its MailSync's phase may change (Running,
+      // an end), which the user waits to see; ahead of a mass start's hundreds of Job creations.
+      this.#enqueueFor(pod.metadata?.labels, undefined, undefined, pod.spec?.nodeName !== undefined);
       this.ctx.admission.poke();
     });
     // A migration's caps changed: queued syncs may go.
@@ -175,15 +177,16 @@ export class Controller {
     return this.mailSyncs.get(key.slice(slash + 1), key.slice(0, slash));
   }
 
-  /** The owner of a Job or pod, and every MailSync waiting for its account pair. */
+  /** The owner of a Job or pod (`urgent`: ahead of the work queue), and every MailSync waiting for its account pair. */
   #enqueueFor(
     labels: Record<string, string> | undefined,
     jobUid: string | undefined,
     owners: { uid: string; name: string; kind: string; controller?: boolean }[] | undefined,
+    urgent = false,
   ): void {
     const ownerUid = labels?.[LABEL_MAILSYNC_UID] ?? owners?.find((o) => o.controller && o.kind === 'MailSync')?.uid;
     const ownerKey = ownerUid ? this.#uidToKey.get(ownerUid) : undefined;
-    if (ownerKey) this.queue.add(ownerKey);
+    if (ownerKey) this.queue.add(ownerKey, { urgent });
     const pair = labels?.[LABEL_PAIR];
     if (!pair && !jobUid) return;
     // Waiting MailSyncs are all in `mirrors` (few): look at their pair.

@@ -30,6 +30,9 @@ export function workerEnded(pod: V1Pod): boolean {
   return Boolean(workerStatus(pod)?.state?.terminated);
 }
 
+/** Waiting reasons of a container on its way (any other, such as ErrImagePull, is a failure to start). */
+const CREATING = new Set(['ContainerCreating', 'PodInitializing']);
+
 /**
  * The worker may be running although the pod's status does not say so yet: the pod is on a node and
  * its worker container is not known to have started, ended or failed to start. A loaded kubelet
@@ -41,9 +44,6 @@ export function workerMayRun(pod: V1Pod): boolean {
   const waiting = workerStatus(pod)?.state?.waiting;
   return waiting === undefined || waiting.reason === undefined || CREATING.has(waiting.reason);
 }
-
-/** Waiting reasons of a container on its way (any other, such as ErrImagePull, is a failure to start). */
-const CREATING = new Set(['ContainerCreating', 'PodInitializing']);
 
 export function workerRunning(pod: V1Pod): boolean {
   return Boolean(workerStatus(pod)?.state?.running) && !pod.metadata?.deletionTimestamp;

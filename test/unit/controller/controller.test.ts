@@ -12,6 +12,7 @@ import type { KubeClientOptions } from '../../../src/kube/kube-client.js';
 import { ControllerMetrics } from '../../../src/metrics/controller-metrics.js';
 import { FakeKube, type StoredObject } from './fake-kube.js';
 import {
+  baseSpec,
   jobNameOf,
   mailSync,
   NS,
@@ -107,6 +108,30 @@ describe('the controller on the in-memory API', () => {
       (a) => a.verb === 'patch' && (a.body as { status?: { progress?: unknown } }).status?.progress,
     );
     expect(firstWithProgress).toMatchObject({ lane: 'urgent', body: { status: { phase: 'Running' } } });
+  });
+
+  it('puts the MailSync of a pod on a node ahead of the queue, and of a pod not on a node behind it', async () => {
+    const joe = mailSync({ finalizer: false });
+    const joeJob = runJob(joe);
+    const others = ['ann', 'bob', 'cy', 'dee', 'eve'].map((name) =>
+      mailSync({ name, finalizer: false, spec: { source: { ...baseSpec().source, user: name } } }),
+    );
+    const { kube, controller, run } = await running([joe, joeJob, ...others, secret()]);
+    // A mass start: the two workers wait on Job creations, the other MailSyncs wait in the queue.
+    const release = kube.hold({ verb: 'create', resource: 'jobs' });
+    stop = async () => {
+      release();
+      await controller.stop();
+    };
+    await run(1000);
+    expect(controller.queue.length).toBeGreaterThanOrEqual(3);
+    expect(controller.queue.urgentLength).toBe(0);
+    kube.put(workerPod(joeJob, { container: 'waiting' }));
+    await run(0);
+    expect(controller.queue.urgentLength).toBe(0);
+    kube.modify('pods', NS, POD, (p) => (p.spec = { nodeName: 'node-1', containers: [] }));
+    await run(0);
+    expect(controller.queue.urgentLength).toBe(1);
   });
 
   it('paces progress writes to the client rate limit (refresh-pace.ts): a phase change still goes at once', async () => {

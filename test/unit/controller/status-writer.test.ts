@@ -65,7 +65,7 @@ describe('lanes', () => {
     expect(statusPatches()).toEqual(['urgent', 'requests', 'requests', 'urgent']);
   });
 
-  it('writes everything pending at shutdown on the request lane (its 32 sockets, not the urgent few)', async () => {
+  it('writes everything pending at shutdown on the request lane (its 32 sockets, not the 8 of the urgent lane)', async () => {
     const { ms, kube, writer } = setup({ phase: 'Pending' });
     writer.update(ms, (s) => (s.progress = { messagesCopied: 5 }));
     await writer.flushAll();
