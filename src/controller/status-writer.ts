@@ -150,7 +150,7 @@ export class StatusWriter {
       [...this.#entries.entries()].map(([key, entry]) => {
         clearTimeout(entry.timer);
         entry.urgent = true;
-        // Everything at once at shutdown: the request lane's 32 sockets, not the urgent lane's few.
+        // Everything at once at shutdown: the request lane's 32 sockets, not the urgent lane's 8.
         return this.#write(key, entry, 'requests').catch(() => {});
       }),
     );
