@@ -127,14 +127,17 @@ describe('reconnect', () => {
       { ...spec, source: { ...spec.source, timeoutSeconds: 15 } },
       { logger: capture.logger, progressIntervalMs: 100, reconnect: { ...FAST_RETRY, maxAttempts: 15 } },
     );
+    /** The engine's last events but progress, one line each: what a failure message shows. */
+    const lastEvents = (count: number) =>
+      capture.events
+        .filter((e) => e.event !== 'progress')
+        .slice(-count)
+        .map((e) => JSON.stringify(e).slice(0, 300))
+        .join('\n');
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const last = capture.events
-          .filter((e) => e.event !== 'progress')
-          .slice(-15)
-          .map((e) => JSON.stringify(e).slice(0, 300));
-        reject(new Error(`the run did not end in 90 s; restart: ${restartState}; last events:\n${last.join('\n')}`));
+        reject(new Error(`the run did not end in 90 s; restart: ${restartState}; last events:\n${lastEvents(15)}`));
       }, 90_000);
     });
     try {
@@ -142,12 +145,8 @@ describe('reconnect', () => {
       await Promise.race([restarted, stuck]);
       if (summary.verdict !== 'success') {
         // CI once saw a failed verdict here, its message cut from the log: say everything in one line.
-        const last = capture.events
-          .filter((e) => e.event !== 'progress')
-          .slice(-10)
-          .map((e) => JSON.stringify(e).slice(0, 300));
         expect.fail(
-          `${summary.reason} (${summary.exitCode}): ${summary.message}; restart: ${restartState}; last events:\n${last.join('\n')}`,
+          `${summary.reason} (${summary.exitCode}): ${summary.message}; restart: ${restartState}; last events:\n${lastEvents(10)}`,
         );
       }
       expectSuccess(summary);
