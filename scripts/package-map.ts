@@ -28,7 +28,8 @@ export const PACKAGE_ROLES: Readonly<Record<string, string>> = {
     "imapsync's command-line options as spec fields, for `mailsync sync` and the option column of account files",
   kube: 'generic Kubernetes plumbing (client, kubeconfig, informers, work queue, leader election, events); no MailSync knowledge',
   metrics: "the controller's Prometheus metrics and the port that serves them",
-  worker: 'the worker pod program: the mounted spec and Secrets, one engine run, its exit code',
+  worker:
+    'the worker pod program: the mounted spec and Secrets, one engine run (or one per account of a batch), its exit code',
   cli: 'the `mailsync` command: sync, report, import',
   controller:
     'reconcile and the run steps of MailSyncs, Jobs, status, log streaming, admission; `migration/` reconciles MailMigrations',

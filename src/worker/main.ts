@@ -7,73 +7,19 @@
  * The pod has no Kubernetes API access; everything arrives as files.
  * File conventions: docs/worker.md.
  */
-import type { Logger } from 'pino';
 import { SPEC_DIGEST_ENV, STATE_DIGEST_ENV } from '../api/content-digest.js';
-import type { EgressPolicy } from '../api/egress-policy.js';
-import { EVENT_SCHEMA_VERSION, type Summary } from '../api/events.js';
-import { resolveMountedSecrets, SECRETS_DIR } from '../api/secret-refs.js';
-import type { MailSyncSpec } from '../api/spec.js';
-import { loadSpec, readConfigFile } from '../api/spec-load.js';
+import { SECRETS_DIR } from '../api/secret-refs.js';
 import { abortOnProcessSignals } from '../sync/abort.js';
-import { checkSecretsReachable } from '../sync/credentials.js';
 import { egressPolicyOfEnv } from '../sync/egress-dial.js';
 import { loadRunSync } from '../sync/engine-loader.js';
-import { asMailsyncError, ConfigError, errorHeadline } from '../sync/errors.js';
+import { ConfigError, errorHeadline } from '../sync/errors.js';
 import { jsonEventLogger } from '../sync/event-logger.js';
-import { readPreviousState } from './previous-state.js';
-import { checkSpecDigest } from './spec-digest.js';
+import { BATCH_ENV, runBatch } from './batch.js';
+import { logFailure } from './failure-summary.js';
+import { type PreparedRun, prepareRun } from './prepare-run.js';
 import { WORKER_USAGE } from './usage.js';
 
 export const DEFAULT_SPEC_FILE = '/etc/mailsync/spec.json';
-
-/** The summary of a run that never started (bad spec, missing Secret file): the controller still gets one. */
-export function failureSummary(err: unknown, mode = 'sync', now = new Date()): Summary {
-  const e = asMailsyncError(err);
-  const time = now.toISOString();
-  return {
-    verdict: 'failed',
-    reason: e.reason,
-    exitCode: e.exitCode,
-    mode,
-    startTime: time,
-    endTime: time,
-    durationSeconds: 0,
-    foldersSynced: 0,
-    foldersCreated: 0,
-    messagesTransferred: 0,
-    messagesSkipped: 0,
-    duplicatesSkipped: 0,
-    messagesFailed: 0,
-    messagesDeletedOnSource: 0,
-    messagesDeletedOnDestination: 0,
-    flagsUpdated: 0,
-    bytesTransferred: 0,
-    messagesPerSecond: 0,
-    bytesPerSecond: 0,
-    errors: 1,
-    reconnects: 0,
-    biggestMessageBytes: 0,
-    verificationMissing: 0,
-    message: e.message,
-  };
-}
-
-function logFailure(logger: Logger, err: unknown): Summary {
-  const e = asMailsyncError(err);
-  const summary = failureSummary(e);
-  logger.error(
-    {
-      schema: EVENT_SCHEMA_VERSION,
-      event: 'error',
-      reason: e.reason,
-      ...(e.side ? { side: e.side } : {}),
-      error: e.message,
-    },
-    'error',
-  );
-  logger.info({ schema: EVENT_SCHEMA_VERSION, event: 'summary', summary }, 'summary');
-  return summary;
-}
 
 /** What the worker needs of its process (the entry point passes the real one; tests their own). */
 export interface WorkerIo {
@@ -89,19 +35,22 @@ export async function runWorker(argv: readonly string[], io: WorkerIo): Promise<
   }
   const env = io.env;
   const logger = jsonEventLogger({ debug: env.MAILSYNC_DEBUG === '1' });
-  let prepared: { spec: MailSyncSpec; state: unknown; egress: EgressPolicy };
+  if (env[BATCH_ENV]) return runBatch(env, logger, argv);
+  let prepared: PreparedRun;
   try {
     if (argv.length > 0) throw new ConfigError(`mailsync worker takes no arguments (got '${argv[0]}'); see --help`);
-    const specFile = env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE;
-    checkSpecDigest(specFile, env[SPEC_DIGEST_ENV] || undefined);
-    const raw = resolveMountedSecrets(readConfigFile(specFile), env.MAILSYNC_SECRETS_DIR || SECRETS_DIR);
-    const { spec, notices } = loadSpec(raw, { context: 'worker' });
-    checkSecretsReachable(spec, env);
-    for (const notice of notices) logger.warn(notice);
-    const previous = readPreviousState(env.MAILSYNC_STATE_FILE || undefined, env[STATE_DIGEST_ENV] || undefined);
-    if (previous.problem) logger.warn(`previous delta state not usable, doing a full comparison: ${previous.problem}`);
-    else if (previous.state !== undefined) logger.info('previous delta state loaded');
-    prepared = { spec, state: previous.state, egress: egressPolicyOfEnv(env) };
+    prepared = prepareRun(
+      {
+        specFile: env.MAILSYNC_SPEC_FILE || DEFAULT_SPEC_FILE,
+        specDigest: env[SPEC_DIGEST_ENV] || undefined,
+        secretsDir: env.MAILSYNC_SECRETS_DIR || SECRETS_DIR,
+        stateFile: env.MAILSYNC_STATE_FILE || undefined,
+        stateDigest: env[STATE_DIGEST_ENV] || undefined,
+      },
+      env,
+      egressPolicyOfEnv(env),
+      logger,
+    );
   } catch (err) {
     const summary = logFailure(logger, err);
     io.stderr(`mailsync: ${errorHeadline(err)}\n`);

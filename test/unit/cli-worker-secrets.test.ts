@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveMountedSecrets } from '../../src/api/secret-refs.js';
 import { loadSpec } from '../../src/api/spec-load.js';
 import { ConfigError, TlsError } from '../../src/sync/errors.js';
-import { failureSummary } from '../../src/worker/main.js';
+import { failureSummary } from '../../src/worker/failure-summary.js';
 
 const crdSpec = () => ({
   source: {
