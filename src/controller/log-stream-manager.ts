@@ -4,12 +4,15 @@
  * or kubelet may drop a long stream), resuming after the last applied line;
  * marks the log done once the container has ended and its log was read to
  * the end. Tells the controller when a RunLog changed (batched per tick).
+ * A batch pod (several accounts in one worker) is followed the same way; its
+ * log is a BatchRunLog, one RunLog per account (batch-run-log.ts).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { WORKER_CONTAINER } from '../api/mailsync.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client.js';
 import { followLog } from '../kube/log-follower.js';
+import { type BatchMember, BatchRunLog } from './batch-run-log.js';
 import { followedRuns, nextPoll } from './log-read-plan.js';
 import { paths } from './paths.js';
 import { pollsInFlight, REFRESH_SHARE, refreshIntervalMs } from './refresh-pace.js';
@@ -30,8 +33,22 @@ export interface TrackRequest {
   probe?: boolean;
 }
 
+/** A batch pod's run: its accounts (MailSync names), each with the status to resume from. */
+export type TrackBatchRequest = Omit<TrackRequest, 'resume'> & { members: ReadonlyArray<BatchMember> };
+
+/** What following a log needs of the run's log: a RunLog, or a BatchRunLog for a batch pod. */
+export interface StreamLog {
+  readonly pod: string | undefined;
+  readonly done: boolean;
+  beginPod(pod: string): string | undefined;
+  apply(rawLine: string): boolean;
+  hasLinesOf(pod: string): boolean;
+  markDone(): void;
+  note(text: string): void;
+}
+
 interface Stream {
-  log: RunLog;
+  log: StreamLog;
   namespace: string;
   /** The pod whose log is applied now, and the one to read once that log ended (a retry pod). */
   pod: string;
@@ -120,8 +137,20 @@ export class LogStreamManager {
     return this.#refreshMs;
   }
 
+  /** The RunLog of a single-account run (undefined for a batch: see getBatch). */
   get(jobUid: string): RunLog | undefined {
-    return this.#streams.get(jobUid)?.log;
+    const log = this.#streams.get(jobUid)?.log;
+    return log instanceof RunLog ? log : undefined;
+  }
+
+  getBatch(jobUid: string): BatchRunLog | undefined {
+    const log = this.#streams.get(jobUid)?.log;
+    return log instanceof BatchRunLog ? log : undefined;
+  }
+
+  /** The RunLog of one account of a batch run. */
+  member(jobUid: string, id: string): RunLog | undefined {
+    return this.getBatch(jobUid)?.member(id);
   }
 
   get active(): number {
@@ -156,12 +185,34 @@ export class LogStreamManager {
 
   /** Ensure `pod`'s log is being applied to the run's RunLog; returns the RunLog. */
   track(request: TrackRequest): RunLog {
+    return this.#track(request, RunLog, () => new RunLog(request.resume));
+  }
+
+  /**
+   * The same for a batch pod: its lines are applied to one RunLog per account. The members are
+   * those of the first call (a batch pod's accounts are fixed); later calls' members are ignored.
+   */
+  trackBatch(request: TrackBatchRequest): BatchRunLog {
+    return this.#track(request, BatchRunLog, () => new BatchRunLog(request.members));
+  }
+
+  #track<L extends StreamLog>(
+    request: Omit<TrackRequest, 'resume'>,
+    kind: abstract new (...args: never[]) => L,
+    create: () => L,
+  ): L {
     let stream = this.#streams.get(request.jobUid);
+    // A run is a batch or not from its Job on: mixing the two is a bug of the caller.
+    if (stream && !(stream.log instanceof kind)) {
+      throw new Error(
+        `run ${request.jobUid} is followed as ${stream.log instanceof BatchRunLog ? 'a batch' : 'one account'}`,
+      );
+    }
     // Reconciles track often (every status write comes back as a watch event): rebalance only on news.
     let news = true;
     if (!stream) {
       stream = {
-        log: new RunLog(request.resume),
+        log: create(),
         namespace: request.namespace,
         pod: request.pod,
         order: ++this.#order,
@@ -183,7 +234,7 @@ export class LogStreamManager {
       news = false;
     }
     if (news && !this.#stopped) this.#rebalance();
-    return stream.log;
+    return stream.log as L;
   }
 
   /** Is a follower running for this run? */

@@ -9,7 +9,18 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogStreamManager, type TrackRequest } from '../../../src/controller/log-stream-manager.js';
 import { FakeKube } from './fake-kube.js';
-import { folderLine, mailSync, NS, runJob, summaryLine, useFakeClock, workerPod } from './fixtures.js';
+import {
+  folderLine,
+  logLine,
+  mailSync,
+  NS,
+  progressLine,
+  runJob,
+  summary,
+  summaryLine,
+  useFakeClock,
+  workerPod,
+} from './fixtures.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
@@ -272,5 +283,73 @@ describe('resuming and stopping', () => {
     manager.track({ jobUid: 'third', namespace: NS, pod: POD });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(requests()).toHaveLength(count);
+  });
+});
+
+describe('a batch pod (several accounts in one worker)', () => {
+  /** `raw` as written by the engine of account `id`. */
+  const of = (id: string, raw: string) => raw.replace(' {', ` {"account":"${id}",`);
+  const trackBatch = (manager: LogStreamManager, members: Array<{ id: string; resume?: TrackRequest['resume'] }>) =>
+    manager.trackBatch({ jobUid: JOB_UID, namespace: NS, pod: POD, members });
+
+  it('a followed batch pod ends with each account’s own progress and summary', async () => {
+    const { kube, manager, track, updates, setContainer } = setup();
+    kube.appendLog(
+      NS,
+      POD,
+      logLine(at(1), { msg: 'batch of 2 accounts' }),
+      of('a', line(1, 'INBOX')),
+      of('b', line(1, 'Sent')),
+      of('a', progressLine(at(2), 5, 10)),
+      of('b', progressLine(at(2), 30, 40)),
+    );
+    const batch = trackBatch(manager, [{ id: 'a' }, { id: 'b' }]);
+    await tick();
+    expect(manager.isFollowing(JOB_UID)).toBe(true);
+    expect(manager.member(JOB_UID, 'a')?.snapshot().progress).toMatchObject({ messagesCopied: 5, messagesTotal: 10 });
+    expect(manager.member(JOB_UID, 'b')?.snapshot().progress).toMatchObject({ messagesCopied: 30, messagesTotal: 40 });
+    expect(updates).toEqual([JOB_UID]);
+    expect(batch.takeChanged()).toEqual(['a', 'b']);
+    kube.appendLog(
+      NS,
+      POD,
+      of('b', summaryLine(at(3), summary({ messagesTransferred: 40 }))),
+      of('a', summaryLine(at(4), summary({ messagesTransferred: 10 }))),
+    );
+    setContainer('terminated');
+    kube.endLogStreams();
+    await tick();
+    expect(manager.getBatch(JOB_UID)).toBe(batch);
+    expect(batch.done).toBe(true);
+    expect(manager.isFollowing(JOB_UID)).toBe(false);
+    expect(manager.member(JOB_UID, 'a')?.summary).toMatchObject({ messagesTransferred: 10 });
+    expect(manager.member(JOB_UID, 'b')?.summary).toMatchObject({ messagesTransferred: 40 });
+    expect(manager.member(JOB_UID, 'b')?.snapshot().logTail).toEqual([
+      expect.stringContaining('Sent'),
+      expect.stringContaining('Totals: transferred 40'),
+      expect.stringMatching(/^Verdict: /),
+    ]);
+    expect(batch.takeChanged()).toEqual(['b', 'a']);
+    // A batch stream is not a single run's: get() does not hand out a RunLog for it, nor track() reuse it.
+    expect(manager.get(JOB_UID)).toBeUndefined();
+    expect(() => track()).toThrow(/followed as a batch/);
+  });
+
+  it('resumes from the earliest member position; accounts added later are ignored', async () => {
+    const { kube, manager, requests } = setup();
+    kube.appendLog(NS, POD, of('a', line(2, 'INBOX')), of('b', line(3, 'Sent')), of('a', line(4, 'Drafts')));
+    const position = (second: number) => ({ position: { pod: POD, timestamp: at(second), linesAtTimestamp: 1 } });
+    trackBatch(manager, [
+      { id: 'a', resume: position(2) },
+      { id: 'b', resume: position(3) },
+    ]);
+    await tick();
+    expect(requests()[0]?.query?.sinceTime).toBe(at(2));
+    expect(manager.member(JOB_UID, 'a')?.snapshot().logTail).toEqual([expect.stringContaining('Drafts')]);
+    expect(manager.member(JOB_UID, 'b')?.snapshot().logTail).toEqual([]);
+    trackBatch(manager, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    expect(manager.getBatch(JOB_UID)?.ids).toEqual(['a', 'b']);
+    expect(manager.member(JOB_UID, 'c')).toBeUndefined();
+    expect(requests()).toHaveLength(1);
   });
 });
