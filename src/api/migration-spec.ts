@@ -207,6 +207,17 @@ export const MailMigrationSpec = Type.Object(
       }),
     ),
     concurrency: Type.Optional({ ...Concurrency, description: 'Caps on the running syncs of this migration.' }),
+    accountsPerWorker: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 1,
+        description:
+          'Accounts one worker pod syncs at once, one engine each (default 1: a pod per account). More saves ' +
+          "a pod's start per account (about one CPU-second of the node's); spec.template.resources are then " +
+          "the pod's, shared by its accounts. Caps still count accounts.",
+      }),
+    ),
     suspend: Type.Optional(
       Type.Boolean({
         default: false,

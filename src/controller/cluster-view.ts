@@ -7,8 +7,9 @@
  * stalled for seconds with 500 syncs running (bench:live, session 7).
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
+import { ANNOTATION_RUN_GENERATION, LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
 import type { InformerSet, KubeObject } from '../kube/informers.js';
+import { type BatchMember, batchMembers, migrationOwnerUid } from './batch-job.js';
 import { DeletedPods } from './deleted-pods.js';
 import { controlledByMailSync } from './pair-wait.js';
 import { olderFirst, podJobUid } from './pods.js';
@@ -50,6 +51,31 @@ class Index<T extends KubeObject> {
   }
 }
 
+/**
+ * A batch Job (batch-job.ts) as `member` sees it: its generation in the
+ * run-generation annotation, the member as owner, so that the run steps of a
+ * MailSync work on it. Only the metadata is copied.
+ */
+export function memberView(view: JobView, members: BatchMember[], member: BatchMember): JobView {
+  const job: V1Job = {
+    ...view.job,
+    metadata: {
+      ...view.job.metadata,
+      annotations: { ...view.job.metadata?.annotations, [ANNOTATION_RUN_GENERATION]: String(member.generation) },
+    },
+  };
+  return {
+    ...view,
+    job,
+    ownerUid: member.uid,
+    ownerName: member.name,
+    batch: { member, members, migrationUid: migrationOwnerUid(view.job) ?? '' },
+  };
+}
+
+/** Members count only in a Job a MailMigration controls (a hand-made Job with the annotation holds nothing). */
+const membersOf = (job: V1Job): BatchMember[] => (migrationOwnerUid(job) ? batchMembers(job) : []);
+
 const labelOf = (obj: KubeObject & { metadata?: { labels?: Record<string, string> } }, label: string) =>
   obj.metadata?.labels?.[label];
 
@@ -70,10 +96,13 @@ export class ClusterView {
     // A pod counts for a Job when it carries the Job's pair label and the Job's UID (podJobUid).
     this.#podsByJob = new Index(pods, (p) => [`${labelOf(p, LABEL_PAIR)}/${podJobUid(p)}`]);
     this.#podsByMailSync = new Index(pods, (p) => [labelOf(p, LABEL_MAILSYNC_UID)]);
-    this.#jobsByPair = new Index(jobs, (j) => (controlledByMailSync(j) ? [labelOf(j, LABEL_PAIR)] : []));
+    this.#jobsByPair = new Index(jobs, (j) =>
+      controlledByMailSync(j) ? [labelOf(j, LABEL_PAIR)] : membersOf(j).map((m) => m.pair),
+    );
     this.#jobsByMailSync = new Index(jobs, (j) => [
       labelOf(j, LABEL_MAILSYNC_UID),
       ...(j.metadata?.ownerReferences ?? []).filter((r) => r.controller).map((r) => r.uid),
+      ...membersOf(j).map((m) => m.uid),
     ]);
     this.#jobsByUid = new Index(jobs, (j) => [j.metadata?.uid]);
   }
@@ -104,11 +133,19 @@ export class ClusterView {
 
   /** Jobs of the pair that count for exclusivity: those a MailSync controls (pair-wait.ts), in every watched namespace. */
   jobsOfPair(pairHash: string): JobView[] {
-    return this.#jobsByPair.get(pairHash).map((j) => this.view(j));
+    return this.#jobsByPair.get(pairHash).map((j) => this.#asMember(j, (m) => m.pair === pairHash));
   }
 
+  /** The MailSync's own Jobs, and the batch Jobs that list it (each seen as its own). */
   jobsOfMailSync(uid: string): JobView[] {
-    return this.#jobsByMailSync.get(uid).map((j) => this.view(j));
+    return this.#jobsByMailSync.get(uid).map((j) => this.#asMember(j, (m) => m.uid === uid));
+  }
+
+  #asMember(job: V1Job, which: (m: BatchMember) => boolean): JobView {
+    const view = this.view(job);
+    const members = membersOf(job);
+    const member = members.find(which);
+    return member ? memberView(view, members, member) : view;
   }
 
   jobByUid(uid: string): V1Job | undefined {

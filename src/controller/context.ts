@@ -10,6 +10,7 @@ import type { MailSyncStatus } from '../api/status.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Admission } from './admission/admission.js';
+import type { BatchPacker } from './batch-packer.js';
 import type { ClusterView } from './cluster-view.js';
 import type { WorkerOptions } from './job-builder.js';
 import type { LogStreamManager } from './log-stream-manager.js';
@@ -37,6 +38,10 @@ export interface ControllerContext {
   claims: PairClaims;
   /** Run slots under the caps (--max-running, --max-running-per-host, MailMigration spec.concurrency). */
   admission: Admission;
+  /** Packed runs: open batches of a migration's MailSyncs, their Jobs still to be created (batch-packer.ts). */
+  packer: BatchPacker;
+  /** spec.accountsPerWorker of the MailSync's migration (1: a Job of its own). */
+  accountsPerWorker(mailSync: MailSync): number;
   /** The MailMigration that made this MailSync is gone (it is about to be garbage-collected). */
   migrationGone(mailSync: MailSync): boolean;
   /** The ceiling on a worker's resources (--max-worker-resources); unset: none. */

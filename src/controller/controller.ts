@@ -19,6 +19,9 @@ import { Admission } from './admission/admission.js';
 import { CachedRunningSource } from './admission/cached-source.js';
 import { groupOf, STANDALONE } from './admission/hosts.js';
 import { MigrationCaps } from './admission/migration-caps.js';
+import { batchMembers, LABEL_BATCH } from './batch-job.js';
+import { BatchPacker } from './batch-packer.js';
+import type { BatchRunLog } from './batch-run-log.js';
 import { ClusterView } from './cluster-view.js';
 import { type ControllerContext, PairClaims } from './context.js';
 import { countCopied } from './copy-counter.js';
@@ -28,8 +31,10 @@ import { MailSyncEvents } from './mailsync-events.js';
 import { ownerMigrationGone } from './migration-owner.js';
 import { mayMirror } from './pair-wait.js';
 import { paths } from './paths.js';
+import { podJobUid } from './pods.js';
 import { reconcile } from './reconcile.js';
 import type { ResourceMaximums } from './resource-maximums.js';
+import { batchSettled } from './run-finish.js';
 import { StatusWriter } from './status-writer.js';
 import { SecretKeys } from './validate.js';
 
@@ -56,7 +61,12 @@ export interface ControllerOptions {
   secretSelector?: LabelSelector;
   /** The ceiling on a worker's resources (--max-worker-resources). */
   maxWorkerResources?: ResourceMaximums;
+  /** How long a batch of a packed migration waits for more accounts before its Job is made (ms). */
+  batchWindowMs?: number;
 }
+
+/** A batch's Job is made when it is full, or this long after its first account joined. */
+const BATCH_WINDOW_MS = 1000;
 
 export class Controller {
   readonly queue: WorkQueue;
@@ -146,6 +156,29 @@ export class Controller {
       ...(options.maxWorkerResources ? { maxWorkerResources: options.maxWorkerResources } : {}),
       finalizerAdded: new Set(),
       enqueue: (key) => this.queue.add(key),
+      packer: new BatchPacker({
+        create: (namespace, job) => client.create<V1Job>(paths.jobs(namespace), job),
+        worker: () => options.worker,
+        onCreated: (members, jobUid) => {
+          for (const m of members) {
+            this.ctx.admission.created(m.entry.mailSync.metadata.uid!, jobUid);
+            this.queue.add(m.key, { urgent: true });
+          }
+        },
+        onFailed: (members) => {
+          for (const m of members) {
+            this.ctx.claims.release(m.entry.pairHash, m.key);
+            this.ctx.admission.release(m.entry.mailSync.metadata.uid!);
+            this.queue.add(m.key);
+          }
+        },
+        log: log.child({ component: 'batches' }),
+        windowMs: options.batchWindowMs ?? BATCH_WINDOW_MS,
+      }),
+      accountsPerWorker: (ms) => {
+        const group = groupOf(ms.metadata);
+        return group === STANDALONE ? 1 : this.migrationCaps.accountsPerWorker(group);
+      },
     };
     this.mailSyncs.onChange((ms, type) => {
       const key = objectKey(ms);
@@ -163,7 +196,8 @@ export class Controller {
       if (type === 'delete') this.ctx.view.deletedPods.remember(pod);
       // A pod on a node may be running, or have started or ended: its MailSync's phase may change (Running,
       // an end), which the user waits to see; ahead of a mass start's hundreds of Job creations.
-      this.#enqueueFor(pod.metadata?.labels, undefined, undefined, pod.spec?.nodeName !== undefined);
+      const batchJob = pod.metadata?.labels?.[LABEL_BATCH] !== undefined ? podJobUid(pod) : undefined;
+      this.#enqueueFor(pod.metadata?.labels, batchJob, undefined, pod.spec?.nodeName !== undefined);
       this.ctx.admission.poke();
     });
     // A migration's caps changed: queued syncs may go.
@@ -187,6 +221,14 @@ export class Controller {
     const ownerUid = labels?.[LABEL_MAILSYNC_UID] ?? owners?.find((o) => o.controller && o.kind === 'MailSync')?.uid;
     const ownerKey = ownerUid ? this.#uidToKey.get(ownerUid) : undefined;
     if (ownerKey) this.queue.add(ownerKey, { urgent });
+    // A batch Job (or its pod): every MailSync it runs.
+    if (labels?.[LABEL_BATCH] !== undefined && jobUid !== undefined) {
+      const job = this.ctx.view.jobByUid(jobUid);
+      for (const member of job ? batchMembers(job) : []) {
+        const key = this.#uidToKey.get(member.uid);
+        if (key) this.queue.add(key, { urgent });
+      }
+    }
     const pair = labels?.[LABEL_PAIR];
     if (!pair && !jobUid) return;
     // Waiting MailSyncs are all in `mirrors` (few): look at their pair.
@@ -203,6 +245,11 @@ export class Controller {
 
   /** New log lines of a run: live status for its MailSync (coalesced) and the mirrors of waiting ones. */
   #onRunLogUpdate(jobUid: string): void {
+    const batch = this.ctx.streams.getBatch(jobUid);
+    if (batch) {
+      this.#onBatchLogUpdate(jobUid, batch);
+      return;
+    }
     const runLog = this.ctx.streams.get(jobUid);
     if (!runLog) return;
     // The counters move while the run copies, not only when it ends.
@@ -230,6 +277,41 @@ export class Controller {
         s.logTail = snapshot.logTail;
       });
     }
+  }
+
+  /**
+   * New lines of a batch pod: each account whose lines came gets its live
+   * status; its summary (or the end of the log) puts it ahead of the queue,
+   * as its first lines do while it shows Pending.
+   */
+  #onBatchLogUpdate(jobUid: string, batch: BatchRunLog): void {
+    const job = this.ctx.view.jobByUid(jobUid);
+    const namespace = job?.metadata?.namespace ?? '';
+    const uids = new Map((job ? batchMembers(job) : []).map((m) => [m.name, m.uid]));
+    for (const id of batch.takeChanged()) {
+      const runLog = batch.member(id);
+      const ms = this.mailSyncs.get(id, namespace);
+      // Only the MailSync the Job lists under this name (not a namesake made since).
+      if (!runLog || !ms || ms.metadata.uid !== uids.get(id)) continue;
+      countCopied(this.metrics, runLog.copied);
+      const snapshot = runLog.snapshot();
+      // Its status shows this batch's run (the member may have moved on to a later run).
+      if (this.ctx.currentJob.get(objectKey(ms)) !== jobUid) continue;
+      this.ctx.status.update(ms, (s) => {
+        s.logTail = snapshot.logTail;
+        if (snapshot.progress) s.progress = snapshot.progress;
+        if (snapshot.summary) s.summary = snapshot.summary;
+        if (snapshot.logStream) s.logStream = snapshot.logStream;
+      });
+      const pod = runLog.pod;
+      const firstLines = this.ctx.status.phaseOf(ms) === 'Pending' && pod !== undefined && runLog.hasLinesOf(pod);
+      if (runLog.done || snapshot.summary || firstLines) this.queue.add(objectKey(ms), { urgent: true });
+    }
+    // The pod's log is read to its end and every account has recorded its outcome: let the log go.
+    const view = job
+      ? this.ctx.view.jobsOfMailSync(batchMembers(job)[0]?.uid ?? '').find((j) => j.uid === jobUid)
+      : undefined;
+    if (batch.done && view?.batch && batchSettled(this.ctx, view)) this.ctx.streams.forget(jobUid);
   }
 
   /** The cached MailSyncs whose "namespace/name" key maps to this Job UID. */
@@ -345,6 +427,7 @@ export class Controller {
     this.#loopDelay?.disable();
     this.queue.shutdown();
     this.ctx.streams.stopAll();
+    this.ctx.packer.stop();
     this.ctx.admission.stop();
     this.migrationCaps.stop();
     this.mailSyncs.stop();

@@ -216,7 +216,7 @@ function exceeds(request: string, limit: string): boolean {
  * server refuses such a pod): as Kubernetes does for a limit given alone, the default request comes down to
  * a smaller limit the spec gives, and the default limit goes up to a larger request the spec gives.
  */
-function mergeResources(spec: MailSync['spec']['resources']) {
+export function mergeResources(spec: MailSync['spec']['resources']) {
   const givenRequests = quantities(spec?.requests);
   const givenLimits = quantities(spec?.limits);
   const requests: Record<string, string> = { ...DEFAULT_RESOURCES.requests, ...givenRequests };

@@ -4,6 +4,7 @@
  * carries namespace and name.
  */
 import { FINALIZER, type MailSync, splitKey } from '../api/mailsync.js';
+import { MIGRATION_KIND } from '../api/migration.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import type { ControllerContext, StepInput } from './context.js';
 import { jobNameForPair, pairHash } from './pair-hash.js';
@@ -29,6 +30,18 @@ async function ensureFinalizer(ctx: ControllerContext, mailSync: MailSync): Prom
   );
   ctx.finalizerAdded.add(uid);
   return updated;
+}
+
+/**
+ * A batch Job lists this MailSync: it counts only when it is in the same
+ * namespace and controlled by the MailSync's own migration (a Job anyone
+ * could make must not run, or speak for, someone else's account).
+ */
+function batchOfOurs(mailSync: MailSync, job: JobView): boolean {
+  const migration = mailSync.metadata.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND)?.uid;
+  return (
+    job.namespace === mailSync.metadata.namespace && migration !== undefined && job.batch?.migrationUid === migration
+  );
 }
 
 /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
@@ -76,9 +89,12 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     mailSync,
     status: input.status,
     jobName: input.jobName,
-    ownJobs: ctx.view.jobsOfMailSync(uid),
+    ownJobs: ctx.view.jobsOfMailSync(uid).filter((j) => !j.batch || batchOfOurs(mailSync, j)),
     pairJobs: ctx.view.jobsOfPair(hash),
     ownerDone: (job) => ownerDone(ctx, job),
+    batchPending: (jobName) => ctx.packer.pending(namespace, jobName),
+    memberEnded: (job) =>
+      job.batch !== undefined && ctx.streams.member(job.uid, job.batch.member.name)?.summary !== undefined,
     now: ctx.now(),
   });
   log.debug({ action: plan.action }, 'reconcile');
@@ -99,6 +115,9 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
       return finishRun(input, plan.job);
     case 'lost':
       return recordLostRun(input);
+    case 'joining':
+      // The packer enqueues it when the Job is made (or could not be); a look now and then all the same.
+      return { requeueAfter: 5000 };
     case 'wait':
       return waitForPair(input, plan.holder);
     case 'clear':

@@ -82,6 +82,8 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
   const remaining = pods.filter((p) => podAlive(p) || p.metadata?.deletionTimestamp);
   const now = ctx.now();
   ctx.mirrors.delete(key);
+  // Still waiting in an open batch: out of it (its Job must not run this account).
+  ctx.packer.leave(key);
 
   if (busyJobs.length > 0 || remaining.length > 0) {
     // When the abort began: the deletion timestamp, or (suspend) the first time we saw it.
@@ -117,7 +119,7 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
 
   // Pods are gone. Wait briefly for the follower to read the end of the log (the summary).
   const jobUid = ctx.currentJob.get(key) ?? ownJobs.find((j) => j.name === status.jobName)?.uid;
-  const runLog = jobUid ? ctx.streams.get(jobUid) : undefined;
+  const runLog = jobUid ? (ctx.streams.get(jobUid) ?? ctx.streams.member(jobUid, mailSync.metadata.name!)) : undefined;
   if (jobUid && ctx.streams.isFollowing(jobUid)) return { requeueAfter: 500 };
 
   const wasRunning = runInProgress(status);
@@ -147,7 +149,7 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
     }
   }
   if (jobUid) {
-    countCopied(ctx.metrics, ctx.streams.get(jobUid)?.copied);
+    countCopied(ctx.metrics, runLog?.copied);
     ctx.streams.forget(jobUid);
   }
   ctx.currentJob.delete(key);

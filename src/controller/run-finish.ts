@@ -9,13 +9,14 @@ import type { MailSyncStatus } from '../api/status.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
-import type { StepInput } from './context.js';
+import { batchMembers } from './batch-job.js';
+import type { ControllerContext, StepInput } from './context.js';
 import { countCopied } from './copy-counter.js';
 import { saveDeltaState } from './delta-state.js';
 import { computeOutcome, type Outcome } from './outcome.js';
 import { paths } from './paths.js';
 import { decideRetry, retrySettings, withRetryVerdict } from './retry.js';
-import type { JobView } from './run-plan.js';
+import { type JobView, runInProgress } from './run-plan.js';
 import { deleteJobs } from './run-start.js';
 import { countRunAttempts, followRun } from './run-track.js';
 import { commitStatus } from './status-commit.js';
@@ -70,7 +71,9 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   const runLog = followRun(input, job);
   const latest = job.pods[job.pods.length - 1];
   const ended = finishedAt(job) ?? ctx.now().getTime();
-  if (runLog && !runLog.done && latest && ctx.now().getTime() - ended < LOG_DRAIN_TIMEOUT_MS) {
+  // In a batch, an account's summary is its end (the pod goes on with the others).
+  const memberDone = job.batch !== undefined && runLog?.summary !== undefined;
+  if (runLog && !runLog.done && !memberDone && latest && ctx.now().getTime() - ended < LOG_DRAIN_TIMEOUT_MS) {
     // The summary is the last line: wait for the follower to read to the end (it enqueues us when done).
     return { requeueAfter: 2000 };
   }
@@ -80,7 +83,9 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
     summary: status.summary,
     logStream: status.logStream,
   };
-  const outcome = computeOutcome({ job: job.job, pod: latest, summary: live.summary, progress: live.progress });
+  // A batch pod's exit code is the first failing account's: a member with its own summary goes by that.
+  const pod = memberDone ? undefined : latest;
+  const outcome = computeOutcome({ job: job.job, pod, summary: live.summary, progress: live.progress });
   const fullSummary = runLog?.fullSummary;
   if (fullSummary?.state) {
     const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
@@ -97,11 +102,26 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   });
   recordMetrics(input, outcome, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
-  ctx.streams.forget(job.uid);
+  // A batch's log is read on for its other accounts until all have ended and recorded it.
+  if (!job.batch || batchSettled(ctx, job)) ctx.streams.forget(job.uid);
   // MailSyncs waiting for this account pair may go now.
   for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);
   // A newer generation may be waiting for its run.
   return { requeueAfter: 500 };
+}
+
+/**
+ * Every member of a batch has recorded its outcome (or is gone), and the
+ * batch pod's log was read to its end: nobody needs the batch's log any more.
+ */
+export function batchSettled(ctx: ControllerContext, job: JobView): boolean {
+  if (ctx.streams.getBatch(job.uid)?.done === false) return false;
+  return (job.batch?.members ?? []).every((m) => {
+    const ms = ctx.view.mailSync(job.namespace, m.name);
+    if (!ms || ms.metadata.uid !== m.uid) return true;
+    const status = ctx.status.current(ms);
+    return !(status.jobName === job.name && status.runGeneration === m.generation && runInProgress(status));
+  });
 }
 
 /**
@@ -114,7 +134,9 @@ async function jobStillThere(input: StepInput): Promise<boolean> {
   if (!status.jobName) return false;
   try {
     const job = await ctx.client.get<V1Job>(paths.job(mailSync.metadata.namespace!, status.jobName));
-    const ours = job.metadata?.ownerReferences?.some((r) => r.controller && r.uid === mailSync.metadata.uid);
+    const ours =
+      job.metadata?.ownerReferences?.some((r) => r.controller && r.uid === mailSync.metadata.uid) ||
+      batchMembers(job).some((m) => m.uid === mailSync.metadata.uid);
     return ours === true && !job.metadata?.deletionTimestamp;
   } catch (error) {
     if (isNotFound(error)) return false;
@@ -140,7 +162,9 @@ export async function recordLostRun(input: StepInput): Promise<ReconcileResult> 
     : {
         phase: 'Failed',
         reason: 'JobDeleted',
-        message: `Job ${status.jobName} disappeared before its outcome was recorded`,
+        message:
+          (status.jobName && ctx.packer.failure(mailSync.metadata.namespace!, status.jobName)) ??
+          `Job ${status.jobName} disappeared before its outcome was recorded`,
         permanent: false,
       };
   const finished = runFinished(status, stepContext(mailSync, ctx.now()), outcome, {

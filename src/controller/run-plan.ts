@@ -6,6 +6,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_RUN_GENERATION, type MailSync } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
+import type { BatchOf } from './batch-job.js';
 import { type JobState, jobState, type Outcome } from './outcome.js';
 import { olderFirst } from './pods.js';
 import { decideTrigger, type TriggerDecision } from './run-trigger.js';
@@ -22,6 +23,8 @@ export interface JobView {
   deleting: boolean;
   /** The Job's pods, oldest first. */
   pods: V1Pod[];
+  /** A batch Job (several MailSyncs in one pod, batch-job.ts) as seen by one of its members. */
+  batch?: BatchOf;
 }
 
 export function podAlive(pod: V1Pod): boolean {
@@ -61,6 +64,8 @@ export type Plan =
   | { action: 'finalize'; job: JobView }
   /** Status says a run is going on, but its Job is gone (deleted behind our back, or TTL before we looked). */
   | { action: 'lost' }
+  /** This MailSync's run is in a batch whose Job is still to be created (batch-packer.ts). */
+  | { action: 'joining' }
   /** Up to date: nothing to do (until `next.wakeAt`, if set). */
   | { action: 'idle'; next: TriggerDecision }
   /** Another MailSync is syncing the same account pair. */
@@ -80,6 +85,10 @@ export interface PlanInput {
   pairJobs: JobView[];
   /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
   ownerDone(job: JobView): boolean;
+  /** A batch Job of this name is still to be created (packed runs); absent: none are. */
+  batchPending?(jobName: string): boolean;
+  /** For a batch Job: the log shows this MailSync's own summary (its account is done, the others may run on). */
+  memberEnded?(job: JobView): boolean;
   now: Date;
 }
 
@@ -105,6 +114,11 @@ function recordedRun(view: JobView, status: MailSyncStatus): boolean {
   );
 }
 
+/** The status describes this Job's run (recorded or not). */
+function sameRun(view: JobView, status: MailSyncStatus): boolean {
+  return status.jobName === view.name && status.runGeneration === jobRunGeneration(view);
+}
+
 /** A finished Job of ours whose outcome the status does not hold yet. */
 function unrecorded(view: JobView, status: MailSyncStatus): boolean {
   const generation = jobRunGeneration(view);
@@ -119,25 +133,29 @@ export function planRun(input: PlanInput): Plan {
   if (mailSync.spec.suspend) return { action: 'abort', keep: true };
 
   // A run whose outcome is recorded while its Job is still active (it did not start in time, and deleting
-  // the Job failed or is not in the cache yet): delete it, it must not hold the pair.
-  const endedEarly = ownJobs.filter((j) => j.state === 'active' && !j.deleting && recordedRun(j, status));
+  // the Job failed or is not in the cache yet): delete it, it must not hold the pair. Never a batch: the
+  // other accounts in it are still syncing.
+  const endedEarly = ownJobs.filter((j) => j.state === 'active' && !j.deleting && !j.batch && recordedRun(j, status));
   if (endedEarly.length > 0) return { action: 'clear', jobs: endedEarly };
 
   // A run of ours still going on: follow it (the newest, should there be several). A recorded run is not
-  // followed again (its pod may still be stopping): that would write it back as Running.
-  const busyOwn = ownJobs.filter((j) => jobBusy(j) && !recordedRun(j, status));
+  // followed again (its pod may still be stopping): that would write it back as Running. In a batch, an
+  // account whose summary is in has ended, whatever the other accounts do.
+  const memberEnded = (j: JobView) => j.batch !== undefined && input.memberEnded?.(j) === true;
+  const busyOwn = ownJobs.filter((j) => jobBusy(j) && !recordedRun(j, status) && !memberEnded(j));
   if (busyOwn.length > 0) {
     const job = busyOwn[busyOwn.length - 1]!;
-    const late = startDeadlineOutcome(job, mailSync.spec.startDeadlineSeconds, input.now);
+    // A batch is not deleted for one member's start deadline (its kubelet may be slow for all of them).
+    const late = job.batch ? undefined : startDeadlineOutcome(job, mailSync.spec.startDeadlineSeconds, input.now);
     return late ? { action: 'expire', job, outcome: late } : { action: 'track', job };
   }
 
   const finished = ownJobs
-    .filter((j) => unrecorded(j, status))
+    .filter((j) => unrecorded(j, status) || (memberEnded(j) && !recordedRun(j, status) && sameRun(j, status)))
     .sort((a, b) => (jobRunGeneration(a) ?? 0) - (jobRunGeneration(b) ?? 0));
   if (finished.length > 0) return { action: 'finalize', job: finished[finished.length - 1]! };
   if (runInProgress(status) && !ownJobs.some((j) => j.name === status.jobName && !j.deleting)) {
-    return { action: 'lost' };
+    return status.jobName && input.batchPending?.(status.jobName) ? { action: 'joining' } : { action: 'lost' };
   }
 
   const next = decideTrigger(mailSync, status, input.now);
@@ -145,7 +163,7 @@ export function planRun(input: PlanInput): Plan {
 
   const namespace = mailSync.metadata.namespace;
   const uid = mailSync.metadata.uid;
-  const holder = pairJobs.find((j) => j.ownerUid !== uid && jobBusy(j));
+  const holder = pairJobs.find((j) => j.ownerUid !== uid && jobBusy(j) && !memberEnded(j));
   if (holder) return { action: 'wait', holder };
 
   // Jobs with the name the new Job needs (same namespace): ours from an earlier run, or another's finished one.
@@ -157,7 +175,8 @@ export function planRun(input: PlanInput): Plan {
     if (notYet) return { action: 'wait', holder: notYet };
     return { action: 'clear', jobs: inTheWay.filter((j) => !j.deleting) };
   }
-  // Our finished Jobs of an earlier account pair are history: remove them with the new start.
-  const cleanup = ownJobs.filter((j) => j.name !== jobName && !j.deleting);
+  // Our finished Jobs of an earlier account pair are history: remove them with the new start. A batch
+  // Job is its migration's (other members may not have read their end yet); its TTL removes it.
+  const cleanup = ownJobs.filter((j) => j.name !== jobName && !j.deleting && !j.batch);
   return { action: 'start', cleanup, next };
 }

@@ -5,6 +5,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { ANNOTATION_STATE_DIGEST } from '../api/content-digest.js';
+import { MIGRATION_KIND } from '../api/migration.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
@@ -152,6 +153,25 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
       log.warn(message);
     }
     hasState = prepared.contentDigest !== undefined;
+    const migration = mailSync.metadata.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND);
+    const perWorker = ctx.accountsPerWorker(mailSync);
+    if (perWorker > 1 && migration) {
+      // Packed: the run goes into a batch with other accounts of the migration; its Job comes soon.
+      const batchName = ctx.packer.join({
+        key,
+        entry: {
+          mailSync,
+          pairHash,
+          configMapName: configMapName(mailSync.metadata.name!),
+          ...(prepared.contentDigest ? { stateDigest: prepared.contentDigest } : {}),
+        },
+        group: groupOf(mailSync.metadata),
+        accountsPerWorker: perWorker,
+        owner: migration,
+        trigger,
+      });
+      return recordStarted(input, batchName, next, hasState, 'joined the batch of Job');
+    }
     const created = await ctx.client.create<V1Job>(
       paths.jobs(namespace),
       buildJob({
@@ -185,8 +205,22 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
     }
     throw error;
   }
-  log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, 'created Job');
   await deleteJobs(input, cleanup);
+  return recordStarted(input, jobName, next, hasState, 'created Job');
+}
+
+/** The run has its Job (or its place in a batch): status and Event say so. */
+async function recordStarted(
+  input: StepInput,
+  jobName: string,
+  next: TriggerDecision,
+  hasState: boolean,
+  what: 'created Job' | 'joined the batch of Job',
+): Promise<ReconcileResult> {
+  const { ctx, mailSync, status, log, pairHash } = input;
+  const step = stepContext(mailSync, ctx.now());
+  const trigger = next.trigger ?? 'generation';
+  log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, what);
   const started = runStarted(status, step, { jobName, pairHash, trigger: next });
   const notes = [
     hasState ? 'delta pass' : undefined,
@@ -195,7 +229,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
   ].filter((n) => n !== undefined);
   await commitStatus(input, started, {
     flush: true,
-    eventMessage: `created Job ${jobName} for generation ${step.generation}${notes.length ? ` (${notes.join(', ')})` : ''}`,
+    eventMessage: `${what} ${jobName} for generation ${step.generation}${notes.length ? ` (${notes.join(', ')})` : ''}`,
   });
   return {};
 }

@@ -2,6 +2,7 @@
  * A run of this MailSync is going on: follow its worker pod's log and show
  * the Job's progress in status (Pending until the pod runs, then Running).
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL_PAIR } from '../api/mailsync.js';
 import type { MailSyncStatus } from '../api/status.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
@@ -24,6 +25,7 @@ export function followRun(input: StepInput, job: JobView): RunLog | undefined {
   const { ctx, status } = input;
   const pod = [...job.pods].reverse().find((p) => workerStarted(p) || workerMayRun(p));
   const sameRun = status.jobName === job.name && status.runGeneration === jobRunGeneration(job);
+  if (job.batch) return followBatch(input, job, pod?.metadata?.name ? pod : undefined);
   if (!pod) return ctx.streams.get(job.uid);
   return ctx.streams.track({
     jobUid: job.uid,
@@ -35,6 +37,44 @@ export function followRun(input: StepInput, job: JobView): RunLog | undefined {
       ? { logTail: status.logTail, progress: status.progress, summary: status.summary, position: status.logStream }
       : undefined,
   });
+}
+
+/**
+ * A batch pod's log is read once for all its accounts (batch-run-log.ts);
+ * each member resumes from what its own status shows of this run.
+ */
+function followBatch(input: StepInput, job: JobView, pod: V1Pod | undefined): RunLog | undefined {
+  const { ctx } = input;
+  const batch = job.batch!;
+  if (!pod) return ctx.streams.member(job.uid, batch.member.name);
+  const members = batch.members.map((m) => {
+    const ms = ctx.view.mailSync(job.namespace, m.name);
+    const status = ms && ms.metadata.uid === m.uid ? ctx.status.current(ms) : undefined;
+    const sameRun = status?.jobName === job.name && status.runGeneration === m.generation;
+    return {
+      id: m.name,
+      ...(sameRun
+        ? {
+            resume: {
+              logTail: status.logTail,
+              progress: status.progress,
+              summary: status.summary,
+              position: status.logStream,
+            },
+          }
+        : {}),
+    };
+  });
+  return ctx.streams
+    .trackBatch({
+      jobUid: job.uid,
+      namespace: job.namespace,
+      pod: pod.metadata!.name!,
+      ended: workerEnded(pod),
+      probe: !workerStarted(pod),
+      members,
+    })
+    .member(batch.member.name);
 }
 
 /**
@@ -75,7 +115,7 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
   const counted = countRunAttempts(input, job, status);
   let next = runProgressing(counted, step, {
     jobName: job.name,
-    pairHash: job.job.metadata?.labels?.[LABEL_PAIR] ?? input.pairHash,
+    pairHash: job.batch ? job.batch.member.pair : (job.job.metadata?.labels?.[LABEL_PAIR] ?? input.pairHash),
     runGeneration: jobRunGeneration(job) ?? status.runGeneration ?? step.generation,
     startTime: job.job.metadata?.creationTimestamp
       ? new Date(job.job.metadata.creationTimestamp).toISOString().replace(/\.\d{3}Z$/, 'Z')

@@ -17,10 +17,12 @@ import { autoLimitKey, type GroupCaps } from './decide.js';
 /** What this file reads of a MailMigration (the full type is the migration controller's). */
 export interface MigrationCapsView {
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
-  spec?: { concurrency?: Concurrency };
+  spec?: { concurrency?: Concurrency; accountsPerWorker?: number };
   status?: { concurrency?: { hosts?: { role: HostRole; host: string; limit: number }[] } };
   /** Kept in the cache instead of spec and status: the caps, with the auto limits by host. */
   caps?: GroupCaps;
+  /** spec.accountsPerWorker when above 1 (packed runs: src/controller/packing/). */
+  accountsPerWorker?: number;
 }
 
 export const mailMigrationsPath = (ns?: string) =>
@@ -30,15 +32,17 @@ export const mailMigrationsPath = (ns?: string) =>
 
 /** Only the caps are cached (thousands of inline accounts are not), with the limits concurrency: auto chose. */
 export function trimMigration(obj: MigrationCapsView): MigrationCapsView {
+  const perWorker = obj.spec?.accountsPerWorker;
+  const packed = typeof perWorker === 'number' && perWorker > 1 ? { accountsPerWorker: perWorker } : {};
   const concurrency = obj.spec?.concurrency;
-  if (!concurrency) return { metadata: obj.metadata };
+  if (!concurrency) return { metadata: obj.metadata, ...packed };
   const caps: GroupCaps = { ...concurrency };
   if (concurrency.auto) {
     const limits: Record<string, number> = {};
     for (const h of obj.status?.concurrency?.hosts ?? []) limits[autoLimitKey(h.role, h.host)] = h.limit;
     caps.autoLimits = limits;
   }
-  return { metadata: obj.metadata, caps };
+  return { metadata: obj.metadata, caps, ...packed };
 }
 
 export class MigrationCaps {
@@ -63,6 +67,12 @@ export class MigrationCaps {
   caps(group: string): GroupCaps | undefined {
     const slash = group.indexOf('/');
     return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.caps;
+  }
+
+  /** Accounts per worker pod of the migration "namespace/name" (1: a pod per account). */
+  accountsPerWorker(group: string): number {
+    const slash = group.indexOf('/');
+    return this.informers.get(group.slice(slash + 1), group.slice(0, slash))?.accountsPerWorker ?? 1;
   }
 
   /** Changes with every change of the cache (caps() may answer differently). */

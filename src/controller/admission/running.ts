@@ -13,6 +13,7 @@ import {
   type MailSync,
   objectKey,
 } from '../../api/mailsync.js';
+import { batchMembers, migrationOwnerUid } from '../batch-job.js';
 import { jobState } from '../outcome.js';
 import type { RunningSlot } from './admission.js';
 import { groupOf, hostKey } from './hosts.js';
@@ -49,6 +50,19 @@ export function runningSlots(
 ): RunningSlot[] {
   const slots = new Map<string, RunningSlot>();
   for (const job of jobs) {
+    // A batch Job (several MailSyncs in one pod): each member holds a slot while the Job runs.
+    const members = migrationOwnerUid(job) ? batchMembers(job) : [];
+    if (members.length > 0) {
+      if (jobState(job) !== 'active' || job.spec?.suspend || job.metadata?.deletionTimestamp) continue;
+      const namespace = job.metadata?.namespace ?? '';
+      for (const m of members) {
+        if (slots.has(m.uid)) continue;
+        const group = groupOf(job.metadata);
+        const key = `${namespace}/${m.name}`;
+        slots.set(m.uid, { uid: m.uid, key, group, sourceHost: m.sourceHost, destinationHost: m.destinationHost });
+      }
+      continue;
+    }
     const uid = ownerUid(job.metadata);
     if (!uid || slots.has(uid)) continue;
     if (jobState(job) !== 'active' || job.spec?.suspend || job.metadata?.deletionTimestamp) continue;

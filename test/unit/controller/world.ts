@@ -13,7 +13,9 @@ import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
 import { Admission } from '../../../src/controller/admission/admission.js';
 import type { Caps, GroupCaps } from '../../../src/controller/admission/decide.js';
+import { groupOf } from '../../../src/controller/admission/hosts.js';
 import { runningSlots } from '../../../src/controller/admission/running.js';
+import { BatchPacker } from '../../../src/controller/batch-packer.js';
 import { ClusterView, type ObjectCache } from '../../../src/controller/cluster-view.js';
 import { type ControllerContext, PairClaims } from '../../../src/controller/context.js';
 import { trimJob, trimPod } from '../../../src/controller/controller.js';
@@ -66,6 +68,8 @@ export class World {
       random?: number;
       /** The MailMigrations the controller's cache shows ("namespace/name" -> UID); absent: not listed. */
       migrations?: Record<string, string>;
+      /** spec.accountsPerWorker by migration ("namespace/name"); absent: 1. */
+      accountsPerWorker?: Record<string, number>;
     } = {},
   ) {
     this.kube = new FakeKube(objects);
@@ -98,6 +102,26 @@ export class World {
       secrets: new SecretKeys(this.kube),
       finalizerAdded: new Set(),
       enqueue: (key) => this.enqueued.push(key),
+      packer: new BatchPacker({
+        create: (namespace, job) => this.kube.create<V1Job>(`/apis/batch/v1/namespaces/${namespace}/jobs`, job),
+        worker: () => WORKER,
+        onCreated: (members, jobUid) => {
+          for (const m of members) {
+            this.ctx.admission.created(m.entry.mailSync.metadata.uid!, jobUid);
+            this.enqueued.push(m.key);
+          }
+        },
+        onFailed: (members) => {
+          for (const m of members) {
+            this.ctx.claims.release(m.entry.pairHash, m.key);
+            this.ctx.admission.release(m.entry.mailSync.metadata.uid!);
+            this.enqueued.push(m.key);
+          }
+        },
+        log,
+        windowMs: 1000,
+      }),
+      accountsPerWorker: (ms) => options.accountsPerWorker?.[groupOf(ms.metadata)] ?? 1,
       admission: new Admission(
         options.caps ?? {},
         {
