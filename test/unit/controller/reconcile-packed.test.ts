@@ -185,6 +185,6 @@ describe('packed runs: one log, one outcome per account', () => {
     const mark = w.mark();
     await w.reconcile('ann');
     expect(w.writes(mark)).toContain('patch jobs/acme-b-0123456789');
-    expect((w.job('acme-b-0123456789')?.spec as { suspend?: boolean }).suspend).toBe(true);
+    expect(w.job('acme-b-0123456789')?.spec?.suspend).toBe(true);
   });
 });
