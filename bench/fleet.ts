@@ -2,7 +2,7 @@
  * Fleet migration benchmark (`npm run bench:fleet`; not a test).
  *
  *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig MAILSYNC_IMAGE=mailsync-operator:dev \
- *     npm run bench:fleet -- [--accounts 1000] [--per-host 50] [--no-mbsync] [--no-delta]
+ *     npm run bench:fleet -- [--accounts 1000] [--per-host 50] [--accounts-per-worker 1] [--no-mbsync] [--no-delta]
  *   npm run bench:fleet -- --accounts 50 --baseline-only      # the GNU parallel + mbsync half, no cluster
  *   npm run bench:fleet -- --baseline-only --engine-in-process # and the engine alone, in this process
  *
@@ -67,6 +67,8 @@ const { values } = parseArgs({
   options: {
     accounts: { type: 'string', default: '1000' },
     'per-host': { type: 'string', default: '50' },
+    // spec.accountsPerWorker: accounts per worker pod (1: a pod per account).
+    'accounts-per-worker': { type: 'string', default: '1' },
     seed: { type: 'string', default: '7' },
     'no-mbsync': { type: 'boolean', default: false },
     'no-delta': { type: 'boolean', default: false },
@@ -78,6 +80,7 @@ const { values } = parseArgs({
 });
 const N = Number(values.accounts);
 const perHost = Number(values['per-host']);
+const perWorker = Number(values['accounts-per-worker']);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Deterministic 20-50 messages per account. */
@@ -326,6 +329,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
         template: { source: side, destination: side },
         accountsFrom: { secretRef: { name: 'accounts', key: 'accounts.csv' }, format: 'csv' },
         concurrency: { perSourceHost: perHost },
+        ...(perWorker > 1 ? { accountsPerWorker: perWorker } : {}),
       },
     });
     const stale: number[] = [];
@@ -373,7 +377,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       N,
     );
     results.push({
-      run: `MailMigration, ${N} accounts, perSourceHost ${perHost}`,
+      run: `MailMigration, ${N} accounts, perSourceHost ${perHost}, accountsPerWorker ${perWorker}`,
       succeeded: presync?.pass?.accounts.succeeded ?? 0,
       failed: presync?.pass?.accounts.failed ?? 0,
       'wall (s)': seconds(wall),

@@ -10,7 +10,7 @@ import type { MailSync } from '../../../src/api/mailsync.js';
 import { ANNOTATION_BATCH_MEMBERS, batchMembers, buildBatchJob } from '../../../src/controller/batch-job.js';
 import { configMapName, pairHash } from '../../../src/controller/pair-hash.js';
 import { logLine, mailSync, NS, progressLine, secret, summary, useFakeClock, WORKER, workerPod } from './fixtures.js';
-import { World } from './world.js';
+import { condition, World } from './world.js';
 
 beforeEach(useFakeClock);
 afterEach(() => vi.useRealTimers());
@@ -186,5 +186,21 @@ describe('packed runs: one log, one outcome per account', () => {
     await w.reconcile('ann');
     expect(w.writes(mark)).toContain('patch jobs/acme-b-0123456789');
     expect(w.job('acme-b-0123456789')?.spec?.suspend).toBe(true);
+
+    // The pod stops on TERM: bob's account says so in its summary, and bob's run is retried later.
+    await w.reconcile('bob');
+    w.kube.appendLog(
+      NS,
+      'acme-b-pod',
+      logLine('2026-01-01T00:00:05.000000000Z', {
+        account: 'bob',
+        event: 'summary',
+        summary: summary({ verdict: 'aborted', reason: 'Interrupted', exitCode: 31, message: 'stopped by SIGTERM' }),
+      }),
+    );
+    await w.settle(6000);
+    await w.reconcile('bob');
+    expect(w.status('bob')).toMatchObject({ phase: 'Failed', nextRetryAt: '2026-01-01T00:00:11Z' });
+    expect(condition(w.status('bob'), 'Ready')).toMatchObject({ reason: 'Interrupted', message: 'stopped by SIGTERM' });
   });
 });
