@@ -133,19 +133,35 @@ export class ClusterView {
 
   /** Jobs of the pair that count for exclusivity: those a MailSync controls (pair-wait.ts), in every watched namespace. */
   jobsOfPair(pairHash: string): JobView[] {
-    return this.#jobsByPair.get(pairHash).map((j) => this.#asMember(j, (m) => m.pair === pairHash));
+    return this.#jobsByPair
+      .get(pairHash)
+      .map((j) => this.#asMember(j, (m) => m.pair === pairHash))
+      .filter((v): v is JobView => v !== undefined);
   }
 
   /** The MailSync's own Jobs, and the batch Jobs that list it (each seen as its own). */
   jobsOfMailSync(uid: string): JobView[] {
-    return this.#jobsByMailSync.get(uid).map((j) => this.#asMember(j, (m) => m.uid === uid));
+    return this.#jobsByMailSync
+      .get(uid)
+      .map((j) => this.#asMember(j, (m) => m.uid === uid))
+      .filter((v): v is JobView => v !== undefined);
   }
 
-  #asMember(job: V1Job, which: (m: BatchMember) => boolean): JobView {
-    const view = this.view(job);
+  /**
+   * A Job as seen by the member `which` picks, if it is a batch; undefined for a
+   * batch whose member is not a MailSync of the Job's namespace controlled by
+   * the Job's own migration (a Job anyone may write must not hold another
+   * tenant's account pair, nor speak for its MailSync).
+   */
+  #asMember(job: V1Job, which: (m: BatchMember) => boolean): JobView | undefined {
     const members = membersOf(job);
+    if (members.length === 0) return this.view(job);
     const member = members.find(which);
-    return member ? memberView(view, members, member) : view;
+    if (!member) return undefined;
+    const ms = this.mailSyncs.get(member.name, job.metadata?.namespace ?? '');
+    const owner = ms?.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'MailMigration')?.uid;
+    if (ms?.metadata.uid !== member.uid || owner === undefined || owner !== migrationOwnerUid(job)) return undefined;
+    return memberView(this.view(job), members, member);
   }
 
   jobByUid(uid: string): V1Job | undefined {

@@ -4,7 +4,6 @@
  * carries namespace and name.
  */
 import { FINALIZER, type MailSync, splitKey } from '../api/mailsync.js';
-import { MIGRATION_KIND } from '../api/migration.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import type { ControllerContext, StepInput } from './context.js';
 import { jobNameForPair, pairHash } from './pair-hash.js';
@@ -30,18 +29,6 @@ async function ensureFinalizer(ctx: ControllerContext, mailSync: MailSync): Prom
   );
   ctx.finalizerAdded.add(uid);
   return updated;
-}
-
-/**
- * A batch Job lists this MailSync: it counts only when it is in the same
- * namespace and controlled by the MailSync's own migration (a Job anyone
- * could make must not run, or speak for, someone else's account).
- */
-function batchOfOurs(mailSync: MailSync, job: JobView): boolean {
-  const migration = mailSync.metadata.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND)?.uid;
-  return (
-    job.namespace === mailSync.metadata.namespace && migration !== undefined && job.batch?.migrationUid === migration
-  );
 }
 
 /** For a finished Job of another MailSync: has its owner recorded the outcome (or is it gone)? */
@@ -89,7 +76,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     mailSync,
     status: input.status,
     jobName: input.jobName,
-    ownJobs: ctx.view.jobsOfMailSync(uid).filter((j) => !j.batch || batchOfOurs(mailSync, j)),
+    ownJobs: ctx.view.jobsOfMailSync(uid),
     pairJobs: ctx.view.jobsOfPair(hash),
     ownerDone: (job) => ownerDone(ctx, job),
     batchPending: (jobName) => ctx.packer.pending(namespace, jobName),

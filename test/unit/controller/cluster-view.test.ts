@@ -127,3 +127,77 @@ describe.each([
     expect(names(view.podsOfJob(jobs.list()[0]!))).toEqual(['p1', 'p2']);
   });
 });
+
+describe('batch Jobs (packed runs)', () => {
+  const migrationRef = (uid: string) => ({
+    apiVersion: 'mailsync.io/v1alpha1',
+    kind: 'MailMigration',
+    name: 'acme',
+    uid,
+    controller: true,
+  });
+  const child = (name: string, namespace: string, migrationUid: string): MailSync =>
+    ({
+      apiVersion: 'mailsync.io/v1alpha1',
+      kind: 'MailSync',
+      metadata: { name, namespace, uid: `uid-${namespace}-${name}`, ownerReferences: [migrationRef(migrationUid)] },
+      spec: {},
+    }) as unknown as MailSync;
+  const batch = (namespace: string, migrationUid: string, members: { name: string; uid: string; pair: string }[]) =>
+    ({
+      metadata: {
+        name: `b-${namespace}`,
+        namespace,
+        uid: `uid-b-${namespace}`,
+        labels: { [LABEL_PAIR]: `b-${namespace}`, 'mailsync.io/batch': 'true' },
+        annotations: {
+          'mailsync.io/batch-members': JSON.stringify(
+            members.map((m) => ({ ...m, generation: 3, sourceHost: 'a', destinationHost: 'b' })),
+          ),
+        },
+        ownerReferences: [migrationRef(migrationUid)],
+      },
+      status: { active: 1 },
+    }) as V1Job;
+
+  it("is each member's own Job and holds each member's pair, seen as that member (its generation, its name)", () => {
+    const ann = child('ann', 'ns', 'mm-1');
+    const bob = child('bob', 'ns', 'mm-1');
+    const jobs = [
+      batch('ns', 'mm-1', [
+        { name: 'ann', uid: ann.metadata.uid!, pair: 'p-ann' },
+        { name: 'bob', uid: bob.metadata.uid!, pair: 'p-bob' },
+      ]),
+    ];
+    const view = new ClusterView(
+      new ArrayCache([ann, bob], true),
+      new ArrayCache(jobs, true),
+      new ArrayCache<V1Pod>([], true),
+    );
+    const [own] = view.jobsOfMailSync(bob.metadata.uid!);
+    expect(own).toMatchObject({ name: 'b-ns', ownerUid: bob.metadata.uid, ownerName: 'bob' });
+    expect(own?.batch?.member.name).toBe('bob');
+    expect(own?.job.metadata?.annotations?.['mailsync.io/run-generation']).toBe('3');
+    expect(view.jobsOfPair('p-ann').map((j) => j.ownerName)).toEqual(['ann']);
+  });
+
+  it("counts for nobody when it lists another namespace's MailSync, or one its migration does not control", () => {
+    const victim = child('ann', 'victim', 'mm-v');
+    const mine = child('bob', 'attacker', 'mm-other');
+    const jobs = [
+      // In the attacker's namespace, listing the victim's UID and pair.
+      batch('attacker', 'mm-a', [{ name: 'ann', uid: victim.metadata.uid!, pair: 'p-victim' }]),
+      // The attacker's own MailSync, but controlled by another migration than the Job's.
+      batch('attacker2', 'mm-a', [{ name: 'bob', uid: mine.metadata.uid!, pair: 'p-bob' }]),
+    ];
+    const view = new ClusterView(
+      new ArrayCache([victim, mine], true),
+      new ArrayCache(jobs, true),
+      new ArrayCache<V1Pod>([], true),
+    );
+    expect(view.jobsOfMailSync(victim.metadata.uid!)).toEqual([]);
+    expect(view.jobsOfPair('p-victim')).toEqual([]);
+    expect(view.jobsOfMailSync(mine.metadata.uid!)).toEqual([]);
+    expect(view.jobsOfPair('p-bob')).toEqual([]);
+  });
+});
