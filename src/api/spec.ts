@@ -418,7 +418,8 @@ export const Performance = Type.Object(
         minimum: 1,
         maximum: 16,
         default: 2,
-        description: 'Folders synced in parallel (one connection pair each).',
+        description:
+          'Folders synced in parallel (one connection pair each; an empty source folder waits for an open pair).',
       }),
     ),
     batchMessages: Type.Optional(

@@ -259,6 +259,22 @@ class Run {
     };
     const limit = pLimit(spec.performance.folderConcurrency);
     const pool: WorkerSlot[] = [control];
+    const waiting: ((slot: WorkerSlot) => void)[] = [];
+    const take = (job: FolderJob): WorkerSlot | Promise<WorkerSlot> => {
+      const free = pool.pop();
+      if (free) return free;
+      // An empty source folder is a SELECT on each side: it waits for an open pair rather than paying a
+      // login on each server (an imap process, an authentication), which for small mailboxes with
+      // several empty special folders was a third of the servers' work (docs/performance.md).
+      if (job.estimate === 0) return new Promise((resolve) => waiting.push(resolve));
+      return this.newSlot(false);
+    };
+    // Every slot taken is given back (finally below), so a waiting folder always gets one.
+    const giveBack = (slot: WorkerSlot) => {
+      const next = waiting.shift();
+      if (next) next(slot);
+      else pool.push(slot);
+    };
     await Promise.all(
       jobs.map((job, index) =>
         limit(async () => {
@@ -266,11 +282,12 @@ class Run {
             // An abort ends the wait; the check below then skips the folder.
             await abortable(sequence.mayStart(index)).catch(() => undefined);
             if (stop.stopped) return;
-            const slot = pool.pop() ?? this.newSlot(false);
+            const slot = await take(job);
             try {
-              await this.runFolder(context, slot, job, sequence, index);
+              // A stop may have come while it waited for a slot.
+              if (!stop.stopped) await this.runFolder(context, slot, job, sequence, index);
             } finally {
-              pool.push(slot);
+              giveBack(slot);
             }
           } finally {
             sequence.markEnded(index);
