@@ -19,23 +19,16 @@
 import type { V1Job, V1OwnerReference, V1VolumeProjection } from '@kubernetes/client-node';
 import { contentDigest } from '../api/content-digest.js';
 import { egressEnv } from '../api/egress-policy.js';
-import {
-  ANNOTATION_RUN_TRIGGER,
-  LABEL_MIGRATION,
-  LABEL_PAIR,
-  type MailSync,
-  WORKER_CONTAINER,
-} from '../api/mailsync.js';
+import { ANNOTATION_RUN_TRIGGER, LABEL_MIGRATION, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
 import { SECRET_REF_FIELDS } from '../api/secret-refs.js';
 import { KUBE_DEFAULTS } from '../api/spec-defaults.js';
 import { hostKey } from './admission/hosts.js';
 import {
-  mergeResources,
   podFailureRules,
   SPEC_KEY,
   STATE_KEY,
-  WORKER_UID,
   type WorkerOptions,
+  workerPodSpec,
   workerSpecJson,
 } from './job-builder.js';
 
@@ -198,50 +191,20 @@ export function buildBatchJob(input: BatchJobInput): V1Job {
       podFailurePolicy: { rules: podFailureRules() },
       template: {
         metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds,
-          ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
-          ...(worker.imagePullSecrets?.length
-            ? { imagePullSecrets: worker.imagePullSecrets.map((name) => ({ name })) }
-            : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: WORKER_UID,
-            runAsGroup: WORKER_UID,
-            fsGroup: WORKER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: WORKER_CONTAINER,
-              image: worker.image,
-              imagePullPolicy: worker.imagePullPolicy ?? 'IfNotPresent',
-              args: ['worker'],
-              env,
-              volumeMounts: [
-                { name: 'batch', mountPath: BATCH_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-              resources: mergeResources(spec.resources),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-            },
+        spec: workerPodSpec({
+          spec,
+          worker,
+          env,
+          volumeMounts: [
+            { name: 'batch', mountPath: BATCH_DIR, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
           ],
           volumes: [
             // 0440 + fsGroup: readable by the worker's group only (Secrets and specs alike).
             { name: 'batch', projected: { defaultMode: 0o440, sources: entries.flatMap(sources) } },
             { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
           ],
-        },
+        }),
       },
     },
   };

@@ -35,6 +35,7 @@ import { podJobUid } from './pods.js';
 import { reconcile } from './reconcile.js';
 import type { ResourceMaximums } from './resource-maximums.js';
 import { batchSettled } from './run-finish.js';
+import type { RunLog } from './run-log.js';
 import { StatusWriter } from './status-writer.js';
 import { SecretKeys } from './validate.js';
 
@@ -255,20 +256,7 @@ export class Controller {
     // The counters move while the run copies, not only when it ends.
     countCopied(this.metrics, runLog.copied);
     const snapshot = runLog.snapshot();
-    for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid)) {
-      this.ctx.status.update(ms, (s) => {
-        s.logTail = snapshot.logTail;
-        if (snapshot.progress) s.progress = snapshot.progress;
-        if (snapshot.summary) s.summary = snapshot.summary;
-        if (snapshot.logStream) s.logStream = snapshot.logStream;
-      });
-      // The end of the log (or the summary) may be what finalization waits for; the first lines of a run
-      // whose pod the API does not show running yet make it Running (run-track.ts). Both are phase
-      // changes a user waits to see: ahead of the other MailSyncs in the work queue.
-      const pod = runLog.pod;
-      const firstLines = this.ctx.status.phaseOf(ms) === 'Pending' && pod !== undefined && runLog.hasLinesOf(pod);
-      if (runLog.done || snapshot.summary || firstLines) this.queue.add(key, { urgent: true });
-    }
+    for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid)) this.#showLog(key, ms, runLog, snapshot);
     const jobNamespace = this.ctx.view.jobByUid(jobUid)?.metadata?.namespace ?? '';
     for (const [, ms] of this.#mailSyncsOf(this.ctx.mirrors, jobUid)) {
       // A waiter in another namespace is not shown this run's log.
@@ -294,24 +282,31 @@ export class Controller {
       // Only the MailSync the Job lists under this name (not a namesake made since).
       if (!runLog || !ms || ms.metadata.uid !== uids.get(id)) continue;
       countCopied(this.metrics, runLog.copied);
-      const snapshot = runLog.snapshot();
       // Its status shows this batch's run (the member may have moved on to a later run).
-      if (this.ctx.currentJob.get(objectKey(ms)) !== jobUid) continue;
-      this.ctx.status.update(ms, (s) => {
-        s.logTail = snapshot.logTail;
-        if (snapshot.progress) s.progress = snapshot.progress;
-        if (snapshot.summary) s.summary = snapshot.summary;
-        if (snapshot.logStream) s.logStream = snapshot.logStream;
-      });
-      const pod = runLog.pod;
-      const firstLines = this.ctx.status.phaseOf(ms) === 'Pending' && pod !== undefined && runLog.hasLinesOf(pod);
-      if (runLog.done || snapshot.summary || firstLines) this.queue.add(objectKey(ms), { urgent: true });
+      const key = objectKey(ms);
+      if (this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
     }
     // The pod's log is read to its end and every account has recorded its outcome: let the log go.
     const view = job
       ? this.ctx.view.jobsOfMailSync(batchMembers(job)[0]?.uid ?? '').find((j) => j.uid === jobUid)
       : undefined;
     if (batch.done && view?.batch && batchSettled(this.ctx, view)) this.ctx.streams.forget(jobUid);
+  }
+
+  /** A run's log in its MailSync's live status (coalesced by the status writer). */
+  #showLog(key: string, ms: MailSync, runLog: RunLog, snapshot: ReturnType<RunLog['snapshot']>): void {
+    this.ctx.status.update(ms, (s) => {
+      s.logTail = snapshot.logTail;
+      if (snapshot.progress) s.progress = snapshot.progress;
+      if (snapshot.summary) s.summary = snapshot.summary;
+      if (snapshot.logStream) s.logStream = snapshot.logStream;
+    });
+    // The end of the log (or the summary) may be what finalization waits for; the first lines of a run
+    // whose pod the API does not show running yet make it Running (run-track.ts). Both are phase
+    // changes a user waits to see: ahead of the other MailSyncs in the work queue.
+    const pod = runLog.pod;
+    const firstLines = this.ctx.status.phaseOf(ms) === 'Pending' && pod !== undefined && runLog.hasLinesOf(pod);
+    if (runLog.done || snapshot.summary || firstLines) this.queue.add(key, { urgent: true });
   }
 
   /** The cached MailSyncs whose "namespace/name" key maps to this Job UID. */

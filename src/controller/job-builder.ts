@@ -11,10 +11,13 @@
  */
 import type {
   V1ConfigMap,
+  V1EnvVar,
   V1Job,
   V1OwnerReference,
   V1PodFailurePolicyRule,
+  V1PodSpec,
   V1Volume,
+  V1VolumeMount,
   V1VolumeProjection,
 } from '@kubernetes/client-node';
 import { contentDigest, SPEC_DIGEST_ENV, STATE_DIGEST_ENV } from '../api/content-digest.js';
@@ -216,7 +219,7 @@ function exceeds(request: string, limit: string): boolean {
  * server refuses such a pod): as Kubernetes does for a limit given alone, the default request comes down to
  * a smaller limit the spec gives, and the default limit goes up to a larger request the spec gives.
  */
-export function mergeResources(spec: MailSync['spec']['resources']) {
+function mergeResources(spec: MailSync['spec']['resources']) {
   const givenRequests = quantities(spec?.requests);
   const givenLimits = quantities(spec?.limits);
   const requests: Record<string, string> = { ...DEFAULT_RESOURCES.requests, ...givenRequests };
@@ -256,6 +259,56 @@ export function buildConfigMap(input: {
       ownerReferences: [ownerReference(mailSync)],
     },
     data,
+  };
+}
+
+/**
+ * The worker pod of a run, a single account's (buildJob) or a batch's
+ * (batch-job.ts): no API token, read-only root, the image's non-root user,
+ * no privilege, the spec's grace period and resources.
+ */
+export function workerPodSpec(input: {
+  spec: MailSync['spec'];
+  worker: WorkerOptions;
+  env: V1EnvVar[];
+  volumeMounts: V1VolumeMount[];
+  volumes: V1Volume[];
+}): V1PodSpec {
+  const { spec, worker } = input;
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds,
+    ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+    ...(worker.imagePullSecrets?.length ? { imagePullSecrets: worker.imagePullSecrets.map((name) => ({ name })) } : {}),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: WORKER_UID,
+      runAsGroup: WORKER_UID,
+      fsGroup: WORKER_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        name: WORKER_CONTAINER,
+        image: worker.image,
+        imagePullPolicy: worker.imagePullPolicy ?? 'IfNotPresent',
+        args: ['worker'],
+        env: input.env,
+        volumeMounts: input.volumeMounts,
+        resources: mergeResources(spec.resources),
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+      },
+    ],
+    volumes: input.volumes,
   };
 }
 
@@ -322,43 +375,7 @@ export function buildJob(input: JobInput): V1Job {
       podFailurePolicy: { rules: podFailureRules() },
       template: {
         metadata: { labels, annotations: hostAnnotations(mailSync) },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          terminationGracePeriodSeconds: spec.gracePeriodSeconds ?? KUBE_DEFAULTS.gracePeriodSeconds,
-          ...(worker.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
-          ...(worker.imagePullSecrets?.length
-            ? { imagePullSecrets: worker.imagePullSecrets.map((name) => ({ name })) }
-            : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: WORKER_UID,
-            runAsGroup: WORKER_UID,
-            fsGroup: WORKER_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: WORKER_CONTAINER,
-              image: worker.image,
-              imagePullPolicy: worker.imagePullPolicy ?? 'IfNotPresent',
-              args: ['worker'],
-              env,
-              volumeMounts: mounts,
-              resources: mergeResources(spec.resources),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-            },
-          ],
-          volumes,
-        },
+        spec: workerPodSpec({ spec, worker, env, volumeMounts: mounts, volumes }),
       },
     },
   };
