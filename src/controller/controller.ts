@@ -282,9 +282,11 @@ export class Controller {
       // Only the MailSync the Job lists under this name (not a namesake made since).
       if (!runLog || !ms || ms.metadata.uid !== uids.get(id)) continue;
       countCopied(this.metrics, runLog.copied);
-      // Its status shows this batch's run (the member may have moved on to a later run).
+      // Its status shows this batch's run: a member that ended early may have joined a later batch while
+      // this pod goes on with the others, and the old lines must not reach its new run.
       const key = objectKey(ms);
-      if (this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
+      const showsThisRun = this.ctx.status.current(ms).jobName === job?.metadata?.name;
+      if (showsThisRun && this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
     }
     // The pod's log is read to its end and every account has recorded its outcome: let the log go.
     const view = job

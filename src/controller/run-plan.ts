@@ -142,7 +142,9 @@ export function planRun(input: PlanInput): Plan {
   // followed again (its pod may still be stopping): that would write it back as Running. In a batch, an
   // account whose summary is in has ended, whatever the other accounts do.
   const memberEnded = (j: JobView) => j.batch !== undefined && input.memberEnded?.(j) === true;
-  const busyOwn = ownJobs.filter((j) => jobBusy(j) && !recordedRun(j, status) && !memberEnded(j));
+  // A batch still running with other accounts is not this MailSync's any more once it has a later run.
+  const laterRun = (j: JobView) => j.batch !== undefined && runInProgress(status) && !sameRun(j, status);
+  const busyOwn = ownJobs.filter((j) => jobBusy(j) && !recordedRun(j, status) && !memberEnded(j) && !laterRun(j));
   if (busyOwn.length > 0) {
     const job = busyOwn[busyOwn.length - 1]!;
     // A batch is not deleted for one member's start deadline (its kubelet may be slow for all of them).

@@ -221,6 +221,9 @@ async function recordStarted(
   const step = stepContext(mailSync, ctx.now());
   const trigger = next.trigger ?? 'generation';
   log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, what);
+  // The status shows this run from now on: the log of an earlier run (a batch pod still going on with
+  // other accounts) no longer updates it.
+  ctx.currentJob.delete(input.key);
   const started = runStarted(status, step, { jobName, pairHash, trigger: next });
   const notes = [
     hasState ? 'delta pass' : undefined,

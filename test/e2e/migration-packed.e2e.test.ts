@@ -26,8 +26,14 @@ import {
   listPods,
   waitFor,
 } from './helpers/kube.js';
-import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
-import { childrenOf, createMigration, installMigrationCrd, migrationTemplate } from './helpers/migration.js';
+import { mailboxes, seedMailbox } from './helpers/mail.js';
+import {
+  childrenOf,
+  createMigration,
+  fileAccounts,
+  installMigrationCrd,
+  migrationTemplate,
+} from './helpers/migration.js';
 
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/migration-packed.e2e.test.ts: ${skip}`);
@@ -40,24 +46,9 @@ describe.skipIf(skip)(
     let ns: string;
     let pair: DovecotPair;
     let controller: ControllerProcess;
-    const secrets: string[] = [];
-    const passwords = new Map<string, { a: string; b: string }>();
+    /** Every password used: none may appear in any status, event, log or report. */
+    const { secrets, user, line } = fileAccounts(() => pair);
     const seen: string[] = [];
-
-    async function user(name: string, messages: number): Promise<number> {
-      const pw = {
-        a: `src-${name}-${Math.random().toString(36).slice(2)}`,
-        b: `dst-${name}-${Math.random().toString(36).slice(2)}`,
-      };
-      secrets.push(pw.a, pw.b);
-      passwords.set(name, pw);
-      await addUserOnBoth(pair, name, pw);
-      return messages > 0 ? seedMailbox(pair.a, name, messages) : 0;
-    }
-    const line = (name: string) => {
-      const pw = passwords.get(name)!;
-      return `;${name};${pw.a};;${name};${pw.b};`;
-    };
     const waitMigration = (name: string, what: string, test: (mm: MailMigration) => boolean, timeoutMs = 300_000) =>
       waitMigrationState(client, ns, name, what, test, { timeoutMs, seen: (mm) => seen.push(JSON.stringify(mm)) });
     const batchJobs = async () => (await listJobs(client, ns)).filter((j: V1Job) => batchMembers(j).length > 0);
@@ -83,7 +74,7 @@ describe.skipIf(skip)(
     it('six accounts, three per pod: two batch Jobs, every child Succeeded with its own summary, mailboxes exact', async () => {
       const totals = new Map<string, number>();
       for (const [i, name] of USERS.entries()) totals.set(name, await user(name, 5 + i));
-      await createSecret(client, ns, 'accounts', { 'file.txt': `${USERS.map(line).join('\n')}\n` });
+      await createSecret(client, ns, 'accounts', { 'file.txt': `${USERS.map((n) => line(n)).join('\n')}\n` });
       await createMigration(client, ns, 'packed', {
         template: migrationTemplate(pair),
         accountsFrom: { secretRef: { name: 'accounts', key: 'file.txt' }, format: 'imapsync' },
@@ -140,7 +131,7 @@ describe.skipIf(skip)(
     it('deleting the migration stops its batch pods with TERM; children gone; nothing half-written', async () => {
       const names = ['sa', 'sb', 'sc', 'sd'];
       for (const name of names) await user(name, 40);
-      await createSecret(client, ns, 'slow', { 'file.txt': `${names.map(line).join('\n')}\n` });
+      await createSecret(client, ns, 'slow', { 'file.txt': `${names.map((n) => line(n)).join('\n')}\n` });
       await createMigration(client, ns, 'slow', {
         template: {
           ...migrationTemplate(pair),

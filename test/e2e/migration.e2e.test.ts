@@ -25,8 +25,15 @@ import {
   listPods,
   waitFor,
 } from './helpers/kube.js';
-import { addUserOnBoth, mailboxes, seedMailbox } from './helpers/mail.js';
-import { childrenOf, createMigration, installMigrationCrd, migrationTemplate, secretsOf } from './helpers/migration.js';
+import { mailboxes, seedMailbox } from './helpers/mail.js';
+import {
+  childrenOf,
+  createMigration,
+  fileAccounts,
+  installMigrationCrd,
+  migrationTemplate,
+  secretsOf,
+} from './helpers/migration.js';
 
 const skip = imageSkipReason();
 if (skip) console.warn(`SKIPPED test/e2e/migration.e2e.test.ts: ${skip}`);
@@ -40,26 +47,8 @@ describe.skipIf(skip)(
     let pair: DovecotPair;
     let controller: ControllerProcess;
     /** Every password used: none may appear in any status, event, log or report. */
-    const secrets: string[] = [];
-    const passwords = new Map<string, { a: string; b: string }>();
+    const { secrets, user, line } = fileAccounts(() => pair);
     const seen: string[] = [];
-
-    async function user(name: string, messages: number): Promise<number> {
-      const pw = {
-        a: `src-${name}-${Math.random().toString(36).slice(2)}`,
-        b: `dst-${name}-${Math.random().toString(36).slice(2)}`,
-      };
-      secrets.push(pw.a, pw.b);
-      passwords.set(name, pw);
-      await addUserOnBoth(pair, name, pw);
-      return messages > 0 ? seedMailbox(pair.a, name, messages) : 0;
-    }
-
-    /** imapsync's file.txt: host1;user1;password1;host2;user2;password2;[options] (hosts from the template). */
-    const line = (name: string, options = '') => {
-      const pw = passwords.get(name)!;
-      return `;${name};${pw.a};;${name};${pw.b};${options}`;
-    };
 
     const template = () => migrationTemplate(pair);
 

@@ -8,6 +8,7 @@ import { paths } from '../../../src/controller/migration/paths.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../../src/kube/kube-client.js';
 import type { DovecotPair } from '../../harness/dovecot.js';
 import { waitFor } from './kube.js';
+import { addUserOnBoth, seedMailbox } from './mail.js';
 
 /** Create or update the MailMigration CRD from the generator and wait until it is served. */
 export async function installMigrationCrd(client: KubeClient): Promise<void> {
@@ -79,4 +80,32 @@ export function migrationTemplate(pair: DovecotPair) {
     caSecretRef: { name: 'ca', key: 'ca.crt' },
   });
   return { source: side(pair.a.implicitTlsPort), destination: side(pair.b.implicitTlsPort) };
+}
+
+/**
+ * Accounts of an imapsync file.txt for a test: each user made on both servers
+ * with random passwords (kept in `secrets`: none may show anywhere), its
+ * mailbox seeded, and its line `;user;pw1;;user;pw2;[options]` (hosts from the
+ * template). `pair` is read when a user is made (tests start it in beforeAll).
+ */
+export function fileAccounts(pair: () => DovecotPair) {
+  const secrets: string[] = [];
+  const passwords = new Map<string, { a: string; b: string }>();
+  return {
+    secrets,
+    async user(name: string, messages: number): Promise<number> {
+      const pw = {
+        a: `src-${name}-${Math.random().toString(36).slice(2)}`,
+        b: `dst-${name}-${Math.random().toString(36).slice(2)}`,
+      };
+      secrets.push(pw.a, pw.b);
+      passwords.set(name, pw);
+      await addUserOnBoth(pair(), name, pw);
+      return messages > 0 ? seedMailbox(pair().a, name, messages) : 0;
+    },
+    line(name: string, options = ''): string {
+      const pw = passwords.get(name)!;
+      return `;${name};${pw.a};;${name};${pw.b};${options}`;
+    },
+  };
 }

@@ -174,6 +174,22 @@ describe('packed runs: one log, one outcome per account', () => {
     expect(jobs(w)).toHaveLength(1);
   });
 
+  it('a member already in a later run does not go back to its earlier batch, which runs on with the others', async () => {
+    const { objects } = runningBatch();
+    const w = packedWorld(objects);
+    // ann's account ended in the batch, and ann joined a newer batch (its Job not made here: a lost run).
+    w.kube.modify('mailsyncs', NS, 'ann', (o) => {
+      (o as MailSync).status = {
+        ...(o as MailSync).status,
+        jobName: 'acme-b-newer',
+        startTime: '2026-01-01T00:01:00Z',
+      };
+    });
+    await w.reconcile('ann');
+    expect(w.status('ann').jobName).toBe('acme-b-newer');
+    expect(w.status('ann').phase).not.toBe('Running');
+  });
+
   it('deleting one member suspends the batch Job: the Job controller stops its pod (TERM), for every member', async () => {
     const { objects } = runningBatch();
     const w = packedWorld(objects);
