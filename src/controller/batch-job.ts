@@ -82,11 +82,6 @@ export function batchMembers(job: V1Job): BatchMember[] {
   }
 }
 
-/** The UID of the MailMigration controlling a Job, if one does. */
-export function migrationOwnerUid(job: V1Job): string | undefined {
-  return job.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'MailMigration')?.uid;
-}
-
 /** A member's place in a new batch: its MailSync and what its ConfigMap holds now. */
 export interface BatchEntry {
   mailSync: MailSync;

@@ -154,7 +154,9 @@ export class BatchPacker {
             1000,
           );
           this.deps.log.warn({ namespace: batch.namespace, job: batch.name }, message);
-          this.#failed.set(id, { message, until: Date.now() + 600_000 });
+          const now = Date.now();
+          for (const [key, failed] of this.#failed) if (failed.until <= now) this.#failed.delete(key);
+          this.#failed.set(id, { message, until: now + 600_000 });
           this.deps.onFailed(members, message);
         },
       )

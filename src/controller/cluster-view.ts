@@ -9,8 +9,9 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_RUN_GENERATION, LABEL_MAILSYNC_UID, LABEL_PAIR, type MailSync } from '../api/mailsync.js';
 import type { InformerSet, KubeObject } from '../kube/informers.js';
-import { type BatchMember, batchMembers, migrationOwnerUid } from './batch-job.js';
+import { type BatchMember, batchMembers } from './batch-job.js';
 import { DeletedPods } from './deleted-pods.js';
+import { migrationOwner } from './migration-owner.js';
 import { controlledByMailSync } from './pair-wait.js';
 import { olderFirst, podJobUid } from './pods.js';
 import { type JobView, viewJob } from './run-plan.js';
@@ -69,12 +70,12 @@ export function memberView(view: JobView, members: BatchMember[], member: BatchM
     job,
     ownerUid: member.uid,
     ownerName: member.name,
-    batch: { member, members, migrationUid: migrationOwnerUid(view.job) ?? '' },
+    batch: { member, members, migrationUid: migrationOwner(view.job)?.uid ?? '' },
   };
 }
 
 /** Members count only in a Job a MailMigration controls (a hand-made Job with the annotation holds nothing). */
-const membersOf = (job: V1Job): BatchMember[] => (migrationOwnerUid(job) ? batchMembers(job) : []);
+const membersOf = (job: V1Job): BatchMember[] => (migrationOwner(job) ? batchMembers(job) : []);
 
 const labelOf = (obj: KubeObject & { metadata?: { labels?: Record<string, string> } }, label: string) =>
   obj.metadata?.labels?.[label];
@@ -159,8 +160,8 @@ export class ClusterView {
     const member = members.find(which);
     if (!member) return undefined;
     const ms = this.mailSyncs.get(member.name, job.metadata?.namespace ?? '');
-    const owner = ms?.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'MailMigration')?.uid;
-    if (ms?.metadata.uid !== member.uid || owner === undefined || owner !== migrationOwnerUid(job)) return undefined;
+    const owner = ms && migrationOwner(ms)?.uid;
+    if (ms?.metadata.uid !== member.uid || owner === undefined || owner !== migrationOwner(job)?.uid) return undefined;
     return memberView(this.view(job), members, member);
   }
 

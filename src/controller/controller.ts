@@ -275,7 +275,8 @@ export class Controller {
   #onBatchLogUpdate(jobUid: string, batch: BatchRunLog): void {
     const job = this.ctx.view.jobByUid(jobUid);
     const namespace = job?.metadata?.namespace ?? '';
-    const uids = new Map((job ? batchMembers(job) : []).map((m) => [m.name, m.uid]));
+    const members = job ? batchMembers(job) : [];
+    const uids = new Map(members.map((m) => [m.name, m.uid]));
     for (const id of batch.takeChanged()) {
       const runLog = batch.member(id);
       const ms = this.mailSyncs.get(id, namespace);
@@ -289,10 +290,8 @@ export class Controller {
       if (showsThisRun && this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
     }
     // The pod's log is read to its end and every account has recorded its outcome: let the log go.
-    const view = job
-      ? this.ctx.view.jobsOfMailSync(batchMembers(job)[0]?.uid ?? '').find((j) => j.uid === jobUid)
-      : undefined;
-    if (batch.done && view?.batch && batchSettled(this.ctx, view)) this.ctx.streams.forget(jobUid);
+    const batchJob = { uid: jobUid, namespace, name: job?.metadata?.name ?? '', members };
+    if (batch.done && job && batchSettled(this.ctx, batchJob)) this.ctx.streams.forget(jobUid);
   }
 
   /** A run's log in its MailSync's live status (coalesced by the status writer). */

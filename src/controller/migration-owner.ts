@@ -5,8 +5,16 @@
  * no caps either, so starting would let every queued account of a big
  * migration start at once, against the servers, just to be aborted. Pure.
  */
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import type { MailSync } from '../api/mailsync.js';
 import { MIGRATION_KIND } from '../api/migration.js';
+
+/** The MailMigration controlling an object (a child MailSync, its Secret, a batch Job), if one does. */
+export function migrationOwner(obj: {
+  metadata?: { ownerReferences?: V1OwnerReference[] };
+}): V1OwnerReference | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND);
+}
 
 export interface MigrationLookup {
   /** The migrations were listed (false: unknown, e.g. no right to read them; then nothing is gone). */
@@ -16,7 +24,7 @@ export interface MigrationLookup {
 }
 
 export function ownerMigrationGone(mailSync: MailSync, migrations: MigrationLookup): boolean {
-  const owner = mailSync.metadata.ownerReferences?.find((o) => o.controller && o.kind === MIGRATION_KIND);
+  const owner = migrationOwner(mailSync);
   if (!owner || !migrations.listed) return false;
   return migrations.uidOf(mailSync.metadata.namespace ?? '', owner.name) !== owner.uid;
 }

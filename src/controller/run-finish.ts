@@ -9,7 +9,7 @@ import type { MailSyncStatus } from '../api/status.js';
 import { isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
-import { batchMembers } from './batch-job.js';
+import { type BatchMember, batchMembers } from './batch-job.js';
 import type { ControllerContext, StepInput } from './context.js';
 import { countCopied } from './copy-counter.js';
 import { saveDeltaState } from './delta-state.js';
@@ -103,7 +103,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   recordMetrics(input, outcome, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
   // A batch's log is read on for its other accounts until all have ended and recorded it.
-  if (!job.batch || batchSettled(ctx, job)) ctx.streams.forget(job.uid);
+  if (!job.batch || batchSettled(ctx, { ...job, members: job.batch.members })) ctx.streams.forget(job.uid);
   // MailSyncs waiting for this account pair may go now.
   for (const [waiter, uid] of ctx.mirrors) if (uid === job.uid) ctx.enqueue(waiter);
   // A newer generation may be waiting for its run.
@@ -114,9 +114,12 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
  * Every member of a batch has recorded its outcome (or is gone), and the
  * batch pod's log was read to its end: nobody needs the batch's log any more.
  */
-export function batchSettled(ctx: ControllerContext, job: JobView): boolean {
+export function batchSettled(
+  ctx: ControllerContext,
+  job: { uid: string; namespace: string; name: string; members: readonly BatchMember[] },
+): boolean {
   if (ctx.streams.getBatch(job.uid)?.done === false) return false;
-  return (job.batch?.members ?? []).every((m) => {
+  return job.members.every((m) => {
     const ms = ctx.view.mailSync(job.namespace, m.name);
     if (!ms || ms.metadata.uid !== m.uid) return true;
     const status = ctx.status.current(ms);

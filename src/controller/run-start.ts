@@ -5,7 +5,6 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { ANNOTATION_STATE_DIGEST } from '../api/content-digest.js';
-import { MIGRATION_KIND } from '../api/migration.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
@@ -13,6 +12,7 @@ import { groupOf, hostKey } from './admission/hosts.js';
 import type { StepInput } from './context.js';
 import { readConfigMap } from './delta-state.js';
 import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from './job-builder.js';
+import { migrationOwner } from './migration-owner.js';
 import { configMapName } from './pair-hash.js';
 import { paths } from './paths.js';
 import type { JobView } from './run-plan.js';
@@ -153,7 +153,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
       log.warn(message);
     }
     hasState = prepared.contentDigest !== undefined;
-    const migration = mailSync.metadata.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND);
+    const migration = migrationOwner(mailSync);
     const perWorker = ctx.accountsPerWorker(mailSync);
     if (perWorker > 1 && migration) {
       // Packed: the run goes into a batch with other accounts of the migration; its Job comes soon.

@@ -47,7 +47,9 @@ function followBatch(input: StepInput, job: JobView, pod: V1Pod | undefined): Ru
   const { ctx } = input;
   const batch = job.batch!;
   if (!pod) return ctx.streams.member(job.uid, batch.member.name);
-  const members = batch.members.map((m) => {
+  // The member list (with each one's resume point) is only read when the batch's log is first followed.
+  const known = ctx.streams.getBatch(job.uid) !== undefined;
+  const members = (known ? [] : batch.members).map((m) => {
     const ms = ctx.view.mailSync(job.namespace, m.name);
     const status = ms && ms.metadata.uid === m.uid ? ctx.status.current(ms) : undefined;
     const sameRun = status?.jobName === job.name && status.runGeneration === m.generation;

@@ -13,7 +13,8 @@ import {
   type MailSync,
   objectKey,
 } from '../../api/mailsync.js';
-import { batchMembers, migrationOwnerUid } from '../batch-job.js';
+import { batchMembers } from '../batch-job.js';
+import { migrationOwner } from '../migration-owner.js';
 import { jobState } from '../outcome.js';
 import type { RunningSlot } from './admission.js';
 import { groupOf, hostKey } from './hosts.js';
@@ -51,7 +52,7 @@ export function runningSlots(
   const slots = new Map<string, RunningSlot>();
   for (const job of jobs) {
     // A batch Job (several MailSyncs in one pod): each member holds a slot while the Job runs.
-    const members = migrationOwnerUid(job) ? batchMembers(job) : [];
+    const members = migrationOwner(job) ? batchMembers(job) : [];
     if (members.length > 0) {
       if (jobState(job) !== 'active' || job.spec?.suspend || job.metadata?.deletionTimestamp) continue;
       const namespace = job.metadata?.namespace ?? '';

@@ -18,6 +18,7 @@ import {
 import type { DesiredAccount } from '../../api/migration-accounts.js';
 import type { MailMigration } from '../../api/migration-object.js';
 import type { MailSyncSpec } from '../../api/spec.js';
+import { migrationOwner } from '../migration-owner.js';
 
 export function migrationOwnerReference(mm: MailMigration): V1OwnerReference {
   return {
@@ -32,7 +33,7 @@ export function migrationOwnerReference(mm: MailMigration): V1OwnerReference {
 
 /** The migration that controls an object (its controller ownerReference), by UID. */
 export function controllerUid(obj: { metadata?: { ownerReferences?: V1OwnerReference[] } }): string | undefined {
-  return obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === MIGRATION_KIND)?.uid;
+  return migrationOwner(obj)?.uid;
 }
 
 /** JSON with sorted keys: the same value always hashes the same. */
