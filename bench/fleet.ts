@@ -269,6 +269,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     // NODE_OPTIONS as the chart sets it for the controller.
     env: {
       MAILSYNC_REQUEST_STATS_SECONDS: '5',
+      MAILSYNC_LOG_LEVEL: process.env.BENCH_CONTROLLER_LOG_LEVEL ?? 'info',
       NODE_OPTIONS: `--max-semi-space-size=4 ${values['controller-node-options']}`.trim(),
     },
   });

@@ -48,6 +48,9 @@ interface OpenBatch {
   timer?: NodeJS.Timeout;
 }
 
+/** How long members of a just-created batch Job wait for the Job cache to show it before asking the API. */
+const CACHE_WAIT_MS = 30_000;
+
 /** Batch names: the migration's name, cut to leave room, and a random suffix (a batch is not reconciled by name). */
 export function batchJobName(migration: string): string {
   const suffix = randomBytes(5).toString('hex');
@@ -59,6 +62,12 @@ export class BatchPacker {
   readonly #open = new Map<string, OpenBatch>();
   /** Batches whose Job is being created: "namespace/name". */
   readonly #creating = new Set<string>();
+  /**
+   * Batches whose Job was created but not yet seen in the Job cache ("namespace/name" -> until when):
+   * still `pending`, so that their members wait for the cache instead of asking the API whether
+   * their run's Job is lost (one GET per member).
+   */
+  readonly #created = new Map<string, number>();
   /** Why a batch's Job could not be created, kept a while for its members' status ("namespace/name"). */
   readonly #failed = new Map<string, { message: string; until: number }>();
 
@@ -86,10 +95,21 @@ export class BatchPacker {
   }
 
   /** The Job of this name is still to come from this packer (open, or being created). */
-  pending(namespace: string, jobName: string): boolean {
-    if (this.#creating.has(`${namespace}/${jobName}`)) return true;
+  pending(namespace: string, jobName: string, now = Date.now()): boolean {
+    const id = `${namespace}/${jobName}`;
+    if (this.#creating.has(id)) return true;
+    const until = this.#created.get(id);
+    if (until !== undefined) {
+      if (until > now) return true;
+      this.#created.delete(id);
+    }
     for (const batch of this.#open.values()) if (batch.namespace === namespace && batch.name === jobName) return true;
     return false;
+  }
+
+  /** The Job cache shows this Job (or its deletion): its members go by the cache from now on. */
+  seen(namespace: string, jobName: string): void {
+    this.#created.delete(`${namespace}/${jobName}`);
   }
 
   /** Why this batch's Job could not be created, if that is what happened (recently). */
@@ -121,6 +141,7 @@ export class BatchPacker {
   stop(): void {
     for (const batch of this.#open.values()) clearTimeout(batch.timer);
     this.#open.clear();
+    this.#created.clear();
   }
 
   #flush(groupKey: string, batch: OpenBatch): void {
@@ -146,6 +167,9 @@ export class BatchPacker {
             { namespace: batch.namespace, job: batch.name, accounts: members.length },
             'created batch Job',
           );
+          const now = Date.now();
+          for (const [key, until] of this.#created) if (until <= now) this.#created.delete(key);
+          this.#created.set(id, now + CACHE_WAIT_MS);
           this.deps.onCreated(members, created.metadata?.uid);
         },
         (error: unknown) => {

@@ -12,6 +12,7 @@ import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Admission } from './admission/admission.js';
 import type { BatchPacker } from './batch-packer.js';
 import type { ClusterView } from './cluster-view.js';
+import type { CheckedConfigMaps } from './delta-state.js';
 import type { WorkerOptions } from './job-builder.js';
 import type { LogStreamManager } from './log-stream-manager.js';
 import type { MailSyncEvents } from './mailsync-events.js';
@@ -48,6 +49,8 @@ export interface ControllerContext {
   maxWorkerResources?: ResourceMaximums;
   /** Key names of referenced Secrets (validation before a run). */
   secrets: SecretKeys;
+  /** Each MailSync's ConfigMap version as last checked or written here (delta-state.ts). */
+  checkedConfigMaps: CheckedConfigMaps;
   /** UIDs whose finalizer this process has added (the cache may not show it yet). */
   finalizerAdded: Set<string>;
   /** Queue a MailSync key for reconcile (e.g. waiters once the pair is free). */

@@ -36,6 +36,7 @@ import { reconcile } from './reconcile.js';
 import type { ResourceMaximums } from './resource-maximums.js';
 import { batchSettled } from './run-finish.js';
 import type { RunLog } from './run-log.js';
+import { runInProgress } from './run-plan.js';
 import { StatusWriter } from './status-writer.js';
 import { SecretKeys } from './validate.js';
 
@@ -156,6 +157,7 @@ export class Controller {
       secrets: new SecretKeys(client, undefined, options.secretSelector),
       ...(options.maxWorkerResources ? { maxWorkerResources: options.maxWorkerResources } : {}),
       finalizerAdded: new Set(),
+      checkedConfigMaps: new Map(),
       enqueue: (key) => this.queue.add(key),
       packer: new BatchPacker({
         create: (namespace, job) => client.create<V1Job>(paths.jobs(namespace), job),
@@ -184,12 +186,17 @@ export class Controller {
     this.mailSyncs.onChange((ms, type) => {
       const key = objectKey(ms);
       if (ms.metadata?.uid) {
-        if (type === 'delete') this.#uidToKey.delete(ms.metadata.uid);
-        else this.#uidToKey.set(ms.metadata.uid, key);
+        if (type === 'delete') {
+          this.#uidToKey.delete(ms.metadata.uid);
+          this.ctx.checkedConfigMaps.delete(ms.metadata.uid);
+        } else this.#uidToKey.set(ms.metadata.uid, key);
       }
       this.queue.add(key);
     });
     this.jobs.onChange((job) => {
+      if (job.metadata?.labels?.[LABEL_BATCH] !== undefined) {
+        this.ctx.packer.seen(job.metadata.namespace ?? '', job.metadata.name ?? '');
+      }
       this.#enqueueFor(job.metadata?.labels, job.metadata?.uid, job.metadata?.ownerReferences);
       this.ctx.admission.poke();
     });
@@ -286,7 +293,9 @@ export class Controller {
       // Its status shows this batch's run: a member that ended early may have joined a later batch while
       // this pod goes on with the others, and the old lines must not reach its new run.
       const key = objectKey(ms);
-      const showsThisRun = this.ctx.status.current(ms).jobName === job?.metadata?.name;
+      // Once its outcome is recorded, nothing more is shown (the pod's end would only move logStream).
+      const current = this.ctx.status.current(ms);
+      const showsThisRun = current.jobName === job?.metadata?.name && runInProgress(current);
       if (showsThisRun && this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
     }
     // The pod's log is read to its end and every account has recorded its outcome: let the log go.

@@ -136,7 +136,13 @@ export async function abortRun(input: StepInput, keep: boolean): Promise<Reconci
   if (wasRunning && keep) {
     recordAborted();
     if (runLog?.fullSummary?.state) {
-      const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, runLog.fullSummary.state);
+      const saved = await saveDeltaState(
+        ctx.client,
+        mailSync,
+        input.pairHash,
+        runLog.fullSummary.state,
+        ctx.checkedConfigMaps,
+      );
       if (!saved.saved) log.warn(saved.why);
     }
   }

@@ -88,7 +88,7 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   const outcome = computeOutcome({ job: job.job, pod, summary: live.summary, progress: live.progress });
   const fullSummary = runLog?.fullSummary;
   if (fullSummary?.state) {
-    const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state);
+    const saved = await saveDeltaState(ctx.client, mailSync, input.pairHash, fullSummary.state, ctx.checkedConfigMaps);
     if (!saved.saved) log.warn(saved.why);
   }
   // Counted before the status says the run ended: whoever reads both sees the counters complete.

@@ -3,14 +3,14 @@
  * Secrets), write the spec into the MailSync's ConfigMap (keeping the delta
  * state of the last run), and create the Job.
  */
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { ANNOTATION_STATE_DIGEST } from '../api/content-digest.js';
 import { isAlreadyExists, isInvalid, isNotFound } from '../kube/kube-client.js';
 import type { ReconcileResult } from '../kube/workqueue.js';
 import { describeHold } from './admission/decide.js';
 import { groupOf, hostKey } from './admission/hosts.js';
 import type { StepInput } from './context.js';
-import { readConfigMap } from './delta-state.js';
+import { noteChecked, readConfigMap } from './delta-state.js';
 import { buildConfigMap, buildJob, SPEC_KEY, STATE_KEY, workerSpecJson } from './job-builder.js';
 import { migrationOwner } from './migration-owner.js';
 import { configMapName } from './pair-hash.js';
@@ -63,10 +63,11 @@ async function writeConfigMap(input: StepInput): Promise<PreparedConfigMap> {
   let existing = input.status.runGeneration !== undefined ? await readConfigMap(ctx.client, mailSync) : undefined;
   if (!existing) {
     try {
-      await ctx.client.create(
+      const created = await ctx.client.create<V1ConfigMap>(
         paths.configMaps(namespace),
         buildConfigMap({ mailSync, pairHash, configMapName: cmName }),
       );
+      noteChecked(ctx.checkedConfigMaps, mailSync, created);
       return { ok: true };
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
@@ -88,8 +89,9 @@ async function writeConfigMap(input: StepInput): Promise<PreparedConfigMap> {
   if (patch.data) {
     // On the very object checked: one replaced meanwhile fails with 409 (the reconcile is retried).
     patch.metadata = { ...patch.metadata, resourceVersion: existing!.metadata!.resourceVersion };
-    await ctx.client.mergePatch(paths.configMap(namespace, cmName), patch);
+    existing = await ctx.client.mergePatch<V1ConfigMap>(paths.configMap(namespace, cmName), patch);
   }
+  noteChecked(ctx.checkedConfigMaps, mailSync, existing);
   if (check.state === 'dropped') return { ok: true, dropped: check.why };
   return check.state === 'intact' ? { ok: true, contentDigest: check.digest } : { ok: true };
 }

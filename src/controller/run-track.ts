@@ -130,8 +130,10 @@ export async function trackRun(input: StepInput, job: JobView, aborting?: string
     aborting,
   });
   if (runLog) next = { ...next, ...runLog.snapshot() };
-  // A new pod took over: written at once, so that a restarted controller does not count it again.
-  await commitStatus(input, next, { flush: counted.workerPod !== status.workerPod });
+  // A new pod took over from an earlier one: written at once, so that a restarted controller does not
+  // count it again. The run's first pod needs no hurry (counted again, it is still the first).
+  const replaced = (counted.attempts ?? 0) > 1 && counted.workerPod !== status.workerPod;
+  await commitStatus(input, next, { flush: replaced });
   // The start deadline may pass without any event: look again then.
   const wake = aborting ? undefined : startDeadlineWake(job, deadline, ctx.now());
   return wake === undefined ? {} : { requeueAfter: wake };

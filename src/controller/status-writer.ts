@@ -110,20 +110,20 @@ export class StatusWriter {
   }
 
   /**
-   * Change the desired status. `urgent` writes at once (phase changes);
-   * otherwise the write is coalesced with others within the interval.
+   * Change the desired status. Phase and condition changes are written at once; everything else is
+   * coalesced within the interval. `quiet`: a condition change that is a step on the way to the next
+   * phase (a worker pod pending) waits for the window too; the next phase change, often a second
+   * later, carries it (one write per run fewer).
    */
-  update(mailSync: MailSync, mutate: (status: MailSyncStatus) => void, urgent = false): void {
+  update(mailSync: MailSync, mutate: (status: MailSyncStatus) => void, options: { quiet?: boolean } = {}): void {
     const entry = this.#entry(mailSync);
     let next = structuredClone(entry.desired);
     mutate(next);
     next = boundStatus(next);
     // Phase and condition changes are news; progress, log lines and reworded messages can wait for the next window.
-    if (next.phase !== entry.desired.phase || !deepEqual(conditionStates(next), conditionStates(entry.desired))) {
-      urgent = true;
-    }
+    const conditionsChanged = !deepEqual(conditionStates(next), conditionStates(entry.desired));
+    if (next.phase !== entry.desired.phase || (conditionsChanged && !options.quiet)) entry.urgent = true;
     entry.desired = next;
-    if (urgent) entry.urgent = true;
     this.#schedule(objectKey(mailSync), entry);
   }
 
@@ -202,6 +202,7 @@ export class StatusWriter {
     entry.writing = (async () => {
       try {
         this.hooks.onWrite?.();
+        this.log.debug({ namespace, name, fields: Object.keys(patch as object), lane: sendOn }, 'status write');
         await this.client.mergePatch(
           paths.mailSyncStatus(namespace, name),
           // The UID guards against writing onto a new MailSync of the same name.

@@ -192,6 +192,14 @@ describe('planChildren', () => {
   });
 });
 
+describe('a new child', () => {
+  it('is created with the MailSync finalizer (reconcile need not add it: one request fewer)', () => {
+    const child = newChild(mm, account('joe', 1), 'presync-1', false);
+    expect(child.metadata.finalizers).toEqual(['mailsync.io/abort']);
+    expect(child.metadata.ownerReferences?.[0]).toMatchObject({ uid: 'uid-acme', controller: true });
+  });
+});
+
 describe('the cached per-account Secrets hold digests, not passwords', () => {
   const secret = (data: Record<string, string>) => ({ metadata: { name: 'joe' }, data });
   const b64 = (text: string) => Buffer.from(text).toString('base64');

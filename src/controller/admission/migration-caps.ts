@@ -21,7 +21,7 @@ export interface MigrationCapsView {
   status?: { concurrency?: { hosts?: { role: HostRole; host: string; limit: number }[] } };
   /** Kept in the cache instead of spec and status: the caps, with the auto limits by host. */
   caps?: GroupCaps;
-  /** spec.accountsPerWorker when above 1 (packed runs: src/controller/packing/). */
+  /** spec.accountsPerWorker when above 1 (packed runs: batch-packer.ts). */
   accountsPerWorker?: number;
 }
 

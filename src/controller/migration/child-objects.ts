@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
-import { API_VERSION, KIND, type MailSync } from '../../api/mailsync.js';
+import { API_VERSION, FINALIZER, KIND, type MailSync } from '../../api/mailsync.js';
 import {
   ANNOTATION_ACCOUNT_LINE,
   ANNOTATION_DESIRED_HASH,
@@ -57,7 +57,10 @@ export function childSpec(account: DesiredAccount, suspend: boolean): MailSyncSp
   return suspend ? { ...account.spec, suspend: true } : account.spec;
 }
 
-/** A new child MailSync, its first run requested for `passId`. */
+/**
+ * A new child MailSync, its first run requested for `passId`. It is created with the MailSync
+ * finalizer (the one reconcile would add): one request per account fewer.
+ */
 export function newChild(mm: MailMigration, account: DesiredAccount, passId: string, suspend: boolean): MailSync {
   const spec = childSpec(account, suspend);
   return {
@@ -67,6 +70,7 @@ export function newChild(mm: MailMigration, account: DesiredAccount, passId: str
       name: account.name,
       namespace: mm.metadata.namespace,
       labels: { [LABEL_MIGRATION]: mm.metadata.name ?? '' },
+      finalizers: [FINALIZER],
       annotations: {
         [ANNOTATION_REQUESTED_AT]: passId,
         [ANNOTATION_ACCOUNT_LINE]: String(account.line),

@@ -14,11 +14,13 @@ import { FakeKube, type StoredObject } from './fake-kube.js';
 import {
   baseSpec,
   jobNameOf,
+  logLine,
   mailSync,
   NS,
   progressLine,
   runJob,
   secret,
+  summary,
   summaryLine,
   useFakeClock,
   WORKER,
@@ -142,10 +144,10 @@ describe('the controller on the in-memory API', () => {
     kube.put(workerPod(kube.object('jobs', NS, JOB) as ReturnType<typeof runJob>));
     kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
     await run(1000);
-    expect(status().phase).toBe('Running');
-    await run(12_000);
-    expect(status().progress?.display).toBe('30/100');
+    // The phase change at once, with the progress it had.
+    expect(status()).toMatchObject({ phase: 'Running', progress: { display: '30/100' } });
     kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:04Z', 60, 100));
+    // 6 s later: past the 5 s window, not past the paced 11.2 s.
     await run(6000);
     expect(status().progress?.display).toBe('30/100');
     await run(6000);
@@ -175,6 +177,66 @@ describe('the controller on the in-memory API', () => {
     expect(status('joe').phase).toBe('Pending');
   });
 
+  it('a packed member: no Event for its steps, one for its outcome; nothing written once its outcome is in', async () => {
+    const migration = {
+      apiVersion: 'mailsync.io/v1alpha1',
+      kind: 'MailMigration',
+      metadata: { name: 'acme', namespace: NS, uid: 'uid-acme' },
+      spec: { accountsPerWorker: 2 },
+    };
+    const child = (name: string) => {
+      const ms = mailSync({ name, spec: { source: { ...baseSpec().source, user: name } } });
+      ms.metadata.uid = `uid-ms-${name}`;
+      ms.metadata.labels = { 'mailsync.io/migration': 'acme' };
+      ms.metadata.ownerReferences = [
+        { apiVersion: 'mailsync.io/v1alpha1', kind: 'MailMigration', name: 'acme', uid: 'uid-acme', controller: true },
+      ];
+      return ms;
+    };
+    const { kube, controller, status, run } = await running([
+      migration as StoredObject,
+      child('ann'),
+      child('bob'),
+      secret(),
+    ]);
+    stop = () => controller.stop();
+    await run(2000);
+    const batchName = status('ann').jobName!;
+    const job = kube.object('jobs', NS, batchName) as ReturnType<typeof runJob>;
+    expect(job).toBeDefined();
+    expect(status('bob').jobName).toBe(batchName);
+    const pod = workerPod(job, { name: 'acme-b-pod' });
+    kube.put(pod);
+    const t = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000000000Z`;
+    kube.appendLog(
+      NS,
+      'acme-b-pod',
+      progressLine(t(2), 3, 10).replace('{', '{"account":"ann",'),
+      progressLine(t(3), 7, 20).replace('{', '{"account":"bob",'),
+      logLine(t(4), { account: 'ann', event: 'summary', summary: summary({ messagesTransferred: 10 }) }),
+    );
+    await run(6000);
+    expect(status('ann')).toMatchObject({ phase: 'Succeeded', summary: { messagesTransferred: 10 } });
+    expect(status('bob').phase).toBe('Running');
+    const writesOf = (name: string) =>
+      kube.actions.filter((a) => a.verb === 'patch' && a.resource === 'mailsyncs' && a.name === name).length;
+    const annWrites = writesOf('ann');
+    // The pod goes on with bob and ends; its log is read to the end. ann's status has its outcome: no more writes.
+    kube.appendLog(NS, 'acme-b-pod', logLine(t(6), { account: 'bob', event: 'summary', summary: summary() }));
+    kube.modify('pods', NS, 'acme-b-pod', (p) => {
+      Object.assign(p, { status: workerPod(job, { name: 'acme-b-pod', container: 'terminated' }).status });
+    });
+    kube.endLogStreams(NS, 'acme-b-pod');
+    await run(15_000);
+    expect(status('bob').phase).toBe('Succeeded');
+    expect(writesOf('ann')).toBe(annWrites);
+    const events = kube.actions
+      .filter((a) => a.verb === 'create' && a.resource === 'events')
+      .map((a) => a.body as { reason: string; involvedObject: { name: string } })
+      .map((e) => `${e.involvedObject.name} ${e.reason}`);
+    expect(events.sort()).toEqual(['ann Succeeded', 'bob Succeeded']);
+  });
+
   it.each([
     ['stops on SIGTERM: the coalesced progress still pending is written', true, '45/100'],
     ['lost the Lease: nothing more is written (the new leader owns status)', false, '30/100'],
@@ -185,7 +247,7 @@ describe('the controller on the in-memory API', () => {
     const job = runJob(mailSync());
     kube.put(workerPod(kube.object('jobs', NS, JOB) as typeof job));
     kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:02Z', 30, 100));
-    await run(6000);
+    await run(1000);
     expect(status()).toMatchObject({ phase: 'Running', progress: { display: '30/100' } });
     // A progress line within the 5 s window: its status write waits for the window to end.
     kube.appendLog(NS, POD, progressLine('2026-01-01T00:00:03Z', 45, 100));

@@ -94,6 +94,25 @@ describe('packed runs: joining a batch', () => {
     expect(jobs(w).map((j) => j.metadata?.name)).toEqual([w.status('ann').jobName]);
   });
 
+  it('a batch Job just made that the cache does not show yet: its members wait for the cache, no API read', async () => {
+    const w = packedWorld([child('ann'), child('bob'), secret()]);
+    w.freezeCaches();
+    await w.reconcile('ann');
+    await w.reconcile('bob');
+    await w.settle(0);
+    expect(jobs(w)).toHaveLength(1);
+    const mark = w.mark();
+    expect(await w.reconcile('ann')).toEqual({ requeueAfter: 5000 });
+    expect(w.kube.actions.slice(mark)).toEqual([]);
+    // Not shown for 30 s (a cache far behind): the member asks the API whether its Job is there.
+    await w.settle(30_000);
+    expect(await w.reconcile('ann')).toEqual({ requeueAfter: 1000 });
+    expect(w.kube.actions.slice(mark).map((a) => `${a.verb} ${a.resource}`)).toEqual(['get jobs']);
+    w.thawCaches();
+    await w.reconcile('ann');
+    expect(w.ctx.status.current(w.mailSync('ann')!).lastError).toBeUndefined();
+  });
+
   it('a member deleted before its batch Job is made leaves the batch', async () => {
     const w = packedWorld([child('ann'), child('bob'), secret()], 5);
     await w.reconcile('ann');

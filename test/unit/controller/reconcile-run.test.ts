@@ -428,6 +428,49 @@ describe('a finished run', () => {
     expect(w.status().summary?.state).toBeUndefined();
   });
 
+  it('saves the state on the ConfigMap version checked at the start without reading it again', async () => {
+    const job = runJob(joe, { state: 'complete' });
+    const pod = workerPod(job, { container: 'terminated' });
+    const cm: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapOf(joe), namespace: NS, ownerReferences: [ownerReference(joe)] },
+    };
+    const w = new World([joe, secret(), job, pod, cm as StoredObject]);
+    const checked = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!.metadata!.resourceVersion!;
+    w.ctx.checkedConfigMaps.set(joe.metadata.uid!, checked);
+    w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
+    await w.reconcile('joe');
+    await w.reconcile('joe');
+    const onConfigMap = w.kube.actions.filter((a) => a.resource === 'configmaps').map((a) => a.verb);
+    expect(onConfigMap).toEqual(['patch']);
+    const saved = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!;
+    expect(JSON.parse(saved.data!['state.json']!)).toEqual(summary().state);
+    // The version it wrote is the one the next save patches.
+    expect(w.ctx.checkedConfigMaps.get(joe.metadata.uid!)).toBe(saved.metadata?.resourceVersion);
+  });
+
+  it("reads and checks again a ConfigMap replaced since the start (someone else's: not written)", async () => {
+    const job = runJob(joe, { state: 'complete' });
+    const pod = workerPod(job, { container: 'terminated' });
+    const planted: V1ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: configMapOf(joe), namespace: NS },
+      data: { 'note.txt': 'not yours' },
+    };
+    const w = new World([joe, secret(), job, pod, planted as StoredObject]);
+    // The version of our ConfigMap as checked at the start, since deleted and replaced by this one.
+    w.ctx.checkedConfigMaps.set(joe.metadata.uid!, 'a-version-since-gone');
+    w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
+    await w.reconcile('joe');
+    await w.reconcile('joe');
+    const onConfigMap = w.kube.actions.filter((a) => a.resource === 'configmaps').map((a) => a.verb);
+    expect(onConfigMap).toEqual(['patch', 'get']);
+    expect(w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))?.data).toEqual({ 'note.txt': 'not yours' });
+    expect(w.ctx.checkedConfigMaps.has(joe.metadata.uid!)).toBe(false);
+  });
+
   it('never writes the state into a ConfigMap of that name that this MailSync does not control', async () => {
     const job = runJob(joe, { state: 'complete' });
     const pod = workerPod(job, { container: 'terminated' });
@@ -494,7 +537,8 @@ describe('a run whose Job vanished', () => {
     expect(w.status().phase).toBe('Pending');
     w.thawCaches();
     await w.reconcile('joe');
-    expect(condition(w.status(), 'Ready')?.reason).toBe('PodPending');
+    // Tracked (a pending pod: written with the next window or phase change), not lost.
+    expect(condition(w.ctx.status.current(w.mailSync('joe')!), 'Ready')?.reason).toBe('PodPending');
     expect(w.status().lastError).toBeUndefined();
     expect((await w.ctx.metrics.failures.get()).values).toEqual([]);
   });

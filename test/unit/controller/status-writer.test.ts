@@ -162,6 +162,37 @@ describe('a condition reworded', () => {
   });
 });
 
+describe('a quiet step (a worker pod pending)', () => {
+  it('waits for the window though its condition changed; the phase change after it takes it along', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Pending', conditions: [ready('JobCreated')] });
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+
+    writer.update(ms, (s) => (s.conditions = [ready('PodPending')]), { quiet: true });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(patches()).toHaveLength(1);
+    writer.update(ms, (s) => {
+      s.phase = 'Running';
+      s.conditions = [ready('Running')];
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(2);
+    expect(patches()[1]).toMatchObject({ status: { phase: 'Running', conditions: [{ reason: 'Running' }] } });
+  });
+
+  it('without a phase change, is written when the window ends', async () => {
+    const { ms, writer, patches } = setup({ phase: 'Pending', conditions: [ready('JobCreated')] });
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.update(ms, (s) => (s.conditions = [ready('PodPending')]), { quiet: true });
+    await vi.advanceTimersByTimeAsync(WINDOW - 1);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()[1]).toMatchObject({ status: { conditions: [{ reason: 'PodPending' }] } });
+  });
+});
+
 describe('a Queued MailSync', () => {
   it.each([
     { position: 1, window: QUEUE_INTERVAL_MS },

@@ -101,6 +101,7 @@ export class World {
         }),
       secrets: new SecretKeys(this.kube),
       finalizerAdded: new Set(),
+      checkedConfigMaps: new Map(),
       enqueue: (key) => this.enqueued.push(key),
       packer: new BatchPacker({
         create: (namespace, job) => this.kube.create<V1Job>(`/apis/batch/v1/namespaces/${namespace}/jobs`, job),
