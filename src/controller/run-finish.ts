@@ -102,6 +102,8 @@ export async function finishRun(input: StepInput, job: JobView): Promise<Reconci
   });
   recordMetrics(input, outcome, status.startTime);
   log.info({ phase: outcome.phase, reason: outcome.reason, job: job.name }, 'run finished');
+  // Its account has ended in the batch: its run slot is free while the pod goes on with the others.
+  if (job.batch) ctx.admission.memberEnded(job.uid, mailSync.metadata.uid!);
   // A batch's log is read on for its other accounts until all have ended and recorded it.
   if (!job.batch || batchSettled(ctx, { ...job, members: job.batch.members })) ctx.streams.forget(job.uid);
   // MailSyncs waiting for this account pair may go now.

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Admission, type RunningSlot } from '../../src/controller/admission/admission.js';
+import { CachedRunningSource } from '../../src/controller/admission/cached-source.js';
 import { decideAdmission, type GroupCaps } from '../../src/controller/admission/decide.js';
 import { runningSlots } from '../../src/controller/admission/running.js';
+import { buildBatchJob } from '../../src/controller/batch-job.js';
+import { configMapName, pairHash } from '../../src/controller/pair-hash.js';
+import { mailSync, WORKER } from './controller/fixtures.js';
 
 const candidate = (key: string, since: number, group = '', host = 'imap.x') => ({
   key,
@@ -200,5 +204,64 @@ describe('the run-slot gate with a versioned source', () => {
     // c's Job could not be made: its slot is free again at once
     admission.release(c.uid);
     expect(admission.request(b).admitted).toBe(true);
+  });
+});
+
+describe('a packed run (batch Job) from the caches', () => {
+  function batch() {
+    const child = (name: string) => {
+      const ms = mailSync({ name, spec: { source: { ...mailSync().spec.source, user: name } } });
+      ms.metadata.uid = `uid-${name}`;
+      ms.metadata.labels = { 'mailsync.io/migration': 'acme' };
+      ms.metadata.ownerReferences = [
+        { apiVersion: 'mailsync.io/v1alpha1', kind: 'MailMigration', name: 'acme', uid: 'uid-acme', controller: true },
+      ];
+      return ms;
+    };
+    const members = [child('ann'), child('bob')];
+    const built = buildBatchJob({
+      jobName: 'acme-b-0123456789',
+      entries: members.map((ms) => ({
+        mailSync: ms,
+        pairHash: pairHash(ms.spec),
+        configMapName: configMapName(ms.metadata.name!),
+      })),
+      owner: members[0]!.metadata.ownerReferences![0]!,
+      worker: WORKER,
+    });
+    const job = { ...built, metadata: { ...built.metadata, uid: 'uid-batch' }, status: { active: 1 } };
+    const jobs = { list: () => [job], version: 1 };
+    const source = new CachedRunningSource(
+      jobs as never,
+      { list: () => [], version: 1 } as never,
+      { caps: () => undefined, version: 0 } as never,
+      () => undefined,
+    );
+    return { source, jobs };
+  }
+
+  it('each member holds a slot while its account runs; one whose account ended frees its own', () => {
+    const { source } = batch();
+    expect(source.running().map((s) => s.uid)).toEqual(['uid-ann', 'uid-bob']);
+    const before = source.version();
+    source.memberEnded('uid-batch', 'uid-ann');
+    expect(source.version()).not.toBe(before);
+    expect(source.running().map((s) => s.uid)).toEqual(['uid-bob']);
+    // The same member again changes nothing.
+    const after = source.version();
+    source.memberEnded('uid-batch', 'uid-ann');
+    expect(source.version()).toBe(after);
+  });
+
+  it('the freed slot goes to a waiting sync at once (the gate decides again)', async () => {
+    vi.useFakeTimers();
+    const { source } = batch();
+    const enqueued: string[] = [];
+    const admission = new Admission({ maxRunning: 2 }, source, (key) => enqueued.push(key));
+    expect(admission.request(candidate('cid', 1)).admitted).toBe(false);
+    admission.memberEnded('uid-batch', 'uid-ann');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(enqueued).toEqual(['cid']);
+    expect(admission.request(candidate('cid', 1)).admitted).toBe(true);
   });
 });

@@ -39,6 +39,8 @@ export interface RunningSource {
   running(): RunningSlot[];
   /** The cache shows this Job (whatever its state). */
   hasJob(jobUid: string): boolean;
+  /** A batch member's account has ended in this Job: its slot is free (the pod runs on with the others). */
+  memberEnded?(jobUid: string, memberUid: string): void;
   groupCaps(group: string): GroupCaps | undefined;
   /**
    * Changes whenever `running()`, `hasJob()` or `groupCaps()` may answer differently (the caches'
@@ -151,6 +153,13 @@ export class Admission {
   release(uid: string): void {
     if (!this.#reserved.delete(uid)) return;
     this.#changes++;
+    this.poke();
+  }
+
+  /** A packed run's outcome is recorded while its batch pod runs on: its slot goes to whoever waits. */
+  memberEnded(jobUid: string, memberUid: string): void {
+    if (!this.source.memberEnded) return;
+    this.source.memberEnded(jobUid, memberUid);
     this.poke();
   }
 

@@ -15,6 +15,14 @@ import { runningSlots } from './running.js';
 export class CachedRunningSource implements RunningSource {
   #slots?: { version: number; slots: RunningSlot[] };
   #jobUids?: { version: number; uids: Set<string> };
+  /**
+   * Batch Job UID -> the members whose account has ended in it (their outcome recorded): their
+   * slots are free while the pod goes on with the others. In memory: after a restart they count
+   * until the pod ends, as before.
+   */
+  readonly #ended = new Map<string, Set<string>>();
+  /** Grows with every member ended (part of `version`). */
+  #endedVersion = 0;
 
   constructor(
     readonly jobs: InformerSet<V1Job>,
@@ -30,13 +38,26 @@ export class CachedRunningSource implements RunningSource {
 
   /** Versions only grow, so their sum changes whenever any of them does. */
   version(): number {
-    return this.jobs.version + this.pods.version + this.migrationCaps.version;
+    return this.jobs.version + this.pods.version + this.migrationCaps.version + this.#endedVersion;
+  }
+
+  memberEnded(jobUid: string, memberUid: string): void {
+    let members = this.#ended.get(jobUid);
+    if (!members) this.#ended.set(jobUid, (members = new Set()));
+    if (members.has(memberUid)) return;
+    members.add(memberUid);
+    this.#endedVersion++;
   }
 
   running(): RunningSlot[] {
-    const version = this.jobs.version + this.pods.version;
+    const version = this.jobs.version + this.pods.version + this.#endedVersion;
     if (this.#slots?.version !== version) {
-      this.#slots = { version, slots: runningSlots(this.jobs.list(), this.pods.list(), this.mailSyncByUid) };
+      const jobs = this.jobs.list();
+      // Forget the ended members of Jobs the cache no longer shows.
+      const shown = new Set(jobs.map((j) => j.metadata?.uid));
+      for (const uid of this.#ended.keys()) if (!shown.has(uid)) this.#ended.delete(uid);
+      const ended = (jobUid: string, memberUid: string) => this.#ended.get(jobUid)?.has(memberUid) === true;
+      this.#slots = { version, slots: runningSlots(jobs, this.pods.list(), this.mailSyncByUid, ended) };
     }
     // A copy: the caller adds its reservations to it.
     return [...this.#slots.slots];

@@ -48,16 +48,19 @@ export function runningSlots(
   jobs: readonly V1Job[],
   pods: readonly V1Pod[],
   mailSyncByUid: (uid: string) => MailSync | undefined,
+  /** A batch member whose account has ended in that Job (its outcome recorded): its slot is free. */
+  memberEnded: (jobUid: string, memberUid: string) => boolean = () => false,
 ): RunningSlot[] {
   const slots = new Map<string, RunningSlot>();
   for (const job of jobs) {
-    // A batch Job (several MailSyncs in one pod): each member holds a slot while the Job runs.
+    // A batch Job (several MailSyncs in one pod): each member holds a slot while its account runs in it.
     const members = migrationOwner(job) ? batchMembers(job) : [];
     if (members.length > 0) {
       if (jobState(job) !== 'active' || job.spec?.suspend || job.metadata?.deletionTimestamp) continue;
       const namespace = job.metadata?.namespace ?? '';
+      const jobUid = job.metadata?.uid ?? '';
       for (const m of members) {
-        if (slots.has(m.uid)) continue;
+        if (slots.has(m.uid) || memberEnded(jobUid, m.uid)) continue;
         const group = groupOf(job.metadata);
         const key = `${namespace}/${m.name}`;
         slots.set(m.uid, { uid: m.uid, key, group, sourceHost: m.sourceHost, destinationHost: m.destinationHost });
