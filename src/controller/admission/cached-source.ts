@@ -42,8 +42,8 @@ export class CachedRunningSource implements RunningSource {
   }
 
   memberEnded(jobUid: string, memberUid: string): void {
-    let members = this.#ended.get(jobUid);
-    if (!members) this.#ended.set(jobUid, (members = new Set()));
+    const members = this.#ended.get(jobUid) ?? new Set<string>();
+    this.#ended.set(jobUid, members);
     if (members.has(memberUid)) return;
     members.add(memberUid);
     this.#endedVersion++;
