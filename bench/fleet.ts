@@ -32,6 +32,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { MailSync } from '../src/api/mailsync.js';
 import { LABEL_MIGRATION } from '../src/api/migration.js';
@@ -62,6 +63,8 @@ import { cpuBetween, cpuSnapshot, printCpuPerAccount } from './cpu-meter.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The bench controller's log (JSON lines), kept after the run. */
 const CONTROLLER_LOG = path.join(tmpdir(), 'bench-fleet-controller.log');
+/** When each child's pod started and when it was first seen Running (CSV), kept after the run. */
+const RUNNING_CSV = path.join(tmpdir(), 'bench-fleet-running.csv');
 const quiet = pino({ level: 'warn' });
 const { values } = parseArgs({
   options: {
@@ -69,6 +72,10 @@ const { values } = parseArgs({
     'per-host': { type: 'string', default: '50' },
     // spec.accountsPerWorker: accounts per worker pod (1: a pod per account).
     'accounts-per-worker': { type: 'string', default: '1' },
+    // spec.template.throttle.maxMessagesPerSecond: long runs, so that many run at once (the live view at scale).
+    throttle: { type: 'string' },
+    // template.resources.requests.cpu: throttled runs idle, and 100m per pod (the default) fills a 2-core node at 20 pods.
+    'worker-cpu-request': { type: 'string' },
     seed: { type: 'string', default: '7' },
     'no-mbsync': { type: 'boolean', default: false },
     'no-delta': { type: 'boolean', default: false },
@@ -81,6 +88,7 @@ const { values } = parseArgs({
 const N = Number(values.accounts);
 const perHost = Number(values['per-host']);
 const perWorker = Number(values['accounts-per-worker']);
+const throttle = values.throttle === undefined ? undefined : Number(values.throttle);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Deterministic 20-50 messages per account. */
@@ -288,7 +296,16 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
   controllerGone.catch(() => undefined);
   const untilControllerGone = <T>(wait: Promise<T>) => Promise.race([wait, controllerGone]);
   const children = new InformerSet<MailSync>(client, [ns], paths.mailSyncs, { name: 'bench-children', log: quiet });
+  // When the bench first saw each child's current run Running ("uid/jobName" -> ms), from its watch.
+  const runningSeen = new Map<string, number>();
+  children.onChange((ms) => {
+    if (ms.status?.phase !== 'Running' || !ms.status.jobName) return;
+    const key = `${ms.metadata?.uid}/${ms.status.jobName}`;
+    if (!runningSeen.has(key)) runningSeen.set(key, Date.now());
+  });
   await children.start();
+  const pods = new InformerSet<V1Pod>(client, [ns], paths.pods, { name: 'bench-pods', log: quiet });
+  await pods.start();
   // The controller's counters (by verb and resource) from its latest "api requests" line.
   const requestCounts = () =>
     (
@@ -320,6 +337,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     const cpuLabels = { [controller.process.pid!]: 'controller (node)', [process.pid]: 'the benchmark itself (node)' };
     const cpuAtStart = cpuSnapshot();
     const started = Date.now();
+    const startedAtBench = started;
     const requestsAtStart = requestTotal();
     const countsAtStart = requestCounts();
     await client.create(mmPath, {
@@ -327,7 +345,12 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       kind: 'MailMigration',
       metadata: { name: 'fleet', namespace: ns },
       spec: {
-        template: { source: side, destination: side },
+        template: {
+          source: side,
+          destination: side,
+          ...(throttle ? { throttle: { maxMessagesPerSecond: throttle } } : {}),
+          ...(values['worker-cpu-request'] ? { resources: { requests: { cpu: values['worker-cpu-request'] } } } : {}),
+        },
         accountsFrom: { secretRef: { name: 'accounts', key: 'accounts.csv' }, format: 'csv' },
         concurrency: { perSourceHost: perHost },
         ...(perWorker > 1 ? { accountsPerWorker: perWorker } : {}),
@@ -335,6 +358,36 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
     });
     const stale: number[] = [];
     let maxRunning = 0;
+    /**
+     * How long after its worker container started (the pod's startedAt, whole seconds, so up to 1 s
+     * high) each child of this pass was first seen Running: issue 9's "no MailSync without status
+     * 10 s after its pod starts". A packed child's pod is its batch's.
+     */
+    const podStartToRunning = () => {
+      const startedAt = new Map<string, number>();
+      for (const pod of pods.list()) {
+        const job = pod.metadata?.labels?.['job-name'] ?? pod.metadata?.labels?.['batch.kubernetes.io/job-name'];
+        const state = pod.status?.containerStatuses?.[0]?.state;
+        const at = state?.running?.startedAt ?? state?.terminated?.startedAt;
+        if (job && at) startedAt.set(job, Math.min(startedAt.get(job) ?? Infinity, new Date(at).getTime()));
+      }
+      const delays: number[] = [];
+      const rows: string[] = [];
+      for (const [key, seen] of runningSeen) {
+        const job = key.slice(key.indexOf('/') + 1);
+        const started = startedAt.get(job);
+        if (started === undefined) continue;
+        delays.push(Math.max(0, seen - started));
+        rows.push(`${job},${started - startedAtBench},${seen - startedAtBench}`);
+      }
+      // Each child's pod start and first Running, ms since the migration was made, for a look afterwards.
+      writeFileSync(RUNNING_CSV, `job,podStartedMs,runningSeenMs\n${rows.join('\n')}\n`);
+      return {
+        'container start -> child Running p50/p99 (s), late > 10 s': `${seconds(percentile(delays, 50))}/${seconds(
+          percentile(delays, 99),
+        )}, ${delays.filter((d) => d > 10_000).length} of ${delays.length}`,
+      };
+    };
     const status = async () =>
       (await client.get<{ status?: MailMigrationStatus }>(`${mmPath}/fleet`)).status ?? ({} as MailMigrationStatus);
     const sample = () => {
@@ -391,6 +444,7 @@ async function migration(pair: DovecotPair, totalMessages: number): Promise<Reco
       'controller OOM kills': controller.oomKills(),
       'API requests/s': ((requests / wall) * 1000).toFixed(1),
       'status staleness p50/p99 (s)': `${seconds(percentile(stale, 50))}/${seconds(percentile(stale, 99))}`,
+      ...podStartToRunning(),
       'machine CPU-s per account': (presyncCpu.machine / N).toFixed(2),
     });
     console.log(JSON.stringify(results.at(-1)));
@@ -456,9 +510,11 @@ async function main(): Promise<void> {
     console.error('bench/fleet.ts: KUBECONFIG is not set (the local cluster), or use --baseline-only');
     process.exit(2);
   }
+  // Two connections per side for each account running at once, with room (Dovecot's default is 100).
+  const processLimit = Math.max(100, 2 * Math.min(N, perHost) + 50);
   const pair = await startDovecotPair({
-    a: { maxUserIpConnections: 100 },
-    b: { maxUserIpConnections: 100 },
+    a: { maxUserIpConnections: 100, processLimit },
+    b: { maxUserIpConnections: 100, processLimit },
   });
   const dir = mkdtempSync(path.join(tmpdir(), 'mailsync-fleet-'));
   const results: Record<string, string | number>[] = [];

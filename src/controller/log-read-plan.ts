@@ -22,6 +22,8 @@ export interface PollCandidate extends RunOrder {
   lastReadAt?: number;
   /** Read as soon as possible (its container ended). */
   urgent?: boolean;
+  /** Its own least interval between reads (a probe's), instead of the common one. */
+  intervalMs?: number;
 }
 
 export type PollChoice = { id: string } | { waitMs: number } | undefined;
@@ -34,21 +36,48 @@ export function followedRuns(runs: readonly RunOrder[], max: number): Set<string
 }
 
 /**
+ * Polls per second all probes together may take (a probe: a pod on its node whose worker the API
+ * does not show started yet; its log is read until it has lines). A probe is short-lived and its
+ * read small, and its first lines make the MailSync Running, which a user waits to see: it is read
+ * more often than the refresh interval, within this budget (10 % of the default rate limit).
+ */
+export const PROBE_POLLS_PER_SECOND = 10;
+/** A probe is never read more often than this. */
+export const PROBE_MIN_INTERVAL_MS = 1000;
+
+/** How often each of `probes` probing logs is read: as often as the budget allows, never less often than `refreshMs`. */
+export function probeIntervalMs(probes: number, refreshMs: number): number {
+  const byBudget = Math.max(PROBE_MIN_INTERVAL_MS, (probes * 1000) / PROBE_POLLS_PER_SECOND);
+  return Math.min(refreshMs, byBudget);
+}
+
+/**
  * The run to poll now, or how long to wait until one is due (each run at
- * most once per `minIntervalMs`, urgent ones at once); undefined when there
- * is nothing to poll.
+ * most once per `minIntervalMs`, or its own `intervalMs`; urgent ones at
+ * once); undefined when there is nothing to poll.
  */
 export function nextPoll(candidates: readonly PollCandidate[], now: number, minIntervalMs: number): PollChoice {
   let best: PollCandidate | undefined;
-  for (const c of candidates) if (!best || pollsBefore(c, best)) best = c;
+  let bestDue = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const due = dueAt(c, minIntervalMs);
+    if (!best || due < bestDue || (due === bestDue && pollsBefore(c, best))) {
+      best = c;
+      bestDue = due;
+    }
+  }
   if (!best) return undefined;
-  if (best.urgent || best.lastReadAt === undefined) return { id: best.id };
-  const dueAt = best.lastReadAt + minIntervalMs;
-  return dueAt <= now ? { id: best.id } : { waitMs: dueAt - now };
+  return bestDue <= now ? { id: best.id } : { waitMs: bestDue - now };
+}
+
+/** When a candidate is due: urgent first, then never read, then by its last read plus its interval. */
+function dueAt(c: PollCandidate, minIntervalMs: number): number {
+  if (c.urgent) return Number.NEGATIVE_INFINITY;
+  if (c.lastReadAt === undefined) return Number.MIN_SAFE_INTEGER;
+  return c.lastReadAt + (c.intervalMs ?? minIntervalMs);
 }
 
 function pollsBefore(a: PollCandidate, b: PollCandidate): boolean {
-  if (Boolean(a.urgent) !== Boolean(b.urgent)) return Boolean(a.urgent);
   const aRead = a.lastReadAt ?? Number.NEGATIVE_INFINITY;
   const bRead = b.lastReadAt ?? Number.NEGATIVE_INFINITY;
   if (aRead !== bRead) return aRead < bRead;

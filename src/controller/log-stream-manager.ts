@@ -13,7 +13,7 @@ import { WORKER_CONTAINER } from '../api/mailsync.js';
 import { isNotFound, KubeApiError, type KubeClient } from '../kube/kube-client.js';
 import { followLog } from '../kube/log-follower.js';
 import { type BatchMember, BatchRunLog } from './batch-run-log.js';
-import { followedRuns, nextPoll } from './log-read-plan.js';
+import { followedRuns, nextPoll, probeIntervalMs } from './log-read-plan.js';
 import { paths } from './paths.js';
 import { pollsInFlight, REFRESH_SHARE, refreshIntervalMs } from './refresh-pace.js';
 import { RunLog, type RunLogInit } from './run-log.js';
@@ -315,6 +315,8 @@ export class LogStreamManager {
       this.options.pollConcurrency,
       Math.max(this.options.pollConcurrency, this.options.maxPollConcurrency),
     );
+    // Probes (a started pod's first lines make its MailSync Running) are read more often, within a budget.
+    const probeMs = probeIntervalMs(live.filter((s) => s.probing && s.following === undefined).length, this.#refreshMs);
     while (this.#polls < inFlight && waiting.length > 0) {
       const choice = nextPoll(
         waiting.map(([id, s]) => ({
@@ -322,6 +324,7 @@ export class LogStreamManager {
           order: s.order,
           urgent: s.ended && s.lastReadAt === undefined,
           ...(s.lastReadAt !== undefined ? { lastReadAt: s.lastReadAt } : {}),
+          ...(s.probing ? { intervalMs: probeMs } : {}),
         })),
         Date.now(),
         this.#refreshMs,

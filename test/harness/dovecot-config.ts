@@ -53,6 +53,8 @@ export interface ConfigParams {
   maxKeywordLength?: number;
   /** default_vsz_limit (Dovecot's default 256M): an imap process over it dies; a million-message maildir needs more. */
   vszLimit?: string;
+  /** default_process_limit (Dovecot's default 100): imap and imap-login processes, one per connection here. */
+  processLimit?: number;
   /** Offer AUTH=CRAM-MD5 for the mailbox users (their passwords are stored {PLAIN}, which CRAM-MD5 needs). */
   cramMd5?: boolean;
   /** Gmail-shaped folders (gmail-shape.ts): the `[Gmail]/` hierarchy, with a virtual All Mail. Needs flavour slash. */
@@ -160,6 +162,7 @@ userdb {
 mail_location = ${layout.location}
 ${p.maxKeywordLength ? `mail_max_keyword_length = ${p.maxKeywordLength}` : ''}
 ${p.vszLimit ? `default_vsz_limit = ${p.vszLimit}` : ''}
+${p.processLimit ? `default_process_limit = ${p.processLimit}\ndefault_client_limit = ${p.processLimit * 4}` : ''}
 namespace inbox {
   inbox = yes
   separator = ${layout.separator}

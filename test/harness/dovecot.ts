@@ -61,6 +61,8 @@ export interface DovecotOptions {
   maxKeywordLength?: number;
   /** default_vsz_limit, e.g. '2G' (Dovecot's default 256M kills the imap process of a million-message maildir). */
   vszLimit?: string;
+  /** default_process_limit (Dovecot's default 100 connections per service here): bench:fleet's many at once. */
+  processLimit?: number;
   /** Offer AUTH=CRAM-MD5 to the mailbox users (legacy-login tests). */
   cramMd5?: boolean;
   /** Gmail-shaped folders (labels as folders, `[Gmail]/` with a virtual All Mail): see gmail-shape.ts. Slash flavour only. */
@@ -279,6 +281,7 @@ class Instance implements DovecotServer {
         uidplus: this.options.uidplus ?? true,
         maxKeywordLength: this.options.maxKeywordLength,
         vszLimit: this.options.vszLimit,
+        processLimit: this.options.processLimit,
         cramMd5: this.options.cramMd5,
         gmail: this.options.gmail,
       }),

@@ -1,6 +1,6 @@
 /** Which worker logs are followed and which is polled next (pure decision tables). */
 import { describe, expect, it } from 'vitest';
-import { followedRuns, nextPoll, type PollCandidate } from '../../src/controller/log-read-plan.js';
+import { followedRuns, nextPoll, type PollCandidate, probeIntervalMs } from '../../src/controller/log-read-plan.js';
 
 const run = (id: string, order: number) => ({ id, order });
 
@@ -57,6 +57,18 @@ describe('nextPoll', () => {
       now: 100,
       want: { id: 'a' },
     },
+    {
+      name: 'a probe with its own shorter interval is due while one read longer ago is not',
+      candidates: [c('a', 1, 92), { ...c('p', 2, 96), intervalMs: 2 }],
+      now: 100,
+      want: { id: 'p' },
+    },
+    {
+      name: 'nothing due: the wait is to the earliest due, a probe included',
+      candidates: [c('a', 1, 95), { ...c('p', 2, 99), intervalMs: 3 }],
+      now: 100,
+      want: { waitMs: 2 },
+    },
   ])('$name', ({ candidates, now, want }) => {
     expect(nextPoll(candidates, now, 10)).toEqual(want);
   });
@@ -79,4 +91,20 @@ describe('nextPoll', () => {
     }
     expect(picked).toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);
   });
+});
+
+describe('probeIntervalMs', () => {
+  it.each([
+    { probes: 1, refreshMs: 5000, want: 1000 },
+    { probes: 10, refreshMs: 5000, want: 1000 },
+    { probes: 20, refreshMs: 5000, want: 2000 },
+    { probes: 300, refreshMs: 5000, want: 5000 },
+    { probes: 300, refreshMs: 10_000, want: 10_000 },
+    { probes: 1, refreshMs: 500, want: 500 },
+  ])(
+    '$probes probes, refresh $refreshMs ms: every $want ms (10 probe reads a second in all)',
+    ({ probes, refreshMs, want }) => {
+      expect(probeIntervalMs(probes, refreshMs)).toBe(want);
+    },
+  );
 });

@@ -129,7 +129,8 @@ describe('following a running worker', () => {
     await tick();
     expect(requests().map((r) => r.query?.follow)).toEqual([false]);
     expect(manager.isPolled(JOB_UID)).toBe(true);
-    await vi.advanceTimersByTimeAsync(5000);
+    // A probe is read every second (its first lines make the MailSync Running), not at the 5 s refresh.
+    await vi.advanceTimersByTimeAsync(1000);
     expect(requests().map((r) => r.query?.follow)).toEqual([false, false]);
     // The API now shows the container started: the caller tracks it as such, and it is followed.
     setContainer('running');

@@ -129,7 +129,7 @@ describe('a run going on', () => {
       expect(w.events().map((e) => e.reason)).toEqual(['Running']);
     });
 
-    it('no lines yet (ContainerCreating): still Pending, read again at the refresh interval, no warning', async () => {
+    it('no lines yet (ContainerCreating): still Pending, read again within a second (a probe), no warning', async () => {
       const job = runJob(joe);
       const pod = workerPod(job, { container: 'waiting', node: 'local' });
       const w = new World([joe, secret(), job, pod]);
@@ -137,10 +137,13 @@ describe('a run going on', () => {
       expect(w.status().phase).toBe('Pending');
       const reads = () => w.kube.actions.filter((a) => a.verb === 'log').length;
       expect(reads()).toBe(1);
-      await w.settle(5000);
+      // One probe: read every second (PROBE_MIN_INTERVAL_MS), not every 5 s (the refresh interval).
+      await w.settle(999);
+      expect(reads()).toBe(1);
+      await w.settle(1);
       expect(reads()).toBe(2);
       w.kube.appendLog(NS, pod.metadata!.name!, folderLine('2026-01-01T00:00:09Z', 'INBOX', 5));
-      await w.settle(5000);
+      await w.settle(1000);
       await w.reconcile('joe');
       expect(w.status().phase).toBe('Running');
       expect(w.logOutput.join('')).not.toMatch(/log (stream|read) failed/);
