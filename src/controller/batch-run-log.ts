@@ -29,6 +29,10 @@ export class BatchRunLog {
     for (const { id, resume } of members) this.#members.set(id, new RunLog(resume));
   }
 
+  get accounts(): number {
+    return this.#members.size;
+  }
+
   get ids(): string[] {
     return [...this.#members.keys()];
   }

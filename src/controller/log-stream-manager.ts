@@ -39,6 +39,8 @@ export type TrackBatchRequest = Omit<TrackRequest, 'resume'> & { members: Readon
 /** What following a log needs of the run's log: a RunLog, or a BatchRunLog for a batch pod. */
 export interface StreamLog {
   readonly pod: string | undefined;
+  /** MailSyncs whose live status this log feeds (a batch pod's accounts): status writes per refresh. */
+  readonly accounts: number;
   readonly done: boolean;
   beginPod(pod: string): string | undefined;
   apply(rawLine: string): boolean;
@@ -309,7 +311,11 @@ export class LogStreamManager {
     const live = [...this.#streams.values()].filter((s) => !this.#finished(s));
     const polled = live.filter((s) => s.following === undefined).length;
     this.#reportPolled(polled);
-    this.#pace(live.length, polled);
+    // Every account of a batch pod is a status write per refresh.
+    this.#pace(
+      live.reduce((n, s) => n + s.log.accounts, 0),
+      polled,
+    );
     const inFlight = pollsInFlight(
       { polled, intervalMs: this.#refreshMs, meanPollMs: this.#pollMeanMs },
       this.options.pollConcurrency,
@@ -341,7 +347,7 @@ export class LogStreamManager {
     }
   }
 
-  /** The refresh interval for this many running logs, `polled` of them polled; the hook hears of a change. */
+  /** The refresh interval for this many running MailSyncs, `polled` logs polled; the hook hears of a change. */
   #pace(runs: number, polled: number): void {
     const intervalMs = refreshIntervalMs(runs, polled, {
       qps: this.options.qps,

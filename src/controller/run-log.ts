@@ -88,6 +88,11 @@ export class RunLog {
     return this.#pod;
   }
 
+  /** One MailSync's run. */
+  get accounts(): number {
+    return 1;
+  }
+
   get done(): boolean {
     return this.#position?.done === true && this.#position.pod === this.#pod;
   }

@@ -172,6 +172,22 @@ describe('paced to the rate limit (refresh-pace.ts)', () => {
     expect(paces.at(-1)).toBe(5000);
   });
 
+  it('a batch pod counts one status write per account: 25 accounts in one pod pace like 25 runs', async () => {
+    const kube = new FakeKube([workerPod(job, { name: 'batch', container: 'running' })]);
+    const manager = new LogStreamManager(
+      kube,
+      pino({ level: 'silent' }),
+      { onUpdate: () => {} },
+      { maxFollows: 1, pollIntervalMs: 5000, pollConcurrency: 1, qps: 2 },
+    );
+    const members = Array.from({ length: 25 }, (_, i) => ({ id: `m${i}` }));
+    manager.trackBatch({ jobUid: 'batch-run', namespace: NS, pod: 'batch', members });
+    await tick();
+    // 25 status writes per refresh at 1.8 requests/s: one refresh every 13.9 s (one pod alone: the 5 s floor).
+    expect(manager.refreshMs).toBe(13_889);
+    manager.stopAll();
+  });
+
   it('without a rate limit the interval stays at the floor', async () => {
     const { manager, track } = setup(['a', 'b', 'c'], { maxFollows: 0, qps: 0 });
     track('a');
