@@ -409,15 +409,28 @@ describe('a finished run', () => {
     },
   );
 
-  it('keeps the delta state of a successful run in the ConfigMap for the next one', async () => {
+  /** joe's run ended with its summary to come; its ConfigMap is its own, or someone else's of that name. */
+  function endedRun(configMap: 'ours' | 'planted') {
     const job = runJob(joe, { state: 'complete' });
     const pod = workerPod(job, { container: 'terminated' });
-    const cm: V1ConfigMap = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: configMapOf(joe), namespace: NS, ownerReferences: [ownerReference(joe)] },
-    };
-    const w = new World([joe, secret(), job, pod, cm as StoredObject]);
+    const cm: V1ConfigMap =
+      configMap === 'ours'
+        ? {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: configMapOf(joe), namespace: NS, ownerReferences: [ownerReference(joe)] },
+          }
+        : {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: configMapOf(joe), namespace: NS },
+            data: { 'note.txt': 'not yours' },
+          };
+    return { w: new World([joe, secret(), job, pod, cm as StoredObject]), pod };
+  }
+
+  it('keeps the delta state of a successful run in the ConfigMap for the next one', async () => {
+    const { w, pod } = endedRun('ours');
     w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
     await w.reconcile('joe');
     await w.reconcile('joe');
@@ -432,14 +445,7 @@ describe('a finished run', () => {
   });
 
   it('saves the state on the ConfigMap version checked at the start without reading it again', async () => {
-    const job = runJob(joe, { state: 'complete' });
-    const pod = workerPod(job, { container: 'terminated' });
-    const cm: V1ConfigMap = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: configMapOf(joe), namespace: NS, ownerReferences: [ownerReference(joe)] },
-    };
-    const w = new World([joe, secret(), job, pod, cm as StoredObject]);
+    const { w, pod } = endedRun('ours');
     const checked = w.kube.object<V1ConfigMap>('configmaps', NS, configMapOf(joe))!.metadata!.resourceVersion!;
     w.ctx.checkedConfigMaps.set(joe.metadata.uid!, checked);
     w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
@@ -454,15 +460,7 @@ describe('a finished run', () => {
   });
 
   it("reads and checks again a ConfigMap replaced since the start (someone else's: not written)", async () => {
-    const job = runJob(joe, { state: 'complete' });
-    const pod = workerPod(job, { container: 'terminated' });
-    const planted: V1ConfigMap = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: configMapOf(joe), namespace: NS },
-      data: { 'note.txt': 'not yours' },
-    };
-    const w = new World([joe, secret(), job, pod, planted as StoredObject]);
+    const { w, pod } = endedRun('planted');
     // The version of our ConfigMap as checked at the start, since deleted and replaced by this one.
     w.ctx.checkedConfigMaps.set(joe.metadata.uid!, 'a-version-since-gone');
     w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
@@ -475,15 +473,7 @@ describe('a finished run', () => {
   });
 
   it('never writes the state into a ConfigMap of that name that this MailSync does not control', async () => {
-    const job = runJob(joe, { state: 'complete' });
-    const pod = workerPod(job, { container: 'terminated' });
-    const planted: V1ConfigMap = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: configMapOf(joe), namespace: NS },
-      data: { 'note.txt': 'not yours' },
-    };
-    const w = new World([joe, secret(), job, pod, planted as StoredObject]);
+    const { w, pod } = endedRun('planted');
     w.kube.appendLog(NS, pod.metadata!.name!, summaryLine('2026-01-01T00:00:40Z'));
     await w.reconcile('joe');
     await w.reconcile('joe');
