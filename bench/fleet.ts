@@ -3,6 +3,7 @@
  *
  *   KUBECONFIG=/tmp/mailsync-cluster/kubeconfig MAILSYNC_IMAGE=mailsync-operator:dev \
  *     npm run bench:fleet -- [--accounts 1000] [--per-host 50] [--accounts-per-worker 1] [--no-mbsync] [--no-delta]
+ *       [--throttle MSGS_PER_S] [--worker-cpu-request 10m]   # many long runs at once (the live view at scale)
  *   npm run bench:fleet -- --accounts 50 --baseline-only      # the GNU parallel + mbsync half, no cluster
  *   npm run bench:fleet -- --baseline-only --engine-in-process # and the engine alone, in this process
  *
