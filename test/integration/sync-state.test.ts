@@ -32,6 +32,13 @@ afterAll(async () => {
 async function seeded(): Promise<{ users: UserPair; stateFile: string; folders: [string, string][] }> {
   const users = await newUsers(servers.a, servers.b);
   const { a, b } = servers;
+  // Dovecot creates the destination's special folders (auto = subscribe) at their first SELECT, and
+  // about one run in twenty (under load) an empty one then shows a new UIDVALIDITY (recorded X, the
+  // next STATUS X+1; seen only there). The engine then compares that empty folder in full, which is
+  // right, but not what these tests are about: the folders are opened once before the first run.
+  await withClient(b, users.destinationUser, async (client) => {
+    for (const folder of Object.values(b.specialUse)) await client.mailboxOpen(folder);
+  });
   await appendMessages(a, users.sourceUser, 'INBOX', [{ raw: makeMessage() }, { raw: makeMessage() }]);
   await appendMessages(a, users.sourceUser, a.folder('Lists', 'Dev'), [{ raw: makeMessage() }]);
   const stateFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'mailsync-state-')), 'state.json');
