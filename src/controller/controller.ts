@@ -387,6 +387,7 @@ export class Controller {
           queueDepth: this.queue.length,
           urgentQueueDepth: this.queue.urgentLength,
           backlog: this.client.backlog(),
+          statusWritesDue: this.ctx.status.dueWaiting,
           logs: this.ctx.streams.readStats(),
           at: Date.now(),
         },

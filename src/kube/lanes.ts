@@ -2,7 +2,7 @@
  * The connection settings and one keep-alive agent per lane:
  * - requests: short calls (get, create, patch...), at most 32 sockets;
  * - urgent: short calls the caller marks as news a user waits for (a status
- *   phase change), eight sockets of their own: at a mass start the 32 request
+ *   phase change), 16 sockets of their own: at a mass start the 32 request
  *   sockets are all busy with hundreds waiting, and a MailSync's `Running`
  *   waited behind every other one's start and progress;
  * - streams: watches and log follows, which hold a socket for minutes; no
@@ -22,7 +22,7 @@ export const LANES: readonly Lane[] = ['requests', 'urgent', 'streams', 'leader'
 
 const MAX_SOCKETS: Record<Lane, number> = {
   requests: 32,
-  urgent: 8,
+  urgent: 16,
   streams: Number.POSITIVE_INFINITY,
   leader: 2,
 };

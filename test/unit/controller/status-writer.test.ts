@@ -9,6 +9,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MailSync } from '../../../src/api/mailsync.js';
 import type { MailSyncStatus } from '../../../src/api/status.js';
 import {
+  COALESCED_IN_FLIGHT,
+  COALESCED_IN_FLIGHT_BEHIND_URGENT,
+  OVERDUE_MS,
   QUEUE_INTERVAL_MS,
   QUEUE_MAX_INTERVAL_MS,
   QUEUE_MS_PER_PLACE,
@@ -407,5 +410,92 @@ describe('what is written fits the CRD', () => {
     expect(JSON.stringify(status)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     // What reconcile reads back is what was written.
     expect(writer.current(ms).conditions?.[0]?.message).toBe(condition);
+  });
+});
+
+describe('coalesced writes take turns (a slow API server)', () => {
+  function many(count: number) {
+    const syncs = Array.from({ length: count }, (_, i) =>
+      mailSync({ name: `ms-${i}`, status: { phase: 'Running', progress: { messagesCopied: 0 } } }),
+    );
+    const kube = new FakeKube(syncs);
+    const writer = new StatusWriter(kube, pino({ level: 'silent' }), WINDOW);
+    const sent = () =>
+      kube.actions
+        .filter((a) => a.verb === 'patch' && a.subresource === 'status')
+        .map((a) => ({ name: a.name, lane: a.lane ?? 'requests', body: a.body as { status: MailSyncStatus } }));
+    return { syncs, kube, writer, sent };
+  }
+
+  it(`sends at most ${COALESCED_IN_FLIGHT} at once, oldest due first, each with the progress of when it goes`, async () => {
+    const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT + 4);
+    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
+    for (const ms of syncs) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(sent()).toHaveLength(COALESCED_IN_FLIGHT);
+    expect(writer.dueWaiting).toBe(4);
+    expect(sent().map((p) => p.name)).toEqual(syncs.slice(0, COALESCED_IN_FLIGHT).map((ms) => ms.metadata.name));
+    // Progress made while waiting for a turn is what the write carries (it is not a patch made when due).
+    for (const ms of syncs) writer.update(ms, (s) => (s.progress = { messagesCopied: 7 }));
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    const late = sent().slice(COALESCED_IN_FLIGHT, COALESCED_IN_FLIGHT + 4);
+    expect(late.map((p) => p.name)).toEqual(syncs.slice(COALESCED_IN_FLIGHT).map((ms) => ms.metadata.name));
+    for (const p of late) expect(p.body.status.progress?.messagesCopied).toBe(7);
+    expect(writer.dueWaiting).toBe(0);
+  });
+
+  it(`sends only ${COALESCED_IN_FLIGHT_BEHIND_URGENT} at once while a phase change is out; a phase change never waits its turn`, async () => {
+    const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT + 1);
+    const [first, ...rest] = syncs;
+    // Written a moment ago (a status never written is overdue: next test).
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    const before = sent().length;
+    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
+    writer.update(first!, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    expect(
+      sent()
+        .slice(before)
+        .map((p) => p.lane),
+    ).toEqual(['urgent', ...Array(COALESCED_IN_FLIGHT_BEHIND_URGENT).fill('requests')]);
+    // Another phase change goes at once, whatever is waiting.
+    writer.update(rest.at(-1)!, (s) => (s.phase = 'Failed'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent().at(-1)).toMatchObject({ name: rest.at(-1)!.metadata.name, lane: 'urgent' });
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    const names = sent()
+      .slice(before)
+      .map((p) => p.name);
+    for (const ms of rest) expect(names).toContain(ms.metadata.name);
+    expect(writer.dueWaiting).toBe(0);
+  });
+
+  it(`behind phase changes, a MailSync whose status is ${OVERDUE_MS / 1000} s old still goes (progress never waits out a mass start)`, async () => {
+    const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT_BEHIND_URGENT + 3);
+    const [first, ...rest] = syncs;
+    // Every MailSync written once (lastWriteAt now), then the API server slows down.
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    const before = sent().length;
+    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
+    writer.update(first!, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    // Due, but not overdue: only the few.
+    expect(sent().length - before).toBe(1 + COALESCED_IN_FLIGHT_BEHIND_URGENT);
+    expect(writer.dueWaiting).toBe(rest.length - COALESCED_IN_FLIGHT_BEHIND_URGENT);
+    // Once their last write is OVERDUE_MS old, the others go too, phase change or not.
+    writer.update(rest.at(-1)!, (s) => (s.progress = { messagesCopied: 3 }));
+    await vi.advanceTimersByTimeAsync(OVERDUE_MS - WINDOW);
+    expect(sent().length - before).toBe(1 + rest.length);
+    expect(writer.dueWaiting).toBe(0);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
   });
 });
