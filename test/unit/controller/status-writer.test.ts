@@ -427,6 +427,28 @@ describe('coalesced writes take turns (a slow API server)', () => {
     return { syncs, kube, writer, sent };
   }
 
+  /**
+   * Every MailSync but the first written once (a status never written is overdue), then the API
+   * server holds its patches: the first's phase change goes out, the others' progress falls due.
+   */
+  async function progressBehindPhaseChange(
+    syncs: MailSync[],
+    kube: FakeKube,
+    writer: StatusWriter,
+    sent: () => unknown[],
+  ): Promise<{ rest: MailSync[]; before: number; release: () => void }> {
+    const [first, ...rest] = syncs;
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    const before = sent().length;
+    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
+    writer.update(first!, (s) => (s.phase = 'Succeeded'));
+    await vi.advanceTimersByTimeAsync(0);
+    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
+    await vi.advanceTimersByTimeAsync(WINDOW);
+    return { rest, before, release };
+  }
+
   it(`sends at most ${COALESCED_IN_FLIGHT} at once, oldest due first, each with the progress of when it goes`, async () => {
     const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT + 4);
     const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
@@ -447,16 +469,7 @@ describe('coalesced writes take turns (a slow API server)', () => {
 
   it(`sends only ${COALESCED_IN_FLIGHT_BEHIND_URGENT} at once while a phase change is out; a phase change never waits its turn`, async () => {
     const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT + 1);
-    const [first, ...rest] = syncs;
-    // Written a moment ago (a status never written is overdue: next test).
-    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
-    await vi.advanceTimersByTimeAsync(WINDOW);
-    const before = sent().length;
-    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
-    writer.update(first!, (s) => (s.phase = 'Succeeded'));
-    await vi.advanceTimersByTimeAsync(0);
-    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
-    await vi.advanceTimersByTimeAsync(WINDOW);
+    const { rest, before, release } = await progressBehindPhaseChange(syncs, kube, writer, sent);
     expect(
       sent()
         .slice(before)
@@ -477,16 +490,7 @@ describe('coalesced writes take turns (a slow API server)', () => {
 
   it(`behind phase changes, a MailSync whose status is ${OVERDUE_MS / 1000} s old still goes (progress never waits out a mass start)`, async () => {
     const { syncs, kube, writer, sent } = many(COALESCED_IN_FLIGHT_BEHIND_URGENT + 3);
-    const [first, ...rest] = syncs;
-    // Every MailSync written once (lastWriteAt now), then the API server slows down.
-    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
-    await vi.advanceTimersByTimeAsync(WINDOW);
-    const before = sent().length;
-    const release = kube.hold({ verb: 'patch', resource: 'mailsyncs' });
-    writer.update(first!, (s) => (s.phase = 'Succeeded'));
-    await vi.advanceTimersByTimeAsync(0);
-    for (const ms of rest) writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }));
-    await vi.advanceTimersByTimeAsync(WINDOW);
+    const { rest, before, release } = await progressBehindPhaseChange(syncs, kube, writer, sent);
     // Due, but not overdue: only the few.
     expect(sent().length - before).toBe(1 + COALESCED_IN_FLIGHT_BEHIND_URGENT);
     expect(writer.dueWaiting).toBe(rest.length - COALESCED_IN_FLIGHT_BEHIND_URGENT);
