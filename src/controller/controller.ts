@@ -263,7 +263,8 @@ export class Controller {
     // The counters move while the run copies, not only when it ends.
     countCopied(this.metrics, runLog.copied);
     const snapshot = runLog.snapshot();
-    for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid)) this.#showLog(key, ms, runLog, snapshot);
+    for (const [key, ms] of this.#mailSyncsOf(this.ctx.currentJob, jobUid))
+      this.#showLog(key, ms, runLog, snapshot, jobUid);
     const jobNamespace = this.ctx.view.jobByUid(jobUid)?.metadata?.namespace ?? '';
     for (const [, ms] of this.#mailSyncsOf(this.ctx.mirrors, jobUid)) {
       // A waiter in another namespace is not shown this run's log.
@@ -296,7 +297,8 @@ export class Controller {
       // Once its outcome is recorded, nothing more is shown (the pod's end would only move logStream).
       const current = this.ctx.status.current(ms);
       const showsThisRun = current.jobName === job?.metadata?.name && runInProgress(current);
-      if (showsThisRun && this.ctx.currentJob.get(key) === jobUid) this.#showLog(key, ms, runLog, runLog.snapshot());
+      if (showsThisRun && this.ctx.currentJob.get(key) === jobUid)
+        this.#showLog(key, ms, runLog, runLog.snapshot(), jobUid);
     }
     // The pod's log is read to its end and every account has recorded its outcome: let the log go.
     const batchJob = { uid: jobUid, namespace, name: job?.metadata?.name ?? '', members };
@@ -304,13 +306,19 @@ export class Controller {
   }
 
   /** A run's log in its MailSync's live status (coalesced by the status writer). */
-  #showLog(key: string, ms: MailSync, runLog: RunLog, snapshot: ReturnType<RunLog['snapshot']>): void {
-    this.ctx.status.update(ms, (s) => {
-      s.logTail = snapshot.logTail;
-      if (snapshot.progress) s.progress = snapshot.progress;
-      if (snapshot.summary) s.summary = snapshot.summary;
-      if (snapshot.logStream) s.logStream = snapshot.logStream;
-    });
+  #showLog(key: string, ms: MailSync, runLog: RunLog, snapshot: ReturnType<RunLog['snapshot']>, jobUid: string): void {
+    // A polled log's lines come once per refresh interval: written soon after their poll (status-writer.ts).
+    const paced = this.ctx.streams.isPolled(jobUid);
+    this.ctx.status.update(
+      ms,
+      (s) => {
+        s.logTail = snapshot.logTail;
+        if (snapshot.progress) s.progress = snapshot.progress;
+        if (snapshot.summary) s.summary = snapshot.summary;
+        if (snapshot.logStream) s.logStream = snapshot.logStream;
+      },
+      { paced },
+    );
     // The end of the log (or the summary) may be what finalization waits for; the first lines of a run
     // whose pod the API does not show running yet make it Running (run-track.ts). Both are phase
     // changes a user waits to see: ahead of the other MailSyncs in the work queue.

@@ -50,6 +50,8 @@ interface Entry {
   dueAt?: number;
   writing?: Promise<void>;
   urgent: boolean;
+  /** What waits came from a read paced to the window (a log poll): it may go a little sooner. */
+  paced?: boolean;
 }
 
 export interface StatusWriterHooks {
@@ -62,6 +64,13 @@ export const COALESCED_IN_FLIGHT = 16;
 export const COALESCED_IN_FLIGHT_BEHIND_URGENT = 4;
 /** ... unless the MailSync's status is this old: its progress goes anyway (issue 9: no older than 15 s). */
 export const OVERDUE_MS = 10_000;
+/**
+ * A change read by a log poll goes once this share of the window has passed. Polls and writes both
+ * come once per refresh interval; with the full window each, a write could fall up to a whole
+ * interval after the poll whose lines it carries (bench:live at 500: progress 18.4 s old at p99 with a
+ * 10 s interval). The poll itself is paced, so this adds no write.
+ */
+export const PACED_WINDOW_SHARE = 0.5;
 
 /** How often a Queued MailSync near the head of the line has its place rewritten. */
 export const QUEUE_INTERVAL_MS = 30_000;
@@ -131,9 +140,14 @@ export class StatusWriter {
    * Change the desired status. Phase and condition changes are written at once; everything else is
    * coalesced within the interval. `quiet`: a condition change that is a step on the way to the next
    * phase (a worker pod pending) waits for the window too; the next phase change, often a second
-   * later, carries it (one write per run fewer).
+   * later, carries it (one write per run fewer). `paced`: the change comes from a log poll, itself
+   * once per window; it goes when half the window has passed (PACED_WINDOW_SHARE).
    */
-  update(mailSync: MailSync, mutate: (status: MailSyncStatus) => void, options: { quiet?: boolean } = {}): void {
+  update(
+    mailSync: MailSync,
+    mutate: (status: MailSyncStatus) => void,
+    options: { quiet?: boolean; paced?: boolean } = {},
+  ): void {
     const entry = this.#entry(mailSync);
     let next = structuredClone(entry.desired);
     mutate(next);
@@ -141,6 +155,7 @@ export class StatusWriter {
     // Phase and condition changes are news; progress, log lines and reworded messages can wait for the next window.
     const conditionsChanged = !deepEqual(conditionStates(next), conditionStates(entry.desired));
     if (next.phase !== entry.desired.phase || (conditionsChanged && !options.quiet)) entry.urgent = true;
+    if (options.paced) entry.paced = true;
     entry.desired = next;
     this.#schedule(objectKey(mailSync), entry);
   }
@@ -242,7 +257,8 @@ export class StatusWriter {
   /** Non-urgent changes of a MailSync that was and stays Queued are only its place in line (and reworded holds). */
   #windowOf(entry: Entry): number {
     const queued = entry.written.phase === 'Queued' && entry.desired.phase === 'Queued';
-    return queued ? Math.max(this.windowMs, queuedWindowMs(entry.desired.queuePosition)) : this.windowMs;
+    if (queued) return Math.max(this.windowMs, queuedWindowMs(entry.desired.queuePosition));
+    return entry.paced ? this.windowMs * PACED_WINDOW_SHARE : this.windowMs;
   }
 
   async #write(key: string, entry: Entry, lane?: Lane): Promise<void> {
@@ -251,6 +267,7 @@ export class StatusWriter {
     const patch = mergePatch(entry.written, entry.desired);
     const sendOn: Lane = lane ?? (entry.urgent ? 'urgent' : 'requests');
     entry.urgent = false;
+    entry.paced = false;
     if (patch === undefined) return;
     // This write carries everything pending: its turn among the coalesced ones is not needed any more.
     this.#due.delete(key);

@@ -12,6 +12,7 @@ import {
   COALESCED_IN_FLIGHT,
   COALESCED_IN_FLIGHT_BEHIND_URGENT,
   OVERDUE_MS,
+  PACED_WINDOW_SHARE,
   QUEUE_INTERVAL_MS,
   QUEUE_MAX_INTERVAL_MS,
   QUEUE_MS_PER_PLACE,
@@ -93,6 +94,28 @@ describe('paced (refresh-pace.ts)', () => {
     writer.update(ms, (s) => (s.phase = 'Succeeded'));
     await vi.advanceTimersByTimeAsync(0);
     expect(patches()).toHaveLength(3);
+  });
+
+  it('lines read by a log poll go when half the window has passed (the poll is paced itself); followed ones wait for all of it', async () => {
+    const { ms, writer, patches } = setup();
+    writer.pace(10_000);
+    writer.update(ms, (s) => (s.logTail = ['first']));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toHaveLength(1);
+    // Followed: the whole window.
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 1 }));
+    await vi.advanceTimersByTimeAsync(10_000 * PACED_WINDOW_SHARE);
+    expect(patches()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10_000 * (1 - PACED_WINDOW_SHARE));
+    expect(patches()).toHaveLength(2);
+    // Polled: half of it, measured from the last write.
+    await vi.advanceTimersByTimeAsync(1000);
+    writer.update(ms, (s) => (s.progress = { messagesCopied: 2 }), { paced: true });
+    await vi.advanceTimersByTimeAsync(10_000 * PACED_WINDOW_SHARE - 1000 - 1);
+    expect(patches()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toHaveLength(3);
+    expect(patches()[2]?.status.progress?.messagesCopied).toBe(2);
   });
 
   it('never more often than its own window, however short the pace', async () => {
