@@ -67,8 +67,13 @@ export interface ControllerOptions {
   batchWindowMs?: number;
 }
 
-/** A batch's Job is made when it is full, or this long after its first account joined. */
-const BATCH_WINDOW_MS = 1000;
+/**
+ * A batch's Job is made when it is full, or this long after its first account joined (--batch-window-seconds).
+ * With slots given back account by account, a 1 s window made pods of 6 accounts on average where 25
+ * were allowed (bench:fleet, 1,000 accounts, 168 pods), and each pod's start costs the node about
+ * as much CPU as several small accounts (docs/performance.md).
+ */
+export const DEFAULT_BATCH_WINDOW_SECONDS = 5;
 
 export class Controller {
   readonly queue: WorkQueue;
@@ -176,7 +181,7 @@ export class Controller {
           }
         },
         log: log.child({ component: 'batches' }),
-        windowMs: options.batchWindowMs ?? BATCH_WINDOW_MS,
+        windowMs: options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_SECONDS * 1000,
       }),
       accountsPerWorker: (ms) => {
         const group = groupOf(ms.metadata);

@@ -15,7 +15,7 @@ import { type LabelSelector, parseLabelSelector } from '../kube/label-selector.j
 import { DEFAULT_LEASE, type LeaderElectionOptions, LeaderElector } from '../kube/leader-election.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
-import { Controller } from './controller.js';
+import { Controller, DEFAULT_BATCH_WINDOW_SECONDS } from './controller.js';
 import { DEFAULT_LOG_STREAM_OPTIONS } from './log-stream-manager.js';
 import { MigrationController } from './migration/migration-controller.js';
 import { parseNameList, parseReleaseId } from './object-names.js';
@@ -61,6 +61,10 @@ Options (environment variable in brackets):
   --max-running-per-host N   at most N syncs running at once against one IMAP host, source or
                              destination (default 0 = no cap); more wait with phase Queued
                              [MAILSYNC_MAX_RUNNING_PER_HOST]
+  --batch-window-seconds N   a packed migration's worker pod (spec.accountsPerWorker) starts when it has
+                             that many accounts, or N s after its first one was admitted (default 5; 0 = at
+                             once). Longer makes fuller pods: each pod's start costs the node about as much
+                             CPU as several small accounts [MAILSYNC_BATCH_WINDOW_SECONDS]
   --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
                              may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
                              Default: any Secret of the MailSync's namespace (docs/security.md) [MAILSYNC_SECRET_SELECTOR]
@@ -118,6 +122,8 @@ export interface ControllerConfig {
   /** 0: no cap. */
   maxRunning: number;
   maxRunningPerHost: number;
+  /** How long a packed batch waits for more accounts before its Job is made (--batch-window-seconds). */
+  batchWindowSeconds: number;
   kubeApiQps: number;
   kubeApiBurst: number;
   /** The most time shutdown takes after SIGTERM (shutdown-plan.ts). */
@@ -187,6 +193,7 @@ export function parseControllerArgs(
       'max-log-follows': { type: 'string' },
       'max-running': { type: 'string' },
       'max-running-per-host': { type: 'string' },
+      'batch-window-seconds': { type: 'string' },
       'kube-api-qps': { type: 'string' },
       'kube-api-burst': { type: 'string' },
       'secret-selector': { type: 'string' },
@@ -283,6 +290,11 @@ export function parseControllerArgs(
       values['max-running-per-host'] ?? env.MAILSYNC_MAX_RUNNING_PER_HOST ?? '0',
       0,
     ),
+    batchWindowSeconds: positiveInt(
+      '--batch-window-seconds',
+      values['batch-window-seconds'] ?? env.MAILSYNC_BATCH_WINDOW_SECONDS ?? String(DEFAULT_BATCH_WINDOW_SECONDS),
+      0,
+    ),
     kubeApiQps: positiveInt(
       '--kube-api-qps',
       values['kube-api-qps'] ?? env.MAILSYNC_KUBE_API_QPS ?? String(CLIENT_DEFAULTS.qps),
@@ -356,6 +368,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     requestStatsMs: Number(process.env.MAILSYNC_REQUEST_STATS_SECONDS ?? 30) * 1000,
     maxRunning: config.maxRunning,
     maxRunningPerHost: config.maxRunningPerHost,
+    batchWindowMs: config.batchWindowSeconds * 1000,
     secretSelector: config.secretSelector,
     maxWorkerResources: config.maxWorkerResources,
   });
@@ -410,6 +423,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       maxLogFollows: config.maxLogFollows,
       maxRunning: config.maxRunning || 'none',
       maxRunningPerHost: config.maxRunningPerHost || 'none',
+      batchWindowSeconds: config.batchWindowSeconds,
       workerImage: config.workerImage,
       workerHostNetwork: config.workerHostNetwork,
       leaderElect: config.leaderElect,

@@ -241,6 +241,7 @@ describe('Deployment', () => {
       '--release=mailsync-system/mailsync',
       '--concurrency=4',
       '--max-log-follows=100',
+      '--batch-window-seconds=5',
       '--kube-api-qps=100',
       '--kube-api-burst=200',
       '--shutdown-timeout-seconds=20',

@@ -54,6 +54,7 @@ describe('the controller parses the chart arguments', () => {
       logLevel: 'info',
       maxRunning: 0,
       maxRunningPerHost: 0,
+      batchWindowSeconds: 5,
       kubeApiQps: 100,
       kubeApiBurst: 200,
     });
@@ -93,6 +94,8 @@ describe('the controller parses the chart arguments', () => {
         '--set',
         'maxRunningPerHost=50',
         '--set',
+        'batchWindowSeconds=0',
+        '--set',
         'kubeApi.qps=40',
         '--set',
         'kubeApi.burst=60',
@@ -110,6 +113,7 @@ describe('the controller parses the chart arguments', () => {
       resyncSeconds: 30,
       maxRunning: 200,
       maxRunningPerHost: 50,
+      batchWindowSeconds: 0,
       kubeApiQps: 40,
       kubeApiBurst: 60,
     });

@@ -188,3 +188,19 @@ describe('--shutdown-timeout-seconds', () => {
     );
   });
 });
+
+describe('--batch-window-seconds', () => {
+  it.each<[string, string[], Record<string, string>, number]>([
+    ['5 s by default', [], {}, 5],
+    ['from the flag', ['--batch-window-seconds=12'], {}, 12],
+    ['0: each packed pod starts at once', ['--batch-window-seconds=0'], {}, 0],
+    ['from the environment', [], { MAILSYNC_BATCH_WINDOW_SECONDS: '2' }, 2],
+    ['the flag wins over the environment', ['--batch-window-seconds=3'], { MAILSYNC_BATCH_WINDOW_SECONDS: '2' }, 3],
+  ])('%s', (_case, args, env, expected) => {
+    expect(parse(args, env).batchWindowSeconds).toBe(expected);
+  });
+
+  it.each(['-1', '2.5', 'soon'])('refuses %j', (value) => {
+    expect(() => parse([`--batch-window-seconds=${value}`])).toThrow('--batch-window-seconds must be an integer >= 0');
+  });
+});
