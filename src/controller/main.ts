@@ -63,7 +63,7 @@ Options (environment variable in brackets):
                              [MAILSYNC_MAX_RUNNING_PER_HOST]
   --batch-window-seconds N   a packed migration's worker pod (spec.accountsPerWorker) starts when it has
                              that many accounts, or N s after its first one was admitted (default 5; 0 = at
-                             once). Longer makes fuller pods: each pod's start costs the node about as much
+                             once; at most 3600). Longer makes fuller pods: each pod's start costs the node about as much
                              CPU as several small accounts [MAILSYNC_BATCH_WINDOW_SECONDS]
   --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
                              may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
@@ -165,6 +165,14 @@ function positiveInt(name: string, value: string, min = 1): number {
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${value}'`);
   return n;
 }
+
+function atMost(name: string, n: number, max: number): number {
+  if (n > max) throw new Error(`${name} must be at most ${max}, got '${n}'`);
+  return n;
+}
+
+/** A longer batch window would only keep admitted accounts waiting (and the chart's schema allows no more). */
+const MAX_BATCH_WINDOW_SECONDS = 3600;
 
 /** Parse flags over environment variables. Throws with a one-line message on bad input. Pure. */
 export function parseControllerArgs(
@@ -290,10 +298,14 @@ export function parseControllerArgs(
       values['max-running-per-host'] ?? env.MAILSYNC_MAX_RUNNING_PER_HOST ?? '0',
       0,
     ),
-    batchWindowSeconds: positiveInt(
+    batchWindowSeconds: atMost(
       '--batch-window-seconds',
-      values['batch-window-seconds'] ?? env.MAILSYNC_BATCH_WINDOW_SECONDS ?? String(DEFAULT_BATCH_WINDOW_SECONDS),
-      0,
+      positiveInt(
+        '--batch-window-seconds',
+        values['batch-window-seconds'] ?? env.MAILSYNC_BATCH_WINDOW_SECONDS ?? String(DEFAULT_BATCH_WINDOW_SECONDS),
+        0,
+      ),
+      MAX_BATCH_WINDOW_SECONDS,
     ),
     kubeApiQps: positiveInt(
       '--kube-api-qps',

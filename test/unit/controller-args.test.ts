@@ -203,4 +203,11 @@ describe('--batch-window-seconds', () => {
   it.each(['-1', '2.5', 'soon'])('refuses %j', (value) => {
     expect(() => parse([`--batch-window-seconds=${value}`])).toThrow('--batch-window-seconds must be an integer >= 0');
   });
+
+  it('refuses a window over an hour (the chart schema allows no more)', () => {
+    expect(parse(['--batch-window-seconds=3600']).batchWindowSeconds).toBe(3600);
+    expect(() => parse(['--batch-window-seconds=3601'])).toThrow(
+      "--batch-window-seconds must be at most 3600, got '3601'",
+    );
+  });
 });
