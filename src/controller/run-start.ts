@@ -226,7 +226,12 @@ async function recordStarted(
   // The status shows this run from now on: the log of an earlier run (a batch pod still going on with
   // other accounts) no longer updates it.
   ctx.currentJob.delete(input.key);
-  const started = runStarted(status, step, { jobName, pairHash, trigger: next });
+  const started = runStarted(status, step, {
+    jobName,
+    pairHash,
+    trigger: next,
+    inBatch: what === 'joined the batch of Job',
+  });
   const notes = [
     hasState ? 'delta pass' : undefined,
     TRIGGER_WORDS[trigger],

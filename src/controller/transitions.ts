@@ -55,11 +55,14 @@ export function withPendingChange(status: MailSyncStatus, ctx: StepContext): Mai
   return { ...rest, conditions: removeCondition(status.conditions, ConditionType.SpecChangePending) };
 }
 
-/** A Job was created for a new run: everything about the previous run is cleared. */
+/**
+ * A Job was created for a new run (or, `inBatch`, the run joined a packed batch whose Job is made when
+ * the batch is full or its window ends): everything about the previous run is cleared.
+ */
 export function runStarted(
   status: MailSyncStatus,
   ctx: StepContext,
-  run: { jobName: string; pairHash: string; trigger?: TriggerDecision },
+  run: { jobName: string; pairHash: string; trigger?: TriggerDecision; inBatch?: boolean },
 ): MailSyncStatus {
   const {
     progress: _progress,
@@ -97,11 +100,13 @@ export function runStarted(
     ...(trigger?.scheduledAt !== undefined ? { lastScheduledAt: trigger.scheduledAt } : {}),
     ...(trigger?.nextScheduledAt !== undefined ? { nextScheduledAt: trigger.nextScheduledAt } : {}),
   };
+  // A batch's Job does not exist yet when its first accounts join: the message says what does.
+  const step = run.inBatch ? `joined the batch of Job ${run.jobName}` : `Job ${run.jobName} created`;
   return withConditions(
     next,
     ctx,
-    { status: 'False', reason: 'JobCreated', message: `Job ${run.jobName} created; waiting for the worker pod` },
-    { status: 'True', reason: 'JobCreated', message: `Job ${run.jobName} created` },
+    { status: 'False', reason: 'JobCreated', message: `${step}; waiting for the worker pod` },
+    { status: 'True', reason: 'JobCreated', message: step },
   );
 }
 

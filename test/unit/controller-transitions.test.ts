@@ -45,6 +45,23 @@ describe('status computation', () => {
     expect(findCondition(s.conditions, 'Running')?.status).toBe('True');
   });
 
+  it.each([
+    [{}, 'Job mailsync-h created'],
+    [{ inBatch: true }, 'joined the batch of Job mailsync-h'],
+  ])('says what exists: a created Job, or a place in a batch whose Job is made later (%j)', (how, step) => {
+    const s = runStarted({}, t0, { ...run, ...how });
+    expect(findCondition(s.conditions, 'Running')).toMatchObject({
+      status: 'True',
+      reason: 'JobCreated',
+      message: step,
+    });
+    expect(findCondition(s.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'JobCreated',
+      message: `${step}; waiting for the worker pod`,
+    });
+  });
+
   it('goes Running when the worker runs, keeping the Ready transition time', () => {
     const started = runStarted({}, t0, run);
     const s = runProgressing(started, t1, { ...run, runGeneration: 1, startTime: t0.now, podRunning: true });

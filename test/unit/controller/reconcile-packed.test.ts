@@ -52,6 +52,10 @@ describe('packed runs: joining a batch', () => {
     expect(w.status('ann')).toMatchObject({ phase: 'Pending', runGeneration: 1 });
     expect(name).toMatch(/^acme-b-[0-9a-f]{10}$/);
     expect(jobs(w)).toEqual([]);
+    // Its Job does not exist yet, and the status does not say it does.
+    expect(w.status('ann').conditions?.find((c) => c.type === 'Ready')?.message).toBe(
+      `joined the batch of Job ${name}; waiting for the worker pod`,
+    );
 
     // Still waiting for its Job: not a lost run, nothing written.
     const mark = w.mark();
