@@ -215,7 +215,8 @@ export const MailMigrationSpec = Type.Object(
         description:
           'Accounts one worker pod syncs at once, one engine each (default 1: a pod per account). More saves ' +
           "a pod's start per account (about one CPU-second of the node's); spec.template.resources are then " +
-          "the pod's, shared by its accounts. Caps still count accounts.",
+          "the pod's, shared by its accounts. Caps still count accounts. A pod starts when it has that many " +
+          "admitted accounts, or the controller's --batch-window-seconds (default 5) after its first one.",
       }),
     ),
     suspend: Type.Optional(
