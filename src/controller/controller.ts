@@ -68,10 +68,11 @@ export interface ControllerOptions {
 }
 
 /**
- * A batch's Job is made when it is full, or this long after its first account joined (--batch-window-seconds).
- * With slots given back account by account, a 1 s window made pods of 6 accounts on average where 25
- * were allowed (bench:fleet, 1,000 accounts: 97 and 168 pods in two runs), and each pod's start costs the node about
- * as much CPU as several small accounts (docs/performance.md).
+ * A batch's Job is made when it is full, or this long after its first account joined
+ * (--batch-window-seconds). With slots given back account by account, a 1 s window made pods of 6
+ * accounts on average where 25 were allowed (bench:fleet, 1,000 accounts: 97 and 168 pods in two
+ * runs), and each pod's start costs the node about as much CPU as several small accounts
+ * (docs/performance.md).
  */
 export const DEFAULT_BATCH_WINDOW_SECONDS = 5;
 

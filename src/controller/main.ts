@@ -63,8 +63,8 @@ Options (environment variable in brackets):
                              [MAILSYNC_MAX_RUNNING_PER_HOST]
   --batch-window-seconds N   a packed migration's worker pod (spec.accountsPerWorker) starts when it has
                              that many accounts, or N s after its first one was admitted (default 5; 0 = at
-                             once; at most 3600). Longer makes fuller pods: each pod's start costs the node about as much
-                             CPU as several small accounts [MAILSYNC_BATCH_WINDOW_SECONDS]
+                             once; at most 3600). Longer makes fuller pods: each pod's start costs the node
+                             about as much CPU as several small accounts [MAILSYNC_BATCH_WINDOW_SECONDS]
   --secret-selector SELECTOR only Secrets matching this label selector (e.g. mailsync.io/credentials=true)
                              may be referenced by a MailSync; others are refused (reason SecretNotAllowed).
                              Default: any Secret of the MailSync's namespace (docs/security.md) [MAILSYNC_SECRET_SELECTOR]
@@ -160,14 +160,10 @@ function egressSettings(
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
-function positiveInt(name: string, value: string, min = 1): number {
+function positiveInt(name: string, value: string, min = 1, max = Number.POSITIVE_INFINITY): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got '${value}'`);
-  return n;
-}
-
-function atMost(name: string, n: number, max: number): number {
-  if (n > max) throw new Error(`${name} must be at most ${max}, got '${n}'`);
+  if (n > max) throw new Error(`${name} must be at most ${max}, got '${value}'`);
   return n;
 }
 
@@ -298,13 +294,10 @@ export function parseControllerArgs(
       values['max-running-per-host'] ?? env.MAILSYNC_MAX_RUNNING_PER_HOST ?? '0',
       0,
     ),
-    batchWindowSeconds: atMost(
+    batchWindowSeconds: positiveInt(
       '--batch-window-seconds',
-      positiveInt(
-        '--batch-window-seconds',
-        values['batch-window-seconds'] ?? env.MAILSYNC_BATCH_WINDOW_SECONDS ?? String(DEFAULT_BATCH_WINDOW_SECONDS),
-        0,
-      ),
+      values['batch-window-seconds'] ?? env.MAILSYNC_BATCH_WINDOW_SECONDS ?? String(DEFAULT_BATCH_WINDOW_SECONDS),
+      0,
       MAX_BATCH_WINDOW_SECONDS,
     ),
     kubeApiQps: positiveInt(

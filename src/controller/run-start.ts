@@ -172,7 +172,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
         owner: migration,
         trigger,
       });
-      return recordStarted(input, batchName, next, hasState, 'joined the batch of Job');
+      return recordStarted(input, batchName, next, hasState, true);
     }
     const created = await ctx.client.create<V1Job>(
       paths.jobs(namespace),
@@ -208,7 +208,7 @@ export async function startRun(input: StepInput, cleanup: JobView[], next: Trigg
     throw error;
   }
   await deleteJobs(input, cleanup);
-  return recordStarted(input, jobName, next, hasState, 'created Job');
+  return recordStarted(input, jobName, next, hasState, false);
 }
 
 /** The run has its Job (or its place in a batch): status and Event say so. */
@@ -217,21 +217,17 @@ async function recordStarted(
   jobName: string,
   next: TriggerDecision,
   hasState: boolean,
-  what: 'created Job' | 'joined the batch of Job',
+  inBatch: boolean,
 ): Promise<ReconcileResult> {
   const { ctx, mailSync, status, log, pairHash } = input;
+  const what = inBatch ? 'joined the batch of Job' : 'created Job';
   const step = stepContext(mailSync, ctx.now());
   const trigger = next.trigger ?? 'generation';
   log.info({ job: jobName, generation: step.generation, deltaState: hasState, trigger }, what);
   // The status shows this run from now on: the log of an earlier run (a batch pod still going on with
   // other accounts) no longer updates it.
   ctx.currentJob.delete(input.key);
-  const started = runStarted(status, step, {
-    jobName,
-    pairHash,
-    trigger: next,
-    inBatch: what === 'joined the batch of Job',
-  });
+  const started = runStarted(status, step, { jobName, pairHash, trigger: next, inBatch });
   const notes = [
     hasState ? 'delta pass' : undefined,
     TRIGGER_WORDS[trigger],
